@@ -1,0 +1,3 @@
+//! Lamina's pure resolution core.
+pub mod value;
+pub use value::{Map, Value};
