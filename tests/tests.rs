@@ -1,1 +1,14 @@
+//! Lamina's integration tests: one binary (fast to link), one module per concern.
 
+// Foreman/foreman_puppet conformance cases under corpus/conformance/, each citing its source.
+mod conformance;
+// The `lamina` command: exit codes, stdout/stderr contracts, render, explain.
+mod cli;
+// Hostile and malformed estates: bombs, deep nesting, unknown fields, wrong types.
+mod bad_input;
+// Properties: determinism under reordering, merge idempotence, host independence.
+mod props;
+// The real Puppet reads Lamina's ENC output with the intended types.
+mod puppet_acceptance;
+// The demo estate renders and shows what its README says.
+mod demo;

@@ -1,0 +1,108 @@
+//! Argument parsing and dispatch.
+
+use crate::cmd;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code for an unknown host.
+pub(crate) const EXIT_UNKNOWN_HOST: u8 = 1;
+/// Exit code for invalid data (the estate, or a host that cannot be resolved).
+pub(crate) const EXIT_INVALID: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(name = "lamina", version, about = "Fast, Foreman-compatible parameter resolution for Puppet estates")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub(crate) enum Format {
+    Yaml,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub(crate) enum RenderFormat {
+    Yaml,
+    Json,
+    Jsonl,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct EstateArg {
+    /// Estate file or directory [default: $LAMINA_ESTATE, then the bundled demo estate]
+    #[arg(long, env = "LAMINA_ESTATE")]
+    pub(crate) estate: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Print one host's ENC document, as Puppet's exec node terminus expects it.
+    Enc {
+        /// The host's certname (what Puppet passes to the ENC).
+        certname: String,
+        #[command(flatten)]
+        estate: EstateArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: Format,
+        /// Explain where every value came from instead of printing the document.
+        #[arg(long)]
+        explain: bool,
+        /// With --explain: show hidden values instead of `*****`.
+        #[arg(long, requires = "explain")]
+        show_hidden: bool,
+    },
+    /// Render every host's ENC document in parallel.
+    Render {
+        #[command(flatten)]
+        estate: EstateArg,
+        /// Output directory (one file per host), or `-` for standard output. Without it,
+        /// documents are rendered and only the summary is printed.
+        #[arg(long)]
+        out: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: RenderFormat,
+    },
+    /// Validate an estate and print a summary.
+    Check {
+        #[command(flatten)]
+        estate: EstateArg,
+    },
+    /// Corpus tools.
+    Corpus {
+        #[command(subcommand)]
+        command: CorpusCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum CorpusCommand {
+    /// Generate a large, realistic estate deterministically.
+    Generate {
+        /// Number of hosts.
+        #[arg(long, default_value_t = 1000)]
+        hosts: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output directory (created; must be empty or absent).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+pub(crate) fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Enc { certname, estate, format, explain, show_hidden } => {
+            cmd::enc::run(&certname, &estate, format, explain, show_hidden)
+        }
+        Command::Render { estate, out, format } => cmd::render::run(&estate, out.as_deref(), format),
+        Command::Check { estate } => cmd::check(&estate),
+        Command::Corpus { command: CorpusCommand::Generate { hosts, seed, out } } => cmd::generate(hosts, seed, &out),
+    }
+}

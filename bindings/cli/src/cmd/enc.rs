@@ -1,0 +1,38 @@
+//! `lamina enc`: one host's document, as an exec ENC.
+
+use crate::cli::{EXIT_INVALID, EXIT_UNKNOWN_HOST, EstateArg, Format};
+use lamina_hierarchy::emit;
+use lamina_resolver::{enc, explain, resolve};
+use std::io::Write;
+use std::process::ExitCode;
+
+pub(crate) fn run(certname: &str, arg: &EstateArg, format: Format, do_explain: bool, show_hidden: bool) -> ExitCode {
+    let estate = match super::load(arg) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let Some(host) = estate.host(certname) else {
+        eprintln!("lamina: unknown host {certname:?}");
+        return ExitCode::from(EXIT_UNKNOWN_HOST);
+    };
+    let out = resolve::resolve(&estate, host, do_explain).and_then(|r| {
+        if do_explain { explain::explain(&r, show_hidden) } else { enc::document(&r) }
+    });
+    match out {
+        Ok(doc) => {
+            let text = match format {
+                Format::Yaml => emit::to_yaml(&doc),
+                Format::Json => emit::to_json_pretty(&doc) + "\n",
+            };
+            let mut stdout = std::io::stdout().lock();
+            if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+                return ExitCode::from(EXIT_INVALID);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("lamina: {e}");
+            ExitCode::from(EXIT_INVALID)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-//! emit (in progress)

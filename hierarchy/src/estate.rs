@@ -1,1 +1,0 @@
-//! estate (in progress)

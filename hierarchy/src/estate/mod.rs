@@ -1,0 +1,224 @@
+//! Loading an estate: one YAML file or a directory of them, per the estate format.
+//!
+//! Files are parsed in parallel (one task per file), converted to the resolver's input model
+//! with every field checked (unknown fields, wrong types), then merged in sorted path order and
+//! compiled; all errors of all files are reported together, each naming its file and line.
+
+mod fields;
+
+use crate::yaml::{self, Limits, Node, NodeKind};
+use fields::{Ctx, FileParts};
+use lamina_resolver::cast::TextParser;
+use lamina_resolver::error::{Error, ErrorKind, Errors};
+use lamina_resolver::model::{EstateSource, Origin};
+use lamina_resolver::{Estate, Value, compile};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Parses YAML/JSON text embedded in parameter values with Psych's rules.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PsychText;
+
+impl TextParser for PsychText {
+    fn yaml(&self, s: &str) -> Result<Value, String> {
+        yaml::parse_value(s, "<value>", &Limits::hiera()).map(|v| v.unwrap_or(Value::Null)).map_err(|e| e.message)
+    }
+    fn json(&self, s: &str) -> Result<Value, String> {
+        // Ruby's `JSON.load("")` is nil.
+        if s.trim().is_empty() {
+            return Ok(Value::Null);
+        }
+        let v: serde_json::Value = serde_json::from_str(s).map_err(|e| e.to_string())?;
+        Ok(from_json(v))
+    }
+}
+
+/// Convert a `serde_json` value.
+#[must_use]
+pub fn from_json(v: serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(b),
+        serde_json::Value::Number(n) => n.as_i64().map_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN)), Value::Int),
+        serde_json::Value::String(s) => Value::String(s),
+        serde_json::Value::Array(a) => Value::Array(a.into_iter().map(from_json).collect()),
+        serde_json::Value::Object(o) => Value::Hash(o.into_iter().map(|(k, v)| (k, from_json(v))).collect()),
+    }
+}
+
+/// The estate files under `path` (a file, or a directory searched recursively for `*.yaml`
+/// and `*.yml`, skipping its top-level `hiera/` directory), in sorted path order.
+///
+/// # Errors
+/// When the path cannot be read.
+pub fn estate_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
+    let io = |p: &Path, e: std::io::Error| Error::new(ErrorKind::Invalid, p.display().to_string(), format!("cannot read: {e}"));
+    let meta = std::fs::metadata(path).map_err(|e| io(path, e))?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| io(&dir, e))? {
+            let entry = entry.map_err(|e| io(&dir, e))?;
+            let p = entry.path();
+            let ft = entry.file_type().map_err(|e| io(&p, e))?;
+            if ft.is_dir() {
+                if dir == path && entry.file_name() == "hiera" {
+                    continue;
+                }
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    if out.is_empty() {
+        return Err(Error::new(ErrorKind::Invalid, path.display().to_string(), "no *.yaml or *.yml estate files found"));
+    }
+    Ok(out)
+}
+
+/// Parse one estate document (already read) into its parts.
+fn parse_text(text: &str, file: &Arc<str>, limits: &Limits) -> (FileParts, Vec<Error>) {
+    let mut errs = Vec::new();
+    let node = match yaml::parse_node(text, file, limits) {
+        Ok(n) => n,
+        Err(e) => {
+            errs.push(Error::new(ErrorKind::Invalid, "", e.message.clone()).at(&Origin::new(file, e.line)));
+            return (FileParts::default(), errs);
+        }
+    };
+    let mut ctx = Ctx { file: Arc::clone(file), errs: &mut errs };
+    let parts = match node {
+        None => FileParts::default(),
+        Some(n) => ctx.file_parts(n),
+    };
+    (parts, errs)
+}
+
+/// Load an estate source (not compiled) from a file or directory.
+///
+/// # Errors
+/// Every error of every file.
+pub fn load_source(path: &Path, limits: &Limits) -> Result<EstateSource, Errors> {
+    merge(read_files(path, limits)?)
+}
+
+/// Read and convert every estate file in parallel.
+fn read_files(path: &Path, limits: &Limits) -> Result<Vec<(FileParts, Vec<Error>)>, Errors> {
+    let files = estate_files(path).map_err(|e| Errors(vec![e]))?;
+    let results: Vec<(FileParts, Vec<Error>)> = files
+        .par_iter()
+        .map(|f| {
+            let name: Arc<str> = Arc::from(f.display().to_string());
+            match yaml::read_file_limited(f, limits) {
+                Ok(text) => parse_text(&text, &name, limits),
+                Err(e) => (FileParts::default(), vec![Error::new(ErrorKind::Invalid, "", e.message.clone()).at(&Origin::new(&name, e.line))]),
+            }
+        })
+        .collect();
+    Ok(results)
+}
+
+/// Load an estate source from YAML text (one document), named `file` in messages.
+///
+/// # Errors
+/// Every error found.
+pub fn load_source_str(text: &str, file: &str, limits: &Limits) -> Result<EstateSource, Errors> {
+    let name: Arc<str> = Arc::from(file);
+    merge(vec![parse_text(text, &name, limits)])
+}
+
+/// Load an estate source from an already parsed YAML node (e.g. the `estate:` part of a
+/// larger document), named `file` in messages.
+///
+/// # Errors
+/// Every error found.
+pub fn load_source_node(node: Node, file: &str) -> Result<EstateSource, Errors> {
+    let name: Arc<str> = Arc::from(file);
+    let mut errs = Vec::new();
+    let mut ctx = Ctx { file: Arc::clone(&name), errs: &mut errs };
+    let parts = ctx.file_parts(node);
+    merge(vec![(parts, errs)])
+}
+
+fn merge(results: Vec<(FileParts, Vec<Error>)>) -> Result<EstateSource, Errors> {
+    merge_partial(results).0
+}
+
+/// Merge file parts; on errors also return what was read (for [`load_and_compile`]).
+fn merge_partial(results: Vec<(FileParts, Vec<Error>)>) -> (Result<EstateSource, Errors>, Option<EstateSource>) {
+    let mut all_errs = Vec::new();
+    let mut src = EstateSource::default();
+    let mut settings_seen: Vec<(String, Origin)> = Vec::new();
+    for (parts, errs) in results {
+        all_errs.extend(errs);
+        parts.merge_into(&mut src, &mut settings_seen, &mut all_errs);
+    }
+    if all_errs.is_empty() { (Ok(src), None) } else { (Err(Errors(all_errs)), Some(src)) }
+}
+
+/// Compile what loaded, reporting the load errors together with the validation errors of
+/// what could be read, so that one run shows every problem.
+fn load_and_compile(loaded: Result<EstateSource, Errors>, partial: Option<EstateSource>) -> Result<Estate, Errors> {
+    match (loaded, partial) {
+        (Ok(src), _) => compile(src, &PsychText),
+        (Err(mut errs), Some(src)) => {
+            if let Err(more) = compile(src, &PsychText) {
+                errs.0.extend(more.0);
+            }
+            Err(errs)
+        }
+        (Err(errs), None) => Err(errs),
+    }
+}
+
+/// Load and compile an estate.
+///
+/// # Errors
+/// Every load and validation error.
+pub fn load(path: &Path) -> Result<Estate, Errors> {
+    let (loaded, partial) = merge_partial(read_files(path, &Limits::default())?);
+    load_and_compile(loaded, partial)
+}
+
+/// Load and compile an estate from YAML text.
+///
+/// # Errors
+/// Every load and validation error.
+pub fn load_str(text: &str, file: &str) -> Result<Estate, Errors> {
+    let name: Arc<str> = Arc::from(file);
+    let (loaded, partial) = merge_partial(vec![parse_text(text, &name, &Limits::default())]);
+    load_and_compile(loaded, partial)
+}
+
+/// Convert a YAML node into a value (see [`into_value`]).
+#[must_use]
+pub fn node_to_value(node: Node) -> Value {
+    into_value(node)
+}
+
+/// Convert a YAML node into a value, consuming it (no copy of large fact trees). Duplicate keys:
+/// the last value wins at the first key's position, as in a Ruby Hash.
+pub(crate) fn into_value(node: Node) -> Value {
+    match node.kind {
+        NodeKind::Scalar(v) => v,
+        NodeKind::Seq(items) => Value::Array(items.into_iter().map(into_value).collect()),
+        NodeKind::Map(pairs) => {
+            let mut m = lamina_resolver::Map::with_capacity(pairs.len());
+            for (k, v) in pairs {
+                let key = match k.kind {
+                    NodeKind::Scalar(Value::String(s)) => s,
+                    NodeKind::Scalar(other) => other.to_ruby_s(),
+                    other => into_value(Node { kind: other, mark: k.mark }).to_string(),
+                };
+                m.insert(key, into_value(v));
+            }
+            Value::Hash(m)
+        }
+    }
+}

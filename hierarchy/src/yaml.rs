@@ -1,1 +1,0 @@
-//! yaml (in progress)

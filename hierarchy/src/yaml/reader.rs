@@ -1,0 +1,506 @@
+//! Builds a document from `saphyr-parser` events the way Psych's `Visitors::ToRuby` builds Ruby
+//! objects, without recursion: open collections live on an explicit stack, so nesting depth costs
+//! heap, not call stack, and the depth limit is checked when a collection *opens* — a 10,000-deep
+//! `[[[[...` stops at level `max_depth + 1` having read only that much of the input.
+//!
+//! The same driver feeds two sinks: [`ValueSink`] (straight to `Value`, the fast path) and
+//! [`NodeSink`] (a `Node` tree with marks and duplicate keys kept).
+
+use std::collections::HashMap;
+
+use lamina_resolver::{Map, Value};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
+
+use super::scalar::{self, SeqKind, Token};
+use super::{Limits, Mark, Node, NodeKind, key_string};
+
+/// Why building stopped.
+#[derive(Debug)]
+pub(super) enum Fail {
+    /// The parser refused the input.
+    Syntax(ScanError),
+    /// Psych would raise while *converting* the parsed tree (disallowed class, bad number, ...).
+    /// Psych parses the whole document before converting it, so a syntax error later in the
+    /// document wins; the driver checks for one before reporting this.
+    Psych(String, Mark),
+    /// One of our own budgets ([`Limits`]); reported at once.
+    Limit(String, Mark),
+}
+
+/// How the value of a `<<` key was written; Psych's `revive_hash` (`to_ruby.rb:337-361`) only
+/// merges an alias or a mapping (`hash.merge! val`) or an inline sequence of hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Source {
+    Scalar,
+    Alias,
+    Mapping,
+    Sequence,
+}
+
+/// Receives the built pieces. `Item` is what a finished node becomes.
+pub(super) trait Sink {
+    type Item: Clone;
+    type Seq;
+    type Map;
+    fn scalar(&mut self, v: Value, mark: Mark) -> Self::Item;
+    fn new_seq(&mut self) -> Self::Seq;
+    fn seq_push(&mut self, seq: &mut Self::Seq, item: Self::Item);
+    fn end_seq(&mut self, seq: Self::Seq, mark: Mark) -> Self::Item;
+    fn new_map(&mut self) -> Self::Map;
+    fn map_insert(&mut self, map: &mut Self::Map, key: Self::Item, value: Self::Item);
+    /// Applies a merge key; `Err(value)` when Psych falls back to storing a plain `"<<"` key
+    /// (`rescue TypeError => hash[key] = val`).
+    fn map_merge(&mut self, map: &mut Self::Map, value: Self::Item, source: Source) -> Result<(), Self::Item>;
+    fn end_map(&mut self, map: Self::Map, mark: Mark) -> Self::Item;
+    /// True if the item is the string `<<`.
+    fn is_merge_str(item: &Self::Item) -> bool;
+    /// `!!omap` entry: Psych takes `a.children.first` / `a.children.last` of each entry mapping,
+    /// i.e. its first key and its last value.
+    fn omap_pair(item: Self::Item) -> Option<(Self::Item, Self::Item)>;
+}
+
+enum Open<S: Sink> {
+    Seq(S::Seq),
+    Omap(Vec<(S::Item, S::Item)>),
+    /// `key`: the pending key and whether it is a merge key.
+    Map { map: S::Map, key: Option<(S::Item, bool)> },
+}
+
+struct Frame<S: Sink> {
+    open: Open<S>,
+    mark: Mark,
+    anchor: usize,
+    /// `nodes` before this collection was counted: its size is `nodes - start_nodes` at the end.
+    start_nodes: usize,
+    /// Height of the tallest child (a scalar is 0, a collection 1 + its tallest child).
+    height: usize,
+}
+
+enum Anchor<T> {
+    Unset,
+    /// Opened but not finished: an alias to it would make a recursive structure (Psych builds
+    /// one; `Value` cannot hold it).
+    Open,
+    Done { item: T, size: usize, height: usize },
+}
+
+pub(super) fn mark(m: &Marker) -> Mark {
+    Mark { line: u32::try_from(m.line()).unwrap_or(u32::MAX), col: u32::try_from(m.col() + 1).unwrap_or(u32::MAX) }
+}
+
+fn full_tag(t: &Tag) -> String {
+    // saphyr resolves `!!x` to handle "tag:yaml.org,2002:" and `!x` to handle "!": the
+    // concatenation is the tag string libyaml hands to Psych.
+    format!("{}{}", t.handle, t.suffix)
+}
+
+struct Builder<'l, S: Sink> {
+    sink: S,
+    limits: &'l Limits,
+    frames: Vec<Frame<S>>,
+    anchors: Vec<Anchor<S::Item>>,
+    nodes: usize,
+    alias_nodes: usize,
+    root: Option<S::Item>,
+    /// The document was `---` alone (or a bare empty scalar): no content at all.
+    empty_root: bool,
+    dashes: &'l [Mark],
+}
+
+/// Stands for a `-` that saphyr refuses in flow context (see `patch_dash_in_flow` in `mod.rs`).
+pub(super) const DASH_SENTINEL: char = '\u{E000}';
+
+/// Reads the first document of `src` into `sink`'s item. `Ok(None)` for a stream without a
+/// document or with an empty one.
+/// `dashes`: marks of lone `-` scalars the caller replaced by [`DASH_SENTINEL`].
+pub(super) fn build<S: Sink>(src: &str, limits: &Limits, sink: S, dashes: &[Mark]) -> Result<Option<S::Item>, Fail> {
+    let mut parser = Parser::new_from_str(src);
+    let mut b = Builder {
+        sink,
+        limits,
+        frames: Vec::new(),
+        anchors: Vec::new(),
+        nodes: 0,
+        alias_nodes: 0,
+        root: None,
+        empty_root: false,
+        dashes,
+    };
+    loop {
+        let (ev, span) = match parser.next_event() {
+            None => break,
+            Some(Ok(x)) => x,
+            Some(Err(e)) => return Err(Fail::Syntax(e)),
+        };
+        let m = mark(&span.start);
+        let step = match ev {
+            Event::DocumentEnd | Event::StreamEnd => break,
+            Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => Ok(()),
+            Event::Scalar(text, style, anchor, tag) => b.scalar(text.into_owned(), style, anchor, tag.as_deref(), m),
+            Event::Alias(id) => b.alias(id, m),
+            Event::SequenceStart(anchor, tag) => b.open_seq(anchor, tag.as_deref(), m),
+            Event::MappingStart(anchor, tag) => b.open_map(anchor, tag.as_deref(), m),
+            Event::SequenceEnd | Event::MappingEnd => b.close(),
+        };
+        if let Err(f) = step {
+            return Err(match f {
+                Fail::Psych(..) => drain_for_syntax_error(&mut parser).unwrap_or(f),
+                f => f,
+            });
+        }
+    }
+    Ok(if b.empty_root { None } else { b.root })
+}
+
+/// Reads the rest of the first document; returns the parser error if there is one.
+fn drain_for_syntax_error(parser: &mut Parser<'_, saphyr_parser::StrInput<'_>>) -> Option<Fail> {
+    loop {
+        match parser.next_event()? {
+            Err(e) => return Some(Fail::Syntax(e)),
+            Ok((Event::DocumentEnd | Event::StreamEnd, _)) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+impl<S: Sink> Builder<'_, S> {
+    fn count(&mut self, n: usize, m: Mark) -> Result<(), Fail> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > self.limits.max_nodes {
+            return Err(Fail::Limit(format!("document has more than {} nodes", self.limits.max_nodes), m));
+        }
+        Ok(())
+    }
+
+    fn check_depth(&self, depth: usize, m: Mark) -> Result<(), Fail> {
+        if depth > self.limits.max_depth {
+            return Err(Fail::Limit(format!("nesting deeper than {}", self.limits.max_depth), m));
+        }
+        Ok(())
+    }
+
+    fn set_anchor(&mut self, id: usize, a: Anchor<S::Item>) {
+        if id == 0 {
+            return;
+        }
+        if self.anchors.len() <= id {
+            self.anchors.resize_with(id + 1, || Anchor::Unset);
+        }
+        self.anchors[id] = a;
+    }
+
+    fn scalar(&mut self, mut text: String, style: ScalarStyle, anchor: usize, tag: Option<&Tag>, m: Mark) -> Result<(), Fail> {
+        self.count(1, m)?;
+        if style == ScalarStyle::Plain && text.len() == DASH_SENTINEL.len_utf8() && self.dashes.contains(&m) {
+            text = "-".to_string();
+        }
+        let tag = tag.map(full_tag);
+        let is_root = self.frames.is_empty();
+        if is_root && text.is_empty() && style == ScalarStyle::Plain && tag.is_none() && anchor == 0 {
+            // `---` with nothing after it (saphyr reports it as an empty plain scalar).
+            self.empty_root = true;
+        }
+        // libyaml marks untagged non-plain scalars `quoted`, and Psych returns those as they are
+        // (`to_ruby.rb:62 return o.value if o.quoted`); a tag wins over quoting.
+        let token = match (&tag, style) {
+            (None, ScalarStyle::Plain) => scalar::tokenize(text),
+            (None, _) => Ok(Token::Value(Value::String(text))),
+            (Some(t), _) => scalar::resolve_tagged(text, t),
+        };
+        let value = token.map_err(|e| Fail::Psych(e, m))?.into_value();
+        let merge = tag.as_deref() != Some(scalar::STR_TAG) && matches!(&value, Value::String(s) if s == "<<");
+        let item = self.sink.scalar(value, m);
+        if anchor != 0 {
+            self.set_anchor(anchor, Anchor::Done { item: item.clone(), size: 1, height: 0 });
+        }
+        self.deliver(item, 0, Source::Scalar, merge, m)
+    }
+
+    fn alias(&mut self, id: usize, m: Mark) -> Result<(), Fail> {
+        let (size, height) = match self.anchors.get(id) {
+            Some(Anchor::Done { size, height, .. }) => (*size, *height),
+            Some(Anchor::Open) => {
+                return Err(Fail::Psych("alias refers to a node that contains it (recursive data is not supported)".into(), m));
+            }
+            _ => return Err(Fail::Psych(format!("unknown alias (anchor id {id})"), m)),
+        };
+        // Budgets before copying anything: a billion-laughs document fails here after at most
+        // `max_alias_nodes` copied nodes.
+        self.alias_nodes = self.alias_nodes.saturating_add(size);
+        if self.alias_nodes > self.limits.max_alias_nodes {
+            return Err(Fail::Limit(format!("aliases expand to more than {} nodes", self.limits.max_alias_nodes), m));
+        }
+        self.count(size, m)?;
+        self.check_depth(self.frames.len() + height, m)?;
+        let Some(Anchor::Done { item, .. }) = self.anchors.get(id) else { unreachable!("checked above") };
+        let item = item.clone();
+        let merge = S::is_merge_str(&item);
+        self.deliver(item, height, Source::Alias, merge, m)
+    }
+
+    fn open(&mut self, open: Open<S>, anchor: usize, m: Mark) -> Result<(), Fail> {
+        self.count(1, m)?;
+        self.check_depth(self.frames.len() + 1, m)?;
+        self.set_anchor(anchor, Anchor::Open);
+        self.frames.push(Frame { open, mark: m, anchor, start_nodes: self.nodes - 1, height: 0 });
+        Ok(())
+    }
+
+    fn open_seq(&mut self, anchor: usize, tag: Option<&Tag>, m: Mark) -> Result<(), Fail> {
+        let kind = match tag {
+            None => SeqKind::Array,
+            Some(t) => scalar::seq_kind(&full_tag(t)).map_err(|e| Fail::Psych(e, m))?,
+        };
+        let open = match kind {
+            SeqKind::Array => Open::Seq(self.sink.new_seq()),
+            SeqKind::Omap => Open::Omap(Vec::new()),
+        };
+        self.open(open, anchor, m)
+    }
+
+    fn open_map(&mut self, anchor: usize, tag: Option<&Tag>, m: Mark) -> Result<(), Fail> {
+        if let Some(t) = tag {
+            scalar::check_map_tag(&full_tag(t)).map_err(|e| Fail::Psych(e, m))?;
+        }
+        let open = Open::Map { map: self.sink.new_map(), key: None };
+        self.open(open, anchor, m)
+    }
+
+    fn close(&mut self) -> Result<(), Fail> {
+        let Some(f) = self.frames.pop() else {
+            return Ok(()); // the parser never ends a collection it did not start
+        };
+        let (item, source) = match f.open {
+            Open::Seq(seq) => (self.sink.end_seq(seq, f.mark), Source::Sequence),
+            Open::Omap(pairs) => {
+                let mut map = self.sink.new_map();
+                for (k, v) in pairs {
+                    self.sink.map_insert(&mut map, k, v);
+                }
+                (self.sink.end_map(map, f.mark), Source::Sequence)
+            }
+            Open::Map { map, .. } => (self.sink.end_map(map, f.mark), Source::Mapping),
+        };
+        let height = f.height + 1;
+        if f.anchor != 0 {
+            let size = self.nodes - f.start_nodes;
+            self.set_anchor(f.anchor, Anchor::Done { item: item.clone(), size, height });
+        }
+        self.deliver(item, height, source, false, f.mark)
+    }
+
+    fn deliver(&mut self, item: S::Item, height: usize, source: Source, merge: bool, m: Mark) -> Result<(), Fail> {
+        let Some(f) = self.frames.last_mut() else {
+            self.root = Some(item);
+            return Ok(());
+        };
+        f.height = f.height.max(height);
+        match &mut f.open {
+            Open::Seq(seq) => self.sink.seq_push(seq, item),
+            Open::Omap(pairs) => match S::omap_pair(item) {
+                Some(p) => pairs.push(p),
+                None => return Err(Fail::Psych("each !!omap entry must be a non-empty mapping".into(), m)),
+            },
+            Open::Map { map, key } => match key.take() {
+                None => *key = Some((item, merge)),
+                Some((k, true)) => {
+                    if let Err(v) = self.sink.map_merge(map, item, source) {
+                        self.sink.map_insert(map, k, v);
+                    }
+                }
+                Some((k, false)) => self.sink.map_insert(map, k, item),
+            },
+        }
+        Ok(())
+    }
+}
+
+/// Builds `Value`s directly: map keys are stringified on insertion, duplicates collapse as in a
+/// Ruby Hash (last value, first position — exactly `IndexMap::insert`).
+#[derive(Debug, Default)]
+pub(super) struct ValueSink;
+
+impl Sink for ValueSink {
+    type Item = Value;
+    type Seq = Vec<Value>;
+    type Map = Map;
+
+    fn scalar(&mut self, v: Value, _: Mark) -> Value {
+        v
+    }
+    fn new_seq(&mut self) -> Vec<Value> {
+        Vec::new()
+    }
+    fn seq_push(&mut self, seq: &mut Vec<Value>, item: Value) {
+        seq.push(item);
+    }
+    fn end_seq(&mut self, seq: Vec<Value>, _: Mark) -> Value {
+        Value::Array(seq)
+    }
+    fn new_map(&mut self) -> Map {
+        Map::new()
+    }
+    fn map_insert(&mut self, map: &mut Map, key: Value, value: Value) {
+        map.insert(key_string(key), value);
+    }
+    fn map_merge(&mut self, map: &mut Map, value: Value, source: Source) -> Result<(), Value> {
+        match (source, value) {
+            // `hash.merge! val`: every merged key overrides what is already there, wherever the
+            // `<<` sits — `b: 3` *before* `<<: {b: 2}` ends up 2 (Psych 4.0.3, verified).
+            (Source::Alias | Source::Mapping, Value::Hash(h)) => {
+                for (k, v) in h {
+                    map.insert(k, v);
+                }
+                Ok(())
+            }
+            // `val.reverse_each { |value| h.merge! value }; hash.merge! h`: earlier hashes win.
+            // Inserting the reversed hashes one after another gives the same keys, order and values.
+            (Source::Sequence, Value::Array(items)) if items.iter().all(|v| matches!(v, Value::Hash(_))) => {
+                for item in items.into_iter().rev() {
+                    if let Value::Hash(h) = item {
+                        for (k, v) in h {
+                            map.insert(k, v);
+                        }
+                    }
+                }
+                Ok(())
+            }
+            (_, v) => Err(v),
+        }
+    }
+    fn end_map(&mut self, map: Map, _: Mark) -> Value {
+        Value::Hash(map)
+    }
+    fn is_merge_str(item: &Value) -> bool {
+        matches!(item, Value::String(s) if s == "<<")
+    }
+    fn omap_pair(item: Value) -> Option<(Value, Value)> {
+        let Value::Hash(h) = item else { return None };
+        let mut it = h.into_iter();
+        let (k, first) = it.next()?;
+        Some((Value::String(k), it.last().map_or(first, |(_, v)| v)))
+    }
+}
+
+/// Builds `Node`s. Pairs stay in document order with duplicates; merged pairs are spliced in where
+/// the `<<` was, and a later explicit key that matches a *merged* key replaces it in place (so
+/// the estate loader does not see a merge as a duplicate), while `to_value` still yields exactly
+/// what the `ValueSink` yields.
+#[derive(Debug, Default)]
+pub(super) struct NodeSink;
+
+#[derive(Debug, Default)]
+pub(super) struct NodeMap {
+    pairs: Vec<(Node, Node)>,
+    /// Built at the first merge: which pairs came from a merge, and the last pair for each key
+    /// string. Maps without `<<` never pay for it.
+    merged: Vec<bool>,
+    index: Option<HashMap<String, usize>>,
+}
+
+fn node_key(k: &Node) -> String {
+    match &k.kind {
+        NodeKind::Scalar(Value::String(s)) => s.clone(),
+        _ => key_string(k.to_value()),
+    }
+}
+
+impl NodeMap {
+    fn ensure_index(&mut self) -> &mut HashMap<String, usize> {
+        if self.index.is_none() {
+            self.merged = vec![false; self.pairs.len()];
+            let idx = self.pairs.iter().enumerate().map(|(i, (k, _))| (node_key(k), i)).collect();
+            self.index = Some(idx);
+        }
+        self.index.get_or_insert_with(HashMap::new)
+    }
+
+    fn merge_pair(&mut self, k: Node, v: Node) {
+        let key = node_key(&k);
+        let len = self.pairs.len();
+        let slot = *self.ensure_index().entry(key).or_insert(len);
+        if slot < len {
+            self.pairs[slot].1 = v;
+        } else {
+            self.pairs.push((k, v));
+            self.merged.push(true);
+        }
+    }
+}
+
+impl Sink for NodeSink {
+    type Item = Node;
+    type Seq = Vec<Node>;
+    type Map = NodeMap;
+
+    fn scalar(&mut self, v: Value, mark: Mark) -> Node {
+        Node { kind: NodeKind::Scalar(v), mark }
+    }
+    fn new_seq(&mut self) -> Vec<Node> {
+        Vec::new()
+    }
+    fn seq_push(&mut self, seq: &mut Vec<Node>, item: Node) {
+        seq.push(item);
+    }
+    fn end_seq(&mut self, seq: Vec<Node>, mark: Mark) -> Node {
+        Node { kind: NodeKind::Seq(seq), mark }
+    }
+    fn new_map(&mut self) -> NodeMap {
+        NodeMap::default()
+    }
+    fn map_insert(&mut self, map: &mut NodeMap, key: Node, value: Node) {
+        let Some(index) = map.index.as_mut() else {
+            map.pairs.push((key, value));
+            return;
+        };
+        let name = node_key(&key);
+        match index.get(&name).copied() {
+            // Overrides a merged pair: Psych's `hash[key] = val` keeps the merged key's position.
+            Some(i) if map.merged[i] => {
+                map.pairs[i] = (key, value);
+                map.merged[i] = false;
+            }
+            // New key or a genuine duplicate of an explicit key: kept for the estate loader.
+            _ => {
+                index.insert(name, map.pairs.len());
+                map.pairs.push((key, value));
+                map.merged.push(false);
+            }
+        }
+    }
+    fn map_merge(&mut self, map: &mut NodeMap, value: Node, source: Source) -> Result<(), Node> {
+        match (source, value) {
+            (Source::Alias | Source::Mapping, Node { kind: NodeKind::Map(pairs), .. }) => {
+                for (k, v) in pairs {
+                    map.merge_pair(k, v);
+                }
+                Ok(())
+            }
+            (Source::Sequence, Node { kind: NodeKind::Seq(items), .. })
+                if items.iter().all(|n| matches!(n.kind, NodeKind::Map(_))) =>
+            {
+                for item in items.into_iter().rev() {
+                    if let NodeKind::Map(pairs) = item.kind {
+                        for (k, v) in pairs {
+                            map.merge_pair(k, v);
+                        }
+                    }
+                }
+                Ok(())
+            }
+            (_, v) => Err(v),
+        }
+    }
+    fn end_map(&mut self, map: NodeMap, mark: Mark) -> Node {
+        Node { kind: NodeKind::Map(map.pairs), mark }
+    }
+    fn is_merge_str(item: &Node) -> bool {
+        matches!(&item.kind, NodeKind::Scalar(Value::String(s)) if s == "<<")
+    }
+    fn omap_pair(item: Node) -> Option<(Node, Node)> {
+        let NodeKind::Map(pairs) = item.kind else { return None };
+        let mut it = pairs.into_iter();
+        let (k, first) = it.next()?;
+        Some((k, it.last().map_or(first, |(_, v)| v)))
+    }
+}

@@ -1,0 +1,182 @@
+//! The `lamina` command's contracts: exit codes, what goes to stdout and stderr.
+
+use lamina_tests::{lamina_bin, repo_root};
+use std::process::{Command, Output};
+
+fn lamina(args: &[&str]) -> Output {
+    Command::new(lamina_bin()).args(args).env_remove("LAMINA_ESTATE").output().expect("run lamina")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn write_estate(dir: &std::path::Path, name: &str, body: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).expect("write estate");
+    p
+}
+
+const SMALL: &str = r#"
+environments: [production]
+puppetclasses:
+  ntp:
+    parameters:
+      servers:
+        parameter_type: array
+        override: true
+        default_value: ["0.pool.ntp.org"]
+      secret:
+        override: true
+        hidden_value: true
+        default_value: "s3cret"
+hostgroups:
+  - {title: Base, environment: production, puppetclasses: [ntp]}
+hosts:
+  - name: a.example.com
+    hostgroup: Base
+    parameters:
+      - {name: db_password, value: "hunter2", hidden_value: true}
+  - name: b.example.com
+    hostgroup: Base
+    parameters: {motd: "<%= @host.name %>"}
+"#;
+
+#[test]
+fn enc_demo_host_out_of_the_box() {
+    let out = lamina(&["enc", "web01.demo.example.com"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.starts_with("---\n"), "{s}");
+    assert!(s.contains("\nparameters:\n") && s.contains("\nclasses:\n"), "{s}");
+}
+
+#[test]
+fn enc_estate_env_var_is_used() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let p = write_estate(d.path(), "e.yaml", SMALL);
+    let out = Command::new(lamina_bin()).args(["enc", "a.example.com"]).env("LAMINA_ESTATE", &p).output().expect("run");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("0.pool.ntp.org"));
+}
+
+#[test]
+fn enc_unknown_host_exits_1_with_nothing_on_stdout() {
+    let out = lamina(&["enc", "nosuch.example.com"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("nosuch.example.com"), "{err}");
+}
+
+#[test]
+fn enc_invalid_estate_exits_2_listing_every_error() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let p = write_estate(
+        d.path(),
+        "bad.yaml",
+        "hostgroups:\n  - {title: A/B}\nhosts:\n  - {name: x.example.com, hostgroup: Nope, colour: red}\n",
+    );
+    let out = lamina(&["enc", "x.example.com", "--estate", p.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.yaml:2"), "parent error names file and line: {err}");
+    assert!(err.contains("bad.yaml:4") && err.contains("colour"), "unknown field named: {err}");
+    assert!(err.contains("\"A\""), "{err}");
+}
+
+#[test]
+fn enc_json_format() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let p = write_estate(d.path(), "e.yaml", SMALL);
+    let out = lamina(&["enc", "a.example.com", "--estate", p.to_str().expect("utf8"), "--format", "json"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["classes"]["ntp"]["servers"][0], "0.pool.ntp.org");
+    assert_eq!(v["environment"], "production");
+    // The ENC carries real values; only explain masks them.
+    assert_eq!(v["parameters"]["db_password"], "hunter2");
+}
+
+#[test]
+fn explain_masks_hidden_values_unless_asked() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let p = write_estate(d.path(), "e.yaml", SMALL);
+    let path = p.to_str().expect("utf8");
+    let out = lamina(&["enc", "a.example.com", "--estate", path, "--explain"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(!s.contains("hunter2") && !s.contains("s3cret"), "{s}");
+    assert!(s.contains("*****"));
+    assert!(s.contains("layer: host"), "{s}");
+    let out = lamina(&["enc", "a.example.com", "--estate", path, "--explain", "--show-hidden"]);
+    let s = text(&out.stdout);
+    assert!(s.contains("hunter2") && s.contains("s3cret"), "{s}");
+}
+
+#[test]
+fn erb_value_fails_the_host_naming_the_parameter() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let p = write_estate(d.path(), "e.yaml", SMALL);
+    let out = lamina(&["enc", "b.example.com", "--estate", p.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("motd"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn render_lists_failures_and_renders_the_others() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let p = write_estate(d.path(), "e.yaml", SMALL);
+    let outdir = d.path().join("out");
+    let out = lamina(&["render", "--estate", p.to_str().expect("utf8"), "--out", outdir.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(2), "one host fails");
+    let err = text(&out.stderr);
+    assert!(err.contains("failed: b.example.com"), "{err}");
+    assert!(err.contains("rendered 1 hosts, 1 failed"), "{err}");
+    let a = std::fs::read_to_string(outdir.join("a.example.com.yaml")).expect("a rendered");
+    assert!(a.contains("0.pool.ntp.org"));
+    assert!(!outdir.join("b.example.com.yaml").exists());
+}
+
+#[test]
+fn render_demo_as_jsonl_one_line_per_host() {
+    let out = lamina(&["render", "--out", "-", "--format", "jsonl"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(lines.len() >= 10, "demo has a dozen hosts: {}", lines.len());
+    let mut names = Vec::new();
+    for l in &lines {
+        let v: serde_json::Value = serde_json::from_str(l).expect("json line");
+        names.push(v["certname"].as_str().expect("certname").to_string());
+        assert!(v["enc"]["parameters"].is_object());
+    }
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "deterministic certname order");
+}
+
+#[test]
+fn render_output_is_deterministic() {
+    let a = lamina(&["render", "--out", "-"]);
+    let b = lamina(&["render", "--out", "-"]);
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn check_and_generate_round_trip() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let dir = d.path().join("gen");
+    let out = lamina(&["corpus", "generate", "--hosts", "300", "--seed", "7", "--out", dir.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = lamina(&["check", "--estate", dir.to_str().expect("utf8")]);
+    assert!(out.status.success(), "generated estate is valid: {}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("300 hosts"), "{}", text(&out.stdout));
+    let out = lamina(&["render", "--estate", dir.to_str().expect("utf8")]);
+    assert!(out.status.success(), "every generated host renders: {}", text(&out.stderr));
+    let _ = repo_root();
+}
