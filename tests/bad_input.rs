@@ -14,7 +14,9 @@ fn errors_of(text: &str) -> String {
 #[test]
 fn alias_bomb_is_refused() {
     // The classic 9-level "billion laughs": 9^9 strings if expanded.
-    let mut text = String::from("parameters:\n  l0: &l0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut text = String::from(
+        "parameters:\n  l0: &l0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     for i in 1..9 {
         let p = i - 1;
         text.push_str(&format!("  l{i}: &l{i} [*l{p},*l{p},*l{p},*l{p},*l{p},*l{p},*l{p},*l{p},*l{p}]\n"));
@@ -130,7 +132,15 @@ puppetclasses:
           - {match: "fqdn=ghost.example.com", value: ["a"]}
 "#,
     );
-    for needle in ["port", "is invalid integer", "is invalid array", "merge_default", "does not exist in order", "is invalid", "ghost.example.com"] {
+    for needle in [
+        "port",
+        "is invalid integer",
+        "is invalid array",
+        "merge_default",
+        "does not exist in order",
+        "is invalid",
+        "ghost.example.com",
+    ] {
         assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
     }
 }

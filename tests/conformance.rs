@@ -9,7 +9,10 @@ use lamina_tests::repo_root;
 
 fn field(node: &Node, name: &str) -> Option<Node> {
     let NodeKind::Map(pairs) = &node.kind else { return None };
-    pairs.iter().find(|(k, _)| matches!(&k.kind, NodeKind::Scalar(Value::String(s)) if s == name)).map(|(_, v)| v.clone())
+    pairs
+        .iter()
+        .find(|(k, _)| matches!(&k.kind, NodeKind::Scalar(Value::String(s)) if s == name))
+        .map(|(_, v)| v.clone())
 }
 
 fn contains_ci(hay: &str, needle: &str) -> bool {
@@ -124,7 +127,9 @@ fn check_host(doc: Result<Value, String>, exp: &Value, fail: &mut Vec<String>) {
 fn run_case(path: &std::path::Path) -> Result<(), Vec<String>> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| vec![e.to_string()])?;
-    let node = yaml::parse_node(&text, &file, &Limits::default()).map_err(|e| vec![e.to_string()])?.ok_or_else(|| vec!["empty case".to_string()])?;
+    let node = yaml::parse_node(&text, &file, &Limits::default())
+        .map_err(|e| vec![e.to_string()])?
+        .ok_or_else(|| vec!["empty case".to_string()])?;
     let source = field(&node, "source").and_then(|n| match n.kind {
         NodeKind::Scalar(Value::String(s)) => Some(s),
         _ => None,
@@ -134,7 +139,9 @@ fn run_case(path: &std::path::Path) -> Result<(), Vec<String>> {
         return Err(vec![format!("source {source:?} does not cite a Foreman test")]);
     }
     let estate_node = field(&node, "estate").ok_or_else(|| vec!["`estate` is required".to_string()])?;
-    let expect = field(&node, "expect").map(|n| lamina_hierarchy::estate::node_to_value(n)).ok_or_else(|| vec!["`expect` is required".to_string()])?;
+    let expect = field(&node, "expect")
+        .map(|n| lamina_hierarchy::estate::node_to_value(n))
+        .ok_or_else(|| vec!["`expect` is required".to_string()])?;
     let compiled = load_source_node(estate_node, &file).and_then(|src| compile(src, &PsychText));
     let mut fail = Vec::new();
     match (compiled, expect.as_hash_get("load_error")) {
@@ -151,11 +158,14 @@ fn run_case(path: &std::path::Path) -> Result<(), Vec<String>> {
                 return Err(vec!["expect needs `hosts` or `load_error`".into()]);
             };
             for (name, exp) in hosts {
-                let Some(h) = estate.host(name).or_else(|| estate.hosts.iter().position(|h| h.src.name == *name).map(|i| u32::try_from(i).unwrap_or(u32::MAX))) else {
+                let Some(h) = estate.host(name).or_else(|| {
+                    estate.hosts.iter().position(|h| h.src.name == *name).map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+                }) else {
                     fail.push(format!("host {name} not in the estate"));
                     continue;
                 };
-                let doc = resolve::resolve(&estate, h, false).and_then(|r| enc::document(&r)).map_err(|e| e.to_string());
+                let doc =
+                    resolve::resolve(&estate, h, false).and_then(|r| enc::document(&r)).map_err(|e| e.to_string());
                 let mut hf = Vec::new();
                 check_host(doc, exp, &mut hf);
                 fail.extend(hf.into_iter().map(|m| format!("{name}: {m}")));

@@ -18,16 +18,13 @@ pub trait TextParser: Sync {
     fn json(&self, s: &str) -> Result<Value, String>;
 }
 
-static TRUE_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\A(true|t|yes|y|on|1)\z").expect("regex"));
-static FALSE_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\A(false|f|no|n|off|0)\z").expect("regex"));
+static TRUE_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\A(true|t|yes|y|on|1)\z").expect("regex"));
+static FALSE_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\A(false|f|no|n|off|0)\z").expect("regex"));
 static HEX_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\A0x[0-9a-f]+\z").expect("regex"));
 static OCT_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\A0[0-7]+\z").expect("regex"));
 static DEC_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\A-?\d+\z").expect("regex"));
-static REAL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\A[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\z").expect("regex")
-});
+static REAL_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\A[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\z").expect("regex"));
 
 /// Cast `value` to `to` as Foreman does when it saves a parameter or renders a smart class
 /// parameter. Strings are parsed; values that already have the right type pass through.
@@ -64,9 +61,7 @@ pub fn cast(value: &Value, to: ParamType, parser: &dyn TextParser) -> Result<Val
         },
         ParamType::Real => match value {
             Value::Int(_) | Value::Float(_) => Ok(value.clone()),
-            Value::String(s) if REAL_RE.is_match(s) => {
-                s.parse::<f64>().map(Value::Float).map_err(|_| invalid())
-            }
+            Value::String(s) if REAL_RE.is_match(s) => s.parse::<f64>().map(Value::Float).map_err(|_| invalid()),
             Value::String(s) => cast_integer(s).ok_or_else(invalid),
             _ => Err(invalid()),
         },
@@ -118,11 +113,7 @@ fn load_yaml_or_json(s: &str, parser: &dyn TextParser) -> Option<Value> {
 ///
 /// # Errors
 /// The message Foreman stores on the value.
-pub fn validate(
-    value: &Value,
-    validator: Option<&ValidatorType>,
-    rule: Option<&str>,
-) -> Result<(), String> {
+pub fn validate(value: &Value, validator: Option<&ValidatorType>, rule: Option<&str>) -> Result<(), String> {
     let (Some(kind), Some(rule)) = (validator, rule) else { return Ok(()) };
     if rule.trim().is_empty() {
         return Ok(());
@@ -131,11 +122,7 @@ pub fn validate(
     match kind {
         ValidatorType::Regexp => {
             let re = compile_ruby_regexp(rule)?;
-            if re.is_match(&text) {
-                Ok(())
-            } else {
-                Err(format!("is invalid (does not match {rule})"))
-            }
+            if re.is_match(&text) { Ok(()) } else { Err(format!("is invalid (does not match {rule})")) }
         }
         ValidatorType::List => {
             if rule.split(',').map(str::trim).any(|x| x == text) {
@@ -199,9 +186,6 @@ mod tests {
         assert!(validate(&v, Some(&ValidatorType::Regexp), Some("^a")).is_ok());
         assert!(validate(&v, Some(&ValidatorType::Regexp), Some("^b")).is_err());
         assert!(validate(&v, Some(&ValidatorType::List), Some("x, abc")).is_ok());
-        assert_eq!(
-            validate(&v, Some(&ValidatorType::List), Some("x,y")),
-            Err("abc is not one of x,y".into())
-        );
+        assert_eq!(validate(&v, Some(&ValidatorType::List), Some("x,y")), Err("abc is not one of x,y".into()));
     }
 }

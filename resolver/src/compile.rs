@@ -8,8 +8,8 @@
 use crate::cast::{TextParser, cast, compile_ruby_regexp, validate};
 use crate::error::{Error, ErrorKind, Errors};
 use crate::model::{
-    ConfigGroup, Domain, EstateSource, Host, Hostgroup, OperatingSystem, Origin, ParamType,
-    Parameter, PuppetClass, Settings, SmartParam, Subnet, Taxonomy,
+    ConfigGroup, Domain, EstateSource, Host, Hostgroup, OperatingSystem, Origin, ParamType, Parameter, PuppetClass,
+    Settings, SmartParam, Subnet, Taxonomy,
 };
 use crate::value::Value;
 use std::collections::{HashMap, HashSet};
@@ -200,8 +200,12 @@ fn check_params(params: &mut [Parameter], owner: &str, parser: &dyn TextParser, 
     for p in params.iter_mut() {
         if p.name.is_empty() || p.name.chars().any(char::is_whitespace) {
             errs.push(
-                Error::new(ErrorKind::Invalid, format!("{owner} parameter {:?}", p.name), "name can't contain whitespace or be blank")
-                    .at(&p.origin),
+                Error::new(
+                    ErrorKind::Invalid,
+                    format!("{owner} parameter {:?}", p.name),
+                    "name can't contain whitespace or be blank",
+                )
+                .at(&p.origin),
             );
         }
         // Foreman stores ERB strings uncast and renders them per host.
@@ -210,9 +214,8 @@ fn check_params(params: &mut [Parameter], owner: &str, parser: &dyn TextParser, 
         {
             match cast(&p.value, t, parser) {
                 Ok(v) => p.value = v,
-                Err(msg) => errs.push(
-                    Error::new(ErrorKind::Invalid, format!("{owner} parameter {}", p.name), msg).at(&p.origin),
-                ),
+                Err(msg) => errs
+                    .push(Error::new(ErrorKind::Invalid, format!("{owner} parameter {}", p.name), msg).at(&p.origin)),
             }
         }
     }
@@ -245,7 +248,9 @@ fn chains(
     for i in order {
         let (title, origin) = titles[i];
         if title.split('/').any(|s| s.trim().is_empty()) {
-            errs.push(Error::new(ErrorKind::Invalid, format!("{what} {title:?}"), "title has an empty segment").at(origin));
+            errs.push(
+                Error::new(ErrorKind::Invalid, format!("{what} {title:?}"), "title has an empty segment").at(origin),
+            );
         }
         let mut chain = match title.rsplit_once('/') {
             None => Vec::new(),
@@ -288,7 +293,10 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
         let n = name.as_ref()?;
         let found = env_index.get(n).copied();
         if found.is_none() {
-            errs.push(Error::new(ErrorKind::UnknownReference, what.to_string(), format!("environment {n:?} does not exist")).at(origin));
+            errs.push(
+                Error::new(ErrorKind::UnknownReference, what.to_string(), format!("environment {n:?} does not exist"))
+                    .at(origin),
+            );
         }
         found
     };
@@ -326,13 +334,21 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
         let owner = format!("operating system {}", o.title());
         check_params(&mut o.parameters, &owner, parser, &mut errs);
     }
-    let operatingsystems: Vec<(OperatingSystem, String)> =
-        src.operatingsystems.drain(..).map(|o| { let t = o.title(); (o, t) }).collect();
-    let os_index = index_names(operatingsystems.iter().map(|(o, t)| (t.as_str(), &o.origin)), "operating system", &mut errs);
+    let operatingsystems: Vec<(OperatingSystem, String)> = src
+        .operatingsystems
+        .drain(..)
+        .map(|o| {
+            let t = o.title();
+            (o, t)
+        })
+        .collect();
+    let os_index =
+        index_names(operatingsystems.iter().map(|(o, t)| (t.as_str(), &o.origin)), "operating system", &mut errs);
 
     // Classes, sorted by name as Foreman's default scope does.
     src.puppetclasses.sort_by(|a, b| a.name.cmp(&b.name));
-    let class_index = index_names(src.puppetclasses.iter().map(|c| (c.name.as_str(), &c.origin)), "puppet class", &mut errs);
+    let class_index =
+        index_names(src.puppetclasses.iter().map(|c| (c.name.as_str(), &c.origin)), "puppet class", &mut errs);
     let mut classes = Vec::new();
     let mut keys = Vec::new();
     for (ci, pc) in src.puppetclasses.drain(..).enumerate() {
@@ -348,7 +364,14 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
         let mut seen = HashSet::new();
         for p in params {
             if !seen.insert(p.key.clone()) {
-                errs.push(Error::new(ErrorKind::Duplicate, format!("{name}::{}", p.key), "smart class parameter defined twice").at(&p.origin));
+                errs.push(
+                    Error::new(
+                        ErrorKind::Duplicate,
+                        format!("{name}::{}", p.key),
+                        "smart class parameter defined twice",
+                    )
+                    .at(&p.origin),
+                );
                 continue;
             }
             let ki = idx(keys.len());
@@ -367,7 +390,8 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
         classes.push(Class { name, environments: envs, override_keys, origin });
     }
 
-    let cg_index = index_names(src.config_groups.iter().map(|c| (c.name.as_str(), &c.origin)), "config group", &mut errs);
+    let cg_index =
+        index_names(src.config_groups.iter().map(|c| (c.name.as_str(), &c.origin)), "config group", &mut errs);
     let class_refs = |names: &[String], owner: &str, origin: &Origin, errs: &mut Vec<Error>| -> Vec<Idx> {
         let mut out = Vec::new();
         for n in names {
@@ -377,7 +401,14 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
                         out.push(c);
                     }
                 }
-                None => errs.push(Error::new(ErrorKind::UnknownReference, owner.to_string(), format!("puppet class {n:?} does not exist")).at(origin)),
+                None => errs.push(
+                    Error::new(
+                        ErrorKind::UnknownReference,
+                        owner.to_string(),
+                        format!("puppet class {n:?} does not exist"),
+                    )
+                    .at(origin),
+                ),
             }
         }
         out
@@ -396,7 +427,14 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
             .filter_map(|n| {
                 let f = cg_index.get(n).copied();
                 if f.is_none() {
-                    errs.push(Error::new(ErrorKind::UnknownReference, owner.to_string(), format!("config group {n:?} does not exist")).at(origin));
+                    errs.push(
+                        Error::new(
+                            ErrorKind::UnknownReference,
+                            owner.to_string(),
+                            format!("config group {n:?} does not exist"),
+                        )
+                        .at(origin),
+                    );
                 }
                 f
             })
@@ -451,14 +489,18 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
     for mut h in src.hosts.drain(..) {
         let owner = format!("host {}", h.name);
         check_params(&mut h.parameters, &owner, parser, &mut errs);
-        let look = |name: &Option<String>, index: &HashMap<String, Idx>, what: &str, errs: &mut Vec<Error>| -> Option<Idx> {
-            let n = name.as_ref()?;
-            let f = index.get(n).copied();
-            if f.is_none() {
-                errs.push(Error::new(ErrorKind::UnknownReference, owner.clone(), format!("{what} {n:?} does not exist")).at(&h.origin));
-            }
-            f
-        };
+        let look =
+            |name: &Option<String>, index: &HashMap<String, Idx>, what: &str, errs: &mut Vec<Error>| -> Option<Idx> {
+                let n = name.as_ref()?;
+                let f = index.get(n).copied();
+                if f.is_none() {
+                    errs.push(
+                        Error::new(ErrorKind::UnknownReference, owner.clone(), format!("{what} {n:?} does not exist"))
+                            .at(&h.origin),
+                    );
+                }
+                f
+            };
         let hostgroup = look(&h.hostgroup, &hg_index, "host group", &mut errs);
         let organization = look(&h.organization, &org_index, "organization", &mut errs);
         let location = look(&h.location, &loc_index, "location", &mut errs);
@@ -472,7 +514,14 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
                 if let Some(s) = nic.get_str(k)
                     && !subnet_index.contains_key(s)
                 {
-                    errs.push(Error::new(ErrorKind::UnknownReference, owner.clone(), format!("interface {k} {s:?} does not exist")).at(&nic.origin));
+                    errs.push(
+                        Error::new(
+                            ErrorKind::UnknownReference,
+                            owner.clone(),
+                            format!("interface {k} {s:?} does not exist"),
+                        )
+                        .at(&nic.origin),
+                    );
                 }
             }
         }
@@ -490,7 +539,10 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
                         Error::new(
                             ErrorKind::Invalid,
                             owner.clone(),
-                            format!("puppet class {} does not belong to the {} environment", class.name, src.environments[env as usize].0),
+                            format!(
+                                "puppet class {} does not belong to the {} environment",
+                                class.name, src.environments[env as usize].0
+                            ),
                         )
                         .at(&h.origin),
                     );
@@ -500,11 +552,29 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
         let config_groups = cg_refs(&h.config_groups, &owner, &h.origin, &mut errs);
         h.subnet = subnet_name;
         h.subnet6 = subnet6_name;
-        hosts.push(CHost { src: h, hostgroup, organization, location, domain, subnet, subnet6, os, environment, classes, config_groups });
+        hosts.push(CHost {
+            src: h,
+            hostgroup,
+            organization,
+            location,
+            domain,
+            subnet,
+            subnet6,
+            os,
+            environment,
+            classes,
+            config_groups,
+        });
     }
 
     // Smart class parameters: types, defaults, flags, order lines, override values.
-    let ctx = KeyCtx { settings: &settings, host_names: &host_name_index, hostgroups: &hostgroups, hg_index: &hg_index, parser };
+    let ctx = KeyCtx {
+        settings: &settings,
+        host_names: &host_name_index,
+        hostgroups: &hostgroups,
+        hg_index: &hg_index,
+        parser,
+    };
     for k in &mut keys {
         let class_name = &classes[k.class as usize].name;
         ctx.check_key(k, class_name, &mut errs);
@@ -564,7 +634,9 @@ fn intern_matchers(keys: &mut [Key]) -> (Vec<Vec<String>>, HashMap<String, Idx>)
 
 fn check_lookup_path(settings: &Settings, errs: &mut Vec<Error>) {
     if settings.default_lookup_path.is_empty() {
-        errs.push(Error::new(ErrorKind::Invalid, "settings default_lookup_path", "can't be blank").at(&settings.origin));
+        errs.push(
+            Error::new(ErrorKind::Invalid, "settings default_lookup_path", "can't be blank").at(&settings.origin),
+        );
     }
 }
 
@@ -577,8 +649,12 @@ fn host_subnets(h: &Host, owner: &str, errs: &mut Vec<Error>) -> (Option<String>
         match (own, nic) {
             (Some(a), Some(b)) if *a != b => {
                 errs.push(
-                    Error::new(ErrorKind::Invalid, owner.to_string(), format!("{key} {a:?} differs from the primary interface's {key} {b:?}"))
-                        .at(&h.origin),
+                    Error::new(
+                        ErrorKind::Invalid,
+                        owner.to_string(),
+                        format!("{key} {a:?} differs from the primary interface's {key} {b:?}"),
+                    )
+                    .at(&h.origin),
                 );
                 Some(a.clone())
             }
@@ -674,7 +750,10 @@ impl KeyCtx<'_> {
                     "fqdn" if !self.host_names.contains_key(v) => {
                         err(format!("override value match {:?}: host {v:?} does not exist", ov.match_), &o);
                     }
-                    "hostgroup" if !self.hg_index.contains_key(v) && !self.hostgroups.iter().any(|g| g.src.title.rsplit('/').next() == Some(v.as_str())) => {
+                    "hostgroup"
+                        if !self.hg_index.contains_key(v)
+                            && !self.hostgroups.iter().any(|g| g.src.title.rsplit('/').next() == Some(v.as_str())) =>
+                    {
                         err(format!("override value match {:?}: host group {v:?} does not exist", ov.match_), &o);
                     }
                     _ => {}

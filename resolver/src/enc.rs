@@ -11,14 +11,41 @@ use crate::value::{Map, Value};
 
 /// Subnet attributes Foreman exports, in its order (core `app/models/subnet.rb` `attr_exportable`).
 pub const SUBNET_EXPORT: [&str; 15] = [
-    "name", "network", "mask", "gateway", "dns_primary", "dns_secondary", "from", "to",
-    "boot_mode", "ipam", "vlanid", "mtu", "nic_delay", "network_type", "description",
+    "name",
+    "network",
+    "mask",
+    "gateway",
+    "dns_primary",
+    "dns_secondary",
+    "from",
+    "to",
+    "boot_mode",
+    "ipam",
+    "vlanid",
+    "mtu",
+    "nic_delay",
+    "network_type",
+    "description",
 ];
 
 /// Interface attributes Foreman exports, in its order (core `app/models/nic/base.rb`).
 pub const NIC_EXPORT: [&str; 16] = [
-    "ip", "ip6", "mac", "name", "attrs", "virtual", "link", "identifier", "managed", "primary",
-    "provision", "subnet", "subnet6", "tag", "attached_to", "type",
+    "ip",
+    "ip6",
+    "mac",
+    "name",
+    "attrs",
+    "virtual",
+    "link",
+    "identifier",
+    "managed",
+    "primary",
+    "provision",
+    "subnet",
+    "subnet6",
+    "tag",
+    "attached_to",
+    "type",
 ];
 
 fn s(v: &str) -> Value {
@@ -121,7 +148,8 @@ fn builtin(r: &Resolution<'_>) -> Map {
     }
     p.insert("foreman_subnets".into(), Value::Array(subnets));
     p.insert("foreman_interfaces".into(), Value::Array(nics));
-    for (key, tax, list) in [("location", h.location, &e.locations), ("organization", h.organization, &e.organizations)] {
+    for (key, tax, list) in [("location", h.location, &e.locations), ("organization", h.organization, &e.organizations)]
+    {
         if let Some(t) = tax {
             let t = &list[t as usize];
             p.insert(key.into(), s(&t.name));
@@ -162,9 +190,8 @@ fn nic_type(t: &str) -> &'static str {
 /// When a value holds ERB (`<%`): Foreman would render it per host, which Lamina does not do
 /// yet, so the host fails rather than pass the template through.
 pub fn document(r: &Resolution<'_>) -> Result<Value, Error> {
-    let host_err = |what: String| {
-        Error::new(ErrorKind::Resolve, format!("host {}", r.host.src.name), what).at(&r.host.src.origin)
-    };
+    let host_err =
+        |what: String| Error::new(ErrorKind::Resolve, format!("host {}", r.host.src.name), what).at(&r.host.src.origin);
     let mut params = builtin(r);
     for (name, v) in &params {
         if v.contains_erb() {

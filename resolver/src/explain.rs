@@ -58,14 +58,21 @@ pub fn explain(r: &Resolution<'_>, show_hidden: bool) -> Result<Value, Error> {
             } else {
                 let g = r.host.hostgroup.map(|g| &r.estate.hostgroups[g as usize]);
                 let owner = g.and_then(|g| {
-                    g.chain.iter().rev().map(|&a| &r.estate.hostgroups[a as usize]).find(|a| a.src.environment.is_some())
+                    g.chain
+                        .iter()
+                        .rev()
+                        .map(|&a| &r.estate.hostgroups[a as usize])
+                        .find(|a| a.src.environment.is_some())
                 });
                 owner.map_or_else(|| "host group".to_string(), |o| format!("host group {}", o.src.title))
             };
-            out.insert("environment".into(), Value::Hash(Map::from_iter([
-                ("value".to_string(), Value::from(env)),
-                ("from".to_string(), Value::String(from)),
-            ])));
+            out.insert(
+                "environment".into(),
+                Value::Hash(Map::from_iter([
+                    ("value".to_string(), Value::from(env)),
+                    ("from".to_string(), Value::String(from)),
+                ])),
+            );
         }
         None => {
             out.insert("environment".into(), Value::Null);
@@ -93,7 +100,10 @@ pub fn explain(r: &Resolution<'_>, show_hidden: bool) -> Result<Value, Error> {
             } else {
                 let hidden = SECRET_BUILTINS.contains(&name.as_str()) && !show_hidden;
                 m.insert("value".into(), mask(value, hidden));
-                m.insert("source".into(), Value::Hash(Map::from_iter([("layer".to_string(), Value::from("built-in"))])));
+                m.insert(
+                    "source".into(),
+                    Value::Hash(Map::from_iter([("layer".to_string(), Value::from("built-in"))])),
+                );
             }
             params.insert(name.clone(), Value::Hash(m));
         }

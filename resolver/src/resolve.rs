@@ -306,7 +306,8 @@ impl<'e> Matcher<'_, 'e> {
         let mut emit = |parts: &[(String, String)]| {
             let s = parts.iter().map(|(a, v)| format!("{a}={v}")).collect::<Vec<_>>().join(",");
             if let Some(&id) = e.match_ids.get(&s) {
-                let weight = parts.iter().filter(|(a, _)| INHERIT.contains(&a.as_str())).map(|(_, v)| v.len() + 1).sum();
+                let weight =
+                    parts.iter().filter(|(a, _)| INHERIT.contains(&a.as_str())).map(|(_, v)| v.len() + 1).sum();
                 out.push((id, weight));
             }
         };
@@ -404,7 +405,10 @@ fn class_param<'e>(key: &'e Key, m: &mut Matcher<'_, 'e>, h: &CHost) -> Result<C
     };
     let (value, via) = match picked {
         Some(x) => x,
-        None => (default_value(key).map_err(|msg| err(h, format!("smart class parameter {}: {msg}", name())))?, Via::Default),
+        None => (
+            default_value(key).map_err(|msg| err(h, format!("smart class parameter {}: {msg}", name())))?,
+            Via::Default,
+        ),
     };
     Ok(ClassParam { key, value, via, candidates: cands })
 }

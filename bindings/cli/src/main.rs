@@ -2,6 +2,11 @@
 mod cli;
 mod cmd;
 
+// Loading builds millions of small values on every core; mimalloc is several times faster
+// than glibc malloc at that (measured with `perf record` on `lamina render`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     cli::run()
 }

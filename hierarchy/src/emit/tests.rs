@@ -685,7 +685,7 @@ pub(super) fn enc_like(i: usize) -> Value {
     p.insert("foreman_users".into(), one("admin", one("mail", s("root@example.com"))));
     p.insert("server_ca".into(), s("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"));
     p.insert("ssl_ca".into(), Value::Null);
-    for j in 0..12 {
+    for j in 0..18 {
         let v = match j % 6 {
             0 => s("no"),
             1 => Value::Int(8080 + j),

@@ -5,9 +5,8 @@ use super::into_value;
 use crate::yaml::{Node, NodeKind};
 use lamina_resolver::error::{Error, ErrorKind};
 use lamina_resolver::model::{
-    ConfigGroup, Domain, EstateSource, Host, Hostgroup, Interface, OperatingSystem, Origin, Owner,
-    OverrideValue, ParamType, Parameter, PuppetClass, SmartParam, Subnet, Taxonomy,
-    ValidatorType,
+    ConfigGroup, Domain, EstateSource, Host, Hostgroup, Interface, OperatingSystem, Origin, OverrideValue, Owner,
+    ParamType, Parameter, PuppetClass, SmartParam, Subnet, Taxonomy, ValidatorType,
 };
 use lamina_resolver::{Map, Value};
 use std::sync::Arc;
@@ -28,17 +27,26 @@ impl FileParts {
         for (k, node) in settings {
             let o = Origin::new(&file, node.mark.line);
             if let Some((_, prev)) = seen.iter().find(|(n, _)| *n == k) {
-                errs.push(Error::new(ErrorKind::Duplicate, format!("setting {k}"), format!("defined twice (first at {prev})")).at(&o));
+                errs.push(
+                    Error::new(
+                        ErrorKind::Duplicate,
+                        format!("setting {k}"),
+                        format!("defined twice (first at {prev})"),
+                    )
+                    .at(&o),
+                );
                 continue;
             }
             seen.push((k.clone(), o.clone()));
             let s = &mut into.settings;
             s.origin = o.clone();
-            let bad = |what: &str| Error::new(ErrorKind::Invalid, format!("setting {k}"), format!("must be {what}")).at(&o);
+            let bad =
+                |what: &str| Error::new(ErrorKind::Invalid, format!("setting {k}"), format!("must be {what}")).at(&o);
             match k.as_str() {
                 "default_lookup_path" => match into_value(node) {
                     Value::Array(a) => {
-                        let lines: Option<Vec<String>> = a.into_iter().map(|v| v.as_str().map(str::to_string)).collect();
+                        let lines: Option<Vec<String>> =
+                            a.into_iter().map(|v| v.as_str().map(str::to_string)).collect();
                         match lines {
                             Some(l) => s.default_lookup_path = l,
                             None => errs.push(bad("a list of strings")),
@@ -150,7 +158,14 @@ impl Ctx<'_> {
             NodeKind::Seq(items) => items.into_iter().filter_map(|i| self.string(i, what, field)).collect(),
             NodeKind::Scalar(Value::Null) => Vec::new(),
             _ => {
-                self.errs.push(Error::new(ErrorKind::Invalid, what.to_string(), format!("field {field} must be a list of strings")).at(&line));
+                self.errs.push(
+                    Error::new(
+                        ErrorKind::Invalid,
+                        what.to_string(),
+                        format!("field {field} must be a list of strings"),
+                    )
+                    .at(&line),
+                );
                 Vec::new()
             }
         }
@@ -169,8 +184,18 @@ impl Ctx<'_> {
 
     pub(crate) fn file_parts(&mut self, n: Node) -> FileParts {
         const TOP: [&str; 12] = [
-            "settings", "parameters", "organizations", "locations", "domains", "subnets", "operatingsystems",
-            "environments", "puppetclasses", "config_groups", "hostgroups", "hosts",
+            "settings",
+            "parameters",
+            "organizations",
+            "locations",
+            "domains",
+            "subnets",
+            "operatingsystems",
+            "environments",
+            "puppetclasses",
+            "config_groups",
+            "hostgroups",
+            "hosts",
         ];
         let mut parts = FileParts::default();
         parts.src.settings.origin = Origin::new(&self.file, 0);
@@ -178,19 +203,26 @@ impl Ctx<'_> {
         for (k, v) in fields {
             match k.as_str() {
                 "settings" => {
-                    if let Some((f, _)) = self.fields(v, "settings", &["default_lookup_path", "matchers_inheritance", "enc_environment", "root_pass"]) {
+                    if let Some((f, _)) = self.fields(
+                        v,
+                        "settings",
+                        &["default_lookup_path", "matchers_inheritance", "enc_environment", "root_pass"],
+                    ) {
                         parts.settings = f;
                     }
                 }
                 "parameters" => parts.src.parameters = self.params(v, "global parameters"),
                 "organizations" | "locations" => {
                     let what = if k == "organizations" { "organization" } else { "location" };
-                    let list: Vec<Taxonomy> = self.list(v, &k).into_iter().filter_map(|i| self.taxonomy(i, what)).collect();
+                    let list: Vec<Taxonomy> =
+                        self.list(v, &k).into_iter().filter_map(|i| self.taxonomy(i, what)).collect();
                     if k == "organizations" { parts.src.organizations = list } else { parts.src.locations = list }
                 }
                 "domains" => parts.src.domains = self.list(v, &k).into_iter().filter_map(|i| self.domain(i)).collect(),
                 "subnets" => parts.src.subnets = self.list(v, &k).into_iter().filter_map(|i| self.subnet(i)).collect(),
-                "operatingsystems" => parts.src.operatingsystems = self.list(v, &k).into_iter().filter_map(|i| self.os(i)).collect(),
+                "operatingsystems" => {
+                    parts.src.operatingsystems = self.list(v, &k).into_iter().filter_map(|i| self.os(i)).collect()
+                }
                 "environments" => {
                     for i in self.list(v, &k) {
                         let o = self.origin(&i);
@@ -200,8 +232,13 @@ impl Ctx<'_> {
                     }
                 }
                 "puppetclasses" => parts.src.puppetclasses = self.classes(v),
-                "config_groups" => parts.src.config_groups = self.list(v, &k).into_iter().filter_map(|i| self.config_group(i)).collect(),
-                "hostgroups" => parts.src.hostgroups = self.list(v, &k).into_iter().filter_map(|i| self.hostgroup(i)).collect(),
+                "config_groups" => {
+                    parts.src.config_groups =
+                        self.list(v, &k).into_iter().filter_map(|i| self.config_group(i)).collect()
+                }
+                "hostgroups" => {
+                    parts.src.hostgroups = self.list(v, &k).into_iter().filter_map(|i| self.hostgroup(i)).collect()
+                }
                 "hosts" => parts.src.hosts = self.list(v, &k).into_iter().filter_map(|i| self.host(i)).collect(),
                 _ => unreachable!("fields checked"),
             }
@@ -226,15 +263,30 @@ impl Ctx<'_> {
                             continue;
                         }
                     };
-                    out.push(Parameter { name, value: into_value(v), parameter_type: None, hidden_value: false, origin });
+                    out.push(Parameter {
+                        name,
+                        value: into_value(v),
+                        parameter_type: None,
+                        hidden_value: false,
+                        origin,
+                    });
                 }
                 out
             }
             NodeKind::Seq(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for i in items {
-                    let Some((f, origin)) = self.fields(i, &what, &["name", "value", "parameter_type", "hidden_value"]) else { continue };
-                    let mut p = Parameter { name: String::new(), value: Value::Null, parameter_type: Some(ParamType::String), hidden_value: false, origin };
+                    let Some((f, origin)) = self.fields(i, &what, &["name", "value", "parameter_type", "hidden_value"])
+                    else {
+                        continue;
+                    };
+                    let mut p = Parameter {
+                        name: String::new(),
+                        value: Value::Null,
+                        parameter_type: Some(ParamType::String),
+                        hidden_value: false,
+                        origin,
+                    };
                     let mut has_name = false;
                     for (k, v) in f {
                         match k.as_str() {
@@ -251,7 +303,9 @@ impl Ctx<'_> {
                         }
                     }
                     if !has_name {
-                        self.errs.push(Error::new(ErrorKind::Invalid, what.clone(), "a parameter needs a name").at(&p.origin));
+                        self.errs.push(
+                            Error::new(ErrorKind::Invalid, what.clone(), "a parameter needs a name").at(&p.origin),
+                        );
                         continue;
                     }
                     out.push(p);
@@ -271,7 +325,12 @@ impl Ctx<'_> {
         let t = ParamType::parse(&s);
         if t.is_none() {
             self.errs.push(
-                Error::new(ErrorKind::Invalid, what.to_string(), format!("parameter_type {s:?} is not one of string boolean integer real array hash yaml json")).at(&o),
+                Error::new(
+                    ErrorKind::Invalid,
+                    what.to_string(),
+                    format!("parameter_type {s:?} is not one of string boolean integer real array hash yaml json"),
+                )
+                .at(&o),
             );
         }
         t
@@ -279,7 +338,9 @@ impl Ctx<'_> {
 
     fn required(&mut self, name: Option<String>, what: &str, field: &str, origin: &Origin) -> Option<String> {
         if name.is_none() {
-            self.errs.push(Error::new(ErrorKind::Invalid, what.to_string(), format!("field {field} is required")).at(origin));
+            self.errs.push(
+                Error::new(ErrorKind::Invalid, what.to_string(), format!("field {field} is required")).at(origin),
+            );
         }
         name
     }
@@ -314,8 +375,22 @@ impl Ctx<'_> {
 
     fn subnet(&mut self, n: Node) -> Option<Subnet> {
         const F: [&str; 16] = [
-            "name", "network", "mask", "gateway", "dns_primary", "dns_secondary", "from", "to", "vlanid", "mtu",
-            "boot_mode", "ipam", "network_type", "description", "nic_delay", "parameters",
+            "name",
+            "network",
+            "mask",
+            "gateway",
+            "dns_primary",
+            "dns_secondary",
+            "from",
+            "to",
+            "vlanid",
+            "mtu",
+            "boot_mode",
+            "ipam",
+            "network_type",
+            "description",
+            "nic_delay",
+            "parameters",
         ];
         let (f, origin) = self.fields(n, "subnet", &F)?;
         let mut s = Subnet { name: String::new(), attrs: Map::new(), parameters: Vec::new(), origin };
@@ -328,7 +403,9 @@ impl Ctx<'_> {
                     v @ (Value::String(_) | Value::Int(_) | Value::Null) => {
                         s.attrs.insert(k, v);
                     }
-                    _ => self.errs.push(Error::new(ErrorKind::Invalid, "subnet", format!("field {k} must be a scalar")).at(&s.origin)),
+                    _ => self.errs.push(
+                        Error::new(ErrorKind::Invalid, "subnet", format!("field {k} must be a scalar")).at(&s.origin),
+                    ),
                 },
             }
         }
@@ -337,9 +414,21 @@ impl Ctx<'_> {
     }
 
     fn os(&mut self, n: Node) -> Option<OperatingSystem> {
-        let (f, origin) = self.fields(n, "operating system", &["name", "major", "minor", "description", "password_hash", "parameters"])?;
+        let (f, origin) = self.fields(
+            n,
+            "operating system",
+            &["name", "major", "minor", "description", "password_hash", "parameters"],
+        )?;
         let w = "operating system";
-        let mut o = OperatingSystem { name: String::new(), major: String::new(), minor: None, description: None, password_hash: None, parameters: Vec::new(), origin };
+        let mut o = OperatingSystem {
+            name: String::new(),
+            major: String::new(),
+            minor: None,
+            description: None,
+            password_hash: None,
+            parameters: Vec::new(),
+            origin,
+        };
         let (mut name, mut major) = (None, None);
         for (k, v) in f {
             match k.as_str() {
@@ -360,7 +449,10 @@ impl Ctx<'_> {
         let origin = self.origin(&n);
         let NodeKind::Map(pairs) = n.kind else {
             if !matches!(n.kind, NodeKind::Scalar(Value::Null)) {
-                self.errs.push(Error::new(ErrorKind::Invalid, "puppetclasses", "must be a mapping of class name to class").at(&origin));
+                self.errs.push(
+                    Error::new(ErrorKind::Invalid, "puppetclasses", "must be a mapping of class name to class")
+                        .at(&origin),
+                );
             }
             return Vec::new();
         };
@@ -391,7 +483,11 @@ impl Ctx<'_> {
     fn smart_params(&mut self, n: Node, class: &str) -> Vec<SmartParam> {
         let NodeKind::Map(pairs) = n.kind else {
             if !matches!(n.kind, NodeKind::Scalar(Value::Null)) {
-                self.err(&n, format!("puppet class {class}"), "parameters must be a mapping of name to smart class parameter");
+                self.err(
+                    &n,
+                    format!("puppet class {class}"),
+                    "parameters must be a mapping of name to smart class parameter",
+                );
             }
             return Vec::new();
         };
@@ -411,9 +507,21 @@ impl Ctx<'_> {
 
     fn smart_param(&mut self, n: Node, class: &str, key: String, origin: Origin) -> Option<SmartParam> {
         const F: [&str; 15] = [
-            "parameter_type", "default_value", "override", "override_value_order", "merge_overrides", "merge_default",
-            "avoid_duplicates", "omit", "hidden_value", "validator_type", "validator_rule", "required", "description",
-            "override_values", "key_type",
+            "parameter_type",
+            "default_value",
+            "override",
+            "override_value_order",
+            "merge_overrides",
+            "merge_default",
+            "avoid_duplicates",
+            "omit",
+            "hidden_value",
+            "validator_type",
+            "validator_rule",
+            "required",
+            "description",
+            "override_values",
+            "key_type",
         ];
         let what = format!("{class}::{key}");
         let mut p = SmartParam {
@@ -459,7 +567,14 @@ impl Ctx<'_> {
                         Some("regexp") => Some(ValidatorType::Regexp),
                         Some("list") => Some(ValidatorType::List),
                         Some(other) => {
-                            self.errs.push(Error::new(ErrorKind::Invalid, what.clone(), format!("validator_type {other:?} is not regexp or list")).at(&o));
+                            self.errs.push(
+                                Error::new(
+                                    ErrorKind::Invalid,
+                                    what.clone(),
+                                    format!("validator_type {other:?} is not regexp or list"),
+                                )
+                                .at(&o),
+                            );
                             None
                         }
                     }
@@ -489,7 +604,14 @@ impl Ctx<'_> {
                     match v {
                         Value::String(s) => out.push(s),
                         _ => {
-                            self.errs.push(Error::new(ErrorKind::Invalid, what.to_string(), "override_value_order lines must be strings").at(&o));
+                            self.errs.push(
+                                Error::new(
+                                    ErrorKind::Invalid,
+                                    what.to_string(),
+                                    "override_value_order lines must be strings",
+                                )
+                                .at(&o),
+                            );
                             return None;
                         }
                     }
@@ -497,7 +619,10 @@ impl Ctx<'_> {
                 out
             }
             _ => {
-                self.errs.push(Error::new(ErrorKind::Invalid, what.to_string(), "override_value_order must be a string or a list").at(&o));
+                self.errs.push(
+                    Error::new(ErrorKind::Invalid, what.to_string(), "override_value_order must be a string or a list")
+                        .at(&o),
+                );
                 return None;
             }
         };
@@ -534,7 +659,16 @@ impl Ctx<'_> {
     }
 
     fn hostgroup(&mut self, n: Node) -> Option<Hostgroup> {
-        const F: [&str; 8] = ["title", "environment", "puppetclasses", "config_groups", "parameters", "root_pass", "puppet_proxy", "puppet_ca_proxy"];
+        const F: [&str; 8] = [
+            "title",
+            "environment",
+            "puppetclasses",
+            "config_groups",
+            "parameters",
+            "root_pass",
+            "puppet_proxy",
+            "puppet_ca_proxy",
+        ];
         let (f, origin) = self.fields(n, "host group", &F)?;
         let mut g = Hostgroup { origin, ..Hostgroup::default() };
         let w = "host group";
@@ -557,9 +691,27 @@ impl Ctx<'_> {
 
     fn host(&mut self, n: Node) -> Option<Host> {
         const F: [&str; 21] = [
-            "name", "certname", "hostgroup", "organization", "location", "domain", "subnet", "subnet6", "operatingsystem",
-            "architecture", "environment", "puppetclasses", "config_groups", "parameters", "comment", "owner", "root_pass",
-            "puppet_proxy", "puppet_ca_proxy", "interfaces", "facts",
+            "name",
+            "certname",
+            "hostgroup",
+            "organization",
+            "location",
+            "domain",
+            "subnet",
+            "subnet6",
+            "operatingsystem",
+            "architecture",
+            "environment",
+            "puppetclasses",
+            "config_groups",
+            "parameters",
+            "comment",
+            "owner",
+            "root_pass",
+            "puppet_proxy",
+            "puppet_ca_proxy",
+            "interfaces",
+            "facts",
         ];
         let (f, origin) = self.fields(n, "host", &F)?;
         let mut h = Host { origin, ..Host::default() };
@@ -619,8 +771,22 @@ impl Ctx<'_> {
 
     fn interface(&mut self, n: Node) -> Option<Interface> {
         const F: [&str; 16] = [
-            "identifier", "ip", "ip6", "mac", "name", "subnet", "subnet6", "primary", "provision", "managed", "virtual",
-            "tag", "attached_to", "type", "attrs", "link",
+            "identifier",
+            "ip",
+            "ip6",
+            "mac",
+            "name",
+            "subnet",
+            "subnet6",
+            "primary",
+            "provision",
+            "managed",
+            "virtual",
+            "tag",
+            "attached_to",
+            "type",
+            "attrs",
+            "link",
         ];
         let (f, origin) = self.fields(n, "interface", &F)?;
         let mut nic = Interface { attrs: Map::new(), origin };
@@ -634,7 +800,14 @@ impl Ctx<'_> {
             if ok {
                 nic.attrs.insert(k, val);
             } else {
-                self.errs.push(Error::new(ErrorKind::Invalid, "interface", format!("field {k} has the wrong type ({})", val.type_name())).at(&nic.origin));
+                self.errs.push(
+                    Error::new(
+                        ErrorKind::Invalid,
+                        "interface",
+                        format!("field {k} has the wrong type ({})", val.type_name()),
+                    )
+                    .at(&nic.origin),
+                );
             }
         }
         Some(nic)

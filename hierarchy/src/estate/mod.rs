@@ -40,7 +40,9 @@ pub fn from_json(v: serde_json::Value) -> Value {
     match v {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Bool(b),
-        serde_json::Value::Number(n) => n.as_i64().map_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN)), Value::Int),
+        serde_json::Value::Number(n) => {
+            n.as_i64().map_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN)), Value::Int)
+        }
         serde_json::Value::String(s) => Value::String(s),
         serde_json::Value::Array(a) => Value::Array(a.into_iter().map(from_json).collect()),
         serde_json::Value::Object(o) => Value::Hash(o.into_iter().map(|(k, v)| (k, from_json(v))).collect()),
@@ -53,7 +55,9 @@ pub fn from_json(v: serde_json::Value) -> Value {
 /// # Errors
 /// When the path cannot be read.
 pub fn estate_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
-    let io = |p: &Path, e: std::io::Error| Error::new(ErrorKind::Invalid, p.display().to_string(), format!("cannot read: {e}"));
+    let io = |p: &Path, e: std::io::Error| {
+        Error::new(ErrorKind::Invalid, p.display().to_string(), format!("cannot read: {e}"))
+    };
     let meta = std::fs::metadata(path).map_err(|e| io(path, e))?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
@@ -77,7 +81,11 @@ pub fn estate_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
     }
     out.sort();
     if out.is_empty() {
-        return Err(Error::new(ErrorKind::Invalid, path.display().to_string(), "no *.yaml or *.yml estate files found"));
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            path.display().to_string(),
+            "no *.yaml or *.yml estate files found",
+        ));
     }
     Ok(out)
 }
@@ -117,7 +125,10 @@ fn read_files(path: &Path, limits: &Limits) -> Result<Vec<(FileParts, Vec<Error>
             let name: Arc<str> = Arc::from(f.display().to_string());
             match yaml::read_file_limited(f, limits) {
                 Ok(text) => parse_text(&text, &name, limits),
-                Err(e) => (FileParts::default(), vec![Error::new(ErrorKind::Invalid, "", e.message.clone()).at(&Origin::new(&name, e.line))]),
+                Err(e) => (
+                    FileParts::default(),
+                    vec![Error::new(ErrorKind::Invalid, "", e.message.clone()).at(&Origin::new(&name, e.line))],
+                ),
             }
         })
         .collect();

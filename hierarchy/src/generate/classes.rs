@@ -91,7 +91,14 @@ pub(crate) enum Kind {
 impl Kind {
     pub(crate) fn ptype(self) -> &'static str {
         match self {
-            Kind::Ensure | Kind::Text | Kind::Path | Kind::Host | Kind::Addr | Kind::Secret | Kind::Version | Kind::LogLevel => "string",
+            Kind::Ensure
+            | Kind::Text
+            | Kind::Path
+            | Kind::Host
+            | Kind::Addr
+            | Kind::Secret
+            | Kind::Version
+            | Kind::LogLevel => "string",
             Kind::Port | Kind::Count | Kind::Timeout => "integer",
             Kind::Flag => "boolean",
             Kind::Servers | Kind::Users | Kind::Packages => "array",
@@ -122,26 +129,146 @@ pub(crate) const ORDERS: &[&[&str]] = &[
 const ORDER_WEIGHTS: &[u32] = &[25, 15, 12, 8, 6, 8, 6, 6, 6, 8];
 
 const MODULES: &[&str] = &[
-    "ntp", "motd", "ssh", "sudo", "accounts", "rsyslog", "logrotate", "chrony", "postfix", "apache", "nginx",
-    "haproxy", "keepalived", "postgresql", "mysql", "mongodb", "redis", "memcached", "rabbitmq", "kafka",
-    "zookeeper", "elasticsearch", "kibana", "logstash", "filebeat", "prometheus", "node_exporter", "grafana",
-    "collectd", "nrpe", "icinga2", "docker", "containerd", "kubernetes", "etcd", "consul", "vault", "nomad",
-    "java", "tomcat", "jenkins", "gitlab_runner", "nfs", "autofs", "samba", "bind", "dnsmasq", "dhcp",
-    "openldap", "sssd", "firewalld", "iptables", "selinux", "auditd", "aide", "clamav", "cron", "sysctl",
-    "limits", "tuned", "lvm", "mdadm", "squid", "varnish", "php", "python", "nodejs", "ruby", "certbot",
-    "openvpn", "wireguard", "snmp", "lldpd", "ipa", "krb5", "unbound", "telegraf", "influxdb", "minio", "ceph",
+    "ntp",
+    "motd",
+    "ssh",
+    "sudo",
+    "accounts",
+    "rsyslog",
+    "logrotate",
+    "chrony",
+    "postfix",
+    "apache",
+    "nginx",
+    "haproxy",
+    "keepalived",
+    "postgresql",
+    "mysql",
+    "mongodb",
+    "redis",
+    "memcached",
+    "rabbitmq",
+    "kafka",
+    "zookeeper",
+    "elasticsearch",
+    "kibana",
+    "logstash",
+    "filebeat",
+    "prometheus",
+    "node_exporter",
+    "grafana",
+    "collectd",
+    "nrpe",
+    "icinga2",
+    "docker",
+    "containerd",
+    "kubernetes",
+    "etcd",
+    "consul",
+    "vault",
+    "nomad",
+    "java",
+    "tomcat",
+    "jenkins",
+    "gitlab_runner",
+    "nfs",
+    "autofs",
+    "samba",
+    "bind",
+    "dnsmasq",
+    "dhcp",
+    "openldap",
+    "sssd",
+    "firewalld",
+    "iptables",
+    "selinux",
+    "auditd",
+    "aide",
+    "clamav",
+    "cron",
+    "sysctl",
+    "limits",
+    "tuned",
+    "lvm",
+    "mdadm",
+    "squid",
+    "varnish",
+    "php",
+    "python",
+    "nodejs",
+    "ruby",
+    "certbot",
+    "openvpn",
+    "wireguard",
+    "snmp",
+    "lldpd",
+    "ipa",
+    "krb5",
+    "unbound",
+    "telegraf",
+    "influxdb",
+    "minio",
+    "ceph",
 ];
 const SUBS: &[&str] = &[
-    "install", "config", "service", "repo", "server", "client", "agent", "plugin", "exporter", "backup",
-    "tuning", "monitoring", "firewall", "users", "vhost", "instance", "cluster", "logging",
+    "install",
+    "config",
+    "service",
+    "repo",
+    "server",
+    "client",
+    "agent",
+    "plugin",
+    "exporter",
+    "backup",
+    "tuning",
+    "monitoring",
+    "firewall",
+    "users",
+    "vhost",
+    "instance",
+    "cluster",
+    "logging",
 ];
 const PROFILES: &[&str] = &[
-    "base", "web", "db", "cache", "queue", "lb", "monitoring", "logging", "ci", "bastion", "mail", "dns",
-    "storage", "search", "k8s_node", "k8s_master", "vpn", "proxy", "backup", "security", "app_java", "app_php",
+    "base",
+    "web",
+    "db",
+    "cache",
+    "queue",
+    "lb",
+    "monitoring",
+    "logging",
+    "ci",
+    "bastion",
+    "mail",
+    "dns",
+    "storage",
+    "search",
+    "k8s_node",
+    "k8s_master",
+    "vpn",
+    "proxy",
+    "backup",
+    "security",
+    "app_java",
+    "app_php",
 ];
 const CONFIG_GROUPS: &[&str] = &[
-    "monitoring", "base_security", "logging", "backup", "web_stack", "db_stack", "observability", "hardening",
-    "cis_level1", "container_host", "mail_relay", "directory_client", "time_sync", "patching",
+    "monitoring",
+    "base_security",
+    "logging",
+    "backup",
+    "web_stack",
+    "db_stack",
+    "observability",
+    "hardening",
+    "cis_level1",
+    "container_host",
+    "mail_relay",
+    "directory_client",
+    "time_sync",
+    "patching",
 ];
 const PARAMS: &[(&str, Kind)] = &[
     ("ensure", Kind::Ensure),
@@ -195,16 +322,70 @@ const PARAMS: &[(&str, Kind)] = &[
 ];
 /// Strings, several of which YAML 1.1 would misread if they were not quoted.
 const TEXTS: &[&str] = &[
-    "default", "main", "enabled", "www-data", "nobody", "yes", "no", "on", "off", "0755", "1:30", "2024-06-01",
-    "null", "~", "1e3", "0x1F", "+12", ".inf", "true", "y", "n", "a value with spaces", "with: colon",
-    "hash # not a comment", "-leading-dash", "[not, a, list]", "{not: a map}", "multi\nline", "tab\there",
-    "quote \" inside", "back\\slash", "ünïcödé", "Managed by Puppet", "*not-an-alias", "&not-an-anchor",
-    "!not-a-tag", "%not-a-directive", "@at", "`backtick",
+    "default",
+    "main",
+    "enabled",
+    "www-data",
+    "nobody",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "0755",
+    "1:30",
+    "2024-06-01",
+    "null",
+    "~",
+    "1e3",
+    "0x1F",
+    "+12",
+    ".inf",
+    "true",
+    "y",
+    "n",
+    "a value with spaces",
+    "with: colon",
+    "hash # not a comment",
+    "-leading-dash",
+    "[not, a, list]",
+    "{not: a map}",
+    "multi\nline",
+    "tab\there",
+    "quote \" inside",
+    "back\\slash",
+    "ünïcödé",
+    "Managed by Puppet",
+    "*not-an-alias",
+    "&not-an-anchor",
+    "!not-a-tag",
+    "%not-a-directive",
+    "@at",
+    "`backtick",
 ];
-const USERS: &[&str] = &["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "deploy", "backup", "monitor"];
+const USERS: &[&str] = &[
+    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "deploy", "backup", "monitor",
+];
 const PACKAGES: &[&str] = &[
-    "curl", "wget", "vim", "htop", "strace", "tcpdump", "jq", "git", "rsync", "lsof", "sysstat", "iotop",
-    "unzip", "bind-utils", "net-tools", "tmux", "python3-requests", "openssl", "ca-certificates", "chrony",
+    "curl",
+    "wget",
+    "vim",
+    "htop",
+    "strace",
+    "tcpdump",
+    "jq",
+    "git",
+    "rsync",
+    "lsof",
+    "sysstat",
+    "iotop",
+    "unzip",
+    "bind-utils",
+    "net-tools",
+    "tmux",
+    "python3-requests",
+    "openssl",
+    "ca-certificates",
+    "chrony",
 ];
 
 impl Catalog {
@@ -236,11 +417,8 @@ impl Catalog {
         let classes: Vec<Class> = names
             .into_iter()
             .map(|name| {
-                let envs = if rng.chance(0.15) {
-                    Some(if rng.chance(0.5) { vec![0] } else { vec![0, 2] })
-                } else {
-                    None
-                };
+                let envs =
+                    if rng.chance(0.15) { Some(if rng.chance(0.5) { vec![0] } else { vec![0, 2] }) } else { None };
                 Class { name, envs, keys: Vec::new() }
             })
             .collect();
@@ -455,7 +633,9 @@ fn value_for(rng: &mut Rng, kind: Kind, module: &str, w: &World, merge: bool) ->
             V::A((0..n).map(|_| V::S(format!("{module}{:02}.{}", rng.range(1, 8), dom()))).collect())
         }
         Kind::Users => V::A(rng.sample_between(USERS.len(), 1, 4).into_iter().map(|i| V::s(USERS[i])).collect()),
-        Kind::Packages => V::A(rng.sample_between(PACKAGES.len(), 1, 5).into_iter().map(|i| V::s(PACKAGES[i])).collect()),
+        Kind::Packages => {
+            V::A(rng.sample_between(PACKAGES.len(), 1, 5).into_iter().map(|i| V::s(PACKAGES[i])).collect())
+        }
         Kind::Options | Kind::Settings => hash_value(rng, module, 0),
         Kind::Ratio => V::R(rng.range(5, 95) as f64 / 100.0, 2),
         Kind::YamlDoc => {
@@ -473,8 +653,21 @@ fn value_for(rng: &mut Rng, kind: Kind, module: &str, w: &World, merge: bool) ->
 }
 
 const HASH_KEYS: &[&str] = &[
-    "max_size", "enabled", "timeout", "mode", "buffer_size", "log_level", "compression", "retries", "backend",
-    "cache", "limits", "tls", "pool", "listen", "path",
+    "max_size",
+    "enabled",
+    "timeout",
+    "mode",
+    "buffer_size",
+    "log_level",
+    "compression",
+    "retries",
+    "backend",
+    "cache",
+    "limits",
+    "tls",
+    "pool",
+    "listen",
+    "path",
 ];
 
 fn hash_value(rng: &mut Rng, module: &str, depth: usize) -> V {

@@ -6,17 +6,111 @@ use super::world::{Host, Subnet, Virt, World, ip_text};
 
 const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const PKG_NAMES: &[&str] = &[
-    "acl", "attr", "audit", "bash", "bind-utils", "binutils", "bzip2", "ca-certificates", "chrony", "coreutils",
-    "cpio", "cronie", "curl", "cyrus-sasl-lib", "dbus", "device-mapper", "dhcp-client", "diffutils", "dmidecode",
-    "e2fsprogs", "elfutils-libs", "ethtool", "expat", "file", "findutils", "firewalld", "gawk", "gdbm", "git",
-    "glib2", "glibc", "gmp", "gnupg2", "grep", "grub2-common", "gzip", "hostname", "hwdata", "info", "iproute",
-    "iptables", "iputils", "jq", "kbd", "kernel-tools", "kmod", "krb5-libs", "less", "libacl", "libblkid",
-    "libcap", "libcurl", "libffi", "libgcc", "libselinux", "libstdc++", "libuuid", "libxml2", "logrotate",
-    "lsof", "lvm2", "lz4", "man-db", "mdadm", "ncurses", "net-tools", "nfs-utils", "nspr", "nss", "openldap",
-    "openssh", "openssh-server", "openssl", "p11-kit", "pam", "pcre2", "perl", "policycoreutils", "polkit",
-    "procps-ng", "puppet-agent", "python3", "python3-libs", "readline", "rpm", "rsync", "rsyslog", "sed",
-    "setup", "shadow-utils", "sqlite", "strace", "sudo", "systemd", "tar", "tcpdump", "tmux", "tzdata",
-    "util-linux", "vim-minimal", "wget", "which", "xz", "yum-utils", "zlib",
+    "acl",
+    "attr",
+    "audit",
+    "bash",
+    "bind-utils",
+    "binutils",
+    "bzip2",
+    "ca-certificates",
+    "chrony",
+    "coreutils",
+    "cpio",
+    "cronie",
+    "curl",
+    "cyrus-sasl-lib",
+    "dbus",
+    "device-mapper",
+    "dhcp-client",
+    "diffutils",
+    "dmidecode",
+    "e2fsprogs",
+    "elfutils-libs",
+    "ethtool",
+    "expat",
+    "file",
+    "findutils",
+    "firewalld",
+    "gawk",
+    "gdbm",
+    "git",
+    "glib2",
+    "glibc",
+    "gmp",
+    "gnupg2",
+    "grep",
+    "grub2-common",
+    "gzip",
+    "hostname",
+    "hwdata",
+    "info",
+    "iproute",
+    "iptables",
+    "iputils",
+    "jq",
+    "kbd",
+    "kernel-tools",
+    "kmod",
+    "krb5-libs",
+    "less",
+    "libacl",
+    "libblkid",
+    "libcap",
+    "libcurl",
+    "libffi",
+    "libgcc",
+    "libselinux",
+    "libstdc++",
+    "libuuid",
+    "libxml2",
+    "logrotate",
+    "lsof",
+    "lvm2",
+    "lz4",
+    "man-db",
+    "mdadm",
+    "ncurses",
+    "net-tools",
+    "nfs-utils",
+    "nspr",
+    "nss",
+    "openldap",
+    "openssh",
+    "openssh-server",
+    "openssl",
+    "p11-kit",
+    "pam",
+    "pcre2",
+    "perl",
+    "policycoreutils",
+    "polkit",
+    "procps-ng",
+    "puppet-agent",
+    "python3",
+    "python3-libs",
+    "readline",
+    "rpm",
+    "rsync",
+    "rsyslog",
+    "sed",
+    "setup",
+    "shadow-utils",
+    "sqlite",
+    "strace",
+    "sudo",
+    "systemd",
+    "tar",
+    "tcpdump",
+    "tmux",
+    "tzdata",
+    "util-linux",
+    "vim-minimal",
+    "wget",
+    "which",
+    "xz",
+    "yum-utils",
+    "zlib",
 ];
 
 fn b64(rng: &mut Rng, prefix: &str, n: usize) -> String {
@@ -39,15 +133,19 @@ fn pct(used: u64, total: u64) -> String {
 }
 
 fn mem_block(o: &mut Out, ind: usize, name: &str, total: u64, used: u64) {
-    o.kv_flow(ind, name, &[
-        ("available", F::S(&gib(total - used))),
-        ("available_bytes", F::I((total - used) as i64)),
-        ("capacity", F::S(&pct(used, total))),
-        ("total", F::S(&gib(total))),
-        ("total_bytes", F::I(total as i64)),
-        ("used", F::S(&gib(used))),
-        ("used_bytes", F::I(used as i64)),
-    ]);
+    o.kv_flow(
+        ind,
+        name,
+        &[
+            ("available", F::S(&gib(total - used))),
+            ("available_bytes", F::I((total - used) as i64)),
+            ("capacity", F::S(&pct(used, total))),
+            ("total", F::S(&gib(total))),
+            ("total_bytes", F::I(total as i64)),
+            ("used", F::S(&gib(used))),
+            ("used_bytes", F::I(used as i64)),
+        ],
+    );
 }
 
 fn ip6_of(ip: [u8; 4], mac: &str) -> String {
@@ -117,13 +215,17 @@ pub(crate) fn write_facts(o: &mut Out, ind: usize, w: &World, h: &Host, rng: &mu
             Virt::Vmware => "VMware",
             Virt::Physical => "DELL",
         };
-        o.kv_flow(ind + 1, name, &[
-            ("model", F::S(model)),
-            ("size", F::S(&gib(size))),
-            ("size_bytes", F::I(size as i64)),
-            ("type", F::S(if h.virt == Virt::Physical { "ssd" } else { "hdd" })),
-            ("vendor", F::S(vendor)),
-        ]);
+        o.kv_flow(
+            ind + 1,
+            name,
+            &[
+                ("model", F::S(model)),
+                ("size", F::S(&gib(size))),
+                ("size_bytes", F::I(size as i64)),
+                ("type", F::S(if h.virt == Virt::Physical { "ssd" } else { "hdd" })),
+                ("vendor", F::S(vendor)),
+            ],
+        );
     }
 
     o.open(ind, "dmi");
@@ -133,15 +235,23 @@ pub(crate) fn write_facts(o: &mut Out, ind: usize, w: &World, h: &Host, rng: &mu
         Virt::Physical => ("Dell Inc.", "PowerEdge R650"),
     };
     let phys = h.virt == Virt::Physical;
-    o.kv_flow(ind + 1, "bios", &[
-        ("release_date", F::S(if phys { "11/14/2023" } else { "04/01/2014" })),
-        ("vendor", F::S(if phys { "Dell Inc." } else { "SeaBIOS" })),
-        ("version", F::S(if phys { "1.12.1" } else { "1.16.2-1.fc38" })),
-    ]);
-    o.kv_flow(ind + 1, "chassis", &[
-        ("asset_tag", F::S(&format!("AT-{:06}", h.index))),
-        ("type", F::S(if phys { "Rack Mount Chassis" } else { "Other" })),
-    ]);
+    o.kv_flow(
+        ind + 1,
+        "bios",
+        &[
+            ("release_date", F::S(if phys { "11/14/2023" } else { "04/01/2014" })),
+            ("vendor", F::S(if phys { "Dell Inc." } else { "SeaBIOS" })),
+            ("version", F::S(if phys { "1.12.1" } else { "1.16.2-1.fc38" })),
+        ],
+    );
+    o.kv_flow(
+        ind + 1,
+        "chassis",
+        &[
+            ("asset_tag", F::S(&format!("AT-{:06}", h.index))),
+            ("type", F::S(if phys { "Rack Mount Chassis" } else { "Other" })),
+        ],
+    );
     o.kv_s(ind + 1, "manufacturer", vendor);
     o.open(ind + 1, "product");
     o.kv_s(ind + 2, "name", product);
@@ -185,18 +295,22 @@ pub(crate) fn write_facts(o: &mut Out, ind: usize, w: &World, h: &Host, rng: &mu
     for (mp, size, device) in mounts.iter().take(nmounts) {
         let used = size / 100 * rng.range(5, 90);
         let options = &["rw", "relatime", "seclabel", "attr2", "inode64", "noquota"][..if redhat { 6 } else { 2 }];
-        o.kv_flow(ind + 1, mp, &[
-            ("available", F::S(&gib(size - used))),
-            ("available_bytes", F::I((size - used) as i64)),
-            ("capacity", F::S(&pct(used, *size))),
-            ("device", F::S(device)),
-            ("filesystem", F::S(if *mp == "/boot" { "ext4" } else { fs })),
-            ("options", F::L(options)),
-            ("size", F::S(&gib(*size))),
-            ("size_bytes", F::I(*size as i64)),
-            ("used", F::S(&gib(used))),
-            ("used_bytes", F::I(used as i64)),
-        ]);
+        o.kv_flow(
+            ind + 1,
+            mp,
+            &[
+                ("available", F::S(&gib(size - used))),
+                ("available_bytes", F::I((size - used) as i64)),
+                ("capacity", F::S(&pct(used, *size))),
+                ("device", F::S(device)),
+                ("filesystem", F::S(if *mp == "/boot" { "ext4" } else { fs })),
+                ("options", F::L(options)),
+                ("size", F::S(&gib(*size))),
+                ("size_bytes", F::I(*size as i64)),
+                ("used", F::S(&gib(used))),
+                ("used_bytes", F::I(used as i64)),
+            ],
+        );
     }
     o.kv_s(ind, "netmask", Subnet::MASK);
     o.kv_s(ind, "network", &sn.network());
@@ -212,13 +326,17 @@ pub(crate) fn write_facts(o: &mut Out, ind: usize, w: &World, h: &Host, rng: &mu
         let mac2 = format!("{}:{}", &h.mac[..14], rng.hex(2));
         nic(o, ind + 2, "eth1", ip2, &mac2, &w.subnets[s2], speed);
     }
-    o.kv_flow(ind + 2, "lo", &[
-        ("ip", F::S("127.0.0.1")),
-        ("ip6", F::S("::1")),
-        ("mtu", F::I(65536)),
-        ("netmask", F::S("255.0.0.0")),
-        ("network", F::S("127.0.0.0")),
-    ]);
+    o.kv_flow(
+        ind + 2,
+        "lo",
+        &[
+            ("ip", F::S("127.0.0.1")),
+            ("ip6", F::S("::1")),
+            ("mtu", F::I(65536)),
+            ("netmask", F::S("255.0.0.0")),
+            ("network", F::S("127.0.0.0")),
+        ],
+    );
     o.kv_s(ind + 1, "ip", &ip_s);
     o.kv_s(ind + 1, "ip6", &ip6_of(h.ip, &h.mac));
     o.kv_s(ind + 1, "mac", &h.mac);
@@ -241,14 +359,18 @@ pub(crate) fn write_facts(o: &mut Out, ind: usize, w: &World, h: &Host, rng: &mu
     o.kv_s(ind + 1, "name", os.name);
     release(o, ind + 1, os);
     if redhat {
-        o.kv_flow(ind + 1, "selinux", &[
-            ("config_mode", F::S("enforcing")),
-            ("config_policy", F::S("targeted")),
-            ("current_mode", F::S("enforcing")),
-            ("enabled", F::B(true)),
-            ("enforced", F::B(true)),
-            ("policy_version", F::S("33")),
-        ]);
+        o.kv_flow(
+            ind + 1,
+            "selinux",
+            &[
+                ("config_mode", F::S("enforcing")),
+                ("config_policy", F::S("targeted")),
+                ("current_mode", F::S("enforcing")),
+                ("enabled", F::B(true)),
+                ("enforced", F::B(true)),
+                ("policy_version", F::S("33")),
+            ],
+        );
     }
 
     // A packages-like custom fact.
@@ -274,10 +396,7 @@ pub(crate) fn write_facts(o: &mut Out, ind: usize, w: &World, h: &Host, rng: &mu
         if i == 0 {
             items.push(("mount", F::S("/boot")));
         }
-        items.extend([
-            ("size", F::S(&size_s)),
-            ("size_bytes", F::I(size as i64)),
-        ]);
+        items.extend([("size", F::S(&size_s)), ("size_bytes", F::I(size as i64))]);
         o.kv_flow(ind + 1, &format!("{dev}{}", i + 1), &items);
     }
     o.kv_s(ind, "path", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/opt/puppetlabs/bin:/root/bin");
@@ -310,12 +429,16 @@ pub(crate) fn write_facts(o: &mut Out, ind: usize, w: &World, h: &Host, rng: &mu
         o.kv_s(ind + 2, "key", &b64(rng, prefix, *n));
         o.kv_s(ind + 2, "type", ty);
     }
-    o.kv_flow(ind, "system_uptime", &[
-        ("days", F::I((uptime / 86400) as i64)),
-        ("hours", F::I((uptime / 3600) as i64)),
-        ("seconds", F::I(uptime as i64)),
-        ("uptime", F::S(&format!("{} days", uptime / 86400))),
-    ]);
+    o.kv_flow(
+        ind,
+        "system_uptime",
+        &[
+            ("days", F::I((uptime / 86400) as i64)),
+            ("hours", F::I((uptime / 3600) as i64)),
+            ("seconds", F::I(uptime as i64)),
+            ("uptime", F::S(&format!("{} days", uptime / 86400))),
+        ],
+    );
     o.kv_s(ind, "timezone", "UTC");
     o.kv_s(ind, "virtual", h.virt.fact());
 }
@@ -324,11 +447,11 @@ fn release(o: &mut Out, ind: usize, os: &super::world::Os) {
     if os.fact_minor.is_empty() {
         o.kv_flow(ind, "release", &[("full", F::S(os.release_full)), ("major", F::S(os.fact_major))]);
     } else {
-        o.kv_flow(ind, "release", &[
-            ("full", F::S(os.release_full)),
-            ("major", F::S(os.fact_major)),
-            ("minor", F::S(os.fact_minor)),
-        ]);
+        o.kv_flow(
+            ind,
+            "release",
+            &[("full", F::S(os.release_full)), ("major", F::S(os.fact_major)), ("minor", F::S(os.fact_minor))],
+        );
     }
 }
 

@@ -46,8 +46,11 @@ pub struct GenSummary {
     pub files: usize,
     /// Total size of the files written.
     pub bytes: u64,
+    /// Hosts written.
     pub hosts: usize,
+    /// Host groups written.
     pub hostgroups: usize,
+    /// Puppet classes written.
     pub classes: usize,
     /// Smart class parameters over all classes.
     pub smart_parameters: usize,
@@ -123,7 +126,8 @@ fn remove_stale_host_files(dir: &Path, chunks: usize) -> io::Result<()> {
         let name = entry?.file_name();
         let Some(name) = name.to_str() else { continue };
         let Some(num) = name.strip_prefix("hosts-").and_then(|s| s.strip_suffix(".yaml")) else { continue };
-        if num.len() >= 4 && num.bytes().all(|b| b.is_ascii_digit()) && num.parse::<usize>().is_ok_and(|n| n >= chunks) {
+        if num.len() >= 4 && num.bytes().all(|b| b.is_ascii_digit()) && num.parse::<usize>().is_ok_and(|n| n >= chunks)
+        {
             fs::remove_file(dir.join(name))?;
         }
     }
@@ -173,7 +177,7 @@ fn write_params(o: &mut Out, ind: usize, p: &Params) {
                 o.value(value);
                 if let Some(t) = ptype {
                     o.raw(", parameter_type: ");
-                    o.raw(t);
+                    o.qstr(t);
                 }
                 if *hidden {
                     o.raw(", hidden_value: true");
@@ -276,10 +280,7 @@ fn puppetclasses_doc(cat: &Catalog) -> Vec<u8> {
             if let Some(d) = &k.description {
                 o.kv_s(4, "description", d);
             }
-            o.key(4, "parameter_type");
-            o.raw(" ");
-            o.raw(k.kind.ptype());
-            o.nl();
+            o.kv_s(4, "parameter_type", k.kind.ptype());
             if let Some(d) = &k.default {
                 o.kv_v(4, "default_value", d);
             }

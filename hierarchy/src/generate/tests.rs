@@ -52,7 +52,15 @@ fn summary_matches_what_was_written() {
     assert_eq!(s.hosts, 1000);
     assert_eq!(tree.keys().filter(|k| k.starts_with("hosts")).count(), 1000usize.div_ceil(HOSTS_PER_FILE));
     assert!(tree.contains_key("hosts/hosts-0003.yaml"));
-    for f in ["settings.yaml", "parameters.yaml", "organizations.yaml", "network.yaml", "operatingsystems.yaml", "puppetclasses.yaml", "hostgroups.yaml"] {
+    for f in [
+        "settings.yaml",
+        "parameters.yaml",
+        "organizations.yaml",
+        "network.yaml",
+        "operatingsystems.yaml",
+        "puppetclasses.yaml",
+        "hostgroups.yaml",
+    ] {
         assert!(tree.contains_key(f), "{f}");
     }
     assert!(s.hostgroups >= 36, "{s:?}");
@@ -64,7 +72,7 @@ fn summary_matches_what_was_written() {
     assert_eq!(hosts, 1000);
     assert_eq!(count(&tree["hostgroups.yaml"], "\n  - title: "), s.hostgroups);
     assert_eq!(count(&tree["puppetclasses.yaml"], "- {match: "), s.override_values);
-    assert_eq!(count(&tree["puppetclasses.yaml"], "      parameter_type: "), s.smart_parameters);
+    assert_eq!(count(&tree["puppetclasses.yaml"], "        parameter_type: "), s.smart_parameters);
 }
 
 fn count(hay: &[u8], needle: &str) -> usize {
@@ -147,9 +155,22 @@ fn matchers_are_valid() {
         }
     }
     for kind in [
-        "fqdn", "hostgroup", "os", "domain", "organization", "location", "environment", "domain,hostgroup",
-        "hostgroup,organization", "organization,location", "os::family", "is_virtual", "virtual", "datacenter",
-        "os::release::major", "tier",
+        "fqdn",
+        "hostgroup",
+        "os",
+        "domain",
+        "organization",
+        "location",
+        "environment",
+        "domain,hostgroup",
+        "hostgroup,organization",
+        "organization,location",
+        "os::family",
+        "is_virtual",
+        "virtual",
+        "datacenter",
+        "os::release::major",
+        "tier",
     ] {
         assert!(kinds.get(kind).copied().unwrap_or(0) > 0, "no {kind} matcher: {kinds:?}");
     }
@@ -161,5 +182,67 @@ fn matchers_are_valid() {
         if let Some(p) = g.parent {
             assert!(g.title.starts_with(&format!("{}/", w.hostgroups[p].title)));
         }
+    }
+}
+
+/// Every file parses with the project's YAML parser, and every string is double-quoted: the only
+/// plain scalars are identifier-like map keys, integers, reals with a dot, and booleans.
+#[test]
+fn output_parses_and_quotes_every_string() {
+    use saphyr_parser::{Event, Parser, ScalarStyle};
+    let d = tempfile::tempdir().unwrap();
+    generate(&GenOptions { hosts: 300, seed: 5 }, d.path()).unwrap();
+    let plain_value = |s: &str| {
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        let t = s.strip_prefix('-').unwrap_or(s);
+        s == "true" || s == "false" || digits(t) || t.split_once('.').is_some_and(|(a, b)| digits(a) && digits(b))
+    };
+    let plain_key = |s: &str| {
+        s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && !["y", "n", "yes", "no", "on", "off", "true", "false", "null"].contains(&s)
+    };
+    for (name, bytes) in read_tree(d.path()) {
+        let text = std::str::from_utf8(&bytes).unwrap();
+        // (in a mapping, next scalar is a key)
+        let mut stack: Vec<(bool, bool)> = Vec::new();
+        let mut scalars = 0;
+        for ev in Parser::new_from_str(text) {
+            let (ev, span) = ev.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            let is_key = matches!(stack.last(), Some((true, true)));
+            // Whether this event completes a key or a value of the enclosing mapping.
+            let completes = match ev {
+                Event::Scalar(v, style, _, tag) => {
+                    scalars += 1;
+                    assert!(tag.is_none(), "{name}: tag at {span:?}");
+                    if style == ScalarStyle::Plain {
+                        let ok = if is_key { plain_key(&v) } else { plain_value(&v) };
+                        assert!(ok, "{name}: plain scalar {v:?} at {span:?}");
+                    } else {
+                        assert_eq!(style, ScalarStyle::DoubleQuoted, "{name}: {v:?}");
+                    }
+                    true
+                }
+                Event::MappingStart(..) => {
+                    stack.push((true, true));
+                    false
+                }
+                Event::SequenceStart(..) => {
+                    stack.push((false, false));
+                    false
+                }
+                Event::MappingEnd | Event::SequenceEnd => {
+                    stack.pop();
+                    true
+                }
+                Event::Alias(_) => panic!("{name}: alias"),
+                _ => false,
+            };
+            if completes {
+                if let Some((true, expect_key)) = stack.last_mut() {
+                    *expect_key = !*expect_key;
+                }
+            }
+        }
+        assert!(scalars > 10, "{name}");
     }
 }

@@ -223,13 +223,58 @@ const PROXIES: &[&str] = &[
 ];
 const CA_PROXY: &str = "puppetca.mgmt.example.com";
 const ROOT_GROUPS: &[&str] = &[
-    "Base", "Web", "Data", "Apps", "Platform", "Edge", "Corp", "Analytics", "Storage", "Security", "Batch",
-    "Mail", "Build", "Monitoring", "Network", "Identity", "Messaging", "Search", "Cache", "Compute",
+    "Base",
+    "Web",
+    "Data",
+    "Apps",
+    "Platform",
+    "Edge",
+    "Corp",
+    "Analytics",
+    "Storage",
+    "Security",
+    "Batch",
+    "Mail",
+    "Build",
+    "Monitoring",
+    "Network",
+    "Identity",
+    "Messaging",
+    "Search",
+    "Cache",
+    "Compute",
 ];
 const CHILD_GROUPS: &[&str] = &[
-    "Frontend", "Backend", "API", "Workers", "Cache", "Queue", "Primary", "Replica", "Batch", "Canary", "Blue",
-    "Green", "Internal", "Public", "Search", "Storage", "Ingest", "Reporting", "Billing", "Auth", "Payments",
-    "Metrics", "Logging", "Build", "Staging", "Legacy", "Shard", "Gateway", "Scheduler", "Archive",
+    "Frontend",
+    "Backend",
+    "API",
+    "Workers",
+    "Cache",
+    "Queue",
+    "Primary",
+    "Replica",
+    "Batch",
+    "Canary",
+    "Blue",
+    "Green",
+    "Internal",
+    "Public",
+    "Search",
+    "Storage",
+    "Ingest",
+    "Reporting",
+    "Billing",
+    "Auth",
+    "Payments",
+    "Metrics",
+    "Logging",
+    "Build",
+    "Staging",
+    "Legacy",
+    "Shard",
+    "Gateway",
+    "Scheduler",
+    "Archive",
 ];
 /// Comments, some of which YAML 1.1 would misread unquoted.
 const COMMENTS: &[&str] = &[
@@ -328,8 +373,7 @@ pub(crate) fn crypted(rng: &mut Rng) -> String {
 
 /// `n` distinct custom parameters (plus `extra`), in map or list form.
 pub(crate) fn make_params(rng: &mut Rng, n: usize, list_form: bool, extra: Vec<(String, V, &'static str)>) -> Params {
-    let mut items: Vec<(String, V, &'static str, bool)> =
-        extra.into_iter().map(|(n, v, t)| (n, v, t, false)).collect();
+    let mut items: Vec<(String, V, &'static str, bool)> = extra.into_iter().map(|(n, v, t)| (n, v, t, false)).collect();
     for which in rng.sample(30, n) {
         let p = custom_param(rng, which);
         if !items.iter().any(|x| x.0 == p.0) {
@@ -366,7 +410,14 @@ impl World {
         );
         let orgs = ORGS
             .iter()
-            .map(|t| Titled { title: t.to_string(), code: "", params: { let n = rng.range(2, 5) as usize; make_params(rng, n, true, vec![]) } })
+            .map(|t| Titled {
+                title: t.to_string(),
+                code: "",
+                params: {
+                    let n = rng.range(2, 5) as usize;
+                    make_params(rng, n, true, vec![])
+                },
+            })
             .collect();
         let locs = LOCS
             .iter()
@@ -425,7 +476,7 @@ impl World {
         w
     }
 
-    /// Every class on a host's path, for tests and sanity checks.
+    /// The group and its ancestors, root first.
     pub(crate) fn hostgroup_ancestry(&self, mut g: usize) -> Vec<usize> {
         let mut out = vec![g];
         while let Some(p) = self.hostgroups[g].parent {
@@ -443,14 +494,80 @@ impl World {
 }
 
 fn os_table(rng: &mut Rng) -> Vec<Os> {
-    type Row = (&'static str, &'static str, Option<&'static str>, &'static str, &'static str, &'static str, &'static str, &'static str, &'static str, Option<&'static str>);
+    type Row = (
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+    );
     let rows: &[Row] = &[
-        ("CentOS", "7", Some("9"), "RedHat", "CentOS Linux 7.9", "7.9.2009", "7", "9", "3.10.0-1160.119.1.el7.x86_64", None),
-        ("RedHat", "8", Some("9"), "RedHat", "Red Hat Enterprise Linux 8.9", "8.9", "8", "9", "4.18.0-513.24.1.el8_9.x86_64", None),
-        ("RedHat", "9", Some("3"), "RedHat", "Red Hat Enterprise Linux 9.3", "9.3", "9", "3", "5.14.0-362.24.1.el9_3.x86_64", None),
-        ("Debian", "11", None, "Debian", "Debian 11 (bullseye)", "11.9", "11", "9", "5.10.0-28-amd64", Some("bullseye")),
+        (
+            "CentOS",
+            "7",
+            Some("9"),
+            "RedHat",
+            "CentOS Linux 7.9",
+            "7.9.2009",
+            "7",
+            "9",
+            "3.10.0-1160.119.1.el7.x86_64",
+            None,
+        ),
+        (
+            "RedHat",
+            "8",
+            Some("9"),
+            "RedHat",
+            "Red Hat Enterprise Linux 8.9",
+            "8.9",
+            "8",
+            "9",
+            "4.18.0-513.24.1.el8_9.x86_64",
+            None,
+        ),
+        (
+            "RedHat",
+            "9",
+            Some("3"),
+            "RedHat",
+            "Red Hat Enterprise Linux 9.3",
+            "9.3",
+            "9",
+            "3",
+            "5.14.0-362.24.1.el9_3.x86_64",
+            None,
+        ),
+        (
+            "Debian",
+            "11",
+            None,
+            "Debian",
+            "Debian 11 (bullseye)",
+            "11.9",
+            "11",
+            "9",
+            "5.10.0-28-amd64",
+            Some("bullseye"),
+        ),
         ("Debian", "12", None, "Debian", "Debian 12 (bookworm)", "12.5", "12", "5", "6.1.0-21-amd64", Some("bookworm")),
-        ("Ubuntu", "22", Some("04"), "Debian", "Ubuntu 22.04.4 LTS", "22.04", "22.04", "", "5.15.0-105-generic", Some("jammy")),
+        (
+            "Ubuntu",
+            "22",
+            Some("04"),
+            "Debian",
+            "Ubuntu 22.04.4 LTS",
+            "22.04",
+            "22.04",
+            "",
+            "5.15.0-105-generic",
+            Some("jammy"),
+        ),
     ];
     rows.iter()
         .map(|&(name, major, minor, family, description, release_full, fact_major, fact_minor, kernel, codename)| {
@@ -612,6 +729,11 @@ fn build_hosts(rng: &mut Rng, n: usize, w: &World, catalog: &Catalog) -> Vec<Hos
             // Foreman, but real estates rarely do it).
             let path = w.hostgroup_ancestry(g);
             classes.retain(|c| !path.iter().any(|&p| w.hostgroups[p].classes.contains(c)));
+        }
+        // A class assigned to the host itself must exist in the host's environment (Foreman
+        // refuses the host otherwise); inherited classes are filtered at resolution instead.
+        if let Some(e) = env.or_else(|| hostgroup.and_then(|g| w.hostgroups[g].eff_env)) {
+            classes.retain(|&c| catalog.classes[c].envs.as_ref().is_none_or(|envs| envs.contains(&e)));
         }
         let config_groups = if rng.chance(0.05) { vec![rng.below(catalog.config_groups.len())] } else { vec![] };
         let secondary = rng.chance(0.1).then(|| {

@@ -176,7 +176,12 @@ pub fn parse_value(src: &str, file: &str, limits: &Limits) -> Result<Option<Valu
     parse_with(src, file, limits, || ValueSink)
 }
 
-fn parse_with<S: Sink>(src: &str, file: &str, limits: &Limits, sink: impl Fn() -> S) -> Result<Option<S::Item>, YamlError> {
+fn parse_with<S: Sink>(
+    src: &str,
+    file: &str,
+    limits: &Limits,
+    sink: impl Fn() -> S,
+) -> Result<Option<S::Item>, YamlError> {
     if src.len() > limits.max_bytes {
         let msg = format!("input too large ({} bytes, limit {})", src.len(), limits.max_bytes);
         return Err(YamlError::new(file, 1, 1, msg));
@@ -202,12 +207,15 @@ fn parse_with<S: Sink>(src: &str, file: &str, limits: &Limits, sink: impl Fn() -
             text = Cow::Owned(patched);
             continue;
         }
-        let hint = match err.info() {
-            TAB_AFTER_COLON => " (replace the tab after ':' with a space)",
-            DASH_IN_FLOW => " (quote the '-')",
-            _ => "",
+        let message = match err.info() {
+            TAB_AFTER_COLON => format!("{TAB_AFTER_COLON} (replace the tab after ':' with a space)"),
+            DASH_IN_FLOW => format!("{DASH_IN_FLOW} (quote the '-')"),
+            // saphyr's scanner keeps the flow level in a u8 and scans ahead of the parser, so a
+            // `[[[[...` bomb can hit its limit (256) before our depth check sees level 65.
+            "recursion limit exceeded" => format!("nesting deeper than {}", limits.max_depth.min(255)),
+            other => other.to_string(),
         };
-        return Err(YamlError::new(file, m.line, m.col, format!("{}{hint}", err.info())));
+        return Err(YamlError::new(file, m.line, m.col, message));
     }
 }
 
@@ -272,7 +280,11 @@ fn byte_offset(text: &str, m: Mark) -> Option<usize> {
         }
     }
     let col = usize::try_from(m.col.checked_sub(1)?).ok()?;
-    text[start..].char_indices().nth(col).map(|(i, _)| start + i).or((col == text[start..].chars().count()).then_some(text.len()))
+    text[start..]
+        .char_indices()
+        .nth(col)
+        .map(|(i, _)| start + i)
+        .or((col == text[start..].chars().count()).then_some(text.len()))
 }
 
 /// 1-based line and column (in characters) of byte `pos`.
@@ -289,22 +301,30 @@ fn line_col(b: &[u8], pos: usize) -> (u32, u32) {
 /// allowed"): C0 controls except TAB/LF/CR, DEL, C1 controls except NEL, U+FFFE/U+FFFF. saphyr
 /// only refuses some of them; NUL must never reach PostgreSQL text columns.
 fn check_characters(b: &[u8], file: &str) -> Result<(), YamlError> {
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        let bad = match c {
-            b'\t' | b'\n' | b'\r' => false,
-            0..=0x1F | 0x7F => true,
-            0xC2 => matches!(b.get(i + 1), Some(&n) if (0x80..=0x9F).contains(&n) && n != 0x85),
-            0xEF => b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)),
-            _ => false,
-        };
-        if bad {
-            let (line, col) = line_col(b, i);
-            let what = if c == 0 { "NUL byte".to_string() } else { format!("control character {:?}", char_at(b, i)) };
-            return Err(YamlError::new(file, line, col, format!("{what} is not allowed in YAML")));
+    // Bytes that may start a refused character: a branch-free test over 32-byte blocks (which the
+    // compiler vectorises) skips clean blocks; only suspicious blocks are looked at closely.
+    let suspicious =
+        |c: u8| (c < 0x20 && c != b'\t' && c != b'\n' && c != b'\r') | (c == 0x7F) | (c == 0xC2) | (c == 0xEF);
+    const BLOCK: usize = 32;
+    for (n, block) in b.chunks(BLOCK).enumerate() {
+        if !block.iter().fold(false, |acc, &c| acc | suspicious(c)) {
+            continue;
         }
-        i += 1;
+        for i in n * BLOCK..n * BLOCK + block.len() {
+            let bad = match b[i] {
+                b'\t' | b'\n' | b'\r' => false,
+                0..=0x1F | 0x7F => true,
+                0xC2 => matches!(b.get(i + 1), Some(&n) if (0x80..=0x9F).contains(&n) && n != 0x85),
+                0xEF => b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF)),
+                _ => false,
+            };
+            if bad {
+                let (line, col) = line_col(b, i);
+                let what =
+                    if b[i] == 0 { "NUL byte".to_string() } else { format!("control character {:?}", char_at(b, i)) };
+                return Err(YamlError::new(file, line, col, format!("{what} is not allowed in YAML")));
+            }
+        }
     }
     Ok(())
 }

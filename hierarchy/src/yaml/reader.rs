@@ -63,7 +63,10 @@ enum Open<S: Sink> {
     Seq(S::Seq),
     Omap(Vec<(S::Item, S::Item)>),
     /// `key`: the pending key and whether it is a merge key.
-    Map { map: S::Map, key: Option<(S::Item, bool)> },
+    Map {
+        map: S::Map,
+        key: Option<(S::Item, bool)>,
+    },
 }
 
 struct Frame<S: Sink> {
@@ -81,7 +84,11 @@ enum Anchor<T> {
     /// Opened but not finished: an alias to it would make a recursive structure (Psych builds
     /// one; `Value` cannot hold it).
     Open,
-    Done { item: T, size: usize, height: usize },
+    Done {
+        item: T,
+        size: usize,
+        height: usize,
+    },
 }
 
 pub(super) fn mark(m: &Marker) -> Mark {
@@ -189,7 +196,14 @@ impl<S: Sink> Builder<'_, S> {
         self.anchors[id] = a;
     }
 
-    fn scalar(&mut self, mut text: String, style: ScalarStyle, anchor: usize, tag: Option<&Tag>, m: Mark) -> Result<(), Fail> {
+    fn scalar(
+        &mut self,
+        mut text: String,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<&Tag>,
+        m: Mark,
+    ) -> Result<(), Fail> {
         self.count(1, m)?;
         if style == ScalarStyle::Plain && text.len() == DASH_SENTINEL.len_utf8() && self.dashes.contains(&m) {
             text = "-".to_string();
@@ -220,7 +234,10 @@ impl<S: Sink> Builder<'_, S> {
         let (size, height) = match self.anchors.get(id) {
             Some(Anchor::Done { size, height, .. }) => (*size, *height),
             Some(Anchor::Open) => {
-                return Err(Fail::Psych("alias refers to a node that contains it (recursive data is not supported)".into(), m));
+                return Err(Fail::Psych(
+                    "alias refers to a node that contains it (recursive data is not supported)".into(),
+                    m,
+                ));
             }
             _ => return Err(Fail::Psych(format!("unknown alias (anchor id {id})"), m)),
         };
@@ -375,6 +392,8 @@ impl Sink for ValueSink {
         matches!(item, Value::String(s) if s == "<<")
     }
     fn omap_pair(item: Value) -> Option<(Value, Value)> {
+        // The entry is already a deduplicated Hash here, so an entry with a repeated key
+        // (`{a: 1, b: 2, a: 3}`, absurd in an omap) gives `a: 2` where Psych and `NodeSink` give 3.
         let Value::Hash(h) = item else { return None };
         let mut it = h.into_iter();
         let (k, first) = it.next()?;

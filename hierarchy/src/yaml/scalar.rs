@@ -78,10 +78,10 @@ pub(crate) fn tokenize(s: String) -> Result<Token, String> {
     if b[0] == b':' && b.len() > 1 {
         return Ok(Token::Symbol(symbol_name(&s)));
     }
-    if sexagesimal(b, false).is_some() {
+    if sexagesimal(b, false) {
         return sexagesimal_int(&s).map(|i| Token::Value(Value::Int(i)));
     }
-    if sexagesimal(b, true).is_some() {
+    if sexagesimal(b, true) {
         return Ok(Token::Value(Value::Float(sexagesimal_float(&s))));
     }
     if is_float(b) {
@@ -129,22 +129,14 @@ fn starts_like_word(s: &str) -> bool {
 /// Psych: any line may supply the keyword, and any line starting with another character (an empty
 /// line counts: `[^ytonf~]` matches the newline itself) makes it a string.
 fn keyword_lines(s: String) -> Value {
-    let lines: Vec<&str> = {
-        let mut v: Vec<&str> = s.split('\n').collect();
-        // `^` after a final newline has no character to test; plain scalars never end in one,
-        // but callers of the public function may pass anything.
-        if v.len() > 1 && v.last() == Some(&"") {
-            v.pop();
-        }
-        v
-    };
-    let other_start = lines
-        .iter()
-        .any(|l| l.chars().next().is_none_or(|c| !"ytonfYTONF~".contains(c)));
+    // `^` after a final newline has no character to test; plain scalars never end in one, but
+    // callers of the public function may pass anything.
+    let lines = || s.strip_suffix('\n').unwrap_or(&s).split('\n');
+    let other_start = lines().any(|l| l.chars().next().is_none_or(|c| !"ytonfYTONF~".contains(c)));
     if other_start {
         return Value::String(s);
     }
-    let any = |words: &[&str]| lines.iter().any(|l| words.iter().any(|w| l.eq_ignore_ascii_case(w)));
+    let any = |words: &[&str]| lines().any(|l| words.iter().any(|w| l.eq_ignore_ascii_case(w)));
     if s == "~" || any(&["null"]) {
         Value::Null
     } else if any(&["yes", "true", "on"]) {
@@ -254,11 +246,11 @@ fn symbol_name(s: &str) -> String {
 }
 
 /// ss:75 `/^[-+]?[0-9][0-9_]*(:[0-5]?[0-9]){1,2}$/` and, with `float`, ss:81 (the same followed by
-/// `\.[0-9_]*`). Returns the number of `:`-separated parts.
-fn sexagesimal(b: &[u8], float: bool) -> Option<usize> {
+/// `\.[0-9_]*`).
+fn sexagesimal(b: &[u8], float: bool) -> bool {
     let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
-    if !b.get(i)?.is_ascii_digit() {
-        return None;
+    if !b.get(i).is_some_and(u8::is_ascii_digit) {
+        return false;
     }
     while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'_') {
         i += 1;
@@ -268,24 +260,24 @@ fn sexagesimal(b: &[u8], float: bool) -> Option<usize> {
         let n = digit_run(b, i + 1);
         let ok = n == 1 || (n == 2 && b[i + 1] <= b'5');
         if !ok {
-            return None;
+            return false;
         }
         i += 1 + n;
         parts += 1;
     }
     if parts == 1 {
-        return None;
+        return false;
     }
     if float {
         if b.get(i) != Some(&b'.') {
-            return None;
+            return false;
         }
         i += 1;
         while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'_') {
             i += 1;
         }
     }
-    (i == b.len()).then_some(parts)
+    i == b.len()
 }
 
 /// ss:76-80: `i += n.to_i * 60 ** (e - 2).abs` — note the exponent: `1:30` is 1*3600 + 30*60 =
@@ -586,9 +578,8 @@ pub(crate) fn seq_kind(tag: &str) -> Result<SeqKind, String> {
 
 /// Checks a mapping's tag (`tr:161-315`); `Ok` means "an ordinary Hash" (merge keys apply).
 pub(crate) fn check_map_tag(tag: &str) -> Result<(), String> {
-    let class_or = |class: &str, default: &str| {
-        Err(if class.is_empty() { disallowed(default) } else { disallowed(class) })
-    };
+    let class_or =
+        |class: &str, default: &str| Err(if class.is_empty() { disallowed(default) } else { disallowed(class) });
     let unsupported = || Err(format!("unsupported tag {tag} on a mapping"));
     if let Some(c) = tag.strip_prefix("!ruby/struct") {
         return class_or(c.strip_prefix(':').unwrap_or(c), "Struct");

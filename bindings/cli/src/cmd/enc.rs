@@ -15,9 +15,8 @@ pub(crate) fn run(certname: &str, arg: &EstateArg, format: Format, do_explain: b
         eprintln!("lamina: unknown host {certname:?}");
         return ExitCode::from(EXIT_UNKNOWN_HOST);
     };
-    let out = resolve::resolve(&estate, host, do_explain).and_then(|r| {
-        if do_explain { explain::explain(&r, show_hidden) } else { enc::document(&r) }
-    });
+    let out = resolve::resolve(&estate, host, do_explain)
+        .and_then(|r| if do_explain { explain::explain(&r, show_hidden) } else { enc::document(&r) });
     match out {
         Ok(doc) => {
             let text = match format {

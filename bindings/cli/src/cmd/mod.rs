@@ -21,11 +21,7 @@ pub(crate) fn estate_path(arg: &EstateArg) -> Result<PathBuf, String> {
         return Ok(p.clone());
     }
     let demo = demo_estate();
-    if demo.is_dir() {
-        Ok(demo)
-    } else {
-        Err("no estate given: pass --estate PATH or set LAMINA_ESTATE".into())
-    }
+    if demo.is_dir() { Ok(demo) } else { Err("no estate given: pass --estate PATH or set LAMINA_ESTATE".into()) }
 }
 
 /// Load and compile, printing every error (exit 2) on failure.
