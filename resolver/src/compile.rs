@@ -12,7 +12,7 @@ use crate::model::{
     Settings, SmartParam, Subnet, Taxonomy,
 };
 use crate::value::Value;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Index into one of the estate's tables.
 pub type Idx = u32;
@@ -174,7 +174,7 @@ fn index_names<'a>(
     what: &str,
     errs: &mut Vec<Error>,
 ) -> HashMap<String, Idx> {
-    let mut map: HashMap<String, Idx> = HashMap::new();
+    let mut map: HashMap<String, Idx> = HashMap::default();
     let mut origins: Vec<&Origin> = Vec::new();
     for (i, (name, origin)) in items.enumerate() {
         if let Some(&prev) = map.get(name) {
@@ -196,7 +196,7 @@ fn index_names<'a>(
 
 /// Cast and check one list of custom parameters.
 fn check_params(params: &mut [Parameter], owner: &str, parser: &dyn TextParser, errs: &mut Vec<Error>) {
-    let mut seen: HashMap<&str, &Origin> = HashMap::new();
+    let mut seen: HashMap<&str, &Origin> = HashMap::default();
     for p in params.iter_mut() {
         if p.name.is_empty() || p.name.chars().any(char::is_whitespace) {
             errs.push(
@@ -361,7 +361,7 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
         let mut params = parameters;
         params.sort_by(|a, b| a.key.cmp(&b.key));
         let mut override_keys = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for p in params {
             if !seen.insert(p.key.clone()) {
                 errs.push(
@@ -382,9 +382,9 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
                 class: idx(ci),
                 src: p,
                 lines: Vec::new(),
-                values: HashMap::new(),
+                values: HashMap::default(),
                 line_ids: Vec::new(),
-                value_ids: HashMap::new(),
+                value_ids: HashMap::default(),
             });
         }
         classes.push(Class { name, environments: envs, override_keys, origin });
@@ -610,8 +610,8 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
 /// Intern order lines and match strings so that per-host matching compares integers.
 fn intern_matchers(keys: &mut [Key]) -> (Vec<Vec<String>>, HashMap<String, Idx>) {
     let mut rules: Vec<Vec<String>> = Vec::new();
-    let mut rule_ids: HashMap<Vec<String>, Idx> = HashMap::new();
-    let mut match_ids: HashMap<String, Idx> = HashMap::new();
+    let mut rule_ids: HashMap<Vec<String>, Idx> = HashMap::default();
+    let mut match_ids: HashMap<String, Idx> = HashMap::default();
     for k in keys.iter_mut() {
         k.line_ids = k
             .lines
@@ -734,7 +734,7 @@ impl KeyCtx<'_> {
         }
         let line_strings: Vec<String> = lines.iter().map(|l| l.join(",")).collect();
 
-        let mut values = HashMap::new();
+        let mut values = HashMap::default();
         for (vi, ov) in p.override_values.iter_mut().enumerate() {
             let o = ov.origin.clone();
             let Some((attrs, sanitized)) = sanitize_match(&ov.match_) else {

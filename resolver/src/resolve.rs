@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind};
 use crate::model::{OverrideValue, ParamType, Parameter};
 use crate::value::{Map, Value};
 use indexmap::IndexMap;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// The layer a custom parameter came from, lowest precedence first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -364,7 +364,7 @@ fn classes<'e>(
     params: &IndexMap<&'e str, ResolvedParam<'e>>,
 ) -> Result<Vec<ResolvedClass<'e>>, Error> {
     let ids = class_ids(e, h);
-    let mut m = Matcher { e, h, params, cache: HashMap::new() };
+    let mut m = Matcher { e, h, params, cache: HashMap::default() };
     let mut out = Vec::with_capacity(ids.len());
     for c in ids {
         let class = &e.classes[c as usize];

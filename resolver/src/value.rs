@@ -106,7 +106,11 @@ impl Value {
     }
 }
 
-/// Ruby's `Float#to_s`: `1.0`, `1.5`, `1.0e+20`, `Infinity`, `NaN`.
+/// Ruby's `Float#to_s`: `1.0`, `1.5`, `1.0e+20`, `1.0e-05`, `Infinity`, `NaN`.
+///
+/// Ruby prints the shortest round-trip digits, in fixed notation while the decimal exponent
+/// `decpt` (digits before the point) is above -4 and at most 16 — but at exactly 16 only when
+/// there are fractional digits (`1.0e+15` yet `1234567890123456.8`; checked with Ruby 3.1).
 #[must_use]
 pub fn ruby_float(f: f64) -> String {
     if f.is_nan() {
@@ -115,17 +119,34 @@ pub fn ruby_float(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "Infinity".into() } else { "-Infinity".into() };
     }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-4..1e16).contains(&abs) {
-        let s = format!("{f:e}");
-        // Rust: 1e20 / 1.5e-5 ; Ruby: 1.0e+20 / 1.5e-05
-        let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-        let mant = if mant.contains('.') { mant.to_string() } else { format!("{mant}.0") };
-        let (sign, digits) = exp.strip_prefix('-').map_or(("+", exp), |d| ("-", d));
-        return format!("{mant}e{sign}{digits:0>2}");
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
     }
-    let s = format!("{f}");
-    if s.contains('.') { s } else { format!("{s}.0") }
+    let e = format!("{:e}", f.abs());
+    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+    let digs = digits.len() as i32;
+    let decpt = exp + 1;
+    let sign = if f < 0.0 { "-" } else { "" };
+    let fixed = decpt > -4 && (decpt < 16 || (decpt == 16 && digs > decpt));
+    if fixed {
+        if decpt <= 0 {
+            #[allow(clippy::cast_sign_loss)]
+            let zeros = "0".repeat((-decpt) as usize);
+            return format!("{sign}0.{zeros}{digits}");
+        }
+        #[allow(clippy::cast_sign_loss)]
+        let d = decpt as usize;
+        if digits.len() <= d {
+            return format!("{sign}{digits}{}.0", "0".repeat(d - digits.len()));
+        }
+        return format!("{sign}{}.{}", &digits[..d], &digits[d..]);
+    }
+    let frac = if digits.len() > 1 { &digits[1..] } else { "0" };
+    let esign = if exp < 0 { '-' } else { '+' };
+    format!("{sign}{}.{frac}e{esign}{:02}", &digits[..1], exp.abs())
 }
 
 impl fmt::Display for Value {
@@ -247,6 +268,14 @@ mod tests {
         assert_eq!(ruby_float(1e20), "1.0e+20");
         assert_eq!(ruby_float(1.5e-5), "1.5e-05");
         assert_eq!(ruby_float(f64::INFINITY), "Infinity");
+        assert_eq!(ruby_float(1e14), "100000000000000.0");
+        assert_eq!(ruby_float(1e15), "1.0e+15");
+        assert_eq!(ruby_float(1_234_567_890_123_456.8), "1234567890123456.8");
+        assert_eq!(ruby_float(9_999_999_999_999_998.0), "9.999999999999998e+15");
+        assert_eq!(ruby_float(0.0001), "0.0001");
+        assert_eq!(ruby_float(-0.00001), "-1.0e-05");
+        assert_eq!(ruby_float(-0.0), "-0.0");
+        assert_eq!(ruby_float(123.456), "123.456");
     }
 
     #[test]

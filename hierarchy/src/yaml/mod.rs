@@ -20,8 +20,16 @@
 //! what Puppet's `symkeys_to_string` does (`:symkey: v` is found as `symkey`); as values Puppet's
 //! lookup would refuse the Runtime[ruby, 'Symbol'] value, but failing the whole file would also
 //! break every other key, so the name is the least surprising value. Non-string map keys are
-//! stringified by [`Node::to_value`] (Puppet rejects `true`/`nil` keys at lookup time).
+//! stringified by [`Node::to_value`] (Puppet rejects `true`/`nil` keys at lookup time). A flow
+//! item starting with `?` (`[?x]`, which Psych turns into `{"x"=>nil}`) is refused.
 //! On top of Psych: budgets ([`Limits`]), and a UTF-8-only input check.
+//!
+//! Syntax: where saphyr (YAML 1.2) refuses what libyaml reads — `key:<TAB>value`, a lone `-` in a
+//! flow collection — the text is repaired and parsed again (`parse_with`); where libyaml
+//! refuses what saphyr reads and the difference matters (`{:foo => :bar}`, `[:a]`) the reader
+//! refuses too. Remaining differences are leniencies on broken input that Puppet would refuse
+//! anyway (`[|]`, `{: a}`, `- <TAB>` at the end of a line); error positions and wording are
+//! saphyr's, not libyaml's.
 
 mod reader;
 mod scalar;
@@ -82,7 +90,7 @@ pub struct Node {
 }
 
 /// A node's content. `Map` keeps every pair in document order, duplicate keys included (merge
-/// keys are already applied, see [`reader::NodeSink`]).
+/// keys are already applied, see `reader::NodeSink`).
 #[derive(Debug, Clone)]
 pub enum NodeKind {
     Scalar(Value),
@@ -102,7 +110,7 @@ pub(crate) fn key_string(k: Value) -> String {
 
 impl Node {
     /// The node as a `Value`: duplicate keys keep the first key's position and the last value
-    /// (Ruby Hash semantics); non-string keys are stringified (see [`key_string`]).
+    /// (Ruby Hash semantics); non-string keys are stringified (see `key_string`).
     /// Recursive, but a tree from [`parse_node`] is at most `max_depth` deep.
     #[must_use]
     pub fn to_value(&self) -> Value {
@@ -173,7 +181,7 @@ pub fn parse_node(src: &str, file: &str, limits: &Limits) -> Result<Option<Node>
 /// # Errors
 /// As [`parse_node`].
 pub fn parse_value(src: &str, file: &str, limits: &Limits) -> Result<Option<Value>, YamlError> {
-    parse_with(src, file, limits, || ValueSink)
+    parse_with(src, file, limits, ValueSink::default)
 }
 
 fn parse_with<S: Sink>(
@@ -195,7 +203,7 @@ fn parse_with<S: Sink>(
         let err = match reader::build(&text, limits, sink(), &dashes) {
             Ok(v) => return Ok(v),
             Err(Fail::Syntax(e)) => e,
-            Err(Fail::Psych(msg, m) | Fail::Limit(msg, m)) => return Err(YamlError::new(file, m.line, m.col, msg)),
+            Err(Fail::Psych(msg, m) | Fail::Refused(msg, m)) => return Err(YamlError::new(file, m.line, m.col, msg)),
         };
         let m = reader::mark(err.marker());
         let repaired = match err.info() {
@@ -269,22 +277,30 @@ fn patch_tab_after_colon(text: &str, m: Mark) -> Option<String> {
 
 /// Byte offset of a saphyr mark: lines are broken by LF, CR or CRLF, columns count characters.
 fn byte_offset(text: &str, m: Mark) -> Option<usize> {
-    let mut line = 1u32;
-    let mut it = text.char_indices().peekable();
-    let mut start = 0;
-    while line < m.line {
-        let (i, c) = it.next()?;
-        if c == '\n' || (c == '\r' && it.peek().is_none_or(|&(_, n)| n != '\n')) {
-            line += 1;
-            start = i + 1;
+    offset_in(text, &line_starts(text), m)
+}
+
+/// Byte offsets where each line starts, with saphyr's line breaks (LF, CR, CRLF).
+pub(crate) fn line_starts(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut starts = vec![0];
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+            starts.push(i + 1);
         }
     }
+    starts
+}
+
+/// [`byte_offset`] with the line table already built.
+pub(crate) fn offset_in(text: &str, starts: &[usize], m: Mark) -> Option<usize> {
+    let start = *starts.get(usize::try_from(m.line.checked_sub(1)?).ok()?)?;
     let col = usize::try_from(m.col.checked_sub(1)?).ok()?;
-    text[start..]
-        .char_indices()
-        .nth(col)
-        .map(|(i, _)| start + i)
-        .or((col == text[start..].chars().count()).then_some(text.len()))
+    let line = &text[start..];
+    match line.char_indices().nth(col) {
+        Some((i, _)) => Some(start + i),
+        None => (line.chars().count() == col).then_some(text.len()),
+    }
 }
 
 /// 1-based line and column (in characters) of byte `pos`.

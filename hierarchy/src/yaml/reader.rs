@@ -23,8 +23,8 @@ pub(super) enum Fail {
     /// Psych parses the whole document before converting it, so a syntax error later in the
     /// document wins; the driver checks for one before reporting this.
     Psych(String, Mark),
-    /// One of our own budgets ([`Limits`]); reported at once.
-    Limit(String, Mark),
+    /// One of our own budgets ([`Limits`]), or a libyaml syntax rule saphyr lacks; reported at once.
+    Refused(String, Mark),
 }
 
 /// How the value of a `<<` key was written; Psych's `revive_hash` (`to_ruby.rb:337-361`) only
@@ -77,6 +77,18 @@ struct Frame<S: Sink> {
     start_nodes: usize,
     /// Height of the tallest child (a scalar is 0, a collection 1 + its tallest child).
     height: usize,
+    flow: Flow,
+}
+
+/// Whether a collection is written in flow style (`[..]`, `{..}`). Events do not say. A block
+/// start token is zero characters wide; otherwise the source at the span's start is read (past
+/// any anchor, tag or comment), lazily: only a plain scalar starting with ':' needs to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Yes,
+    No,
+    /// Decided by the first token at or after this mark (the start of the event's span).
+    Unknown(Mark),
 }
 
 enum Anchor<T> {
@@ -112,6 +124,8 @@ struct Builder<'l, S: Sink> {
     /// The document was `---` alone (or a bare empty scalar): no content at all.
     empty_root: bool,
     dashes: &'l [Mark],
+    src: &'l str,
+    line_starts: Option<Vec<usize>>,
 }
 
 /// Stands for a `-` that saphyr refuses in flow context (see `patch_dash_in_flow` in `mod.rs`).
@@ -120,7 +134,12 @@ pub(super) const DASH_SENTINEL: char = '\u{E000}';
 /// Reads the first document of `src` into `sink`'s item. `Ok(None)` for a stream without a
 /// document or with an empty one.
 /// `dashes`: marks of lone `-` scalars the caller replaced by [`DASH_SENTINEL`].
-pub(super) fn build<S: Sink>(src: &str, limits: &Limits, sink: S, dashes: &[Mark]) -> Result<Option<S::Item>, Fail> {
+pub(super) fn build<'l, S: Sink>(
+    src: &'l str,
+    limits: &'l Limits,
+    sink: S,
+    dashes: &'l [Mark],
+) -> Result<Option<S::Item>, Fail> {
     let mut parser = Parser::new_from_str(src);
     let mut b = Builder {
         sink,
@@ -132,6 +151,8 @@ pub(super) fn build<S: Sink>(src: &str, limits: &Limits, sink: S, dashes: &[Mark
         root: None,
         empty_root: false,
         dashes,
+        src,
+        line_starts: None,
     };
     loop {
         let (ev, span) = match parser.next_event() {
@@ -145,8 +166,8 @@ pub(super) fn build<S: Sink>(src: &str, limits: &Limits, sink: S, dashes: &[Mark
             Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => Ok(()),
             Event::Scalar(text, style, anchor, tag) => b.scalar(text.into_owned(), style, anchor, tag.as_deref(), m),
             Event::Alias(id) => b.alias(id, m),
-            Event::SequenceStart(anchor, tag) => b.open_seq(anchor, tag.as_deref(), m),
-            Event::MappingStart(anchor, tag) => b.open_map(anchor, tag.as_deref(), m),
+            Event::SequenceStart(anchor, tag) => b.open_seq(anchor, tag.as_deref(), m, mark(&span.end)),
+            Event::MappingStart(anchor, tag) => b.open_map(anchor, tag.as_deref(), m, mark(&span.end)),
             Event::SequenceEnd | Event::MappingEnd => b.close(),
         };
         if let Err(f) = step {
@@ -157,6 +178,21 @@ pub(super) fn build<S: Sink>(src: &str, limits: &Limits, sink: S, dashes: &[Mark
         }
     }
     Ok(if b.empty_root { None } else { b.root })
+}
+
+/// True if the first token of `s`, past node properties (`&anchor`, `!tag`), blanks and
+/// comments, is `[` or `{`.
+fn opens_flow(s: &str) -> bool {
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            ' ' | '\t' | '\r' | '\n' => {}
+            '#' => while it.next_if(|&c| c != '\n' && c != '\r').is_some() {},
+            '&' | '!' => while it.next_if(|&c| !matches!(c, ' ' | '\t' | '\r' | '\n' | '[' | '{')).is_some() {},
+            c => return c == '[' || c == '{',
+        }
+    }
+    false
 }
 
 /// Reads the rest of the first document; returns the parser error if there is one.
@@ -174,16 +210,29 @@ impl<S: Sink> Builder<'_, S> {
     fn count(&mut self, n: usize, m: Mark) -> Result<(), Fail> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > self.limits.max_nodes {
-            return Err(Fail::Limit(format!("document has more than {} nodes", self.limits.max_nodes), m));
+            return Err(Fail::Refused(format!("document has more than {} nodes", self.limits.max_nodes), m));
         }
         Ok(())
     }
 
     fn check_depth(&self, depth: usize, m: Mark) -> Result<(), Fail> {
         if depth > self.limits.max_depth {
-            return Err(Fail::Limit(format!("nesting deeper than {}", self.limits.max_depth), m));
+            return Err(Fail::Refused(format!("nesting deeper than {}", self.limits.max_depth), m));
         }
         Ok(())
+    }
+
+    /// Whether the innermost open collection is in flow style (see [`Flow`]).
+    fn in_flow(&mut self) -> bool {
+        let src = self.src;
+        let Some(f) = self.frames.last_mut() else { return false };
+        if let Flow::Unknown(start) = f.flow {
+            // The line table is built once per document, and only when needed.
+            let starts = self.line_starts.get_or_insert_with(|| super::line_starts(src));
+            let bracket = super::offset_in(src, starts, start).is_some_and(|i| opens_flow(&src[i..]));
+            f.flow = if bracket { Flow::Yes } else { Flow::No };
+        }
+        f.flow == Flow::Yes
     }
 
     fn set_anchor(&mut self, id: usize, a: Anchor<S::Item>) {
@@ -207,6 +256,21 @@ impl<S: Sink> Builder<'_, S> {
         self.count(1, m)?;
         if style == ScalarStyle::Plain && text.len() == DASH_SENTINEL.len_utf8() && self.dashes.contains(&m) {
             text = "-".to_string();
+        }
+        if style == ScalarStyle::Plain && (text.starts_with(':') || text.starts_with('?')) && self.in_flow() {
+            // libyaml (scanner.c, fetch_next_token) takes a ':' or '?' that starts a token inside
+            // a flow collection as a value / key indicator, whatever follows; saphyr follows
+            // YAML 1.2 and reads a plain scalar. With ':' Psych fails (`{:foo => :bar}`, a Ruby
+            // inspect string in a Foreman parameter, is refused as it should be). With '?' Psych
+            // silently builds a mapping (`[?x]` is [{"x"=>nil}]); we refuse rather than return
+            // a different value.
+            let msg = if text.starts_with(':') {
+                "did not find expected node content while parsing a flow node \
+                 (Psych reads ':' at the start of a flow item as a mapping value indicator; quote it)"
+            } else {
+                "Psych reads '?' at the start of a flow item as a mapping key indicator; quote it"
+            };
+            return Err(Fail::Refused(msg.into(), m));
         }
         let tag = tag.map(full_tag);
         let is_root = self.frames.is_empty();
@@ -245,7 +309,7 @@ impl<S: Sink> Builder<'_, S> {
         // `max_alias_nodes` copied nodes.
         self.alias_nodes = self.alias_nodes.saturating_add(size);
         if self.alias_nodes > self.limits.max_alias_nodes {
-            return Err(Fail::Limit(format!("aliases expand to more than {} nodes", self.limits.max_alias_nodes), m));
+            return Err(Fail::Refused(format!("aliases expand to more than {} nodes", self.limits.max_alias_nodes), m));
         }
         self.count(size, m)?;
         self.check_depth(self.frames.len() + height, m)?;
@@ -255,15 +319,22 @@ impl<S: Sink> Builder<'_, S> {
         self.deliver(item, height, Source::Alias, merge, m)
     }
 
-    fn open(&mut self, open: Open<S>, anchor: usize, m: Mark) -> Result<(), Fail> {
+    fn open(&mut self, open: Open<S>, anchor: usize, m: Mark, end: Mark) -> Result<(), Fail> {
         self.count(1, m)?;
         self.check_depth(self.frames.len() + 1, m)?;
         self.set_anchor(anchor, Anchor::Open);
-        self.frames.push(Frame { open, mark: m, anchor, start_nodes: self.nodes - 1, height: 0 });
+        let flow = if self.frames.last().is_some_and(|f| f.flow == Flow::Yes) {
+            Flow::Yes // nothing block-style can sit inside a flow collection
+        } else if end == m {
+            Flow::No
+        } else {
+            Flow::Unknown(m)
+        };
+        self.frames.push(Frame { open, mark: m, anchor, start_nodes: self.nodes - 1, height: 0, flow });
         Ok(())
     }
 
-    fn open_seq(&mut self, anchor: usize, tag: Option<&Tag>, m: Mark) -> Result<(), Fail> {
+    fn open_seq(&mut self, anchor: usize, tag: Option<&Tag>, m: Mark, end: Mark) -> Result<(), Fail> {
         let kind = match tag {
             None => SeqKind::Array,
             Some(t) => scalar::seq_kind(&full_tag(t)).map_err(|e| Fail::Psych(e, m))?,
@@ -272,15 +343,15 @@ impl<S: Sink> Builder<'_, S> {
             SeqKind::Array => Open::Seq(self.sink.new_seq()),
             SeqKind::Omap => Open::Omap(Vec::new()),
         };
-        self.open(open, anchor, m)
+        self.open(open, anchor, m, end)
     }
 
-    fn open_map(&mut self, anchor: usize, tag: Option<&Tag>, m: Mark) -> Result<(), Fail> {
+    fn open_map(&mut self, anchor: usize, tag: Option<&Tag>, m: Mark, end: Mark) -> Result<(), Fail> {
         if let Some(t) = tag {
             scalar::check_map_tag(&full_tag(t)).map_err(|e| Fail::Psych(e, m))?;
         }
         let open = Open::Map { map: self.sink.new_map(), key: None };
-        self.open(open, anchor, m)
+        self.open(open, anchor, m, end)
     }
 
     fn close(&mut self) -> Result<(), Fail> {
@@ -332,52 +403,58 @@ impl<S: Sink> Builder<'_, S> {
     }
 }
 
-/// Builds `Value`s directly: map keys are stringified on insertion, duplicates collapse as in a
-/// Ruby Hash (last value, first position — exactly `IndexMap::insert`).
+/// Builds `Value`s directly. Open collections keep their children on two shared stacks (a
+/// frame only remembers where its part starts), so building costs no per-collection growth
+/// reallocations: each finished array or hash is allocated once at its final size. Map keys are
+/// stringified on the way in; the pairs are then inserted in order, which collapses duplicates
+/// as a Ruby Hash does (last value, first position — exactly `IndexMap::insert`).
 #[derive(Debug, Default)]
-pub(super) struct ValueSink;
+pub(super) struct ValueSink {
+    items: Vec<Value>,
+    pairs: Vec<(String, Value)>,
+}
 
 impl Sink for ValueSink {
     type Item = Value;
-    type Seq = Vec<Value>;
-    type Map = Map;
+    /// Start of this sequence's items in `items`.
+    type Seq = usize;
+    /// Start of this map's pairs in `pairs`.
+    type Map = usize;
 
     fn scalar(&mut self, v: Value, _: Mark) -> Value {
         v
     }
-    fn new_seq(&mut self) -> Vec<Value> {
-        Vec::new()
+    fn new_seq(&mut self) -> usize {
+        self.items.len()
     }
-    fn seq_push(&mut self, seq: &mut Vec<Value>, item: Value) {
-        seq.push(item);
+    fn seq_push(&mut self, _: &mut usize, item: Value) {
+        self.items.push(item);
     }
-    fn end_seq(&mut self, seq: Vec<Value>, _: Mark) -> Value {
-        Value::Array(seq)
+    fn end_seq(&mut self, start: usize, _: Mark) -> Value {
+        Value::Array(self.items.split_off(start))
     }
-    fn new_map(&mut self) -> Map {
-        Map::new()
+    fn new_map(&mut self) -> usize {
+        self.pairs.len()
     }
-    fn map_insert(&mut self, map: &mut Map, key: Value, value: Value) {
-        map.insert(key_string(key), value);
+    fn map_insert(&mut self, _: &mut usize, key: Value, value: Value) {
+        self.pairs.push((key_string(key), value));
     }
-    fn map_merge(&mut self, map: &mut Map, value: Value, source: Source) -> Result<(), Value> {
+    fn map_merge(&mut self, _: &mut usize, value: Value, source: Source) -> Result<(), Value> {
+        // Psych's `hash.merge! val` is a series of `hash[k] = v`, and so are the pairs here: a
+        // merged key overrides what is already there, wherever the `<<` sits (`b: 3` *before*
+        // `<<: {b: 2}` ends up 2 — Psych 4.0.3, verified), and keys after it override it.
         match (source, value) {
-            // `hash.merge! val`: every merged key overrides what is already there, wherever the
-            // `<<` sits — `b: 3` *before* `<<: {b: 2}` ends up 2 (Psych 4.0.3, verified).
             (Source::Alias | Source::Mapping, Value::Hash(h)) => {
-                for (k, v) in h {
-                    map.insert(k, v);
-                }
+                self.pairs.extend(h);
                 Ok(())
             }
             // `val.reverse_each { |value| h.merge! value }; hash.merge! h`: earlier hashes win.
-            // Inserting the reversed hashes one after another gives the same keys, order and values.
+            // Assigning the reversed hashes' pairs one after another gives the same keys, order
+            // and values.
             (Source::Sequence, Value::Array(items)) if items.iter().all(|v| matches!(v, Value::Hash(_))) => {
                 for item in items.into_iter().rev() {
                     if let Value::Hash(h) = item {
-                        for (k, v) in h {
-                            map.insert(k, v);
-                        }
+                        self.pairs.extend(h);
                     }
                 }
                 Ok(())
@@ -385,7 +462,11 @@ impl Sink for ValueSink {
             (_, v) => Err(v),
         }
     }
-    fn end_map(&mut self, map: Map, _: Mark) -> Value {
+    fn end_map(&mut self, start: usize, _: Mark) -> Value {
+        let mut map = Map::with_capacity(self.pairs.len() - start);
+        for (k, v) in self.pairs.drain(start..) {
+            map.insert(k, v);
+        }
         Value::Hash(map)
     }
     fn is_merge_str(item: &Value) -> bool {

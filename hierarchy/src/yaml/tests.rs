@@ -146,6 +146,10 @@ fn deliberate_differences_from_psych() {
     assert!(err("a: !!binary aGVsbG8=").message.contains("!!binary"));
     assert!(err("a: &a [*a]").message.contains("recursive"));
     assert!(err("a: !ruby/encoding UTF-8").message.contains("not supported"));
+    // Psych: [{"x"=>nil}] and {"x"=>1}; refused here rather than read differently.
+    assert!(err("[?x]").message.contains("'?'"));
+    assert!(err("{?x: 1}").message.contains("'?'"));
+    assert_eq!(json(&val("- ?x\n")), r#"["?x"]"#, "block context: a plain scalar, as in Psych");
 }
 
 #[test]

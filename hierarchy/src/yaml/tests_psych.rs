@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use lamina_resolver::Value;
 use serde_json::{Value as J, json};
 
-use super::{Limits, parse_value, resolve_plain_scalar};
+use super::{Limits, Node, NodeKind, parse_node, parse_value, resolve_plain_scalar};
 
 #[derive(Debug, Clone, Copy)]
 pub(super) enum E {
@@ -267,7 +267,7 @@ def conv(v)
   when String then ["str", v]
   when Symbol then ["sym", v.to_s]
   when Array then ["arr", v.map { |x| conv(x) }]
-  when Hash then h = {}; v.each { |k, x| h[k.is_a?(String) ? k : k.to_s] = conv(x) }; ["hash", h.to_a]
+  when Hash then h = {}; v.each { |k, x| h[k.is_a?(String) ? k : (k.is_a?(Array) || k.is_a?(Hash)) ? "COLL" : k.to_s] = conv(x) }; ["hash", h.to_a]
   else ["other", v.class.to_s]
   end
 end
@@ -397,6 +397,143 @@ puts JSON.generate(out)"
         }
     }
     assert!(bad.is_empty(), "{} documents differ from Psych:\n{}", bad.len(), bad.join("\n"));
+
+    // Generated documents: wherever both Psych and we read a document, the values must agree.
+    // (Either side may refuse where the other reads: saphyr accepts some things libyaml refuses,
+    // and we refuse `[?x]`-style items on purpose.)
+    let docs = fuzz_documents(3000);
+    let Some(J::Array(answers)) = ruby(&script, &serde_json::to_string(&docs).expect("json")) else { return };
+    let (mut bad, mut compared) = (Vec::new(), 0);
+    for (doc, answer) in docs.iter().zip(answers) {
+        let answer = unsym(answer);
+        if let (Ok(node), false) = (parse_node(doc, "fuzz.yaml", &Limits::default()), answer[0] == "err") {
+            compared += 1;
+            let ours = node.as_ref().map_or(json!(["null"]), tag_node);
+            if ours != answer {
+                bad.push(format!("{doc:?}:\n  psych {answer}\n  ours  {ours}"));
+            }
+        }
+    }
+    assert!(compared > 500, "only {compared} generated documents were readable by both");
+    assert!(bad.is_empty(), "{} generated documents read differently:\n{}", bad.len(), bad.join("\n"));
+}
+
+/// `tag_value` of `n.to_value()`, except that collection keys all read "COLL" (their string forms
+/// differ between Ruby's `inspect` and ours by design).
+fn tag_node(n: &Node) -> J {
+    match &n.kind {
+        NodeKind::Seq(items) => json!(["arr", items.iter().map(tag_node).collect::<Vec<_>>()]),
+        NodeKind::Map(pairs) => {
+            let mut m = indexmap::IndexMap::new();
+            for (k, v) in pairs {
+                let key = match &k.kind {
+                    NodeKind::Scalar(s) => super::key_string(s.clone()),
+                    _ => "COLL".to_string(),
+                };
+                m.insert(key, tag_node(v));
+            }
+            json!(["hash", m.into_iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>()])
+        }
+        NodeKind::Scalar(v) => tag_value(v),
+    }
+}
+
+/// Random small documents: block and flow collections around scalars, indicators and
+/// separators where libyaml and saphyr are most likely to disagree.
+fn fuzz_documents(n: usize) -> Vec<String> {
+    const SCALARS: &[&str] = &[
+        "a",
+        "yes",
+        "no",
+        "1",
+        "0x1F",
+        "1:30",
+        "-",
+        "~",
+        "''",
+        "\"\"",
+        "'x y'",
+        "\"q\\tz\"",
+        ":a",
+        "a:b",
+        "1.5",
+        "1e3",
+        "x y",
+        "-x",
+        "?",
+        "!",
+        "*",
+        "%",
+        "0755",
+        "08",
+        "null",
+        "On",
+        "foo bar",
+        "a: b",
+        "é",
+        "<<",
+        "=",
+        "+1",
+        "-.inf",
+        ".nan",
+        "&a x",
+        "*a",
+        "!!str 1",
+        "! 1",
+        "'#'",
+        "a #c",
+        "|",
+        ">",
+    ];
+    let mut seed: u64 = 0x00D0_C0FF_EE00_0001;
+    let mut next = move |m: usize| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize % m
+    };
+    fn flow(next: &mut dyn FnMut(usize) -> usize, d: usize) -> String {
+        if d > 2 || next(10) < 4 {
+            return SCALARS[next(SCALARS.len())].to_string();
+        }
+        let seps = [", ", ",", "  ,", " ,\t"];
+        let kvs = [": ", ":", " : ", ":\t"];
+        let sep = seps[next(seps.len())];
+        if next(2) == 0 {
+            let items: Vec<String> = (0..next(4)).map(|_| flow(next, d + 1)).collect();
+            format!("[{}]", items.join(sep))
+        } else {
+            let items: Vec<String> = (0..next(4))
+                .map(|_| format!("{}{}{}", SCALARS[next(SCALARS.len())], kvs[next(kvs.len())], flow(next, d + 1)))
+                .collect();
+            format!("{{{}}}", items.join(sep))
+        }
+    }
+    fn block(next: &mut dyn FnMut(usize) -> usize, ind: usize, d: usize, out: &mut Vec<String>) {
+        let pad = " ".repeat(ind);
+        if d > 2 || next(10) < 3 {
+            let lead = ["- ", "k: ", "? ", "- &b ", "k: *a "][next(5)];
+            out.push(format!("{pad}{lead}{}", flow(next, 0)));
+            return;
+        }
+        let seq = next(2) == 0;
+        for _ in 0..1 + next(3) {
+            let key = ["k", "a", "yes", "1", "<<", "'q'", ":s", "x y", "-k", "&a k", "~"][next(11)];
+            let head = if seq { format!("{pad}-") } else { format!("{pad}{key}{}:", next(3)) };
+            if next(2) == 0 {
+                out.push(format!("{head}{}{}", [" ", "\t", "  "][next(3)], flow(next, 0)));
+            } else {
+                out.push(head);
+                let step = [0, 2, 2, 4][next(4)] + usize::from(seq) * 2;
+                block(next, ind + step, d + 1, out);
+            }
+        }
+    }
+    (0..n)
+        .map(|_| {
+            let mut lines = Vec::new();
+            block(&mut next, 0, 0, &mut lines);
+            lines.join("\n") + "\n"
+        })
+        .collect()
 }
 
 /// Documents whose Psych reading we reproduce exactly (deliberate differences — Bignums,
@@ -458,6 +595,22 @@ pub(super) const DOCS: &[&str] = &[
     "a: 'yes'\nb: \"1:30\"\nc: |\n  line1\n  line2\nd: >\n  folded\n  text\ne: |-\n  x\nf: \"\\x41\\u00e9\\t\"\ng: 'it''s'\nh: \"no\"\ni: >-\n  yes\n",
     "sym: :foo\n:symkey: v\n:\"q k\": 1\nlist: [':b']\nblock:\n  - :d",
     "[a, -, b, [-], {a: -}, {-: x}]",
+    // ':' starting a flow item: libyaml refuses, saphyr would read a plain scalar
+    "[:a]",
+    "[ :a ]",
+    "{:a: 1}",
+    "{a: :b}",
+    "[x, :a]",
+    "{:foo => :bar}",
+    "k: !!seq [:a]",
+    "k: &x {a: :b}",
+    "k: [[x], {y: [:z]}]",
+    "list: [':b', :c ]",
+    "[foo :bar]\n",
+    "[a:b, {a: b:c}]",
+    "- !!map\n  k: :x\n- &a\n  - :y\n- !!seq\n  - :z\n",
+    "k: !!map\n  a: :x\nl: &q\n  - :w\nm: &c # [ {\n  - :v\n",
+    "k: &a\n  [:x]\n",
     "{1: a, \"1\": b}",
     "1: x\n0x1: y\n01: z",
     "~: a\n'': b",
