@@ -140,7 +140,7 @@ fn run_case(path: &std::path::Path) -> Result<(), Vec<String>> {
     }
     let estate_node = field(&node, "estate").ok_or_else(|| vec!["`estate` is required".to_string()])?;
     let expect = field(&node, "expect")
-        .map(|n| lamina_hierarchy::estate::node_to_value(n))
+        .map(lamina_hierarchy::estate::node_to_value)
         .ok_or_else(|| vec!["`expect` is required".to_string()])?;
     let compiled = load_source_node(estate_node, &file).and_then(|src| compile(src, &PsychText));
     let mut fail = Vec::new();

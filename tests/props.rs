@@ -129,3 +129,38 @@ proptest! {
         prop_assert_eq!(abb, ab);
     }
 }
+
+/// Loading host files builds only the facts that order lines name; the documents are the same
+/// as when every fact is kept (a host file that also holds `settings` turns the filter off).
+#[test]
+fn fact_filtering_is_invisible() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let filtered = d.path().join("filtered");
+    generate(&GenOptions { hosts: 150, seed: 9 }, &filtered).expect("generate");
+    let full = d.path().join("full");
+    std::fs::create_dir_all(full.join("hosts")).expect("mkdir");
+    for entry in std::fs::read_dir(&filtered).expect("read") {
+        let p = entry.expect("entry").path();
+        if p.is_file() && p.file_name() != Some(std::ffi::OsStr::new("settings.yaml")) {
+            std::fs::copy(&p, full.join(p.file_name().expect("name"))).expect("copy");
+        }
+    }
+    let settings = std::fs::read_to_string(filtered.join("settings.yaml")).expect("settings");
+    for entry in std::fs::read_dir(filtered.join("hosts")).expect("read") {
+        let p = entry.expect("entry").path();
+        let mut text = std::fs::read_to_string(&p).expect("hosts");
+        if p.ends_with("hosts-0000.yaml") {
+            text.push('\n');
+            text.push_str(&settings);
+        }
+        std::fs::write(full.join("hosts").join(p.file_name().expect("name")), text).expect("write");
+    }
+    let a = lamina_hierarchy::estate::load(&filtered).expect("filtered loads");
+    let b = lamina_hierarchy::estate::load(&full).expect("full loads");
+    let kept = |e: &Estate| e.hosts.iter().map(|h| h.src.facts.len()).sum::<usize>();
+    assert!(kept(&a) < kept(&b), "the filter dropped facts ({} vs {})", kept(&a), kept(&b));
+    assert_eq!(a.certnames, b.certnames);
+    for c in &a.certnames {
+        assert_eq!(render(&a, c), render(&b, c), "host {c}");
+    }
+}

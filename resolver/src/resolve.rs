@@ -237,6 +237,28 @@ fn class_ids(e: &Estate, h: &CHost) -> Vec<Idx> {
     ids
 }
 
+/// Matcher attributes answered by the host itself (`host.respond_to?`); any other attribute
+/// is a host parameter, else a fact.
+pub const HOST_ATTRIBUTES: [&str; 17] = [
+    "fqdn",
+    "name",
+    "certname",
+    "hostgroup",
+    "organization",
+    "location",
+    "domain",
+    "os",
+    "operatingsystem",
+    "environment",
+    "architecture",
+    "comment",
+    "subnet",
+    "subnet6",
+    "ip",
+    "ip6",
+    "mac",
+];
+
 /// Per-host matcher generation, memoized per order line (Foreman's `MatchesGenerator`).
 struct Matcher<'a, 'e> {
     e: &'e Estate,
@@ -252,7 +274,8 @@ impl<'e> Matcher<'_, 'e> {
         let e = self.e;
         let h = self.h;
         let title = |v: Option<Idx>, list: &'e [crate::compile::Tax]| v.map(|i| list[i as usize].src.title.clone());
-        let attr = match el {
+
+        match el {
             "fqdn" | "name" => Some(h.src.name.clone()),
             "certname" => Some(h.src.certname().to_string()),
             "hostgroup" => h.hostgroup.map(|g| e.hostgroups[g as usize].src.title.clone()),
@@ -272,10 +295,9 @@ impl<'e> Matcher<'_, 'e> {
                 if let Some(p) = self.params.get(el) {
                     return Some(p.winner.param.value.to_ruby_s());
                 }
-                return fact(&h.src.facts, el);
+                fact(&h.src.facts, el)
             }
-        };
-        attr
+        }
     }
 
     /// The match strings this host generates for one order line, with the sort weight of each

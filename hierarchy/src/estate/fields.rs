@@ -19,6 +19,35 @@ pub(crate) struct FileParts {
 }
 
 impl FileParts {
+    /// Every attribute named by an order line in this file: each smart class parameter's
+    /// `override_value_order` and `settings.default_lookup_path`.
+    pub(crate) fn order_attributes(&self, out: &mut Vec<String>) {
+        for c in &self.src.puppetclasses {
+            for p in &c.parameters {
+                for line in p.order.iter().flatten() {
+                    out.extend(line.iter().cloned());
+                }
+            }
+        }
+        for (k, node) in &self.settings {
+            if k == "default_lookup_path" {
+                match node.to_value() {
+                    Value::Array(a) => {
+                        for l in a.iter().filter_map(Value::as_str) {
+                            out.extend(lamina_resolver::compile::split_line(l));
+                        }
+                    }
+                    Value::String(t) => {
+                        for l in t.split_whitespace() {
+                            out.extend(lamina_resolver::compile::split_line(l));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
     /// Lists are concatenated; settings are merged by key (the same key twice is an error
     /// naming both places).
     pub(crate) fn merge_into(self, into: &mut EstateSource, seen: &mut Vec<(String, Origin)>, errs: &mut Vec<Error>) {

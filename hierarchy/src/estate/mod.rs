@@ -91,9 +91,13 @@ pub fn estate_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
 }
 
 /// Parse one estate document (already read) into its parts.
-fn parse_text(text: &str, file: &Arc<str>, limits: &Limits) -> (FileParts, Vec<Error>) {
+fn parse_text(text: &str, file: &Arc<str>, limits: &Limits, skip: Option<yaml::Skip<'_>>) -> (FileParts, Vec<Error>) {
     let mut errs = Vec::new();
-    let node = match yaml::parse_node(text, file, limits) {
+    let parsed = match skip {
+        Some(skip) => yaml::parse_node_skipping(text, file, limits, skip),
+        None => yaml::parse_node(text, file, limits),
+    };
+    let node = match parsed {
         Ok(n) => n,
         Err(e) => {
             errs.push(Error::new(ErrorKind::Invalid, "", e.message.clone()).at(&Origin::new(file, e.line)));
@@ -117,22 +121,83 @@ pub fn load_source(path: &Path, limits: &Limits) -> Result<EstateSource, Errors>
 }
 
 /// Read and convert every estate file in parallel.
+///
+/// Host facts are most of an estate's bytes and resolution reads only the facts that matchers
+/// name. So files are parsed in two waves: first those without a top-level `hosts:` section,
+/// which tells which fact paths any order line uses; then the host files, building only those
+/// facts (the others are read as parser events and dropped). When a host file also carries
+/// `settings` or `puppetclasses`, every fact is kept.
 fn read_files(path: &Path, limits: &Limits) -> Result<Vec<(FileParts, Vec<Error>)>, Errors> {
     let files = estate_files(path).map_err(|e| Errors(vec![e]))?;
-    let results: Vec<(FileParts, Vec<Error>)> = files
+    let texts: Vec<(Arc<str>, Result<String, Error>)> = files
         .par_iter()
         .map(|f| {
             let name: Arc<str> = Arc::from(f.display().to_string());
-            match yaml::read_file_limited(f, limits) {
-                Ok(text) => parse_text(&text, &name, limits),
-                Err(e) => (
-                    FileParts::default(),
-                    vec![Error::new(ErrorKind::Invalid, "", e.message.clone()).at(&Origin::new(&name, e.line))],
-                ),
-            }
+            let text = yaml::read_file_limited(f, limits)
+                .map_err(|e| Error::new(ErrorKind::Invalid, "", e.message.clone()).at(&Origin::new(&name, e.line)));
+            (name, text)
         })
         .collect();
-    Ok(results)
+    let has_hosts: Vec<bool> = texts.iter().map(|(_, t)| t.as_ref().is_ok_and(|t| top_key(t, "hosts"))).collect();
+    let parse = |i: usize, skip: Option<yaml::Skip<'_>>| -> (FileParts, Vec<Error>) {
+        match &texts[i] {
+            (name, Ok(text)) => parse_text(text, name, limits, skip),
+            (_, Err(e)) => (FileParts::default(), vec![e.clone()]),
+        }
+    };
+    let mut out: Vec<Option<(FileParts, Vec<Error>)>> = (0..texts.len()).map(|_| None).collect();
+    let first: Vec<(usize, (FileParts, Vec<Error>))> =
+        (0..texts.len()).into_par_iter().filter(|&i| !has_hosts[i]).map(|i| (i, parse(i, None))).collect();
+    let mixed = texts
+        .iter()
+        .zip(&has_hosts)
+        .any(|((_, t), &h)| h && t.as_ref().is_ok_and(|t| top_key(t, "settings") || top_key(t, "puppetclasses")));
+    let needed: Option<Vec<Vec<String>>> = (!mixed).then(|| {
+        let mut attrs = Vec::new();
+        for (_, (parts, _)) in &first {
+            parts.order_attributes(&mut attrs);
+        }
+        attrs.sort();
+        attrs.dedup();
+        attrs
+            .into_iter()
+            .filter(|a| !lamina_resolver::resolve::HOST_ATTRIBUTES.contains(&a.as_str()))
+            .map(|a| a.split("::").map(str::to_string).collect())
+            .collect()
+    });
+    let drop = |p: &[&str]| -> bool {
+        let Some(needed) = &needed else { return false };
+        if p.len() < 4 || p[0] != "hosts" || p[1] != "[]" || p[2] != "facts" {
+            return false;
+        }
+        let rest = &p[3..];
+        let literal = rest.len() == 1 && needed.iter().any(|n| n.len() > 1 && n.join("::") == rest[0]);
+        let related = needed.iter().any(|n| {
+            let k = n.len().min(rest.len());
+            n[..k].iter().zip(&rest[..k]).all(|(a, b)| a == b)
+        });
+        !(literal || related)
+    };
+    let skip = yaml::Skip { min_depth: 4, drop: &drop };
+    let second: Vec<(usize, (FileParts, Vec<Error>))> =
+        (0..texts.len()).into_par_iter().filter(|&i| has_hosts[i]).map(|i| (i, parse(i, Some(skip)))).collect();
+    for (i, r) in first.into_iter().chain(second) {
+        out[i] = Some(r);
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// True if `text` has a line starting with `key:` (a top-level mapping key), or may have one
+/// in a form this quick test does not read (a flow-style document).
+fn top_key(text: &str, key: &str) -> bool {
+    let flow = text.trim_start().starts_with('{');
+    flow || text.lines().any(|l| {
+        let l = l.strip_prefix('"').or_else(|| l.strip_prefix('\'')).unwrap_or(l);
+        l.strip_prefix(key).is_some_and(|r| {
+            let r = r.strip_prefix('"').or_else(|| r.strip_prefix('\'')).unwrap_or(r);
+            r.trim_start().starts_with(':')
+        })
+    })
 }
 
 /// Load an estate source from YAML text (one document), named `file` in messages.
@@ -141,7 +206,7 @@ fn read_files(path: &Path, limits: &Limits) -> Result<Vec<(FileParts, Vec<Error>
 /// Every error found.
 pub fn load_source_str(text: &str, file: &str, limits: &Limits) -> Result<EstateSource, Errors> {
     let name: Arc<str> = Arc::from(file);
-    merge(vec![parse_text(text, &name, limits)])
+    merge(vec![parse_text(text, &name, limits, None)])
 }
 
 /// Load an estate source from an already parsed YAML node (e.g. the `estate:` part of a
@@ -203,7 +268,7 @@ pub fn load(path: &Path) -> Result<Estate, Errors> {
 /// Every load and validation error.
 pub fn load_str(text: &str, file: &str) -> Result<Estate, Errors> {
     let name: Arc<str> = Arc::from(file);
-    let (loaded, partial) = merge_partial(vec![parse_text(text, &name, &Limits::default())]);
+    let (loaded, partial) = merge_partial(vec![parse_text(text, &name, &Limits::default(), None)]);
     load_and_compile(loaded, partial)
 }
 

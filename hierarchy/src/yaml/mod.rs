@@ -45,6 +45,7 @@ use std::path::Path;
 
 use lamina_resolver::{Map, Value};
 
+pub use reader::Skip;
 use reader::{Fail, NodeSink, Sink, ValueSink};
 
 /// Budgets for one document. Psych has none (a 292-byte alias bomb costs Puppet minutes and
@@ -172,7 +173,16 @@ pub fn resolve_plain_scalar(s: &str) -> Result<Value, String> {
 /// # Errors
 /// Syntax errors, Psych conversion errors (dates, Ruby classes, ...) and exceeded [`Limits`].
 pub fn parse_node(src: &str, file: &str, limits: &Limits) -> Result<Option<Node>, YamlError> {
-    parse_with(src, file, limits, || NodeSink)
+    parse_with(src, file, limits, || NodeSink, None)
+}
+
+/// [`parse_node`], leaving out the subtrees `skip` drops (their events are read, nothing is
+/// built for them).
+///
+/// # Errors
+/// As [`parse_node`]; also an alias to an anchor inside a dropped subtree.
+pub fn parse_node_skipping(src: &str, file: &str, limits: &Limits, skip: Skip<'_>) -> Result<Option<Node>, YamlError> {
+    parse_with(src, file, limits, || NodeSink, Some(skip))
 }
 
 /// Same result as `parse_node(..).map(|n| n.map(|n| n.to_value()))`, built straight from the
@@ -181,7 +191,7 @@ pub fn parse_node(src: &str, file: &str, limits: &Limits) -> Result<Option<Node>
 /// # Errors
 /// As [`parse_node`].
 pub fn parse_value(src: &str, file: &str, limits: &Limits) -> Result<Option<Value>, YamlError> {
-    parse_with(src, file, limits, ValueSink::default)
+    parse_with(src, file, limits, ValueSink::default, None)
 }
 
 fn parse_with<S: Sink>(
@@ -189,6 +199,7 @@ fn parse_with<S: Sink>(
     file: &str,
     limits: &Limits,
     sink: impl Fn() -> S,
+    skip: Option<Skip<'_>>,
 ) -> Result<Option<S::Item>, YamlError> {
     if src.len() > limits.max_bytes {
         let msg = format!("input too large ({} bytes, limit {})", src.len(), limits.max_bytes);
@@ -200,7 +211,7 @@ fn parse_with<S: Sink>(
     let mut spent = 0usize;
     loop {
         spent = spent.saturating_add(text.len().max(1));
-        let err = match reader::build(&text, limits, sink(), &dashes) {
+        let err = match reader::build(&text, limits, sink(), &dashes, skip) {
             Ok(v) => return Ok(v),
             Err(Fail::Syntax(e)) => e,
             Err(Fail::Psych(msg, m) | Fail::Refused(msg, m)) => return Err(YamlError::new(file, m.line, m.col, msg)),

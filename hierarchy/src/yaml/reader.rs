@@ -54,6 +54,8 @@ pub(super) trait Sink {
     fn end_map(&mut self, map: Self::Map, mark: Mark) -> Self::Item;
     /// True if the item is the string `<<`.
     fn is_merge_str(item: &Self::Item) -> bool;
+    /// The item as a map key for [`Skip`] paths, when it is a string.
+    fn key_str(item: &Self::Item) -> Option<&str>;
     /// `!!omap` entry: Psych takes `a.children.first` / `a.children.last` of each entry mapping,
     /// i.e. its first key and its last value.
     fn omap_pair(item: Self::Item) -> Option<(Self::Item, Self::Item)>;
@@ -93,6 +95,8 @@ enum Flow {
 
 enum Anchor<T> {
     Unset,
+    /// Defined inside a subtree that [`Skip`] dropped.
+    Skipped,
     /// Opened but not finished: an alias to it would make a recursive structure (Psych builds
     /// one; `Value` cannot hold it).
     Open,
@@ -101,6 +105,24 @@ enum Anchor<T> {
         size: usize,
         height: usize,
     },
+}
+
+/// Subtrees the caller does not want built (the estate loader drops the facts no matcher reads):
+/// `drop` is asked, for every value at nesting depth `min_depth` or deeper, with the path of map
+/// keys leading to it (`"[]"` for a sequence level); a `true` consumes the value's events without
+/// building anything, and its key is dropped from the enclosing map.
+#[derive(Clone, Copy)]
+pub struct Skip<'a> {
+    /// Depth (number of open collections) from which values are checked.
+    pub min_depth: usize,
+    /// Whether the value at this path is dropped.
+    pub drop: &'a (dyn Fn(&[&str]) -> bool + Sync),
+}
+
+impl std::fmt::Debug for Skip<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Skip").field("min_depth", &self.min_depth).finish_non_exhaustive()
+    }
 }
 
 pub(super) fn mark(m: &Marker) -> Mark {
@@ -126,6 +148,7 @@ struct Builder<'l, S: Sink> {
     dashes: &'l [Mark],
     src: &'l str,
     line_starts: Option<Vec<usize>>,
+    skip: Option<Skip<'l>>,
 }
 
 /// Stands for a `-` that saphyr refuses in flow context (see `patch_dash_in_flow` in `mod.rs`).
@@ -139,6 +162,7 @@ pub(super) fn build<'l, S: Sink>(
     limits: &'l Limits,
     sink: S,
     dashes: &'l [Mark],
+    skip: Option<Skip<'l>>,
 ) -> Result<Option<S::Item>, Fail> {
     let mut parser = Parser::new_from_str(src);
     let mut b = Builder {
@@ -153,6 +177,7 @@ pub(super) fn build<'l, S: Sink>(
         dashes,
         src,
         line_starts: None,
+        skip,
     };
     loop {
         let (ev, span) = match parser.next_event() {
@@ -161,6 +186,12 @@ pub(super) fn build<'l, S: Sink>(
             Some(Err(e)) => return Err(Fail::Syntax(e)),
         };
         let m = mark(&span.start);
+        if matches!(ev, Event::Scalar(..) | Event::Alias(_) | Event::SequenceStart(..) | Event::MappingStart(..))
+            && b.skips_here()
+        {
+            b.skip_value(&ev, &mut parser)?;
+            continue;
+        }
         let step = match ev {
             Event::DocumentEnd | Event::StreamEnd => break,
             Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => Ok(()),
@@ -207,6 +238,70 @@ fn drain_for_syntax_error(parser: &mut Parser<'_, saphyr_parser::StrInput<'_>>) 
 }
 
 impl<S: Sink> Builder<'_, S> {
+    /// Whether the value starting now is one [`Skip`] drops.
+    fn skips_here(&self) -> bool {
+        let Some(skip) = self.skip else { return false };
+        if self.frames.len() < skip.min_depth {
+            return false;
+        }
+        let mut path: Vec<&str> = Vec::with_capacity(self.frames.len());
+        for f in &self.frames {
+            match &f.open {
+                Open::Seq(_) | Open::Omap(_) => path.push("[]"),
+                Open::Map { key: Some((k, _)), .. } => match S::key_str(k) {
+                    Some(k) => path.push(k),
+                    None => return false,
+                },
+                // A key is being read, not a value.
+                Open::Map { key: None, .. } => return false,
+            }
+        }
+        (skip.drop)(&path)
+    }
+
+    /// Consume the events of the value that starts with `first`, building nothing; drop its key.
+    fn skip_value(
+        &mut self,
+        first: &Event<'_>,
+        parser: &mut Parser<'_, saphyr_parser::StrInput<'_>>,
+    ) -> Result<(), Fail> {
+        if let Some(Frame { open: Open::Map { key, .. }, .. }) = self.frames.last_mut() {
+            *key = None;
+        }
+        let mut depth = 0usize;
+        let ev_anchor = |ev: &Event<'_>, anchors: &mut Vec<Anchor<S::Item>>| {
+            let a = match ev {
+                Event::Scalar(_, _, a, _) | Event::SequenceStart(a, _) | Event::MappingStart(a, _) => *a,
+                _ => 0,
+            };
+            if a != 0 {
+                if anchors.len() <= a {
+                    anchors.resize_with(a + 1, || Anchor::Unset);
+                }
+                anchors[a] = Anchor::Skipped;
+            }
+        };
+        ev_anchor(first, &mut self.anchors);
+        if matches!(first, Event::SequenceStart(..) | Event::MappingStart(..)) {
+            depth = 1;
+        }
+        while depth > 0 {
+            let ev = match parser.next_event() {
+                None => return Ok(()),
+                Some(Ok((ev, _))) => ev,
+                Some(Err(e)) => return Err(Fail::Syntax(e)),
+            };
+            ev_anchor(&ev, &mut self.anchors);
+            match ev {
+                Event::SequenceStart(..) | Event::MappingStart(..) => depth += 1,
+                Event::SequenceEnd | Event::MappingEnd => depth -= 1,
+                Event::DocumentEnd | Event::StreamEnd => return Ok(()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     fn count(&mut self, n: usize, m: Mark) -> Result<(), Fail> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > self.limits.max_nodes {
@@ -297,6 +392,12 @@ impl<S: Sink> Builder<'_, S> {
     fn alias(&mut self, id: usize, m: Mark) -> Result<(), Fail> {
         let (size, height) = match self.anchors.get(id) {
             Some(Anchor::Done { size, height, .. }) => (*size, *height),
+            Some(Anchor::Skipped) => {
+                return Err(Fail::Refused(
+                    "alias refers to data that was not loaded (facts no matcher uses); avoid aliases into facts".into(),
+                    m,
+                ));
+            }
             Some(Anchor::Open) => {
                 return Err(Fail::Psych(
                     "alias refers to a node that contains it (recursive data is not supported)".into(),
@@ -472,6 +573,9 @@ impl Sink for ValueSink {
     fn is_merge_str(item: &Value) -> bool {
         matches!(item, Value::String(s) if s == "<<")
     }
+    fn key_str(item: &Value) -> Option<&str> {
+        item.as_str()
+    }
     fn omap_pair(item: Value) -> Option<(Value, Value)> {
         // The entry is already a deduplicated Hash here, so an entry with a repeated key
         // (`{a: 1, b: 2, a: 3}`, absurd in an omap) gives `a: 2` where Psych and `NodeSink` give 3.
@@ -596,6 +700,12 @@ impl Sink for NodeSink {
     }
     fn is_merge_str(item: &Node) -> bool {
         matches!(&item.kind, NodeKind::Scalar(Value::String(s)) if s == "<<")
+    }
+    fn key_str(item: &Node) -> Option<&str> {
+        match &item.kind {
+            NodeKind::Scalar(Value::String(s)) => Some(s),
+            _ => None,
+        }
     }
     fn omap_pair(item: Node) -> Option<(Node, Node)> {
         let NodeKind::Map(pairs) = item.kind else { return None };
