@@ -9,6 +9,10 @@ use lamina_hierarchy::{emit, estate};
 use lamina_resolver::{enc, resolve};
 use rayon::prelude::*;
 use std::hint::black_box;
+
+// The same allocator as the `lamina` binary, so figures match the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Duration;
 
 fn benches(c: &mut Criterion) {

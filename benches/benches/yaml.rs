@@ -1,0 +1,82 @@
+//! YAML reading and writing against peers, on the shared bench corpus (the generated
+//! 10,000-host estate).
+//!
+//! `cargo bench -p lamina-benches --bench yaml`
+//!
+//! - `read/*`: one 250-host file (~1.6 MB, mostly facts): saphyr-parser's raw events (the floor
+//!   of any reader built on it), Lamina's Psych-compatible `parse_value` and `parse_node`, and
+//!   serde-saphyr into a generic value (a peer that does not follow YAML 1.1).
+//! - `write/*`: the ENC documents of 1,000 hosts: Lamina's YAML 1.1-safe emitter, serde-saphyr's
+//!   emitter (which Psych misreads on some strings) and serde_json.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use lamina_benches::generated_estate;
+use lamina_hierarchy::yaml::{Limits, parse_node, parse_value};
+use lamina_hierarchy::{emit, estate};
+use lamina_resolver::{Value, enc, resolve};
+use std::hint::black_box;
+
+// The same allocator as the `lamina` binary, so figures match the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn read(c: &mut Criterion) {
+    let dir = generated_estate(10_000);
+    let text = std::fs::read_to_string(dir.join("hosts/hosts-0000.yaml")).expect("hosts file");
+    let limits = Limits::default();
+    let mut g = c.benchmark_group("read");
+    g.throughput(Throughput::Bytes(text.len() as u64)).sample_size(20);
+    g.bench_function(BenchmarkId::new("saphyr_parser_events", "hosts-file"), |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for ev in saphyr_parser::Parser::new_from_str(&text) {
+                ev.expect("event");
+                n += 1;
+            }
+            black_box(n)
+        });
+    });
+    g.bench_function(BenchmarkId::new("lamina_parse_value", "hosts-file"), |b| {
+        b.iter(|| black_box(parse_value(&text, "hosts.yaml", &limits).expect("parses")));
+    });
+    g.bench_function(BenchmarkId::new("lamina_parse_node", "hosts-file"), |b| {
+        b.iter(|| black_box(parse_node(&text, "hosts.yaml", &limits).expect("parses")));
+    });
+    g.bench_function(BenchmarkId::new("serde_saphyr_generic", "hosts-file"), |b| {
+        b.iter(|| black_box(serde_saphyr::from_str::<serde_json::Value>(&text).expect("parses")));
+    });
+    g.finish();
+}
+
+fn write(c: &mut Criterion) {
+    let dir = generated_estate(10_000);
+    let e = estate::load(&dir).expect("estate");
+    let docs: Vec<Value> = e
+        .certnames
+        .iter()
+        .take(1000)
+        .map(|n| enc::document(&resolve::resolve(&e, e.host(n).expect("host"), false).expect("resolves")).expect("doc"))
+        .collect();
+    let mut g = c.benchmark_group("write");
+    g.throughput(Throughput::Elements(docs.len() as u64)).sample_size(20);
+    g.bench_function(BenchmarkId::new("lamina_yaml", "1000-docs"), |b| {
+        let mut buf = String::new();
+        b.iter(|| {
+            buf.clear();
+            for d in &docs {
+                emit::write_yaml(d, &mut buf);
+            }
+            black_box(buf.len())
+        });
+    });
+    g.bench_function(BenchmarkId::new("serde_saphyr", "1000-docs"), |b| {
+        b.iter(|| black_box(docs.iter().map(|d| serde_saphyr::to_string(d).expect("emits").len()).sum::<usize>()));
+    });
+    g.bench_function(BenchmarkId::new("serde_json", "1000-docs"), |b| {
+        b.iter(|| black_box(docs.iter().map(|d| emit::to_json(d).len()).sum::<usize>()));
+    });
+    g.finish();
+}
+
+criterion_group!(yaml_benches, read, write);
+criterion_main!(yaml_benches);
