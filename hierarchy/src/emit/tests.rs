@@ -614,7 +614,3 @@ fn psych_round_trip() {
         }
     }
 }
-
-// ----------------------------------------------------------------------------------------------
-// Speed (run: cargo test --release -p lamina-hierarchy emit_speed -- --ignored --nocapture)
-

@@ -5,8 +5,8 @@ use super::into_value;
 use crate::yaml::{Node, NodeKind};
 use lamina_resolver::error::{Error, ErrorKind};
 use lamina_resolver::model::{
-    ConfigGroup, Domain, EstateSource, Host, Hostgroup, Interface, OperatingSystem, Origin, OverrideValue, Owner,
-    ParamType, Parameter, PuppetClass, SmartParam, Subnet, Taxonomy, ValidatorType,
+    ConfigGroup, Domain, EstateSource, Host, Hostgroup, Interface, OperatingSystem, Origin, Owner, ParamType,
+    Parameter, Subnet, Taxonomy,
 };
 use lamina_resolver::{Map, Value};
 use std::sync::Arc;
@@ -118,17 +118,17 @@ pub(crate) struct Ctx<'a> {
 type Fields = Vec<(String, Node)>;
 
 impl Ctx<'_> {
-    fn origin(&self, n: &Node) -> Origin {
+    pub(super) fn origin(&self, n: &Node) -> Origin {
         Origin::new(&self.file, n.mark.line)
     }
 
-    fn err(&mut self, n: &Node, object: impl Into<String>, msg: impl Into<String>) {
+    pub(super) fn err(&mut self, n: &Node, object: impl Into<String>, msg: impl Into<String>) {
         let o = self.origin(n);
         self.errs.push(Error::new(ErrorKind::Invalid, object, msg).at(&o));
     }
 
     /// A mapping with only `allowed` keys; reports unknown, duplicate and non-string keys.
-    fn fields(&mut self, n: Node, what: &str, allowed: &[&str]) -> Option<(Fields, Origin)> {
+    pub(super) fn fields(&mut self, n: Node, what: &str, allowed: &[&str]) -> Option<(Fields, Origin)> {
         let origin = self.origin(&n);
         let NodeKind::Map(pairs) = n.kind else {
             self.errs.push(Error::new(ErrorKind::Invalid, what.to_string(), "must be a mapping").at(&origin));
@@ -153,7 +153,7 @@ impl Ctx<'_> {
         Some((out, origin))
     }
 
-    fn string(&mut self, n: Node, what: &str, field: &str) -> Option<String> {
+    pub(super) fn string(&mut self, n: Node, what: &str, field: &str) -> Option<String> {
         match n.kind {
             NodeKind::Scalar(Value::String(s)) => Some(s),
             // Versions and numbers written bare are accepted as their decimal text.
@@ -171,7 +171,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn boolean(&mut self, n: Node, what: &str, field: &str) -> bool {
+    pub(super) fn boolean(&mut self, n: Node, what: &str, field: &str) -> bool {
         match n.kind {
             NodeKind::Scalar(Value::Bool(b)) => b,
             _ => {
@@ -181,7 +181,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn strings(&mut self, n: Node, what: &str, field: &str) -> Vec<String> {
+    pub(super) fn strings(&mut self, n: Node, what: &str, field: &str) -> Vec<String> {
         let line = self.origin(&n);
         match n.kind {
             NodeKind::Seq(items) => items.into_iter().filter_map(|i| self.string(i, what, field)).collect(),
@@ -200,7 +200,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn list(&mut self, n: Node, what: &str) -> Vec<Node> {
+    pub(super) fn list(&mut self, n: Node, what: &str) -> Vec<Node> {
         match n.kind {
             NodeKind::Seq(items) => items,
             NodeKind::Scalar(Value::Null) => Vec::new(),
@@ -348,7 +348,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn ptype(&mut self, n: Node, what: &str) -> Option<ParamType> {
+    pub(super) fn ptype(&mut self, n: Node, what: &str) -> Option<ParamType> {
         let o = self.origin(&n);
         let s = self.string(n, what, "parameter_type")?;
         let t = ParamType::parse(&s);
@@ -365,7 +365,13 @@ impl Ctx<'_> {
         t
     }
 
-    fn required(&mut self, name: Option<String>, what: &str, field: &str, origin: &Origin) -> Option<String> {
+    pub(super) fn required(
+        &mut self,
+        name: Option<String>,
+        what: &str,
+        field: &str,
+        origin: &Origin,
+    ) -> Option<String> {
         if name.is_none() {
             self.errs.push(
                 Error::new(ErrorKind::Invalid, what.to_string(), format!("field {field} is required")).at(origin),
@@ -472,205 +478,6 @@ impl Ctx<'_> {
         o.name = self.required(name, w, "name", &o.origin)?;
         o.major = self.required(major, w, "major", &o.origin)?;
         Some(o)
-    }
-
-    fn classes(&mut self, n: Node) -> Vec<PuppetClass> {
-        let origin = self.origin(&n);
-        let NodeKind::Map(pairs) = n.kind else {
-            if !matches!(n.kind, NodeKind::Scalar(Value::Null)) {
-                self.errs.push(
-                    Error::new(ErrorKind::Invalid, "puppetclasses", "must be a mapping of class name to class")
-                        .at(&origin),
-                );
-            }
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (k, v) in pairs {
-            let corigin = self.origin(&k);
-            let NodeKind::Scalar(Value::String(name)) = k.kind else {
-                self.err(&k, "puppetclasses", "class names must be strings");
-                continue;
-            };
-            let what = format!("puppet class {name}");
-            let mut class = PuppetClass { name, environments: None, parameters: Vec::new(), origin: corigin };
-            if !matches!(v.kind, NodeKind::Scalar(Value::Null)) {
-                let Some((f, _)) = self.fields(v, &what, &["environments", "parameters"]) else { continue };
-                for (k, v) in f {
-                    if k == "environments" {
-                        class.environments = Some(self.strings(v, &what, "environments"));
-                    } else {
-                        class.parameters = self.smart_params(v, &class.name);
-                    }
-                }
-            }
-            out.push(class);
-        }
-        out
-    }
-
-    fn smart_params(&mut self, n: Node, class: &str) -> Vec<SmartParam> {
-        let NodeKind::Map(pairs) = n.kind else {
-            if !matches!(n.kind, NodeKind::Scalar(Value::Null)) {
-                self.err(
-                    &n,
-                    format!("puppet class {class}"),
-                    "parameters must be a mapping of name to smart class parameter",
-                );
-            }
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (k, v) in pairs {
-            let origin = self.origin(&k);
-            let NodeKind::Scalar(Value::String(key)) = k.kind else {
-                self.err(&k, format!("puppet class {class}"), "parameter names must be strings");
-                continue;
-            };
-            if let Some(p) = self.smart_param(v, class, key, origin) {
-                out.push(p);
-            }
-        }
-        out
-    }
-
-    fn smart_param(&mut self, n: Node, class: &str, key: String, origin: Origin) -> Option<SmartParam> {
-        const F: [&str; 15] = [
-            "parameter_type",
-            "default_value",
-            "override",
-            "override_value_order",
-            "merge_overrides",
-            "merge_default",
-            "avoid_duplicates",
-            "omit",
-            "hidden_value",
-            "validator_type",
-            "validator_rule",
-            "required",
-            "description",
-            "override_values",
-            "key_type",
-        ];
-        let what = format!("{class}::{key}");
-        let mut p = SmartParam {
-            key,
-            parameter_type: ParamType::String,
-            default_value: None,
-            override_: false,
-            order: None,
-            merge_overrides: false,
-            merge_default: false,
-            avoid_duplicates: false,
-            omit: false,
-            hidden_value: false,
-            validator_type: None,
-            validator_rule: None,
-            required: false,
-            description: None,
-            override_values: Vec::new(),
-            origin,
-        };
-        if matches!(n.kind, NodeKind::Scalar(Value::Null)) {
-            return Some(p);
-        }
-        let (f, _) = self.fields(n, &what, &F)?;
-        for (k, v) in f {
-            match k.as_str() {
-                "parameter_type" | "key_type" => p.parameter_type = self.ptype(v, &what).unwrap_or(ParamType::String),
-                "default_value" => p.default_value = Some(into_value(v)),
-                "override" => p.override_ = self.boolean(v, &what, "override"),
-                "override_value_order" => p.order = self.order(v, &what),
-                "merge_overrides" => p.merge_overrides = self.boolean(v, &what, "merge_overrides"),
-                "merge_default" => p.merge_default = self.boolean(v, &what, "merge_default"),
-                "avoid_duplicates" => p.avoid_duplicates = self.boolean(v, &what, "avoid_duplicates"),
-                "omit" => p.omit = self.boolean(v, &what, "omit"),
-                "hidden_value" => p.hidden_value = self.boolean(v, &what, "hidden_value"),
-                "required" => p.required = self.boolean(v, &what, "required"),
-                "description" => p.description = self.string(v, &what, "description"),
-                "validator_rule" => p.validator_rule = self.string(v, &what, "validator_rule"),
-                "validator_type" => {
-                    let o = self.origin(&v);
-                    p.validator_type = match self.string(v, &what, "validator_type").as_deref() {
-                        None | Some("") => None,
-                        Some("regexp") => Some(ValidatorType::Regexp),
-                        Some("list") => Some(ValidatorType::List),
-                        Some(other) => {
-                            self.errs.push(
-                                Error::new(
-                                    ErrorKind::Invalid,
-                                    what.clone(),
-                                    format!("validator_type {other:?} is not regexp or list"),
-                                )
-                                .at(&o),
-                            );
-                            None
-                        }
-                    }
-                }
-                "override_values" => {
-                    for i in self.list(v, &what) {
-                        if let Some(ov) = self.override_value(i, &what) {
-                            p.override_values.push(ov);
-                        }
-                    }
-                }
-                _ => unreachable!(),
-            }
-        }
-        Some(p)
-    }
-
-    /// `override_value_order`: a string split on any whitespace, or a list (one line each);
-    /// each line sanitized as Foreman does (spaces removed, downcased) and split on `,`.
-    fn order(&mut self, n: Node, what: &str) -> Option<Vec<Vec<String>>> {
-        let o = self.origin(&n);
-        let lines: Vec<String> = match into_value(n) {
-            Value::String(s) => s.split_whitespace().map(str::to_string).collect(),
-            Value::Array(a) => {
-                let mut out = Vec::new();
-                for v in a {
-                    match v {
-                        Value::String(s) => out.push(s),
-                        _ => {
-                            self.errs.push(
-                                Error::new(
-                                    ErrorKind::Invalid,
-                                    what.to_string(),
-                                    "override_value_order lines must be strings",
-                                )
-                                .at(&o),
-                            );
-                            return None;
-                        }
-                    }
-                }
-                out
-            }
-            _ => {
-                self.errs.push(
-                    Error::new(ErrorKind::Invalid, what.to_string(), "override_value_order must be a string or a list")
-                        .at(&o),
-                );
-                return None;
-            }
-        };
-        Some(lines.iter().map(|l| lamina_resolver::compile::split_line(l)).collect())
-    }
-
-    fn override_value(&mut self, n: Node, what: &str) -> Option<OverrideValue> {
-        let (f, origin) = self.fields(n, &format!("{what} override value"), &["match", "value", "omit"])?;
-        let mut ov = OverrideValue { match_: String::new(), value: None, omit: false, origin };
-        let mut m = None;
-        for (k, v) in f {
-            match k.as_str() {
-                "match" => m = self.string(v, what, "match"),
-                "value" => ov.value = Some(into_value(v)),
-                _ => ov.omit = self.boolean(v, what, "omit"),
-            }
-        }
-        ov.match_ = self.required(m, &format!("{what} override value"), "match", &ov.origin)?;
-        Some(ov)
     }
 
     fn config_group(&mut self, n: Node) -> Option<ConfigGroup> {

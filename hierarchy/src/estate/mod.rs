@@ -4,6 +4,7 @@
 //! with every field checked (unknown fields, wrong types), then merged in sorted path order and
 //! compiled; all errors of all files are reported together, each naming its file and line.
 
+mod classes;
 mod fields;
 
 use crate::yaml::{self, Limits, Node, NodeKind};

@@ -287,5 +287,3 @@ fn display_format() {
     assert_eq!(e.to_string(), "d/x.yaml:3:7: boom");
     let _: &dyn std::error::Error = &e;
 }
-
-
