@@ -33,8 +33,11 @@ pub(crate) enum RenderFormat {
 #[derive(clap::Args, Debug, Clone)]
 pub(crate) struct EstateArg {
     /// Estate file or directory [default: $LAMINA_ESTATE, then the bundled demo estate]
-    #[arg(long, env = "LAMINA_ESTATE")]
+    #[arg(long, env = "LAMINA_ESTATE", conflicts_with = "store")]
     pub(crate) estate: Option<PathBuf>,
+    /// Read the estate from a store instead: `sqlite://PATH` or `postgres://...`
+    #[arg(long, env = "LAMINA_STORE")]
+    pub(crate) store: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -67,6 +70,12 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value = "yaml")]
         format: RenderFormat,
     },
+    /// Look up Hiera keys as Puppet's `lookup()` does (flags spelled as `puppet lookup`'s).
+    Lookup(cmd::lookup::LookupArgs),
+    /// Load an estate into a store (SQLite or PostgreSQL), validated, in one transaction.
+    Import(cmd::store::ImportArgs),
+    /// Write a store's estate back as estate files.
+    Export(cmd::store::ExportArgs),
     /// Validate an estate and print a summary.
     Check {
         #[command(flatten)]
@@ -103,6 +112,9 @@ pub(crate) fn run() -> ExitCode {
         }
         Command::Render { estate, out, format } => cmd::render::run(&estate, out.as_deref(), format),
         Command::Check { estate } => cmd::check(&estate),
+        Command::Lookup(args) => cmd::lookup::run(&args),
+        Command::Import(args) => cmd::store::import(&args),
+        Command::Export(args) => cmd::store::export(&args),
         Command::Corpus { command: CorpusCommand::Generate { hosts, seed, out } } => cmd::generate(hosts, seed, &out),
     }
 }

@@ -118,7 +118,7 @@ fn parse_text(text: &str, file: &Arc<str>, limits: &Limits, skip: Option<yaml::S
 /// # Errors
 /// Every error of every file.
 pub fn load_source(path: &Path, limits: &Limits) -> Result<EstateSource, Errors> {
-    merge(read_files(path, limits)?)
+    merge(read_files(path, limits, true)?)
 }
 
 /// Read and convert every estate file in parallel.
@@ -128,7 +128,7 @@ pub fn load_source(path: &Path, limits: &Limits) -> Result<EstateSource, Errors>
 /// which tells which fact paths any order line uses; then the host files, building only those
 /// facts (the others are read as parser events and dropped). When a host file also carries
 /// `settings` or `puppetclasses`, every fact is kept.
-fn read_files(path: &Path, limits: &Limits) -> Result<Vec<(FileParts, Vec<Error>)>, Errors> {
+fn read_files(path: &Path, limits: &Limits, all_facts: bool) -> Result<Vec<(FileParts, Vec<Error>)>, Errors> {
     let files = estate_files(path).map_err(|e| Errors(vec![e]))?;
     let texts: Vec<(Arc<str>, Result<String, Error>)> = files
         .par_iter()
@@ -153,7 +153,7 @@ fn read_files(path: &Path, limits: &Limits) -> Result<Vec<(FileParts, Vec<Error>
         .iter()
         .zip(&has_hosts)
         .any(|((_, t), &h)| h && t.as_ref().is_ok_and(|t| top_key(t, "settings") || top_key(t, "puppetclasses")));
-    let needed: Option<Vec<Vec<String>>> = (!mixed).then(|| {
+    let needed: Option<Vec<Vec<String>>> = (!mixed && !all_facts).then(|| {
         let mut attrs = Vec::new();
         for (_, (parts, _)) in &first {
             parts.order_attributes(&mut attrs);
@@ -259,7 +259,25 @@ fn load_and_compile(loaded: Result<EstateSource, Errors>, partial: Option<Estate
 /// # Errors
 /// Every load and validation error.
 pub fn load(path: &Path) -> Result<Estate, Errors> {
-    let (loaded, partial) = merge_partial(read_files(path, &Limits::default())?);
+    load_with(path, &LoadOptions::default())
+}
+
+/// How to load an estate.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Keep every fact of every host. By default only the facts that order lines name are
+    /// built (all that ENC resolution reads); Hiera lookups, whose scope is all facts, need them all.
+    pub all_facts: bool,
+    /// Budgets for each file (default: [`Limits::default`]).
+    pub limits: Limits,
+}
+
+/// Load and compile an estate with options.
+///
+/// # Errors
+/// Every load and validation error.
+pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Estate, Errors> {
+    let (loaded, partial) = merge_partial(read_files(path, &opts.limits, opts.all_facts)?);
     load_and_compile(loaded, partial)
 }
 

@@ -1,7 +1,9 @@
 //! The commands.
 
 pub(crate) mod enc;
+pub(crate) mod lookup;
 pub(crate) mod render;
+pub(crate) mod store;
 
 use crate::cli::{EXIT_INVALID, EstateArg};
 use lamina_resolver::Estate;
@@ -26,6 +28,9 @@ pub(crate) fn estate_path(arg: &EstateArg) -> Result<PathBuf, String> {
 
 /// Load and compile, printing every error (exit 2) on failure.
 pub(crate) fn load(arg: &EstateArg) -> Result<Estate, ExitCode> {
+    if let Some(url) = &arg.store {
+        return store::load(url);
+    }
     let path = estate_path(arg).map_err(|e| {
         eprintln!("lamina: {e}");
         ExitCode::from(EXIT_INVALID)
