@@ -409,25 +409,9 @@ impl Ctx<'_> {
     }
 
     fn subnet(&mut self, n: Node) -> Option<Subnet> {
-        const F: [&str; 16] = [
-            "name",
-            "network",
-            "mask",
-            "gateway",
-            "dns_primary",
-            "dns_secondary",
-            "from",
-            "to",
-            "vlanid",
-            "mtu",
-            "boot_mode",
-            "ipam",
-            "network_type",
-            "description",
-            "nic_delay",
-            "parameters",
-        ];
-        let (f, origin) = self.fields(n, "subnet", &F)?;
+        // Every attribute Foreman exports, plus the subnet's parameters.
+        let allowed: Vec<&str> = lamina_resolver::enc::SUBNET_EXPORT.iter().copied().chain(["parameters"]).collect();
+        let (f, origin) = self.fields(n, "subnet", &allowed)?;
         let mut s = Subnet { name: String::new(), attrs: Map::new(), parameters: Vec::new(), origin };
         let mut name = None;
         for (k, v) in f {
@@ -606,24 +590,8 @@ impl Ctx<'_> {
     }
 
     fn interface(&mut self, n: Node) -> Option<Interface> {
-        const F: [&str; 16] = [
-            "identifier",
-            "ip",
-            "ip6",
-            "mac",
-            "name",
-            "subnet",
-            "subnet6",
-            "primary",
-            "provision",
-            "managed",
-            "virtual",
-            "tag",
-            "attached_to",
-            "type",
-            "attrs",
-            "link",
-        ];
+        // An interface takes exactly the attributes Foreman exports for it.
+        const F: [&str; 16] = lamina_resolver::enc::NIC_EXPORT;
         let (f, origin) = self.fields(n, "interface", &F)?;
         let mut nic = Interface { attrs: Map::new(), origin };
         for (k, v) in f {
