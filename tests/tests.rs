@@ -12,3 +12,9 @@ mod props;
 mod puppet_acceptance;
 // The demo estate renders and shows what its README says.
 mod demo;
+// Differential tests of `lamina lookup` against the real Puppet (curated + random Hiera cases).
+mod hiera_oracle;
+// Estate stores: SQLite and PostgreSQL, round trips, the per-host read, the CLI.
+mod store;
+// Hiera lookups against the oracle cases real Puppet answered (corpus/hiera/oracle-cases/).
+mod hiera;

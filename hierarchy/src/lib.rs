@@ -30,4 +30,6 @@
 pub mod emit;
 pub mod estate;
 pub mod generate;
+pub mod hiera;
+pub mod store;
 pub mod yaml;

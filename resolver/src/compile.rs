@@ -277,12 +277,30 @@ fn chains(
     out
 }
 
+/// How to compile: see [`compile_with`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// The source is a partial view of an estate that was validated whole (a store's per-host
+    /// read): skip only the checks that need objects the view leaves out — an override value's
+    /// `fqdn=` naming another host and `hostgroup=` naming a host group outside the host's
+    /// chain. Every other check still runs.
+    pub trusted_references: bool,
+}
+
 /// Compile and validate. `parser` parses YAML/JSON text embedded in values.
 ///
 /// # Errors
 /// Every problem found, each naming its file, line and object.
+pub fn compile(src: EstateSource, parser: &dyn TextParser) -> Result<Estate, Errors> {
+    compile_with(src, parser, CompileOptions::default())
+}
+
+/// [`compile`] with options.
+///
+/// # Errors
+/// Every problem found, each naming its file, line and object.
 #[allow(clippy::too_many_lines)]
-pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate, Errors> {
+pub fn compile_with(mut src: EstateSource, parser: &dyn TextParser, opts: CompileOptions) -> Result<Estate, Errors> {
     let mut errs = Vec::new();
     let settings = src.settings.clone();
     check_lookup_path(&settings, &mut errs);
@@ -576,6 +594,7 @@ pub fn compile(mut src: EstateSource, parser: &dyn TextParser) -> Result<Estate,
         hostgroups: &hostgroups,
         hg_index: &hg_index,
         parser,
+        trusted_references: opts.trusted_references,
     };
     for k in &mut keys {
         let class_name = &classes[k.class as usize].name;

@@ -49,6 +49,8 @@ pub(crate) struct KeyCtx<'a> {
     pub(crate) hostgroups: &'a [Group],
     pub(crate) hg_index: &'a HashMap<String, Idx>,
     pub(crate) parser: &'a dyn TextParser,
+    /// Skip the `fqdn=`/`hostgroup=` existence checks (see `CompileOptions`).
+    pub(crate) trusted_references: bool,
 }
 
 impl KeyCtx<'_> {
@@ -123,7 +125,7 @@ impl KeyCtx<'_> {
             if !line_strings.contains(&attr_line) {
                 err(format!("override value match {:?}: {attr_line} does not exist in order field", ov.match_), &o);
             }
-            for (a, v) in &attrs {
+            for (a, v) in attrs.iter().filter(|_| !self.trusted_references) {
                 match a.as_str() {
                     "fqdn" if !self.host_names.contains_key(v) => {
                         err(format!("override value match {:?}: host {v:?} does not exist", ov.match_), &o);

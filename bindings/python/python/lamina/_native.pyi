@@ -1,0 +1,33 @@
+import os
+from collections.abc import Iterator
+from typing import Any, Union, final
+
+from . import LaminaError
+
+__all__ = ["Estate", "RenderIter", "__version__"]
+
+__version__: str
+
+@final
+class Estate:
+    """A compiled, immutable estate; safe to share between threads."""
+
+    @staticmethod
+    def open(path_or_store_url: Union[str, os.PathLike[str]]) -> Estate:
+        """Load an estate from a file, a directory, or a ``sqlite://``/``postgres://`` store."""
+    def hosts(self) -> list[str]:
+        """Every certname, sorted."""
+    def enc(self, certname: str) -> dict[str, Any]:
+        """The host's ENC document (``parameters``, ``classes``, ``environment``)."""
+    def explain(self, certname: str, show_hidden: bool = False) -> dict[str, Any]:
+        """Where each of the host's values came from."""
+    def render_all(self, parallel: bool = True) -> RenderIter:
+        """Resolve every host, then iterate ``(certname, document or exception)``."""
+    def __len__(self) -> int: ...
+    def __contains__(self, certname: str, /) -> bool: ...
+
+@final
+class RenderIter(Iterator[tuple[str, Union[dict[str, Any], LaminaError]]]):
+    def __iter__(self) -> RenderIter: ...
+    def __next__(self) -> tuple[str, Union[dict[str, Any], LaminaError]]: ...
+    def __length_hint__(self) -> int: ...

@@ -1,0 +1,18 @@
+//! `lamina._native`: the Rust half of Lamina's Python binding. Registration only; see
+//! `estate.rs` (the `Estate` class), `convert.rs` (values to Python objects) and `errors.rs`
+//! (errors to the exceptions defined in `python/lamina/__init__.py`).
+
+mod convert;
+mod errors;
+mod estate;
+
+use pyo3::prelude::*;
+
+/// The native module; the public API is the `lamina` package that re-exports it.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<estate::Estate>()?;
+    m.add_class::<estate::RenderIter>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

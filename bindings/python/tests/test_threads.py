@@ -1,0 +1,63 @@
+"""One Estate shared by many Python threads (the compiled estate is immutable; resolution runs
+with the GIL released)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import lamina
+
+from conftest import DEMO
+
+
+def test_eight_threads_call_enc_concurrently(demo: lamina.Estate) -> None:
+    hosts = demo.hosts()
+    expected = {h: demo.enc(h) for h in hosts}
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def work(i: int) -> int:
+        barrier.wait()
+        n = 0
+        for round_ in range(50):
+            for h in hosts[(i + round_) % len(hosts) :] + hosts[: (i + round_) % len(hosts)]:
+                got = demo.enc(h)
+                if got != expected[h]:
+                    raise AssertionError(f"thread {i}: {h} differs")
+                n += 1
+        try:
+            demo.enc("missing.example.com")
+        except lamina.HostNotFound:
+            n += 1
+        return n
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(work, i) for i in range(8)]
+        for f in futures:
+            exc = f.exception()
+            if exc is not None:
+                errors.append(exc)
+    assert not errors, errors
+    assert all(f.result() == 50 * len(hosts) + 1 for f in futures)
+
+
+def test_threads_mix_open_render_and_explain() -> None:
+    results: dict[int, Any] = {}
+
+    def work(i: int) -> None:
+        estate = lamina.Estate.open(DEMO)
+        if i % 2:
+            results[i] = dict(estate.render_all())
+        else:
+            results[i] = {h: estate.explain(h) for h in estate.hosts()}
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 8
+    assert all(results[i] == results[1] for i in (3, 5, 7))
+    assert all(results[i] == results[0] for i in (2, 4, 6))

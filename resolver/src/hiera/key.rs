@@ -1,0 +1,179 @@
+//! Dotted keys: `SubLookup.split_key` and `sub_lookup` (`pops/lookup/sub_lookup.rb`).
+
+use super::HieraError;
+use crate::Value;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// One segment of a dotted key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// A name (quoted segments are always names).
+    Name(String),
+    /// An unquoted `^[+-]?[0-9]+$` segment: indexes arrays, matches integer hash keys.
+    Index(i64),
+}
+
+impl std::fmt::Display for Segment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Segment::Name(s) => f.write_str(s),
+            Segment::Index(i) => write!(f, "{i}"),
+        }
+    }
+}
+
+static SEGMENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\s*"[^"]+"\s*|\s*'[^']+'\s*|[^'".]+"#).expect("segment regex"));
+static INTEGER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[+-]?[0-9]+$").expect("integer regex"));
+
+/// Splits a key into its root and segments as `SubLookup.split_key` does, with Ruby's
+/// `String#split` on a capturing regex: the key must be an alternation of segments and single
+/// dots, starting and ending with a segment.
+///
+/// # Errors
+/// `Syntax error in key: 'k'` (`cfg..db`, `.cfg`, `cfg.`).
+pub fn split_key(key: &str) -> Result<Vec<Segment>, HieraError> {
+    if !key.contains(['.', '\'', '"']) {
+        return Ok(vec![Segment::Name(key.to_string())]);
+    }
+    let syntax = || HieraError::plain(format!("Syntax error in key: '{key}'"));
+    // Ruby's split result: separator, capture, separator, capture, ..., trailing separator,
+    // with trailing empty strings removed.
+    let mut parts: Vec<&str> = Vec::new();
+    let mut last = 0;
+    for m in SEGMENT.find_iter(key) {
+        parts.push(&key[last..m.start()]);
+        parts.push(m.as_str());
+        last = m.end();
+    }
+    parts.push(&key[last..]);
+    while parts.last().is_some_and(|p| p.is_empty()) {
+        parts.pop();
+    }
+    if parts.is_empty() || !parts[0].is_empty() {
+        return Err(syntax());
+    }
+    let rest = &parts[1..];
+    let count = rest.len();
+    if count == 0 {
+        return Err(syntax());
+    }
+    let kept: Vec<&str> = rest.iter().copied().filter(|s| *s != ".").collect();
+    if kept.len() * 2 != count + 1 {
+        return Err(syntax());
+    }
+    Ok(kept
+        .into_iter()
+        .map(|seg| {
+            let seg = seg.trim();
+            if seg.starts_with(['"', '\'']) && seg.len() >= 2 {
+                Segment::Name(seg[1..seg.len() - 1].to_string())
+            } else if INTEGER.is_match(seg)
+                && let Ok(i) = seg.parse::<i64>()
+            {
+                Segment::Index(i)
+            } else {
+                Segment::Name(seg.to_string())
+            }
+        })
+        .collect())
+}
+
+/// The root of a split key as a name (an integer root is looked up by its digits).
+#[must_use]
+pub fn root_name(segs: &[Segment]) -> String {
+    segs.first().map(ToString::to_string).unwrap_or_default()
+}
+
+/// `sub_lookup`: digs `segments` into `value`. `Ok(None)` is Puppet's `:no_such_key`.
+///
+/// Divergence: hash keys are strings in Lamina, so an Index segment also finds a key written
+/// as the quoted string `"2"` (Puppet finds only the integer key `2`).
+///
+/// # Errors
+/// `Data Provider type mismatch: Got Array when a hash-like object was expected ...`.
+pub fn dig<'v>(full_key: &str, segments: &[Segment], mut value: &'v Value) -> Result<Option<&'v Value>, HieraError> {
+    for seg in segments {
+        if value.is_null() {
+            return Ok(None);
+        }
+        match (seg, value) {
+            (Segment::Index(i), Value::Array(a)) => {
+                let Some(v) = usize::try_from(*i).ok().and_then(|i| a.get(i)) else { return Ok(None) };
+                value = v;
+            }
+            (_, Value::Hash(h)) => {
+                let Some(v) = h.get(&seg.to_string()) else { return Ok(None) };
+                value = v;
+            }
+            (_, other) => {
+                return Err(HieraError::plain(format!(
+                    "Data Provider type mismatch: Got {} when a hash-like object was expected to access value using '{seg}' from key '{full_key}'",
+                    ruby_class_name(other)
+                )));
+            }
+        }
+    }
+    Ok(Some(value))
+}
+
+fn ruby_class_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "NilClass",
+        Value::Bool(true) => "TrueClass",
+        Value::Bool(false) => "FalseClass",
+        Value::Int(_) => "Integer",
+        Value::Float(_) => "Float",
+        Value::String(_) => "String",
+        Value::Array(_) => "Array",
+        Value::Hash(_) => "Hash",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(k: &str) -> Vec<String> {
+        split_key(k).unwrap().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn split_plain_dotted_and_quoted() {
+        assert_eq!(names("a::b"), ["a::b"]);
+        assert_eq!(names("cfg.db.host"), ["cfg", "db", "host"]);
+        assert_eq!(names("cfg.'a.b'"), ["cfg", "a.b"]);
+        assert_eq!(names("cfg.\"a.b\""), ["cfg", "a.b"]);
+        assert_eq!(names("\"cfg\".db"), ["cfg", "db"]);
+        assert_eq!(names("'x.y'"), ["x.y"]);
+        assert_eq!(split_key("a.1.-1").unwrap()[1..], [Segment::Index(1), Segment::Index(-1)]);
+        assert_eq!(split_key("a.'1'").unwrap()[1], Segment::Name("1".into()));
+    }
+
+    #[test]
+    fn split_syntax_errors() {
+        for k in ["cfg..db", ".cfg", "cfg."] {
+            assert_eq!(split_key(k).unwrap_err().message, format!("Syntax error in key: '{k}'"));
+        }
+    }
+
+    #[test]
+    fn dig_rules() {
+        let v = Value::Hash(
+            [("l".to_string(), Value::Array(vec![Value::Int(1), Value::Int(2)])), ("s".to_string(), Value::from("x"))]
+                .into_iter()
+                .collect(),
+        );
+        let d = |k: &str| dig(k, &split_key(k).unwrap()[1..], &v);
+        assert_eq!(d("r.l.1").unwrap(), Some(&Value::Int(2)));
+        assert_eq!(d("r.l.2").unwrap(), None);
+        assert_eq!(d("r.l.-1").unwrap(), None);
+        assert_eq!(d("r.nope").unwrap(), None);
+        assert_eq!(
+            d("r.s.x").unwrap_err().message,
+            "Data Provider type mismatch: Got String when a hash-like object was expected to access value using 'x' from key 'r.s.x'"
+        );
+        assert!(d("r.l.x").unwrap_err().message.contains("Got Array"));
+    }
+}

@@ -1,0 +1,157 @@
+//! `lookup_options`: finding a key's entry (`lookup_adapter.rb:245`) and reading its `merge`
+//! (`MergeStrategy.strategy`, `merge_strategy.rb:20`).
+
+use super::HieraError;
+use super::merge::{DeepOptions, Strategy};
+use crate::{Map, Value};
+use regex::Regex;
+
+/// The options entry of `root`: an exact key wins, else the first key starting with `^` whose
+/// regex matches, in the merged hash's order.
+///
+/// # Errors
+/// A pattern that is not a valid regex.
+pub fn key_options<'m>(lo: &'m Map, root: &str) -> Result<Option<&'m Map>, HieraError> {
+    if let Some(v) = lo.get(root) {
+        return Ok(as_map(v));
+    }
+    for (k, v) in lo {
+        if k.starts_with('^') {
+            let re =
+                Regex::new(k).map_err(|e| HieraError::plain(format!("invalid lookup_options pattern '{k}': {e}")))?;
+            if re.is_match(root) {
+                return Ok(as_map(v));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn as_map(v: &Value) -> Option<&Map> {
+    match v {
+        Value::Hash(h) => Some(h),
+        _ => None,
+    }
+}
+
+/// A strategy by name (`first`/`default`, `unique`, `hash`, `deep`).
+///
+/// # Errors
+/// `Unknown merge strategy: 'x'`.
+pub fn strategy_by_name(name: &str) -> Result<Strategy, HieraError> {
+    Ok(match name {
+        "first" | "default" => Strategy::First,
+        "unique" => Strategy::Unique,
+        "hash" => Strategy::Hash,
+        "deep" => Strategy::Deep(DeepOptions::default()),
+        other => return Err(HieraError::plain(format!("Unknown merge strategy: '{other}'"))),
+    })
+}
+
+/// A `merge` option: a name, or a hash with `strategy` and the deep options, type-checked as
+/// Puppet's `options_t` does.
+///
+/// # Errors
+/// Unknown strategy, missing `strategy`, badly typed or unknown options.
+pub fn parse_merge(v: &Value) -> Result<Strategy, HieraError> {
+    match v {
+        Value::String(s) => strategy_by_name(s),
+        Value::Hash(h) => {
+            let Some(Value::String(name)) = h.get("strategy") else {
+                return Err(HieraError::plain(
+                    "The hash given as 'merge' must contain the name of a strategy in string form for the key 'strategy'",
+                ));
+            };
+            let mut strategy = strategy_by_name(name)?;
+            let wrong = |k: &str, want: &str, got: &Value| {
+                HieraError::plain(format!(
+                    "The merge options has wrong type, entry '{k}' expects a value of type Undef or {want}, got {}",
+                    super::merge::puppet_type_name(got)
+                ))
+            };
+            for (k, val) in h {
+                match (&mut strategy, k.as_str()) {
+                    (_, "strategy") => {}
+                    (Strategy::Deep(o), "knockout_prefix") => match val {
+                        Value::Null => o.knockout_prefix = None,
+                        Value::String(s) => o.knockout_prefix = Some(s.clone()),
+                        other => return Err(wrong(k, "String", other)),
+                    },
+                    (Strategy::Deep(o), "sort_merged_arrays" | "merge_hash_arrays" | "merge_debug") => {
+                        let b = match val {
+                            Value::Null => false,
+                            Value::Bool(b) => *b,
+                            other => return Err(wrong(k, "Boolean", other)),
+                        };
+                        match k.as_str() {
+                            "sort_merged_arrays" => o.sort_merged_arrays = b,
+                            "merge_hash_arrays" => o.merge_hash_arrays = b,
+                            _ => {}
+                        }
+                    }
+                    (_, other) => {
+                        return Err(HieraError::plain(format!(
+                            "The merge options has wrong type, unrecognized key '{other}'"
+                        )));
+                    }
+                }
+            }
+            Ok(strategy)
+        }
+        other => Err(HieraError::plain(format!("Unknown merge strategy: '{}'", super::interp::to_s(other)))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, Value)]) -> Map {
+        pairs.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect()
+    }
+
+    fn merge_of(s: &str) -> Value {
+        Value::Hash(map(&[("merge", Value::from(s))]))
+    }
+
+    #[test]
+    fn exact_key_wins_over_patterns() {
+        let lo = map(&[("^profile::", merge_of("deep")), ("profile::x", merge_of("first"))]);
+        let o = key_options(&lo, "profile::x").unwrap().unwrap();
+        assert_eq!(o.get("merge"), Some(&Value::from("first")));
+    }
+
+    #[test]
+    fn first_matching_pattern_in_merged_order() {
+        // The oracle case lookup_options_regex: `^profile::` comes first in merged order.
+        let lo = map(&[("^profile::", merge_of("deep")), ("^profile::.*::packages$", merge_of("unique"))]);
+        let o = key_options(&lo, "profile::web::packages").unwrap().unwrap();
+        assert_eq!(o.get("merge"), Some(&Value::from("deep")));
+        assert!(key_options(&lo, "other::x").unwrap().is_none());
+        // Patterns are unanchored at the end unless `$`.
+        let lo = map(&[("^a::b$", merge_of("hash"))]);
+        assert!(key_options(&lo, "a::bc").unwrap().is_none());
+        // Keys not starting with ^ are never patterns.
+        let lo = map(&[("a.*", merge_of("hash"))]);
+        assert!(key_options(&lo, "abc").unwrap().is_none());
+    }
+
+    #[test]
+    fn merge_option_parsing() {
+        assert_eq!(parse_merge(&Value::from("unique")).unwrap(), Strategy::Unique);
+        assert_eq!(parse_merge(&Value::from("nosuch")).unwrap_err().message, "Unknown merge strategy: 'nosuch'");
+        let deep = Value::Hash(map(&[
+            ("strategy", Value::from("deep")),
+            ("knockout_prefix", Value::from("--")),
+            ("sort_merged_arrays", Value::Bool(true)),
+        ]));
+        let Strategy::Deep(o) = parse_merge(&deep).unwrap() else { panic!("deep") };
+        assert_eq!(o.knockout_prefix.as_deref(), Some("--"));
+        assert!(o.sort_merged_arrays && !o.merge_hash_arrays);
+        let bad = Value::Hash(map(&[("strategy", Value::from("deep")), ("knockout_prefix", Value::Int(1))]));
+        assert_eq!(
+            parse_merge(&bad).unwrap_err().message,
+            "The merge options has wrong type, entry 'knockout_prefix' expects a value of type Undef or String, got Integer"
+        );
+    }
+}
