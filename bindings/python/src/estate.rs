@@ -2,13 +2,14 @@
 //! number of Python threads; every resolution runs with the GIL released. No resolution logic
 //! lives here: it calls `lamina_resolver::{resolve, enc, explain}` and converts the result.
 
-use crate::convert::to_py;
+use crate::convert::{Converter, to_py};
 use crate::errors::{errors_instance, from_errors, host_not_found};
 use lamina_hierarchy::estate::{LoadOptions, load_with};
 use lamina_resolver::{Error, Value, enc, explain, resolve};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyString, PyTuple};
 use rayon::prelude::*;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -118,7 +119,7 @@ impl Estate {
                 estate.certnames.iter().map(render).collect()
             }
         });
-        RenderIter { results: results.into_iter() }
+        RenderIter { results: results.into_iter(), converter: Converter::caching(), ready: VecDeque::new() }
     }
 
     fn __len__(&self) -> usize {
@@ -134,12 +135,61 @@ impl Estate {
     }
 }
 
+/// Documents converted per batch by the `render_all` iterator.
+const BATCH: usize = 256;
+
 /// The iterator `Estate.render_all` returns: results already computed, converted to Python
-/// objects one at a time.
+/// objects a batch at a time.
 #[pyclass(module = "lamina")]
 #[derive(Debug)]
 pub(crate) struct RenderIter {
     results: std::vec::IntoIter<(String, Result<Value, Error>)>,
+    converter: Converter,
+    ready: VecDeque<Py<PyTuple>>,
+}
+
+/// Pauses Python's cyclic garbage collector while it lives (if it was enabled), so that
+/// building thousands of fresh containers does not trigger full collections over all of them.
+/// Only native conversion code runs meanwhile: no Python code, so nothing can observe it.
+struct GcPause<'py> {
+    gc: Option<Bound<'py, PyModule>>,
+}
+
+impl<'py> GcPause<'py> {
+    fn new(py: Python<'py>) -> PyResult<Self> {
+        let gc = py.import("gc")?;
+        if gc.call_method0("isenabled")?.is_truthy()? {
+            gc.call_method0("disable")?;
+            Ok(GcPause { gc: Some(gc) })
+        } else {
+            Ok(GcPause { gc: None })
+        }
+    }
+}
+
+impl Drop for GcPause<'_> {
+    fn drop(&mut self) {
+        if let Some(gc) = &self.gc
+            && let Err(e) = gc.call_method0("enable")
+        {
+            e.restore(gc.py());
+        }
+    }
+}
+
+impl RenderIter {
+    /// Convert the next batch of results.
+    fn fill(&mut self, py: Python<'_>) -> PyResult<()> {
+        let _pause = GcPause::new(py)?;
+        for (name, result) in self.results.by_ref().take(BATCH) {
+            let item = match result {
+                Ok(doc) => self.converter.to_py(py, &doc)?,
+                Err(e) => errors_instance(py, &[e])?,
+            };
+            self.ready.push_back(PyTuple::new(py, [PyString::new(py, &name).into_any(), item])?.unbind());
+        }
+        Ok(())
+    }
 }
 
 #[pymethods]
@@ -148,16 +198,14 @@ impl RenderIter {
         slf
     }
 
-    fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
-        let Some((name, result)) = self.results.next() else { return Ok(None) };
-        let item = match result {
-            Ok(doc) => to_py(py, &doc)?.into_bound(py),
-            Err(e) => errors_instance(py, &[e])?,
-        };
-        Ok(Some(PyTuple::new(py, [name.into_pyobject(py)?.into_any(), item])?))
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyTuple>>> {
+        if self.ready.is_empty() {
+            self.fill(py)?;
+        }
+        Ok(self.ready.pop_front())
     }
 
     fn __length_hint__(&self) -> usize {
-        self.results.len()
+        self.ready.len() + self.results.len()
     }
 }

@@ -8,6 +8,10 @@ mod estate;
 
 use pyo3::prelude::*;
 
+// As in the `lamina` command: the engine allocates many small values, across threads.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The native module; the public API is the `lamina` package that re-exports it.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -41,11 +41,8 @@ def find_lamina_bin() -> Path | None:
     if explicit:
         return Path(explicit)
     target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    for profile in ("debug", "release"):
-        cand = target / profile / "lamina"
-        if cand.is_file():
-            return cand
-    return None
+    built = [p for p in (target / "debug" / "lamina", target / "release" / "lamina") if p.is_file()]
+    return max(built, key=lambda p: p.stat().st_mtime, default=None)
 
 
 @pytest.fixture(scope="session")

@@ -218,7 +218,18 @@ impl DeepMerge<'_> {
                     }
                     Ok(Value::Hash(d))
                 }
-                other => self.overwrite_unmergeables(Value::Hash(src), other),
+                // `dest = overwrite_unmergeables(source, dest)` runs inside `source.each`: an
+                // empty source leaves dest; otherwise the first key makes dest the source hash
+                // itself, and every later key then merges that value into itself.
+                other if src.is_empty() => Ok(other),
+                _ => {
+                    let mut out = Map::new();
+                    for (i, (k, v)) in src.into_iter().enumerate() {
+                        let v = if i == 0 { v } else { self.merge_self(v)? };
+                        out.insert(k, v);
+                    }
+                    Ok(Value::Hash(out))
+                }
             },
             Value::Array(src) => self.merge_array(src, dest, false),
             scalar => self.overwrite_unmergeables(scalar, dest),
@@ -391,7 +402,7 @@ fn aliased_delete_if(a: &mut Vec<Value>, re: &Regex) {
     // select_bang_ensure
     let len = a.len();
     if i2 < len && i2 < i1 {
-        let tail = if i1 < len { len - i1 } else { 0 };
+        let tail = len.saturating_sub(i1);
         for j in 0..tail {
             a[i2 + j] = a[i1 + j].clone();
         }

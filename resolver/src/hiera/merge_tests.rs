@@ -93,6 +93,111 @@ fn deep_knockout_sort_and_hash_arrays() {
     assert_eq!(m, arr(&[hash(&[("name", s("x")), ("port", Value::Int(443))]), hash(&[("name", s("y"))])]));
 }
 
+fn ko() -> Strategy {
+    deep(DeepOptions { knockout_prefix: Some("--".into()), ..DeepOptions::default() })
+}
+
+#[test]
+fn deep_knockout_in_new_subtrees() {
+    // Puppet 7.23, merge_knockout `ko_new --merge deep --knock-out-prefix --`: a new key's value
+    // merges into its shallow dup, so everything below it merges into itself.
+    let high = hash(&[
+        ("sub", hash(&[("fresh", s("--gone")), ("list", arr(&[s("--a"), s("b")]))])),
+        ("top_fresh", s("--x")),
+        (
+            "newsub",
+            hash(&[("deep", hash(&[("s", s("--y")), ("keep", Value::Int(1)), ("l", arr(&[s("--q"), s("r")]))]))]),
+        ),
+    ]);
+    let low = hash(&[("sub", hash(&[("other", Value::Int(1))])), ("keep", Value::Int(2))]);
+    assert_eq!(
+        ko().merge(high, low).unwrap(),
+        hash(&[
+            ("sub", hash(&[("other", Value::Int(1)), ("fresh", s("")), ("list", arr(&[s("b")]))])),
+            ("keep", Value::Int(2)),
+            ("top_fresh", s("")),
+            ("newsub", hash(&[("deep", hash(&[("s", s("")), ("keep", Value::Int(1)), ("l", arr(&[]))]))])),
+        ])
+    );
+    // Random case c0071 `h3`: the knockout deletes from the array it walks, so Ruby's delete_if
+    // skips the next element and then truncates ("w" is lost too).
+    let high = hash(&[("n", hash(&[("k1", s("--beta")), ("k2", arr(&[s("beta"), s("alpha"), s("--z"), s("w")]))]))]);
+    assert_eq!(
+        ko().merge(high, hash(&[("o", Value::Int(1))])).unwrap(),
+        hash(&[("o", Value::Int(1)), ("n", hash(&[("k1", s("")), ("k2", arr(&[s("beta"), s("alpha")]))]))])
+    );
+    // Naked prefix below a new key empties the array; a new array's own copy is cleared only.
+    let high = hash(&[
+        ("fresh", hash(&[("l", arr(&[s("a"), s("--"), s("b")]))])),
+        ("arr", arr(&[s("--"), s("c"), s("--d"), s("d")])),
+    ]);
+    assert_eq!(
+        ko().merge(high, hash(&[("other", Value::Int(1))])).unwrap(),
+        hash(&[("other", Value::Int(1)), ("fresh", hash(&[("l", arr(&[]))])), ("arr", arr(&[s("c"), s("d")])),])
+    );
+    // Hash arrays below a new key: each hash merges into itself only with merge_hash_arrays.
+    let high = hash(&[(
+        "fresh",
+        hash(&[("l", arr(&[hash(&[("a", s("--x"))]), hash(&[("b", arr(&[s("y"), s("--y"), s("z")]))])]))]),
+    )]);
+    let low = hash(&[("other", Value::Int(1))]);
+    assert_eq!(ko().merge(high.clone(), low.clone()).unwrap(), {
+        let mut want = low.clone();
+        let (Value::Hash(w), Value::Hash(h)) = (&mut want, &high) else { unreachable!() };
+        w.insert("fresh".into(), h["fresh"].clone());
+        want
+    });
+    let mha =
+        deep(DeepOptions { knockout_prefix: Some("--".into()), merge_hash_arrays: true, ..DeepOptions::default() });
+    assert_eq!(
+        mha.merge(high, low).unwrap(),
+        hash(&[
+            ("other", Value::Int(1)),
+            ("fresh", hash(&[("l", arr(&[hash(&[("a", s(""))]), hash(&[("b", arr(&[s("z")]))])]))])),
+        ])
+    );
+}
+
+#[test]
+fn deep_hash_over_non_hash() {
+    // Random case c0067 `h1`: `overwrite_unmergeables` runs inside `source.each`, so the first
+    // key is copied raw and every later key merges into itself (knockouts applied).
+    let high = hash(&[(
+        "sub",
+        hash(&[("a", s("--x")), ("b", s("--y")), ("c", hash(&[("l", arr(&[s("--q"), s("r"), s("s")]))]))]),
+    )]);
+    let low = hash(&[("sub", s("--z"))]);
+    assert_eq!(
+        ko().merge(high.clone(), low.clone()).unwrap(),
+        hash(&[("sub", hash(&[("a", s("--x")), ("b", s("")), ("c", hash(&[("l", arr(&[s("s")]))]))]))])
+    );
+    assert_eq!(deep(DeepOptions::default()).merge(high.clone(), low).unwrap(), high);
+    // An empty hash over a scalar leaves the scalar.
+    let d = deep(DeepOptions::default());
+    assert_eq!(d.merge(hash(&[("sub", hash(&[]))]), hash(&[("sub", s("text"))])).unwrap(), hash(&[("sub", s("text"))]));
+    // Without knockouts a new subtree's arrays are de-duplicated (and sorted when asked).
+    let high = hash(&[(
+        "fresh",
+        hash(&[("l", arr(&[s("a"), s("b"), s("a")])), ("s", arr(&[s("c"), s("a"), s("b"), s("c")]))]),
+    )]);
+    let low = hash(&[("other", Value::Int(1))]);
+    assert_eq!(
+        d.merge(high.clone(), low.clone()).unwrap(),
+        hash(&[
+            ("other", Value::Int(1)),
+            ("fresh", hash(&[("l", arr(&[s("a"), s("b")])), ("s", arr(&[s("c"), s("a"), s("b")]))])),
+        ])
+    );
+    let sorted = deep(DeepOptions { sort_merged_arrays: true, ..DeepOptions::default() });
+    assert_eq!(
+        sorted.merge(high, low).unwrap(),
+        hash(&[
+            ("other", Value::Int(1)),
+            ("fresh", hash(&[("l", arr(&[s("a"), s("b")])), ("s", arr(&[s("a"), s("b"), s("c")]))])),
+        ])
+    );
+}
+
 fn scalar() -> impl proptest::strategy::Strategy<Value = Value> {
     prop_oneof![(0i64..4).prop_map(Value::Int), "[a-c]".prop_map(Value::String)]
 }
