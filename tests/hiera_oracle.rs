@@ -30,8 +30,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// The node name given to both sides (`--node`).
-const NODE: &str = "testnode.example.com";
 /// A `lamina lookup` invocation that takes longer than this is a failure (hang guard).
 const LAMINA_TIMEOUT: Duration = Duration::from_secs(20);
 /// Known divergences from Puppet: `(topic, query line, why)`. These are open bugs in Lamina

@@ -71,7 +71,7 @@ pub(crate) enum Command {
         format: RenderFormat,
     },
     /// Look up Hiera keys as Puppet's `lookup()` does (flags spelled as `puppet lookup`'s).
-    Lookup(cmd::lookup::LookupArgs),
+    Lookup(Box<cmd::lookup::LookupArgs>),
     /// Load an estate into a store (SQLite or PostgreSQL), validated, in one transaction.
     Import(cmd::store::ImportArgs),
     /// Write a store's estate back as estate files.

@@ -48,7 +48,7 @@ impl Converter {
     }
 
     /// Convert one value, recursively.
-    pub(crate) fn to_py<'py>(&mut self, py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    pub(crate) fn convert<'py>(&mut self, py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
         Ok(match v {
             Value::Null => py.None().into_bound(py),
             Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
@@ -56,13 +56,13 @@ impl Converter {
             Value::Float(f) => f.into_pyobject(py)?.into_any(),
             Value::String(s) => PyString::new(py, s).into_any(),
             Value::Array(items) => {
-                let converted = items.iter().map(|item| self.to_py(py, item)).collect::<PyResult<Vec<_>>>()?;
+                let converted = items.iter().map(|item| self.convert(py, item)).collect::<PyResult<Vec<_>>>()?;
                 PyList::new(py, converted)?.into_any()
             }
             Value::Hash(map) => {
                 let dict = PyDict::new(py);
                 for (k, item) in map {
-                    dict.set_item(self.key(py, k), self.to_py(py, item)?)?;
+                    dict.set_item(self.key(py, k), self.convert(py, item)?)?;
                 }
                 dict.into_any()
             }
@@ -72,5 +72,5 @@ impl Converter {
 
 /// Convert one value (no cache).
 pub(crate) fn to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
-    Ok(Converter::plain().to_py(py, v)?.unbind())
+    Ok(Converter::plain().convert(py, v)?.unbind())
 }

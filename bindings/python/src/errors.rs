@@ -16,6 +16,24 @@ fn instance<'py>(
     py.import("lamina")?.getattr(class)?.call((arg,), kwargs)
 }
 
+/// A `lamina.LaminaError` with this message.
+pub(crate) fn lamina_error(py: Python<'_>, message: &str) -> PyErr {
+    match instance(py, "LaminaError", message, None) {
+        Ok(e) => PyErr::from_value(e),
+        Err(e) => e,
+    }
+}
+
+/// `lamina.KeyNotFound(key, message=...)`.
+pub(crate) fn key_not_found(py: Python<'_>, key: &str, message: &str) -> PyErr {
+    let kwargs = PyDict::new(py);
+    let made = kwargs.set_item("message", message).and_then(|()| instance(py, "KeyNotFound", key, Some(&kwargs)));
+    match made {
+        Ok(e) => PyErr::from_value(e),
+        Err(e) => e,
+    }
+}
+
 /// `lamina.HostNotFound(certname)`.
 pub(crate) fn host_not_found(py: Python<'_>, certname: &str) -> PyErr {
     match instance(py, "HostNotFound", certname, None) {

@@ -3,15 +3,17 @@
 //! lives here: it calls `lamina_resolver::{resolve, enc, explain}` and converts the result.
 
 use crate::convert::{Converter, to_py};
-use crate::errors::{errors_instance, from_errors, host_not_found};
+use crate::errors::{errors_instance, from_errors, host_not_found, key_not_found, lamina_error};
+use crate::lookup::{Failure, HieraFiles, from_py};
 use lamina_hierarchy::estate::{LoadOptions, load_with};
 use lamina_resolver::{Error, Value, enc, explain, resolve};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple};
 use rayon::prelude::*;
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// URL schemes that name an estate store instead of a path.
 const STORE_SCHEMES: [&str; 3] = ["sqlite://", "postgres://", "postgresql://"];
@@ -23,6 +25,10 @@ pub(crate) struct Estate {
     inner: Arc<lamina_resolver::Estate>,
     /// What it was opened from, for `repr` (a store URL without its password).
     source: String,
+    /// The estate's path (not for a store): its `hiera/` holds the Hiera data.
+    path: Option<PathBuf>,
+    /// Hiera layers and data cache, read on the first lookup.
+    hiera: OnceLock<HieraFiles>,
 }
 
 /// One host's ENC document.
@@ -38,6 +44,28 @@ fn shown(url: &str) -> String {
             format!("{}{user}{}", &url[..s + 3], &url[at..])
         }
         _ => url.to_string(),
+    }
+}
+
+/// Estates with at least this many hosts are freed on a thread of their own.
+const BACKGROUND_DROP_HOSTS: usize = 1000;
+
+impl Drop for Estate {
+    /// Freeing a large estate (millions of values: every fact of every host) takes a good part
+    /// of a second; the last reference is released on a background thread instead of the
+    /// caller's, as the `lamina` command skips it by exiting.
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.inner) == 1 && self.inner.hosts.len() >= BACKGROUND_DROP_HOSTS {
+            let last = Arc::clone(&self.inner);
+            let _ = std::thread::Builder::new().name("lamina-drop".into()).spawn(move || {
+                // Wait for `self.inner` to go (right after this `drop` returns): then this is
+                // the last reference and the estate is freed here.
+                while Arc::strong_count(&last) > 1 {
+                    std::thread::yield_now();
+                }
+                drop(last);
+            });
+        }
     }
 }
 
@@ -58,14 +86,18 @@ impl Estate {
         if STORE_SCHEMES.iter().any(|s| text.starts_with(s)) {
             let loaded = py.detach(|| lamina_hierarchy::store::load_estate(&text));
             return match loaded {
-                Ok(e) => Ok(Estate { inner: Arc::new(e), source: shown(&text) }),
+                Ok(e) => Ok(Estate { inner: Arc::new(e), source: shown(&text), path: None, hiera: OnceLock::new() }),
                 Err(errs) => Err(from_errors(py, &errs.0)),
             };
         }
         // Every fact of every host is kept: Hiera scopes and `explain` may read any of them.
         let opts = LoadOptions { all_facts: true, ..LoadOptions::default() };
         match py.detach(|| load_with(&path_or_store_url, &opts)) {
-            Ok(e) => Ok(Estate { inner: Arc::new(e), source: text }),
+            Ok(e) => {
+                // Absolute: a later `chdir` does not move the Hiera files of an open estate.
+                let path = std::path::absolute(&path_or_store_url).unwrap_or(path_or_store_url);
+                Ok(Estate { inner: Arc::new(e), source: text, path: Some(path), hiera: OnceLock::new() })
+            }
             Err(errs) => Err(from_errors(py, &errs.0)),
         }
     }
@@ -120,6 +152,61 @@ impl Estate {
             }
         });
         RenderIter { results: results.into_iter(), converter: Converter::caching(), ready: VecDeque::new() }
+    }
+
+    /// A Hiera 5 lookup as `puppet lookup KEY [--node NODE] [--facts F] [--merge M]` does it,
+    /// the estate's `hiera/hiera.yaml` as the global layer. `node`: an estate host (its facts
+    /// and ENC parameters are the scope) or any certname; `facts` replaces the host's facts;
+    /// `merge`: a strategy name or a hash with `strategy` and deep-merge options. Not found:
+    /// `default` if given, else `KeyNotFound`.
+    #[pyo3(signature = (key, node = None, facts = None, merge = None, **kwargs))]
+    fn lookup(
+        &self,
+        py: Python<'_>,
+        key: &str,
+        node: Option<&str>,
+        facts: Option<&Bound<'_, PyDict>>,
+        merge: Option<&Bound<'_, PyAny>>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let mut default = None;
+        if let Some(kw) = kwargs {
+            for (k, v) in kw.iter() {
+                match k.extract::<String>()?.as_str() {
+                    "default" => default = Some(v),
+                    other => {
+                        return Err(PyTypeError::new_err(format!(
+                            "lookup() got an unexpected keyword argument {other:?}"
+                        )));
+                    }
+                }
+            }
+        }
+        let facts = match facts.map(|f| from_py(f.as_any())).transpose()? {
+            Some(Value::Hash(m)) => Some(m),
+            _ => None,
+        };
+        let merge = merge.map(from_py).transpose()?;
+        let estate = &*self.inner;
+        let (hiera, path) = (&self.hiera, self.path.as_deref());
+        let out = py.detach(|| {
+            let files = hiera.get_or_init(|| HieraFiles::for_estate(path));
+            crate::lookup::lookup(estate, files, key, node, facts, merge.as_ref())
+        });
+        match out {
+            Ok(v) => to_py(py, &v),
+            Err(Failure::NotFound(msg)) => match default {
+                Some(d) => Ok(d.unbind()),
+                None => Err(key_not_found(py, key, &msg)),
+            },
+            Err(Failure::Error(msg)) => Err(lamina_error(py, &msg)),
+        }
+    }
+
+    /// Warnings of the Hiera configuration files (read on first use).
+    fn hiera_warnings(&self, py: Python<'_>) -> Vec<String> {
+        let (hiera, path) = (&self.hiera, self.path.as_deref());
+        py.detach(|| hiera.get_or_init(|| HieraFiles::for_estate(path)).warnings().to_vec())
     }
 
     fn __len__(&self) -> usize {
@@ -183,7 +270,7 @@ impl RenderIter {
         let _pause = GcPause::new(py)?;
         for (name, result) in self.results.by_ref().take(BATCH) {
             let item = match result {
-                Ok(doc) => self.converter.to_py(py, &doc)?,
+                Ok(doc) => self.converter.convert(py, &doc)?,
                 Err(e) => errors_instance(py, &[e])?,
             };
             self.ready.push_back(PyTuple::new(py, [PyString::new(py, &name).into_any(), item])?.unbind());

@@ -5,6 +5,7 @@
 mod convert;
 mod errors;
 mod estate;
+mod lookup;
 
 use pyo3::prelude::*;
 

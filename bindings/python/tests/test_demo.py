@@ -95,7 +95,3 @@ def test_explain_masks_hidden_values(demo: lamina.Estate) -> None:
     assert "*****" in repr(masked)
     assert repr(masked) != repr(shown)
 
-
-def test_enc_by_fqdn_equals_certname(demo: lamina.Estate) -> None:
-    for c in demo.hosts():
-        assert demo.enc(c) == demo.enc(c)

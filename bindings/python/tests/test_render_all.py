@@ -61,3 +61,10 @@ def test_failing_host_is_an_error_item(write_estate: Callable[..., Path]) -> Non
         assert items[name] == estate.enc(name)
     d = items["d.example.com"]
     assert isinstance(d, dict) and d["classes"] == []
+
+
+def test_enc_by_fqdn_equals_certname(write_estate: Callable[..., Path]) -> None:
+    estate = lamina.Estate.open(write_estate(MIXED))
+    assert "a.example.com" in estate and "z.example.com" in estate
+    assert "a.example.com" not in estate.hosts()
+    assert estate.enc("a.example.com") == estate.enc("z.example.com")

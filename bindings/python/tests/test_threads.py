@@ -3,7 +3,9 @@ with the GIL released)."""
 
 from __future__ import annotations
 
+import gc
 import threading
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -61,3 +63,18 @@ def test_threads_mix_open_render_and_explain() -> None:
     assert len(results) == 8
     assert all(results[i] == results[1] for i in (3, 5, 7))
     assert all(results[i] == results[0] for i in (2, 4, 6))
+
+
+def test_large_estates_are_freed_in_the_background(tmp_path: Path) -> None:
+    # 1,000 hosts or more: the last reference is released on a thread of its own.
+    hosts = "".join(f"  - {{name: h{i:04}.example.com, environment: production}}\n" for i in range(1200))
+    path = tmp_path / "estate.yaml"
+    path.write_text("environments: [production]\nhosts:\n" + hosts)
+    for _ in range(3):
+        estate = lamina.Estate.open(path)
+        docs = dict(estate.render_all())
+        assert len(docs) == 1200
+        del estate
+        gc.collect()
+    first = docs["h0000.example.com"]
+    assert isinstance(first, dict) and first["environment"] == "production"

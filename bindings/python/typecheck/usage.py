@@ -48,6 +48,19 @@ def open_or_report(path: str | Path) -> Optional[lamina.Estate]:
         return None
 
 
+def ntp_servers(estate: lamina.Estate, certname: str) -> list[str]:
+    try:
+        found = estate.lookup("ntp::servers", node=certname, facts={"os": {"family": "Debian"}}, merge="unique")
+    except lamina.KeyNotFound as e:
+        print(f"not found: {e.key}", file=sys.stderr)
+        return []
+    except lamina.LaminaError as e:
+        print(f"lookup failed: {e}", file=sys.stderr)
+        return []
+    maybe: Optional[list[str]] = estate.lookup("ntp::servers", default=None)
+    return [str(s) for s in found] if isinstance(found, list) else (maybe or [])
+
+
 def main() -> int:
     root = Path(__file__).resolve().parents[3]
     path = sys.argv[1] if len(sys.argv) > 1 else str(root / "corpus" / "demo")
@@ -59,6 +72,7 @@ def main() -> int:
     print(len(hosts), "hosts;", len(explained), "explained sections;", lamina.__version__)
     print("web01 listen_port:", listen_port(estate, "web01.demo.example.com"))
     print("failures:", failures(estate))
+    print("ntp servers:", ntp_servers(estate, hosts[0]), estate.hiera_warnings())
     return 0
 
 

@@ -52,6 +52,8 @@
 //! assert_eq!(v, Some(Value::from("hello web01")));
 //! ```
 
+mod scope;
+pub use scope::top_scope;
 mod engine;
 pub mod interp;
 pub mod key;

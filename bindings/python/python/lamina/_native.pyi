@@ -1,6 +1,6 @@
 import os
 from collections.abc import Iterator
-from typing import Any, Union, final
+from typing import Any, Optional, Union, final
 
 from . import LaminaError
 
@@ -23,6 +23,18 @@ class Estate:
         """Where each of the host's values came from."""
     def render_all(self, parallel: bool = True) -> RenderIter:
         """Resolve every host, then iterate ``(certname, document or exception)``."""
+    def lookup(
+        self,
+        key: str,
+        node: Optional[str] = None,
+        facts: Optional[dict[str, Any]] = None,
+        merge: Union[str, dict[str, Any], None] = None,
+        *,
+        default: Any = ...,
+    ) -> Any:
+        """A Hiera 5 lookup (``puppet lookup``); ``KeyNotFound`` unless ``default`` is given."""
+    def hiera_warnings(self) -> list[str]:
+        """Warnings of the Hiera configuration files."""
     def __len__(self) -> int: ...
     def __contains__(self, certname: str, /) -> bool: ...
 

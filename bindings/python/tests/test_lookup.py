@@ -1,0 +1,166 @@
+"""`Estate.lookup`: Hiera 5 with the estate's hiera/hiera.yaml, the scope of an estate host."""
+
+from __future__ import annotations
+
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+import lamina
+
+FILES = {
+    "estate.yaml": """\
+        environments: [production]
+        parameters: {tier: bronze}
+        hosts:
+          - name: web01.example.com
+            environment: production
+            parameters: {tier: gold}
+            facts:
+              os: {family: Debian, release: {major: "12"}}
+              hostname: web01
+          - name: db01.example.com
+            environment: production
+            facts: {os: {family: RedHat}}
+        """,
+    "hiera/hiera.yaml": """\
+        version: 5
+        defaults: {datadir: data, data_hash: yaml_data}
+        hierarchy:
+          - name: per node
+            path: "nodes/%{trusted.certname}.yaml"
+          - name: per tier
+            path: "tiers/%{tier}.yaml"
+          - name: per os
+            path: "os/%{facts.os.family}.yaml"
+          - name: common
+            path: common.yaml
+        """,
+    "hiera/data/nodes/web01.example.com.yaml": """\
+        ntp::servers: [node.ntp]
+        users: {alice: {shell: /bin/zsh}}
+        """,
+    "hiera/data/tiers/gold.yaml": """\
+        support_level: "24x7"
+        """,
+    "hiera/data/os/Debian.yaml": """\
+        packages: [apt-transport-https]
+        ntp::servers: [debian.ntp]
+        """,
+    "hiera/data/common.yaml": """\
+        ntp::servers: [common.ntp]
+        packages: [curl]
+        users: {alice: {uid: 1000}, bob: {uid: 1001}}
+        octal_string: "0755"
+        answer: "no"
+        greeting: "hello %{facts.hostname} on %{facts.os.release.major}"
+        lookup_options:
+          packages: {merge: unique}
+        """,
+}
+
+
+@pytest.fixture
+def estate(tmp_path: Path) -> lamina.Estate:
+    for name, text in FILES.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+    return lamina.Estate.open(tmp_path)
+
+
+def test_first_found_by_node(estate: lamina.Estate) -> None:
+    assert estate.lookup("ntp::servers", node="web01.example.com") == ["node.ntp"]
+    assert estate.lookup("ntp::servers", node="db01.example.com") == ["common.ntp"]
+    assert estate.lookup("ntp::servers") == ["common.ntp"]
+
+
+def test_enc_parameters_are_in_scope(estate: lamina.Estate) -> None:
+    # The host parameter `tier: gold` selects tiers/gold.yaml.
+    assert estate.lookup("support_level", node="web01.example.com") == "24x7"
+    with pytest.raises(lamina.KeyNotFound):
+        estate.lookup("support_level", node="db01.example.com")
+
+
+def test_interpolation_and_yaml_11_strings(estate: lamina.Estate) -> None:
+    assert estate.lookup("greeting", node="web01.example.com") == "hello web01 on 12"
+    assert estate.lookup("octal_string") == "0755"
+    assert estate.lookup("answer") == "no"
+
+
+def test_merge_strategies(estate: lamina.Estate) -> None:
+    # lookup_options: unique
+    assert estate.lookup("packages", node="web01.example.com") == ["apt-transport-https", "curl"]
+    assert estate.lookup("packages", node="web01.example.com", merge="first") == ["apt-transport-https"]
+    assert estate.lookup("users", node="web01.example.com") == {"alice": {"shell": "/bin/zsh"}}
+    assert estate.lookup("users", node="web01.example.com", merge="hash") == {
+        "alice": {"shell": "/bin/zsh"},
+        "bob": {"uid": 1001},
+    }
+    assert estate.lookup("users", node="web01.example.com", merge={"strategy": "deep"}) == {
+        "alice": {"shell": "/bin/zsh", "uid": 1000},
+        "bob": {"uid": 1001},
+    }
+    with pytest.raises(lamina.LaminaError, match="(?i)unknown merge strategy"):
+        estate.lookup("users", merge="sideways")
+
+
+def test_facts_override_the_host(estate: lamina.Estate) -> None:
+    got = estate.lookup("ntp::servers", node="db01.example.com", facts={"os": {"family": "Debian"}})
+    assert got == ["debian.ntp"]
+    assert estate.lookup("ntp::servers", facts={"os": {"family": "Debian"}}) == ["debian.ntp"]
+    # A node that is not in the estate is still the certname.
+    assert estate.lookup("ntp::servers", node="web01.example.com") == ["node.ntp"]
+    with pytest.raises(TypeError):
+        estate.lookup("x", facts={"when": object()})
+
+
+def test_not_found_and_default(estate: lamina.Estate) -> None:
+    with pytest.raises(lamina.KeyNotFound) as info:
+        estate.lookup("no::such::key")
+    assert isinstance(info.value, KeyError)
+    assert info.value.key == "no::such::key"
+    assert "no::such::key" in str(info.value)
+    assert estate.lookup("no::such::key", default=None) is None
+    assert estate.lookup("no::such::key", default=[1]) == [1]
+    sentinel = object()
+    assert estate.lookup("no::such::key", default=sentinel) is sentinel
+    with pytest.raises(TypeError):
+        estate.lookup("x", nope=1)  # type: ignore[call-arg]
+
+
+def test_lookup_from_threads(estate: lamina.Estate) -> None:
+    want = estate.lookup("greeting", node="web01.example.com")
+    bad: list[object] = []
+
+    def work() -> None:
+        for _ in range(200):
+            got = estate.lookup("greeting", node="web01.example.com")
+            if got != want:
+                bad.append(got)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not bad
+    assert estate.hiera_warnings() == []
+
+
+def test_relative_path_survives_chdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "estate"
+    for name, text in FILES.items():
+        p = root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+    monkeypatch.chdir(tmp_path)
+    estate = lamina.Estate.open("estate")
+    monkeypatch.chdir("/")
+    assert estate.lookup("ntp::servers", node="web01.example.com") == ["node.ntp"]
+
+
+def test_estate_without_hiera_finds_nothing(demo: lamina.Estate) -> None:
+    assert demo.lookup("surely::not::here", default="d") == "d"
