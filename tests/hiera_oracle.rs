@@ -51,12 +51,9 @@ const KNOWN_DIVERGENCES: &[(&str, &str, &str)] = &[
     ("errors_data", "nil_key", "open bug: Puppet refuses a nil hash key"),
     // Open bug: Ruby symbols are read as strings, Puppet refuses them as lookup values.
     ("yaml_date_failure", "@hiera=quoted.yaml sym", "open bug: Puppet refuses a Symbol value"),
-    // Open bug: Puppet refuses `options` on a yaml_data level (with a misleading message).
-    ("config_defaults", "@hiera=options.yaml who", "open bug: options on a yaml_data level are accepted"),
     // Error wording: the status matches, the message is our parser's or differs in detail.
     ("errors_data", "@hiera=syntax.yaml ok", "message wording: saphyr's syntax error text, not libyaml's"),
     ("errors_data", "@hiera=json_bad.yaml ok", "message wording: serde_json's error text, not Ruby JSON's"),
-    ("interp_lookup_alias", "lit", "open bug: message says 'Syntax error in key' where Puppet says 'in string'"),
     (
         "merge_deep_arrays",
         "mixed --merge deep --sort-merged-arrays",

@@ -253,6 +253,19 @@ fn parse_v5(pairs: &[(Node, Node)], file: &str, dir: &str, kind: LayerKind) -> R
             if !DATA_HASH_FUNCTIONS.contains(&fname.as_str()) {
                 return Err(coded(format!("Unable to find 'data_hash' function named '{fname}'")));
             }
+            // The built-in data_hash functions take `Struct[{path=>String[1]}]` as their options
+            // (puppet `lib/puppet/functions/yaml_data.rb`, `json_data.rb`, `hocon_data.rb`), so
+            // any option makes the call fail its signature — with this message, which Puppet's
+            // dispatcher picks although it does not describe the cause.
+            let options = match get(e.pairs, "options") {
+                Some(o) => Some(o),
+                None => defaults.and_then(|d| get(d, "options")),
+            };
+            if matches!(options.map(|o| &o.kind), Some(NodeKind::Map(m)) if !m.is_empty()) {
+                return Err(coded(format!(
+                    "'{fname}' one of 'path', 'paths' 'glob', 'globs' or 'mapped_paths' must be declared in hiera.yaml when using this data_hash function"
+                )));
+            }
             let strings = |k: &str| -> Vec<String> {
                 match get(e.pairs, k).map(|n| &n.kind) {
                     Some(NodeKind::Seq(items)) => items.iter().filter_map(key_str).map(str::to_string).collect(),

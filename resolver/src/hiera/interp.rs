@@ -189,7 +189,18 @@ impl Hiera<'_> {
                     self.reinterpolate(&arg, v, local)?
                 }
                 "scope" => {
-                    let v = self.scope_value(&arg, local)?.unwrap_or(Value::Null);
+                    // A malformed variable name is reported against the whole string being
+                    // interpolated (puppet `lookup/interpolation.rb`: "#{problem} in string: #{subject}").
+                    let v = self
+                        .scope_value(&arg, local)
+                        .map_err(|e| {
+                            if e.message.starts_with("Syntax error in key") {
+                                HieraError::plain(format!("Syntax error in string: {s}"))
+                            } else {
+                                e
+                            }
+                        })?
+                        .unwrap_or(Value::Null);
                     self.reinterpolate(&format!("scope:{arg}"), v, local)?
                 }
                 "literal" => Value::String(arg),

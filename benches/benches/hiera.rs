@@ -1,0 +1,125 @@
+//! Hiera lookup benches on the fixture of `benches/hiera/gen_fixture.rb` (5 levels x 200 keys +
+//! 100 merge keys): one engine built with the scope `lamina lookup --node n1.example.com --facts
+//! FIXTURE/facts.yaml --hiera-config FIXTURE/hiera.yaml` builds, warmed once (data files parsed,
+//! locations and `lookup_options` cached, as in Puppet's warm rate), then batches of lookups:
+//! `first` = the 200 first-found keys of `queries_first.txt`, `merge` = the 50 deep + 50 unique
+//! merges of `queries_merge.txt`. Throughput is in lookups/s.
+//!
+//! `LAMINA_HIERA_BENCH_FIXTURE=DIR cargo bench -p lamina-benches --bench hiera` (without the
+//! variable the fixture is generated with Ruby under `$CARGO_TARGET_DIR/hiera-bench/fixture`).
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lamina_hierarchy::hiera::{FileSource, load_layers};
+use lamina_resolver::hiera::{DeepOptions, Hiera, Query, Strategy, top_scope};
+use lamina_resolver::{Map, Value};
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+
+// The same allocator as the `lamina` binary, so figures match the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const NODE: &str = "n1.example.com";
+
+fn fixture() -> PathBuf {
+    if let Some(d) = std::env::var_os("LAMINA_HIERA_BENCH_FIXTURE") {
+        return PathBuf::from(d);
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let tgt = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let tgt = if tgt.is_absolute() { tgt } else { root.join(tgt) };
+    let dir = tgt.join("hiera-bench/fixture");
+    if !dir.join("queries_mixed.txt").is_file() {
+        std::fs::create_dir_all(&dir).expect("create fixture dir");
+        let ok = std::process::Command::new("ruby")
+            .arg(root.join("benches/hiera/gen_fixture.rb"))
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "ruby benches/hiera/gen_fixture.rb {} failed", dir.display());
+    }
+    dir
+}
+
+/// `KEY [--merge first|unique|hash|deep]` lines as `lamina lookup` reads them.
+fn queries(path: &Path) -> Vec<Query> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut words = l.split_whitespace();
+            let key = words.next().expect("a key").to_string();
+            let merge = match (words.next(), words.next()) {
+                (None, _) => None,
+                (Some("--merge"), Some("first")) => Some(Strategy::First),
+                (Some("--merge"), Some("unique")) => Some(Strategy::Unique),
+                (Some("--merge"), Some("hash")) => Some(Strategy::Hash),
+                (Some("--merge"), Some("deep")) => Some(Strategy::Deep(DeepOptions::default())),
+                _ => panic!("unsupported query line {l:?}"),
+            };
+            Query { names: vec![key], merge, default: None, value_type: None }
+        })
+        .collect()
+}
+
+fn read_facts(path: &Path) -> Map {
+    let text = std::fs::read_to_string(path).expect("read facts");
+    let v = lamina_hierarchy::yaml::parse_value(
+        &text,
+        &path.display().to_string(),
+        &lamina_hierarchy::yaml::Limits::hiera(),
+    )
+    .expect("parse facts");
+    match v {
+        Some(Value::Hash(h)) => h,
+        _ => panic!("facts are not a hash"),
+    }
+}
+
+fn run_all(engine: &Hiera<'_>, qs: &[Query]) -> usize {
+    let mut found = 0;
+    for q in qs {
+        if engine.query(black_box(q)).expect("lookup succeeds").is_some() {
+            found += 1;
+        }
+    }
+    found
+}
+
+fn benches(c: &mut Criterion) {
+    let fix = fixture();
+    // The CLI's scope for `--node NODE --facts FILE` when NODE is not an estate host.
+    let scope = top_scope(read_facts(&fix.join("facts.yaml")), Map::new(), Some(NODE.to_string()), "production");
+    let global = std::path::absolute(fix.join("hiera.yaml")).expect("absolute path");
+    let (layers, warnings) = load_layers(&global, None);
+    assert!(warnings.is_empty(), "hiera.yaml warnings: {warnings:?}");
+    let source = FileSource::new();
+    let engine = Hiera::new(&layers, &source, &scope);
+    let first = queries(&fix.join("queries_first.txt"));
+    let merge = queries(&fix.join("queries_merge.txt"));
+
+    // Correctness, and warm caches: every query answered once before timing.
+    assert_eq!(run_all(&engine, &first), first.len(), "every first-found key is found");
+    assert_eq!(run_all(&engine, &merge), merge.len(), "every merge key is found");
+    let probe = |key: &str, merge: Option<Strategy>| {
+        engine.query(&Query { names: vec![key.into()], merge, default: None, value_type: None }).expect("ok")
+    };
+    assert_eq!(probe("mod0::key0", None), Some(Value::String("web-Debian-0".into())));
+    assert_eq!(probe("mod1::key1", None), Some(Value::String("v1-1".into())));
+    match probe("merge::a1", Some(Strategy::Unique)) {
+        Some(Value::Array(a)) => assert_eq!(a.len(), 7, "e0..e4, common, e1: {a:?}"),
+        other => panic!("merge::a1: {other:?}"),
+    }
+    assert!(engine.warnings().is_empty(), "warnings: {:?}", engine.warnings());
+
+    let mut g = c.benchmark_group("hiera");
+    g.throughput(Throughput::Elements(first.len() as u64));
+    g.bench_function("first_found_200", |b| b.iter(|| black_box(run_all(&engine, &first))));
+    g.throughput(Throughput::Elements(merge.len() as u64));
+    g.bench_function("merge_deep50_unique50", |b| b.iter(|| black_box(run_all(&engine, &merge))));
+    g.finish();
+}
+
+criterion_group!(hiera_benches, benches);
+criterion_main!(hiera_benches);
