@@ -312,29 +312,36 @@ impl<'e> Matcher<'_, 'e> {
     }
 
     fn generate(&self, rule_id: Idx) -> Vec<(Idx, usize)> {
-        const INHERIT: [&str; 3] = ["hostgroup", "organization", "location"];
         let e = self.e;
-        let rule = &e.rules[rule_id as usize];
+        let mut out = Vec::new();
+        self.match_strings(&e.rules[rule_id as usize], |s, weight| {
+            if let Some(&id) = e.match_ids.get(s) {
+                out.push((id, weight));
+            }
+        });
+        out
+    }
+
+    /// Every match string this host generates for one order line, in Foreman's order, with its
+    /// sort weight (the length of its inherited-attribute values).
+    fn match_strings(&self, rule: &[String], mut emit: impl FnMut(&str, usize)) {
+        const INHERIT: [&str; 3] = ["hostgroup", "organization", "location"];
         let mut parts: Vec<(String, String)> = Vec::with_capacity(rule.len());
         for el in rule {
             // nil renders as "el=", which no stored match can equal.
-            let Some(v) = self.attr_value(el) else { return Vec::new() };
+            let Some(v) = self.attr_value(el) else { return };
             if v.is_empty() {
-                return Vec::new();
+                return;
             }
             parts.push((el.clone(), v));
         }
-        let mut out = Vec::new();
-        let mut emit = |parts: &[(String, String)]| {
+        let mut emit_parts = |parts: &[(String, String)]| {
             let s = parts.iter().map(|(a, v)| format!("{a}={v}")).collect::<Vec<_>>().join(",");
-            if let Some(&id) = e.match_ids.get(&s) {
-                let weight =
-                    parts.iter().filter(|(a, _)| INHERIT.contains(&a.as_str())).map(|(_, v)| v.len() + 1).sum();
-                out.push((id, weight));
-            }
+            let weight = parts.iter().filter(|(a, _)| INHERIT.contains(&a.as_str())).map(|(_, v)| v.len() + 1).sum();
+            emit(&s, weight);
         };
-        emit(&parts);
-        if e.settings.matchers_inheritance {
+        emit_parts(&parts);
+        if self.e.settings.matchers_inheritance {
             // Foreman mutates one `match` array across the three inherited attributes without
             // resetting it, so for `hostgroup,organization` with hostgroup a/b/c and org x/y it
             // generates a/b/c+x/y, a/b+x/y, a+x/y, a+x — never a/b/c+x. Kept on purpose
@@ -345,15 +352,31 @@ impl<'e> Matcher<'_, 'e> {
                 while let Some(i) = title.rfind('/') {
                     title.truncate(i);
                     parts[pos].1.clone_from(&title);
-                    emit(&parts);
+                    emit_parts(&parts);
                 }
             }
         }
-        out
     }
 }
 
-/// A fact by Foreman's flattened name (`os::family`); only scalar leaves have values.
+/// Every match string the host generates for these order lines, as Foreman's
+/// `MatchesGenerator` does (host attributes, then the host's resolved parameters, then facts;
+/// inherited host group/organization/location titles with Foreman's quirk). A store uses it to
+/// fetch only the override values a host can match.
+#[must_use]
+pub fn candidate_matches<'l>(estate: &Estate, host: Idx, lines: impl IntoIterator<Item = &'l [String]>) -> Vec<String> {
+    let h = &estate.hosts[host as usize];
+    let params = host_params(estate, h, false);
+    let m = Matcher { e: estate, h, params: &params, cache: HashMap::default() };
+    let mut out = Vec::new();
+    for line in lines {
+        m.match_strings(line, |s, _| out.push(s.to_string()));
+    }
+    out
+}
+
+/// A fact by Foreman's flattened name (`os::family`), as the matcher string it gives; only
+/// scalar leaves have values (Foreman stores no value for a structured fact's inner nodes).
 fn fact(facts: &Map, name: &str) -> Option<String> {
     if let Some(v) = facts.get(name) {
         return scalar_s(v);

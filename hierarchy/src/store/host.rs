@@ -12,9 +12,9 @@
 use super::db::{Arg, Conn};
 use super::read::{Filter, Reader, take_params};
 use crate::estate::PsychText;
-use lamina_resolver::compile::{CHost, CompileOptions, Estate, Idx, compile_with};
+use lamina_resolver::Errors;
+use lamina_resolver::compile::{CompileOptions, Estate, Idx, compile_with};
 use lamina_resolver::model::{EstateSource, Parameter};
-use lamina_resolver::{Errors, Map, Value};
 use std::collections::{BTreeSet, HashMap};
 
 /// `A/B/C` → `A`, `A/B`, `A/B/C`.
@@ -187,113 +187,9 @@ pub(crate) async fn load_host(conn: &mut Conn, certname: &str) -> Result<HostLoa
     })
 }
 
-/// Every match string the host generates for these order lines, as Foreman's
-/// `MatchesGenerator` builds them (see `lamina_resolver::resolve`): `attr=value` joined by `,`,
-/// nothing for a line with an attribute the host has no value for, and with
-/// `matchers_inheritance` the same strings with each inherited title (host group, organization,
-/// location) cut back to its ancestors, mutating one list as Foreman does.
+/// Every match string the host generates for these order lines: the resolver's own
+/// generator ([`lamina_resolver::resolve::candidate_matches`]), so that the store fetches exactly
+/// the override values resolution can match.
 fn candidates<'a>(e: &Estate, host: Idx, lines: impl IntoIterator<Item = &'a [String]>) -> Vec<String> {
-    const INHERIT: [&str; 3] = ["hostgroup", "organization", "location"];
-    let h = &e.hosts[host as usize];
-    let mut out = Vec::new();
-    'line: for line in lines {
-        let mut parts: Vec<(&str, String)> = Vec::with_capacity(line.len());
-        for el in line {
-            match attr_value(e, h, el) {
-                Some(v) if !v.is_empty() => parts.push((el, v)),
-                _ => continue 'line,
-            }
-        }
-        let join =
-            |parts: &[(&str, String)]| parts.iter().map(|(a, v)| format!("{a}={v}")).collect::<Vec<_>>().join(",");
-        out.push(join(&parts));
-        if e.settings.matchers_inheritance {
-            for el in INHERIT {
-                let Some(pos) = parts.iter().position(|(a, _)| *a == el) else { continue };
-                let mut title = parts[pos].1.clone();
-                while let Some(i) = title.rfind('/') {
-                    title.truncate(i);
-                    parts[pos].1.clone_from(&title);
-                    out.push(join(&parts));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// A matcher attribute's value for the host: a host attribute, else a host parameter (the
-/// winning definition), else a fact.
-fn attr_value(e: &Estate, h: &CHost, el: &str) -> Option<String> {
-    let tax = |v: Option<Idx>, list: &[lamina_resolver::compile::Tax]| v.map(|i| list[i as usize].src.title.clone());
-    match el {
-        "fqdn" | "name" => Some(h.src.name.clone()),
-        "certname" => Some(h.src.certname().to_string()),
-        "hostgroup" => h.hostgroup.map(|g| e.hostgroups[g as usize].src.title.clone()),
-        "organization" => tax(h.organization, &e.organizations),
-        "location" => tax(h.location, &e.locations),
-        "domain" => h.domain.map(|d| e.domains[d as usize].name.clone()),
-        "os" | "operatingsystem" => h.os.map(|o| e.operatingsystems[o as usize].1.clone()),
-        "environment" => h.environment.map(|v| e.environments[v as usize].clone()),
-        "architecture" => h.src.architecture.clone(),
-        "comment" => h.src.comment.clone(),
-        "subnet" => h.src.subnet.clone(),
-        "subnet6" => h.src.subnet6.clone(),
-        "ip" | "ip6" | "mac" => {
-            h.src.interfaces.iter().find(|n| n.is_primary()).and_then(|n| n.get_str(el)).map(str::to_string)
-        }
-        _ => match host_param(e, h, el) {
-            Some(v) => Some(v.to_ruby_s()),
-            None => fact(&h.src.facts, el),
-        },
-    }
-}
-
-/// The host's parameter `name` as resolved: the highest layer defining it wins (host > host
-/// group chain, leaf first > OS > subnet6 > subnet > domain > location chain > organization
-/// chain > global).
-fn host_param<'e>(e: &'e Estate, h: &'e CHost, name: &str) -> Option<&'e Value> {
-    let find = |list: &'e [Parameter]| list.iter().rev().find(|p| p.name == name).map(|p| &p.value);
-    let chain = |v: Option<Idx>, list: &'e [lamina_resolver::compile::Tax]| {
-        v.into_iter()
-            .flat_map(move |i| list[i as usize].chain.iter().rev().map(move |&a| &list[a as usize].src.parameters))
-    };
-    let mut layers: Vec<&'e [Parameter]> = vec![&h.src.parameters];
-    if let Some(g) = h.hostgroup {
-        layers.extend(
-            e.hostgroups[g as usize].chain.iter().rev().map(|&a| e.hostgroups[a as usize].src.parameters.as_slice()),
-        );
-    }
-    layers.extend(h.os.map(|o| e.operatingsystems[o as usize].0.parameters.as_slice()));
-    layers.extend(h.subnet6.map(|s| e.subnets[s as usize].parameters.as_slice()));
-    layers.extend(h.subnet.map(|s| e.subnets[s as usize].parameters.as_slice()));
-    layers.extend(h.domain.map(|d| e.domains[d as usize].parameters.as_slice()));
-    layers.extend(chain(h.location, &e.locations).map(Vec::as_slice));
-    layers.extend(chain(h.organization, &e.organizations).map(Vec::as_slice));
-    layers.push(&e.globals);
-    layers.into_iter().find_map(find)
-}
-
-/// A fact by its `::`-joined path; only scalar leaves have values.
-fn fact(facts: &Map, name: &str) -> Option<String> {
-    let scalar = |v: &Value| match v {
-        Value::Null | Value::Array(_) | Value::Hash(_) => None,
-        other => Some(other.to_ruby_s()),
-    };
-    if let Some(v) = facts.get(name) {
-        return scalar(v);
-    }
-    let mut cur: Option<&Value> = None;
-    for (i, seg) in name.split("::").enumerate() {
-        cur = if i == 0 {
-            facts.get(seg)
-        } else {
-            match cur? {
-                Value::Hash(m) => m.get(seg),
-                Value::Array(a) => seg.parse::<usize>().ok().and_then(|n| a.get(n)),
-                _ => None,
-            }
-        };
-    }
-    cur.and_then(scalar)
+    lamina_resolver::resolve::candidate_matches(e, host, lines)
 }
