@@ -46,6 +46,22 @@ impl Value {
         }
     }
 
+    /// Ruby's class name of the value (`NilClass`, `TrueClass`, `Integer`, `Hash`, ...), as Ruby
+    /// error messages spell it.
+    #[must_use]
+    pub fn ruby_class_name(&self) -> &'static str {
+        match self {
+            Value::Null => "NilClass",
+            Value::Bool(true) => "TrueClass",
+            Value::Bool(false) => "FalseClass",
+            Value::Int(_) => "Integer",
+            Value::Float(_) => "Float",
+            Value::String(_) => "String",
+            Value::Array(_) => "Array",
+            Value::Hash(_) => "Hash",
+        }
+    }
+
     /// The string if this is one.
     #[must_use]
     pub fn as_str(&self) -> Option<&str> {

@@ -110,25 +110,12 @@ pub fn dig<'v>(full_key: &str, segments: &[Segment], mut value: &'v Value) -> Re
             (_, other) => {
                 return Err(HieraError::plain(format!(
                     "Data Provider type mismatch: Got {} when a hash-like object was expected to access value using '{seg}' from key '{full_key}'",
-                    ruby_class_name(other)
+                    other.ruby_class_name()
                 )));
             }
         }
     }
     Ok(Some(value))
-}
-
-fn ruby_class_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NilClass",
-        Value::Bool(true) => "TrueClass",
-        Value::Bool(false) => "FalseClass",
-        Value::Int(_) => "Integer",
-        Value::Float(_) => "Float",
-        Value::String(_) => "String",
-        Value::Array(_) => "Array",
-        Value::Hash(_) => "Hash",
-    }
 }
 
 #[cfg(test)]

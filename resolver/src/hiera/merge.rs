@@ -418,7 +418,11 @@ fn ruby_sort(a: &mut [Value]) -> Result<(), HieraError> {
         Some(o) => o,
         None => {
             if err.is_none() {
-                err = Some(format!("comparison of {} with {} failed", ruby_class(x), super::interp::ruby_inspect(y)));
+                err = Some(format!(
+                    "comparison of {} with {} failed",
+                    x.ruby_class_name(),
+                    super::interp::ruby_inspect(y)
+                ));
             }
             std::cmp::Ordering::Equal
         }
@@ -445,19 +449,6 @@ fn ruby_cmp(x: &Value, y: &Value) -> Option<std::cmp::Ordering> {
             Some(a.len().cmp(&b.len()))
         }
         _ => None,
-    }
-}
-
-fn ruby_class(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NilClass",
-        Value::Bool(true) => "TrueClass",
-        Value::Bool(false) => "FalseClass",
-        Value::Int(_) => "Integer",
-        Value::Float(_) => "Float",
-        Value::String(_) => "String",
-        Value::Array(_) => "Array",
-        Value::Hash(_) => "Hash",
     }
 }
 
