@@ -62,7 +62,8 @@ pub(crate) struct LookupArgs {
     /// Output: s (Ruby to_s), json, yaml.
     #[arg(long = "render-as", alias = "render_as", default_value = "yaml")]
     pub(crate) render_as: String,
-    /// Estate file or directory for --node [default: $LAMINA_ESTATE, then the demo estate]
+    /// Estate file or directory for --node [default: $LAMINA_ESTATE, then the demo estate when
+    /// neither --facts nor --hiera-config is given]
     #[arg(long, env = "LAMINA_ESTATE")]
     pub(crate) estate: Option<PathBuf>,
 }
@@ -117,7 +118,7 @@ fn lookup(args: &LookupArgs) -> Result<Option<String>, String> {
         return Err(format!("unknown --render-as {:?}: use s, json or yaml", args.render_as));
     }
     let value_type = args.value_type.as_deref().map(PType::parse).transpose()?;
-    let estate_dir = estate_dir(&args.estate);
+    let estate_dir = estate_dir(args);
     let (mut facts, params, certname) = estate_scope(args, estate_dir.as_deref())?;
     if let Some(f) = &args.facts {
         facts = read_facts(f)?;
@@ -250,8 +251,12 @@ fn json(out: &mut String, v: &Value) -> Result<(), String> {
     Ok(())
 }
 
-fn estate_dir(arg: &Option<PathBuf>) -> Option<PathBuf> {
-    arg.clone().or_else(|| Some(super::demo_estate())).filter(|p| p.exists())
+/// The estate giving `--node` its scope: `--estate`/`$LAMINA_ESTATE`; the bundled demo only when
+/// the command names neither facts nor a hiera.yaml (then the estate is all there is), so that a
+/// plain `lookup --facts F --hiera-config H` does not load an unrelated estate.
+fn estate_dir(args: &LookupArgs) -> Option<PathBuf> {
+    let fallback = args.facts.is_none() && args.hiera_config.is_none();
+    args.estate.clone().or_else(|| fallback.then(super::demo_estate)).filter(|p| p.exists())
 }
 
 /// Facts, ENC parameters and certname of the `--node` host when the estate has it.
