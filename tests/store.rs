@@ -12,42 +12,9 @@ use lamina_hierarchy::generate::{GenOptions, generate};
 use lamina_hierarchy::store;
 use lamina_hierarchy::yaml::{self, Limits, NodeKind};
 use lamina_resolver::{Estate, Value, compile, enc, resolve};
-use lamina_tests::{lamina_bin, repo_root, under_ci};
+use lamina_tests::{PgDb, lamina_bin, repo_root};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432";
-
-/// A scratch PostgreSQL database, dropped with the value.
-struct PgDb {
-    url: String,
-}
-
-impl PgDb {
-    /// A fresh database, or `None` (test skipped) when PostgreSQL is unreachable outside CI.
-    fn new(test: &str) -> Option<PgDb> {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("lamina_test_{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), test);
-        let url = format!("{PG_ADMIN}/{name}");
-        match store::create_database(&url) {
-            Ok(()) => Some(PgDb { url }),
-            Err(e) if under_ci() => panic!("PostgreSQL at {PG_ADMIN} is required under CI: {e}"),
-            Err(e) => {
-                eprintln!("SKIPPED {test}: PostgreSQL at {PG_ADMIN} is unreachable: {e}");
-                None
-            }
-        }
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        if let Err(e) = store::drop_database(&self.url) {
-            eprintln!("warning: could not drop {}: {e}", self.url);
-        }
-    }
-}
 
 fn sqlite_url(dir: &Path, name: &str) -> String {
     format!("sqlite://{}", dir.join(name).display())

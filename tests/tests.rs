@@ -18,3 +18,9 @@ mod hiera_oracle;
 mod store;
 // Hiera lookups against the oracle cases real Puppet answered (corpus/hiera/oracle-cases/).
 mod hiera;
+// `lamina enc --server`: the thin ENC client against `lamina serve`, its cache, and Puppet through it.
+mod server_enc;
+// The real `puppet lookup` through the lamina module's Hiera backends against `lamina serve` on PostgreSQL.
+mod server_hiera;
+// `lamina serve`: /node, the write API, shared stores, facts, secrets, tokens, OpenAPI.
+mod server_api;

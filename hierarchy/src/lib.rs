@@ -27,6 +27,7 @@
 //! assert!(yaml.contains("banner: 'no'") || yaml.contains("banner: \"no\""), "{yaml}");
 //! # Ok::<(), lamina_resolver::Error>(())
 //! ```
+pub mod edit;
 pub mod emit;
 pub mod estate;
 pub mod generate;

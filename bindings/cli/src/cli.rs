@@ -40,6 +40,24 @@ pub(crate) struct EstateArg {
     pub(crate) store: Option<String>,
 }
 
+/// `lamina enc --server`: the thin client a Puppet master runs as its exec ENC.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct EncClientArgs {
+    /// Ask a `lamina serve` at this URL (`http://HOST:PORT`) instead of reading an estate; on a
+    /// timeout, connection failure or 5xx the last good copy from --cache-dir is printed.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["explain", "format"])]
+    pub(crate) server: Option<String>,
+    /// With --server: give up on the server after this many seconds (fact push included).
+    #[arg(long, value_name = "S", default_value_t = 10.0, requires = "server")]
+    pub(crate) timeout: f64,
+    /// With --server: keep each good answer in `DIR/CERTNAME.yaml`, served when the server is down.
+    #[arg(long, value_name = "DIR", requires = "server")]
+    pub(crate) cache_dir: Option<PathBuf>,
+    /// With --server: first PUT this facts file (JSON or YAML) to `/v1/hosts/CERTNAME/facts`.
+    #[arg(long, value_name = "FILE", requires = "server")]
+    pub(crate) push_facts: Option<PathBuf>,
+}
+
 #[derive(Subcommand, Debug)]
 pub(crate) enum Command {
     /// Print one host's ENC document, as Puppet's exec node terminus expects it.
@@ -57,6 +75,8 @@ pub(crate) enum Command {
         /// With --explain: show hidden values instead of `*****`.
         #[arg(long, requires = "explain")]
         show_hidden: bool,
+        #[command(flatten)]
+        client: EncClientArgs,
     },
     /// Render every host's ENC document in parallel.
     Render {
@@ -76,6 +96,8 @@ pub(crate) enum Command {
     Import(cmd::store::ImportArgs),
     /// Write a store's estate back as estate files.
     Export(cmd::store::ExportArgs),
+    /// Serve ENC documents, Hiera lookups and the write API over HTTP.
+    Serve(cmd::serve::ServeArgs),
     /// Validate an estate and print a summary.
     Check {
         #[command(flatten)]
@@ -107,14 +129,15 @@ pub(crate) enum CorpusCommand {
 pub(crate) fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Enc { certname, estate, format, explain, show_hidden } => {
-            cmd::enc::run(&certname, &estate, format, explain, show_hidden)
+        Command::Enc { certname, estate, format, explain, show_hidden, client } => {
+            cmd::enc::run(&certname, &estate, format, explain, show_hidden, &client)
         }
         Command::Render { estate, out, format } => cmd::render::run(&estate, out.as_deref(), format),
         Command::Check { estate } => cmd::check(&estate),
         Command::Lookup(args) => cmd::lookup::run(&args),
         Command::Import(args) => cmd::store::import(&args),
         Command::Export(args) => cmd::store::export(&args),
+        Command::Serve(args) => cmd::serve::run(&args),
         Command::Corpus { command: CorpusCommand::Generate { hosts, seed, out } } => cmd::generate(hosts, seed, &out),
     }
 }

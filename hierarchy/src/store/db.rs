@@ -41,7 +41,10 @@ fn migrator() -> Migrator {
         Migration::new(version, Cow::Borrowed(desc), MigrationType::Simple, Cow::Borrowed(sql), false)
     };
     Migrator {
-        migrations: Cow::Owned(vec![m(1, "estate", include_str!("../../migrations/0001_estate.sql"))]),
+        migrations: Cow::Owned(vec![
+            m(1, "estate", include_str!("../../migrations/0001_estate.sql")),
+            m(2, "revision", include_str!("../../migrations/0002_revision.sql")),
+        ]),
         ..Migrator::DEFAULT
     }
 }
@@ -158,6 +161,8 @@ pub(crate) enum Conn {
 pub(crate) enum Create {
     Yes,
     No,
+    /// An existing store, opened for writing (a server's connection).
+    Existing,
 }
 
 fn bind_all<'q, DB: Database>(
@@ -210,6 +215,9 @@ impl Conn {
                 // Memory-mapped reads: a fresh process reads its few hundred pages without a
                 // syscall each.
                 Create::No => opts.read_only(true).pragma("mmap_size", "268435456"),
+                // A server's connection: it writes rarely and must not wait forever for
+                // another writer's lock.
+                Create::Existing => opts.busy_timeout(std::time::Duration::from_secs(10)),
             };
             SqliteConnection::connect_with(&opts).await.map(Conn::Sqlite).map_err(|e| e.to_string())
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {

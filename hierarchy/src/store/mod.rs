@@ -20,6 +20,7 @@ mod db;
 mod export;
 mod host;
 mod json;
+mod live;
 mod read;
 mod write;
 
@@ -29,6 +30,7 @@ use db::{Conn, Create};
 use lamina_resolver::error::{Error, ErrorKind, Errors};
 use lamina_resolver::model::{EstateSource, ValidatorType};
 use lamina_resolver::{Estate, compile};
+pub use live::{BoxFuture, Change, Live, LiveError, ParamOwner};
 use std::path::Path;
 
 /// What an import wrote.
@@ -106,7 +108,10 @@ pub fn import_source(src: &EstateSource, url: &str) -> Result<(), Errors> {
         let mut conn = Conn::open(url, Create::Yes).await?;
         conn.migrate().await?;
         conn.exec("BEGIN", &[]).await?;
-        let res = write::write(&mut conn, src).await;
+        let res = match write::write(&mut conn, src).await {
+            Ok(()) => live::bump(&mut conn, None).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
         let res = match res {
             Ok(()) => conn.exec("COMMIT", &[]).await.map(|_| ()),
             Err(e) => {

@@ -1,10 +1,10 @@
 //! Writing a validated estate source into the store: every row of every table, in one
 //! transaction that first empties the store (an import replaces the previous content).
 
-use super::db::{Arg, Batch, Conn};
+use super::db::{Arg, Batch, Col, Conn};
 use super::json;
 use lamina_resolver::compile::sanitize_match;
-use lamina_resolver::model::{EstateSource, Origin, Parameter};
+use lamina_resolver::model::{EstateSource, Host, Hostgroup, Origin, OverrideValue, Parameter, SmartParam};
 use std::collections::HashMap;
 
 /// Every table, children first (the order the store is emptied in).
@@ -35,39 +35,79 @@ pub(crate) const TABLES: [&str; 22] = [
 
 /// Origin files, interned: each row stores a small id instead of the path.
 #[derive(Debug, Default)]
-struct Files {
+pub(crate) struct Files {
     ids: HashMap<String, i64>,
+    next: i64,
+    /// Rows of paths not yet in the store.
     rows: Vec<Vec<Arg>>,
 }
 
 impl Files {
+    /// The files the store already has (for a change written into an existing estate).
+    pub(crate) async fn load(conn: &mut Conn) -> Result<Files, String> {
+        let rows = conn.fetch("SELECT id, path FROM files", &[], &[Col::Int, Col::Text]).await?;
+        let mut files = Files::default();
+        for mut r in rows {
+            files.next = files.next.max(r.int(0) + 1);
+            files.ids.insert(r.text(1), r.int(0));
+        }
+        Ok(files)
+    }
+
     /// `(file_id, line)` arguments for an origin.
     fn origin(&mut self, o: &Origin) -> [Arg; 2] {
-        let next = i64::try_from(self.ids.len()).unwrap_or(i64::MAX);
+        let next = self.next;
         let id = *self.ids.entry(o.file.to_string()).or_insert_with(|| {
             self.rows.push(vec![Arg::Int(next), Arg::from(o.file.to_string())]);
+            self.next += 1;
             next
         });
         [Arg::Int(id), Arg::from(o.line)]
     }
 }
 
-struct Writer<'c> {
-    conn: &'c mut Conn,
-    files: Files,
+pub(crate) struct Writer<'c> {
+    pub(crate) conn: &'c mut Conn,
+    pub(crate) files: Files,
     params: Batch,
+}
+
+async fn insert(
+    conn: &mut Conn,
+    table: &'static str,
+    cols: &'static [&'static str],
+    rows: Vec<Vec<Arg>>,
+) -> Result<(), String> {
+    let mut b = Batch::new(table, cols);
+    for row in rows {
+        b.row(conn, row).await?;
+    }
+    b.flush(conn).await
 }
 
 const PARAM_COLS: &[&str] =
     &["owner_kind", "owner_id", "pos", "name", "value_json", "parameter_type", "hidden_value", "file_id", "line"];
 
-impl Writer<'_> {
-    async fn params(&mut self, kind: &str, owner: usize, list: &[Parameter]) -> Result<(), String> {
+impl<'c> Writer<'c> {
+    pub(crate) fn new(conn: &'c mut Conn, files: Files) -> Writer<'c> {
+        Writer { conn, files, params: Batch::new("parameters", PARAM_COLS) }
+    }
+
+    /// Write what is still queued: parameters, then the new files' rows.
+    pub(crate) async fn finish(mut self) -> Result<(), String> {
+        let mut params = std::mem::replace(&mut self.params, Batch::new("parameters", PARAM_COLS));
+        params.flush(self.conn).await?;
+        let file_rows = std::mem::take(&mut self.files.rows);
+        self.table("files", &["id", "path"], file_rows, |_, r| r).await
+    }
+
+    pub(crate) async fn params(&mut self, kind: &str, owner: impl Into<Arg>, list: &[Parameter]) -> Result<(), String> {
+        let owner: Arg = owner.into();
         for (pos, p) in list.iter().enumerate() {
             let [f, l] = self.files.origin(&p.origin);
             let row = vec![
                 Arg::from(kind),
-                Arg::from(owner),
+                owner.clone(),
                 Arg::from(pos),
                 Arg::from(&p.name),
                 Arg::from(json::encode(&p.value)),
@@ -81,34 +121,210 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Insert `rows` built by `f` into `table`.
-    async fn table<T>(
+    /// Insert `rows` built by `f` into `table`. The rows are built before anything is awaited,
+    /// so that the future holds only owned rows (and stays `Send` for a multi-threaded server).
+    fn table<T>(
         &mut self,
         table: &'static str,
         cols: &'static [&'static str],
         items: impl IntoIterator<Item = T>,
         mut f: impl FnMut(&mut Files, T) -> Vec<Arg>,
-    ) -> Result<(), String> {
-        let mut b = Batch::new(table, cols);
-        for it in items {
-            let row = f(&mut self.files, it);
-            b.row(self.conn, row).await?;
-        }
-        b.flush(self.conn).await
+    ) -> super::live::BoxFuture<'_, Result<(), String>> {
+        let rows: Vec<Vec<Arg>> = items.into_iter().map(|it| f(&mut self.files, it)).collect();
+        Box::pin(insert(self.conn, table, cols, rows))
     }
 
     /// Insert `(owner, pos, name)` rows of a list of names per owner.
-    async fn names<'a>(
+    fn names<'a>(
         &mut self,
         table: &'static str,
         cols: &'static [&'static str],
-        lists: impl IntoIterator<Item = &'a [String]>,
-    ) -> Result<(), String> {
-        let rows = lists.into_iter().enumerate().flat_map(|(owner, list)| {
-            list.iter().enumerate().map(move |(pos, n)| vec![Arg::from(owner), Arg::from(pos), Arg::from(n)])
-        });
-        self.table(table, cols, rows, |_, r| r).await
+        lists: impl IntoIterator<Item = (i64, &'a [String])>,
+    ) -> super::live::BoxFuture<'_, Result<(), String>> {
+        let rows: Vec<Vec<Arg>> = lists
+            .into_iter()
+            .flat_map(|(owner, list)| {
+                list.iter().enumerate().map(move |(pos, n)| vec![Arg::Int(owner), Arg::from(pos), Arg::from(n)])
+            })
+            .collect();
+        Box::pin(insert(self.conn, table, cols, rows))
     }
+
+    /// Host groups with their ids: their rows, classes, config groups and parameters.
+    pub(crate) async fn hostgroups(&mut self, items: &[(i64, &Hostgroup)]) -> Result<(), String> {
+        self.table("hostgroups", HG_COLS, items.iter().copied(), |files, (i, g)| hostgroup_row(files, i, g)).await?;
+        let lists = items.iter().map(|(i, g)| (*i, g.puppetclasses.as_slice()));
+        self.names("hostgroup_classes", &["hostgroup_id", "pos", "class_name"], lists).await?;
+        let lists = items.iter().map(|(i, g)| (*i, g.config_groups.as_slice()));
+        self.names("hostgroup_config_groups", &["hostgroup_id", "pos", "config_group"], lists).await?;
+        for (i, g) in items {
+            self.params("hostgroup", *i, &g.parameters).await?;
+        }
+        Ok(())
+    }
+
+    /// Hosts with their ids: their rows, classes, config groups, interfaces and parameters.
+    pub(crate) async fn hosts(&mut self, items: &[(i64, &Host)]) -> Result<(), String> {
+        self.table("hosts", super::read::HOST_COLS, items.iter().copied(), |files, (i, h)| host_row(files, i, h))
+            .await?;
+        let lists = items.iter().map(|(i, h)| (*i, h.puppetclasses.as_slice()));
+        self.names("host_classes", &["host_id", "pos", "class_name"], lists).await?;
+        let lists = items.iter().map(|(i, h)| (*i, h.config_groups.as_slice()));
+        self.names("host_config_groups", &["host_id", "pos", "config_group"], lists).await?;
+        let nics = items.iter().flat_map(|(h, host)| host.interfaces.iter().enumerate().map(move |(p, n)| (*h, p, n)));
+        self.table("interfaces", &["host_id", "pos", "attrs_json", "file_id", "line"], nics, |files, (h, p, n)| {
+            let [f, l] = files.origin(&n.origin);
+            vec![Arg::Int(h), Arg::from(p), Arg::from(json::encode_map(&n.attrs)), f, l]
+        })
+        .await?;
+        for (i, h) in items {
+            self.params("host", *i, &h.parameters).await?;
+        }
+        Ok(())
+    }
+
+    /// Smart class parameters as `(id, class id, position in the class, key)`, with their
+    /// override values.
+    pub(crate) async fn keys(&mut self, items: &[(i64, i64, i64, &SmartParam)]) -> Result<(), String> {
+        self.table("smart_class_parameters", KEY_COLS, items.iter().copied(), |files, (id, ci, pos, k)| {
+            key_row(files, id, ci, pos, k)
+        })
+        .await?;
+        let values =
+            items.iter().flat_map(|(id, _, _, k)| k.override_values.iter().enumerate().map(move |(p, v)| (*id, p, v)));
+        self.table("override_values", OV_COLS, values, |files, (id, pos, v)| override_row(files, id, pos, v)).await
+    }
+}
+
+const HG_COLS: &[&str] =
+    &["id", "title", "environment", "root_pass", "puppet_proxy", "puppet_ca_proxy", "file_id", "line"];
+
+fn hostgroup_row(files: &mut Files, i: i64, g: &Hostgroup) -> Vec<Arg> {
+    let [f, l] = files.origin(&g.origin);
+    vec![
+        Arg::Int(i),
+        Arg::from(&g.title),
+        Arg::from(&g.environment),
+        Arg::from(&g.root_pass),
+        Arg::from(&g.puppet_proxy),
+        Arg::from(&g.puppet_ca_proxy),
+        f,
+        l,
+    ]
+}
+
+fn host_row(files: &mut Files, i: i64, h: &Host) -> Vec<Arg> {
+    let [f, l] = files.origin(&h.origin);
+    let owner = h.owner.as_ref().map(|o| {
+        let mut m = lamina_resolver::Map::new();
+        for (k, v) in [("name", &o.name), ("email", &o.email)] {
+            if let Some(v) = v {
+                m.insert(k.to_string(), v.as_str().into());
+            }
+        }
+        json::encode_map(&m)
+    });
+    vec![
+        Arg::Int(i),
+        Arg::from(&h.name),
+        Arg::from(&h.certname),
+        Arg::from(h.certname()),
+        Arg::from(&h.hostgroup),
+        Arg::from(&h.organization),
+        Arg::from(&h.location),
+        Arg::from(&h.domain),
+        Arg::from(&h.subnet),
+        Arg::from(&h.subnet6),
+        Arg::from(&h.operatingsystem),
+        Arg::from(&h.architecture),
+        Arg::from(&h.environment),
+        Arg::from(&h.comment),
+        Arg::Text(owner),
+        Arg::from(&h.root_pass),
+        Arg::from(&h.puppet_proxy),
+        Arg::from(&h.puppet_ca_proxy),
+        Arg::from(json::encode_map(&h.facts)),
+        f,
+        l,
+    ]
+}
+
+const KEY_COLS: &[&str] = &[
+    "id",
+    "class_id",
+    "pos",
+    "key_name",
+    "parameter_type",
+    "default_json",
+    "is_override",
+    "order_json",
+    "merge_overrides",
+    "merge_default",
+    "avoid_duplicates",
+    "omit",
+    "hidden_value",
+    "validator_type",
+    "validator_rule",
+    "required",
+    "description",
+    "file_id",
+    "line",
+];
+
+fn key_row(files: &mut Files, id: i64, ci: i64, pos: i64, k: &SmartParam) -> Vec<Arg> {
+    let [f, l] = files.origin(&k.origin);
+    let order = k.order.as_ref().map(|lines| {
+        let v = lamina_resolver::Value::Array(
+            lines
+                .iter()
+                .map(|l| lamina_resolver::Value::Array(l.iter().map(|a| a.as_str().into()).collect()))
+                .collect(),
+        );
+        json::encode(&v)
+    });
+    vec![
+        Arg::Int(id),
+        Arg::Int(ci),
+        Arg::Int(pos),
+        Arg::from(&k.key),
+        Arg::from(k.parameter_type.name()),
+        Arg::Text(k.default_value.as_ref().map(json::encode)),
+        Arg::from(k.override_),
+        Arg::Text(order),
+        Arg::from(k.merge_overrides),
+        Arg::from(k.merge_default),
+        Arg::from(k.avoid_duplicates),
+        Arg::from(k.omit),
+        Arg::from(k.hidden_value),
+        Arg::Text(k.validator_type.as_ref().map(|t| super::validator_name(t).to_string())),
+        Arg::from(&k.validator_rule),
+        Arg::from(k.required),
+        Arg::from(&k.description),
+        f,
+        l,
+    ]
+}
+
+const OV_COLS: &[&str] = &["key_id", "pos", "match_text", "match_key", "value_json", "omit", "file_id", "line"];
+
+fn override_row(files: &mut Files, key_id: i64, pos: usize, v: &OverrideValue) -> Vec<Arg> {
+    let [f, l] = files.origin(&v.origin);
+    // The estate was validated, so every match sanitizes; keep the text as is otherwise.
+    let key = sanitize_match(&v.match_).map_or_else(|| v.match_.clone(), |(_, s)| s);
+    vec![
+        Arg::Int(key_id),
+        Arg::from(pos),
+        Arg::from(&v.match_),
+        Arg::from(key),
+        Arg::Text(v.value.as_ref().map(json::encode)),
+        Arg::from(v.omit),
+        f,
+        l,
+    ]
+}
+
+fn id(i: usize) -> i64 {
+    i64::try_from(i).unwrap_or(i64::MAX)
 }
 
 /// Empty the store and write `src`. The caller holds the transaction.
@@ -117,7 +333,7 @@ pub(crate) async fn write(conn: &mut Conn, src: &EstateSource) -> Result<(), Str
     for t in TABLES {
         conn.exec(&format!("DELETE FROM {t}"), &[]).await.map_err(|e| format!("table {t}: {e}"))?;
     }
-    let mut w = Writer { conn, files: Files::default(), params: Batch::new("parameters", PARAM_COLS) };
+    let mut w = Writer::new(conn, Files::default());
 
     let s = &src.settings;
     let [f, l] = w.files.origin(&s.origin);
@@ -134,7 +350,7 @@ pub(crate) async fn write(conn: &mut Conn, src: &EstateSource) -> Result<(), Str
     let cols: &[&str] =
         &["id", "default_lookup_path", "matchers_inheritance", "enc_environment", "root_pass", "file_id", "line"];
     w.table("settings", cols, [row], |_, r| r).await?;
-    w.params("global", 0, &src.parameters).await?;
+    w.params("global", 0_i64, &src.parameters).await?;
 
     for (table, kind, list) in
         [("organizations", "organization", &src.organizations), ("locations", "location", &src.locations)]
@@ -217,91 +433,18 @@ pub(crate) async fn write(conn: &mut Conn, src: &EstateSource) -> Result<(), Str
         },
     )
     .await?;
-    let env_lists: Vec<&[String]> =
-        src.puppetclasses.iter().map(|c| c.environments.as_deref().unwrap_or(&[])).collect();
+    let env_lists =
+        src.puppetclasses.iter().enumerate().map(|(i, c)| (id(i), c.environments.as_deref().unwrap_or(&[])));
     w.names("puppetclass_environments", &["class_id", "pos", "environment"], env_lists).await?;
-    let keys = src
+    let keys: Vec<_> = src
         .puppetclasses
         .iter()
         .enumerate()
-        .flat_map(|(ci, c)| c.parameters.iter().enumerate().map(move |(p, k)| (ci, p, k)));
-    let keys: Vec<_> = keys.collect();
-    let key_cols: &[&str] = &[
-        "id",
-        "class_id",
-        "pos",
-        "key_name",
-        "parameter_type",
-        "default_json",
-        "is_override",
-        "order_json",
-        "merge_overrides",
-        "merge_default",
-        "avoid_duplicates",
-        "omit",
-        "hidden_value",
-        "validator_type",
-        "validator_rule",
-        "required",
-        "description",
-        "file_id",
-        "line",
-    ];
-    w.table("smart_class_parameters", key_cols, keys.iter().enumerate(), |files, (id, (ci, pos, k))| {
-        let [f, l] = files.origin(&k.origin);
-        let order = k.order.as_ref().map(|lines| {
-            let v = lamina_resolver::Value::Array(
-                lines
-                    .iter()
-                    .map(|l| lamina_resolver::Value::Array(l.iter().map(|a| a.as_str().into()).collect()))
-                    .collect(),
-            );
-            json::encode(&v)
-        });
-        vec![
-            Arg::from(id),
-            Arg::from(*ci),
-            Arg::from(*pos),
-            Arg::from(&k.key),
-            Arg::from(k.parameter_type.name()),
-            Arg::Text(k.default_value.as_ref().map(json::encode)),
-            Arg::from(k.override_),
-            Arg::Text(order),
-            Arg::from(k.merge_overrides),
-            Arg::from(k.merge_default),
-            Arg::from(k.avoid_duplicates),
-            Arg::from(k.omit),
-            Arg::from(k.hidden_value),
-            Arg::Text(k.validator_type.as_ref().map(|t| super::validator_name(t).to_string())),
-            Arg::from(&k.validator_rule),
-            Arg::from(k.required),
-            Arg::from(&k.description),
-            f,
-            l,
-        ]
-    })
-    .await?;
-    let values = keys
-        .iter()
+        .flat_map(|(ci, c)| c.parameters.iter().enumerate().map(move |(p, k)| (id(ci), id(p), k)))
         .enumerate()
-        .flat_map(|(id, (_, _, k))| k.override_values.iter().enumerate().map(move |(p, v)| (id, p, v)));
-    let ov_cols: &[&str] = &["key_id", "pos", "match_text", "match_key", "value_json", "omit", "file_id", "line"];
-    w.table("override_values", ov_cols, values, |files, (id, pos, v)| {
-        let [f, l] = files.origin(&v.origin);
-        // The estate was validated, so every match sanitizes; keep the text as is otherwise.
-        let key = sanitize_match(&v.match_).map_or_else(|| v.match_.clone(), |(_, s)| s);
-        vec![
-            Arg::from(id),
-            Arg::from(pos),
-            Arg::from(&v.match_),
-            Arg::from(key),
-            Arg::Text(v.value.as_ref().map(json::encode)),
-            Arg::from(v.omit),
-            f,
-            l,
-        ]
-    })
-    .await?;
+        .map(|(i, (ci, p, k))| (id(i), ci, p, k))
+        .collect();
+    w.keys(&keys).await?;
 
     w.table(
         "config_groups",
@@ -313,89 +456,12 @@ pub(crate) async fn write(conn: &mut Conn, src: &EstateSource) -> Result<(), Str
         },
     )
     .await?;
-    let lists: Vec<&[String]> = src.config_groups.iter().map(|c| c.puppetclasses.as_slice()).collect();
+    let lists = src.config_groups.iter().enumerate().map(|(i, c)| (id(i), c.puppetclasses.as_slice()));
     w.names("config_group_classes", &["config_group_id", "pos", "class_name"], lists).await?;
 
-    let hg_cols: &[&str] =
-        &["id", "title", "environment", "root_pass", "puppet_proxy", "puppet_ca_proxy", "file_id", "line"];
-    w.table("hostgroups", hg_cols, src.hostgroups.iter().enumerate(), |files, (i, g)| {
-        let [f, l] = files.origin(&g.origin);
-        vec![
-            Arg::from(i),
-            Arg::from(&g.title),
-            Arg::from(&g.environment),
-            Arg::from(&g.root_pass),
-            Arg::from(&g.puppet_proxy),
-            Arg::from(&g.puppet_ca_proxy),
-            f,
-            l,
-        ]
-    })
-    .await?;
-    let lists: Vec<&[String]> = src.hostgroups.iter().map(|g| g.puppetclasses.as_slice()).collect();
-    w.names("hostgroup_classes", &["hostgroup_id", "pos", "class_name"], lists).await?;
-    let lists: Vec<&[String]> = src.hostgroups.iter().map(|g| g.config_groups.as_slice()).collect();
-    w.names("hostgroup_config_groups", &["hostgroup_id", "pos", "config_group"], lists).await?;
-    for (i, g) in src.hostgroups.iter().enumerate() {
-        w.params("hostgroup", i, &g.parameters).await?;
-    }
-
-    w.table("hosts", super::read::HOST_COLS, src.hosts.iter().enumerate(), |files, (i, h)| {
-        let [f, l] = files.origin(&h.origin);
-        let owner = h.owner.as_ref().map(|o| {
-            let mut m = lamina_resolver::Map::new();
-            for (k, v) in [("name", &o.name), ("email", &o.email)] {
-                if let Some(v) = v {
-                    m.insert(k.to_string(), v.as_str().into());
-                }
-            }
-            json::encode_map(&m)
-        });
-        vec![
-            Arg::from(i),
-            Arg::from(&h.name),
-            Arg::from(&h.certname),
-            Arg::from(h.certname()),
-            Arg::from(&h.hostgroup),
-            Arg::from(&h.organization),
-            Arg::from(&h.location),
-            Arg::from(&h.domain),
-            Arg::from(&h.subnet),
-            Arg::from(&h.subnet6),
-            Arg::from(&h.operatingsystem),
-            Arg::from(&h.architecture),
-            Arg::from(&h.environment),
-            Arg::from(&h.comment),
-            Arg::Text(owner),
-            Arg::from(&h.root_pass),
-            Arg::from(&h.puppet_proxy),
-            Arg::from(&h.puppet_ca_proxy),
-            Arg::from(json::encode_map(&h.facts)),
-            f,
-            l,
-        ]
-    })
-    .await?;
-    let lists: Vec<&[String]> = src.hosts.iter().map(|h| h.puppetclasses.as_slice()).collect();
-    w.names("host_classes", &["host_id", "pos", "class_name"], lists).await?;
-    let lists: Vec<&[String]> = src.hosts.iter().map(|h| h.config_groups.as_slice()).collect();
-    w.names("host_config_groups", &["host_id", "pos", "config_group"], lists).await?;
-    let nics = src
-        .hosts
-        .iter()
-        .enumerate()
-        .flat_map(|(h, host)| host.interfaces.iter().enumerate().map(move |(p, n)| (h, p, n)));
-    w.table("interfaces", &["host_id", "pos", "attrs_json", "file_id", "line"], nics, |files, (h, p, n)| {
-        let [f, l] = files.origin(&n.origin);
-        vec![Arg::from(h), Arg::from(p), Arg::from(json::encode_map(&n.attrs)), f, l]
-    })
-    .await?;
-    for (i, h) in src.hosts.iter().enumerate() {
-        w.params("host", i, &h.parameters).await?;
-    }
-    let mut params = std::mem::replace(&mut w.params, Batch::new("parameters", PARAM_COLS));
-    params.flush(w.conn).await?;
-
-    let file_rows = std::mem::take(&mut w.files.rows);
-    w.table("files", &["id", "path"], file_rows, |_, r| r).await
+    let groups: Vec<_> = src.hostgroups.iter().enumerate().map(|(i, g)| (id(i), g)).collect();
+    w.hostgroups(&groups).await?;
+    let hosts: Vec<_> = src.hosts.iter().enumerate().map(|(i, h)| (id(i), h)).collect();
+    w.hosts(&hosts).await?;
+    w.finish().await
 }

@@ -1,12 +1,23 @@
 //! `lamina enc`: one host's document, as an exec ENC.
 
-use crate::cli::{EXIT_INVALID, EXIT_UNKNOWN_HOST, EstateArg, Format};
+use crate::cli::{EXIT_INVALID, EXIT_UNKNOWN_HOST, EncClientArgs, EstateArg, Format};
 use lamina_hierarchy::emit;
 use lamina_resolver::{enc, explain, resolve};
 use std::io::Write;
 use std::process::ExitCode;
 
-pub(crate) fn run(certname: &str, arg: &EstateArg, format: Format, do_explain: bool, show_hidden: bool) -> ExitCode {
+pub(crate) fn run(
+    certname: &str,
+    arg: &EstateArg,
+    format: Format,
+    do_explain: bool,
+    show_hidden: bool,
+    client: &EncClientArgs,
+) -> ExitCode {
+    // With --server nothing is loaded here: the estate lives behind `lamina serve`.
+    if let Some(server) = &client.server {
+        return super::client::run(certname, server, client);
+    }
     // From a store, only this host's part of the estate is read.
     let loaded = match &arg.store {
         Some(url) => super::store::load_host(url, certname).map(|e| e.ok_or(())),

@@ -1,8 +1,10 @@
 //! The commands.
 
+pub(crate) mod client;
 pub(crate) mod enc;
 pub(crate) mod lookup;
 pub(crate) mod render;
+pub(crate) mod serve;
 pub(crate) mod store;
 
 use crate::cli::{EXIT_INVALID, EstateArg};

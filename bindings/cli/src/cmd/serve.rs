@@ -1,0 +1,64 @@
+//! `lamina serve`: the HTTP server (see the `lamina-server` crate for the API).
+
+use crate::cli::{EXIT_INVALID, EstateArg};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `lamina serve`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) estate: EstateArg,
+    /// Address to listen on (`127.0.0.1:0` picks a free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:7480")]
+    pub(crate) listen: String,
+    /// The global hiera.yaml for `/lookup` and `/hiera` [default: the estate's hiera/hiera.yaml]
+    #[arg(long = "hiera-config", alias = "hiera_config")]
+    pub(crate) hiera_config: Option<PathBuf>,
+    /// Seconds between checks of the store for changes made by other servers or imports.
+    #[arg(long, default_value_t = 2.0)]
+    pub(crate) refresh: f64,
+    /// Bearer tokens, one per line: `reader TOKEN` or `writer TOKEN`.
+    #[arg(long = "auth-token-file")]
+    pub(crate) auth_token_file: Option<PathBuf>,
+    /// Serve without tokens on a non-loopback address (the ENC carries secrets).
+    #[arg(long = "insecure-no-auth")]
+    pub(crate) insecure_no_auth: bool,
+    /// Logs as JSON lines (default: text); the level comes from `LAMINA_LOG` (default `info`).
+    #[arg(long = "log-json")]
+    pub(crate) log_json: bool,
+}
+
+pub(crate) fn run(args: &ServeArgs) -> ExitCode {
+    let estate = match &args.estate.store {
+        Some(_) => None,
+        None => match super::estate_path(&args.estate) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("lamina: {e}");
+                return ExitCode::from(EXIT_INVALID);
+            }
+        },
+    };
+    if !(args.refresh.is_finite() && args.refresh > 0.0) {
+        eprintln!("lamina: --refresh must be a positive number of seconds");
+        return ExitCode::from(EXIT_INVALID);
+    }
+    let cfg = lamina_server::Config {
+        store: args.estate.store.clone(),
+        estate,
+        hiera_config: args.hiera_config.clone(),
+        listen: args.listen.clone(),
+        refresh: std::time::Duration::from_secs_f64(args.refresh),
+        auth_token_file: args.auth_token_file.clone(),
+        insecure_no_auth: args.insecure_no_auth,
+        log_json: args.log_json,
+    };
+    match lamina_server::run(&cfg) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lamina: {e}");
+            ExitCode::from(EXIT_INVALID)
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Hiera endpoints: `GET /v1/hosts/{certname}/lookup/{key}` (one key, `lamina lookup`'s merge
+//! options) and `GET /v1/hosts/{certname}/hiera` (every key of the host's hierarchy in one JSON
+//! document, for hiera-http and the `lamina::data_hash` backend).
+//!
+//! The scope is what a Puppet master gives the host (`enc::lookup_scope`); a certname the
+//! estate does not have gets `trusted.certname` only, as `puppet lookup --node` does.
+//! Lookups read data files (cached after the first read), so they run on the blocking pool.
+
+use crate::read::{json_error, json_text};
+use crate::state::{HieraCtx, State};
+use axum::extract::{Path, Query, State as S};
+use axum::http::StatusCode;
+use axum::response::Response;
+use lamina_hierarchy::emit;
+use lamina_resolver::hiera::{DataSource, DeepOptions, Hiera, HieraError, Strategy, not_found_message, top_scope};
+use lamina_resolver::{Map, Value, enc};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+/// Merge options, spelled as `puppet lookup`'s flags (underscored).
+#[derive(Debug, Deserialize, Default)]
+pub(crate) struct LookupQuery {
+    merge: Option<String>,
+    knock_out_prefix: Option<String>,
+    #[serde(default)]
+    sort_merged_arrays: bool,
+    #[serde(default)]
+    merge_hash_arrays: bool,
+    default: Option<String>,
+}
+
+fn strategy(q: &LookupQuery) -> Result<Option<Strategy>, String> {
+    let deep = q.knock_out_prefix.is_some() || q.sort_merged_arrays || q.merge_hash_arrays;
+    let s = match q.merge.as_deref() {
+        None => None,
+        Some("first") => Some(Strategy::First),
+        Some("unique") => Some(Strategy::Unique),
+        Some("hash") => Some(Strategy::Hash),
+        Some("deep") => Some(Strategy::Deep(DeepOptions {
+            knockout_prefix: q.knock_out_prefix.clone(),
+            sort_merged_arrays: q.sort_merged_arrays,
+            merge_hash_arrays: q.merge_hash_arrays,
+        })),
+        Some(m) => return Err(format!("unknown merge {m:?}: use first, unique, hash or deep")),
+    };
+    if deep && !matches!(s, Some(Strategy::Deep(_))) {
+        return Err("knock_out_prefix, sort_merged_arrays and merge_hash_arrays need merge=deep".into());
+    }
+    Ok(s)
+}
+
+/// The host's scope; `None` for a host the estate does not have (then only `trusted.certname`).
+fn scope(st: &State, certname: &str) -> Result<(Map, bool), String> {
+    let snap = st.current();
+    match snap.estate.host(certname) {
+        Some(idx) => enc::lookup_scope(&snap.estate, idx).map(|s| (s, true)).map_err(|e| e.to_string()),
+        None => Ok((top_scope(Map::new(), Map::new(), Some(certname.to_string()), "production"), false)),
+    }
+}
+
+/// 404 when the server has no Hiera configuration.
+fn no_hiera(st: &State) -> Option<Response> {
+    st.hiera.is_none().then(|| {
+        json_error(StatusCode::NOT_FOUND, "this server has no Hiera configuration (start it with --hiera-config FILE)")
+    })
+}
+
+/// The Hiera document and the keys left out with their errors.
+type Document = (Map, Vec<(String, String)>);
+
+/// `GET /v1/hosts/{certname}/lookup/{key}` → `{"<key>": value}` (a one-key object, so that
+/// hiera-http's default `dig` finds the value with a `__KEY__` URI); 404 not found; 422 a
+/// lookup error.
+pub(crate) async fn lookup(
+    S(st): S<Arc<State>>,
+    Path((certname, key)): Path<(String, String)>,
+    Query(q): Query<LookupQuery>,
+) -> Response {
+    if let Some(r) = no_hiera(&st) {
+        return r;
+    }
+    let merge = match strategy(&q) {
+        Ok(m) => m,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, e),
+    };
+    let st2 = Arc::clone(&st);
+    let k = key.clone();
+    let res = tokio::task::spawn_blocking(move || -> Result<Option<Value>, (StatusCode, String)> {
+        let ctx = st2.hiera.as_ref().ok_or((StatusCode::NOT_FOUND, String::new()))?;
+        let (scope, _) = scope(&st2, &certname).map_err(|e| (StatusCode::PRECONDITION_FAILED, e))?;
+        let engine = Hiera::new(&ctx.layers, &ctx.source, &scope);
+        let found = engine
+            .lookup(&k, merge.as_ref())
+            .map_err(|HieraError { message, .. }| (StatusCode::UNPROCESSABLE_ENTITY, message))?;
+        Ok(found.or_else(|| q.default.map(Value::String)))
+    })
+    .await;
+    match res {
+        Ok(Ok(Some(v))) => {
+            let mut m = Map::new();
+            m.insert(key, v);
+            json_text(emit::to_json(&Value::Hash(m)))
+        }
+        Ok(Ok(None)) => json_error(StatusCode::NOT_FOUND, not_found_message(&[key])),
+        Ok(Err((status, msg))) => json_error(status, msg),
+        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, format!("internal error: {e}")),
+    }
+}
+
+/// A data source that remembers every hash it handed out (to list the keys a host's
+/// hierarchy defines).
+struct Recording<'a> {
+    inner: &'a dyn DataSource,
+    seen: Mutex<Vec<Arc<Map>>>,
+}
+
+impl DataSource for Recording<'_> {
+    fn data(&self, function: &str, path: &str, warn: &mut dyn FnMut(String)) -> Result<Option<Arc<Map>>, HieraError> {
+        let r = self.inner.data(function, path, warn)?;
+        if let Some(m) = &r {
+            self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(Arc::clone(m));
+        }
+        Ok(r)
+    }
+
+    fn glob(&self, pattern: &str) -> Vec<String> {
+        self.inner.glob(pattern)
+    }
+}
+
+/// A key no data file defines: looking it up visits every level of the hierarchy.
+const PROBE: &str = "lamina_server_probe_key_that_no_data_defines";
+
+/// Every key of the host's hierarchy with the value `lookup(key)` gives it. Keys whose lookup
+/// fails are left out and named in the second list (one bad key must not hide the others).
+fn document(ctx: &HieraCtx, scope: &Map) -> Result<Document, String> {
+    let rec = Recording { inner: &ctx.source, seen: Mutex::new(Vec::new()) };
+    let probe = Hiera::new(&ctx.layers, &rec, scope);
+    probe.lookup(PROBE, None).map_err(|e| e.message)?;
+    let seen = rec.seen.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let keys: BTreeSet<&String> = seen.iter().flat_map(|m| m.keys()).filter(|k| *k != "lookup_options").collect();
+    let engine = Hiera::new(&ctx.layers, &ctx.source, scope);
+    let mut out = Map::with_capacity(keys.len());
+    let mut failed = Vec::new();
+    for k in keys {
+        // A key with a dot must be quoted to be looked up as one name, not dug into.
+        let name = if k.contains('.') { format!("\"{k}\"") } else { k.clone() };
+        match engine.lookup(&name, None) {
+            Ok(Some(v)) => {
+                out.insert(k.clone(), v);
+            }
+            Ok(None) => {}
+            Err(e) => failed.push((k.clone(), e.message)),
+        }
+    }
+    Ok((out, failed))
+}
+
+/// `GET /v1/hosts/{certname}/hiera`.
+pub(crate) async fn hiera_doc(S(st): S<Arc<State>>, Path(certname): Path<String>) -> Response {
+    if let Some(r) = no_hiera(&st) {
+        return r;
+    }
+    let st2 = Arc::clone(&st);
+    let res = tokio::task::spawn_blocking(move || -> Result<Document, (StatusCode, String)> {
+        let ctx = st2.hiera.as_ref().ok_or((StatusCode::NOT_FOUND, String::new()))?;
+        let (scope, known) = scope(&st2, &certname).map_err(|e| (StatusCode::PRECONDITION_FAILED, e))?;
+        if !known {
+            return Err((StatusCode::NOT_FOUND, format!("unknown host {certname:?}")));
+        }
+        document(ctx, &scope).map_err(|e| (StatusCode::UNPROCESSABLE_ENTITY, e))
+    })
+    .await;
+    match res {
+        Ok(Ok((doc, failed))) => {
+            for (k, e) in &failed {
+                tracing::warn!(key = %k, error = %e, "key left out of the Hiera document: its lookup fails");
+            }
+            json_text(emit::to_json(&Value::Hash(doc)))
+        }
+        Ok(Err((status, msg))) => json_error(status, msg),
+        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, format!("internal error: {e}")),
+    }
+}

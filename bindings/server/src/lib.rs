@@ -1,0 +1,354 @@
+//! `lamina serve`: the ENC and Hiera HTTP server.
+//!
+//! # Design
+//! The estate is compiled in memory once and every read is answered from it (a host's ENC is a
+//! resolve of microseconds, no database round trip). The store (`--store URL`, SQLite or
+//! PostgreSQL) is the source of truth several servers can share: writes go through it in one
+//! transaction with a revision check, and each server polls the store's revision
+//! (`--refresh`, default 2 s) and reloads when another server or an import changed it — so
+//! ENC servers scale out without their caches drifting apart. With `--estate PATH` (files) the
+//! server is read-only.
+//!
+//! # Endpoints
+//! - `GET /node/{certname}?format=yml`: Foreman-compatible (an existing `node.rb`/`enc.rb` works
+//!   by changing its URL): 200 the ENC YAML, 404 unknown host, 412 unresolvable host with the
+//!   reason (never a value);
+//! - `GET /v1/hosts/{certname}/enc` (YAML, JSON by `Accept`), `/explain` (JSON, hidden masked);
+//! - `PUT /v1/hosts/{certname}/facts` (a hash or Foreman's `{name, facts}`; batched);
+//! - `GET /v1/hosts/{certname}/lookup/{key}?merge=...` → `{"key": value}`;
+//!   `GET /v1/hosts/{certname}/hiera` → every key of the host's hierarchy (with `--hiera-config`);
+//! - writes: `PUT`/`DELETE` `/v1/hosts/{name}`, `/v1/hostgroups/{title}`, `/v1/parameters/{name}`,
+//!   `/v1/{organizations|locations|domains|subnets|operatingsystems|hostgroups|hosts}/{owner}/parameters/{name}`,
+//!   `/v1/puppetclasses/{class}/smart_class_parameters/{key}[/override_values/{match}]`;
+//! - `/healthz`, `/readyz`, `/metrics` (Prometheus), `/openapi.json`.
+//!
+//! # Access
+//! The ENC carries secrets (`root_pw`, hidden parameters). With `--auth-token-file FILE` (lines
+//! `reader TOKEN` or `writer TOKEN`), every route but the health, metrics and OpenAPI ones needs
+//! `Authorization: Bearer TOKEN`; writes need a writer token. Without it the server only listens
+//! on a loopback address (for a local master, tests and benchmarks), unless
+//! `--insecure-no-auth` says otherwise. TLS is left to a terminating proxy.
+
+mod hiera;
+mod metrics;
+mod openapi;
+mod read;
+mod state;
+mod write;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State as S};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use lamina_hierarchy::estate::{LoadOptions, load_with};
+use lamina_hierarchy::hiera::{FileSource, load_layers};
+use lamina_hierarchy::store::Live;
+use state::{HieraCtx, Snapshot, State};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How `lamina serve` was asked to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The store (`sqlite://PATH`, `postgres://...`), or `None` for `estate`.
+    pub store: Option<String>,
+    /// Estate files (read-only), when there is no store.
+    pub estate: Option<PathBuf>,
+    /// The global hiera.yaml for lookups.
+    pub hiera_config: Option<PathBuf>,
+    /// Address to listen on.
+    pub listen: String,
+    /// How often to check the store for changes made elsewhere.
+    pub refresh: Duration,
+    /// Bearer tokens file.
+    pub auth_token_file: Option<PathBuf>,
+    /// Allow a non-loopback listener without tokens.
+    pub insecure_no_auth: bool,
+    /// Logs as JSON lines instead of text.
+    pub log_json: bool,
+}
+
+/// Who may do what.
+#[derive(Debug, Default)]
+struct Tokens {
+    readers: Vec<String>,
+    writers: Vec<String>,
+}
+
+fn read_tokens(path: &std::path::Path) -> Result<Tokens, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut t = Tokens::default();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["reader", tok] if tok.len() >= 16 => t.readers.push((*tok).to_string()),
+            ["writer", tok] if tok.len() >= 16 => t.writers.push((*tok).to_string()),
+            _ => {
+                return Err(format!(
+                    "{}:{}: expected `reader TOKEN` or `writer TOKEN` (tokens of at least 16 characters)",
+                    path.display(),
+                    n + 1
+                ));
+            }
+        }
+    }
+    Ok(t)
+}
+
+/// Equal without leaking where they differ through timing.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Debug)]
+struct App {
+    state: Arc<State>,
+    tokens: Option<Tokens>,
+}
+
+/// Routes anyone may call: they carry no estate data.
+fn public(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics" | "/openapi.json")
+}
+
+/// Access control, then the request log and metrics. Only the method, route, status and time
+/// are logged: never bodies, query strings or headers (they may carry secrets or tokens).
+async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
+    let t = Instant::now();
+    let route =
+        req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let method = req.method().clone();
+    if let Some(tokens) = &app.tokens
+        && !public(req.uri().path())
+    {
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        let writer = tokens.writers.iter().any(|w| same(w, given));
+        let reader = writer || tokens.readers.iter().any(|r| same(r, given));
+        let needs_writer = method != Method::GET && method != Method::HEAD;
+        let refused = if !reader {
+            Some((StatusCode::UNAUTHORIZED, "a bearer token is required"))
+        } else if needs_writer && !writer {
+            Some((StatusCode::FORBIDDEN, "this token may not write"))
+        } else {
+            None
+        };
+        if let Some((status, msg)) = refused {
+            app.state.metrics.request(&route, status.as_u16(), t.elapsed());
+            tracing::info!(%method, route, status = status.as_u16(), "refused");
+            return read::json_error(status, msg);
+        }
+    }
+    let mut resp = next.run(req).await;
+    // ENC documents and lookups carry secrets: no cache may keep them.
+    resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    let status = resp.status().as_u16();
+    app.state.metrics.request(&route, status, t.elapsed());
+    tracing::debug!(%method, route, status, micros = u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX), "request");
+    resp
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(S(st): S<Arc<State>>) -> Response {
+    match &st.live {
+        None => read::text(StatusCode::OK, "ready\n"),
+        Some(live) => match live.ping().await {
+            Ok(()) => read::text(StatusCode::OK, "ready\n"),
+            Err(e) => {
+                tracing::warn!(error = %e, "not ready: the store does not answer");
+                read::text(StatusCode::SERVICE_UNAVAILABLE, "the store does not answer\n")
+            }
+        },
+    }
+}
+
+async fn metrics_text(S(st): S<Arc<State>>) -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], st.metrics.render()).into_response()
+}
+
+async fn openapi_json() -> Response {
+    read::json(StatusCode::OK, &openapi::spec())
+}
+
+fn owner_routes(mut r: Router<Arc<State>>) -> Router<Arc<State>> {
+    for kind in write::OWNER_KINDS {
+        r = r.route(
+            &format!("/v1/{kind}/{{owner}}/parameters/{{name}}"),
+            put(move |S(st): S<Arc<State>>, Path((who, name)): Path<(String, String)>, body: String| {
+                write::put_param(st, kind, who, name, body)
+            })
+            .delete(move |S(st): S<Arc<State>>, Path((who, name)): Path<(String, String)>| {
+                write::delete_param(st, kind, who, name)
+            }),
+        );
+    }
+    r
+}
+
+/// The router.
+fn router(state: Arc<State>, tokens: Option<Tokens>) -> Router {
+    let r = Router::new()
+        .route("/node/{certname}", get(read::node))
+        .route("/v1/hosts/{certname}/enc", get(read::enc))
+        .route("/v1/hosts/{certname}/explain", get(read::explain))
+        .route("/v1/hosts/{certname}/facts", put(write::put_facts))
+        .route("/v1/hosts/{certname}/lookup/{key}", get(hiera::lookup))
+        .route("/v1/hosts/{certname}/hiera", get(hiera::hiera_doc))
+        .route("/v1/hosts/{name}", put(write::put_host).delete(write::delete_host))
+        .route("/v1/hostgroups/{title}", put(write::put_hostgroup).delete(write::delete_hostgroup))
+        .route("/v1/parameters/{name}", put(write::put_global_param).delete(write::delete_global_param))
+        .route("/v1/puppetclasses/{class}/smart_class_parameters/{key}", put(write::put_key).delete(write::delete_key))
+        .route(
+            "/v1/puppetclasses/{class}/smart_class_parameters/{key}/override_values/{match}",
+            put(write::put_override).delete(write::delete_override),
+        )
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .route("/openapi.json", get(openapi_json));
+    let app = Arc::new(App { state: Arc::clone(&state), tokens });
+    owner_routes(r)
+        .layer(DefaultBodyLimit::max(8 << 20))
+        .with_state(state)
+        .route_layer(middleware::from_fn_with_state(app, around))
+}
+
+/// Load what the server serves: the store's estate (and the store), or estate files.
+async fn initial(cfg: &Config) -> Result<(Snapshot, Option<Live>), String> {
+    use lamina_resolver::compile;
+    if let Some(url) = &cfg.store {
+        let live = Live::open(url).await?;
+        let (revision, source) = live.load().await?;
+        let src = source.clone();
+        let estate = tokio::task::spawn_blocking(move || compile(src, &lamina_hierarchy::estate::PsychText))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|errs| {
+                format!(
+                    "the store's estate is invalid: {}",
+                    errs.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                )
+            })?;
+        return Ok((Snapshot { revision, source: Arc::new(source), estate: Arc::new(estate) }, Some(live)));
+    }
+    let path = cfg.estate.clone().ok_or("no estate: give --store URL or --estate PATH")?;
+    let p2 = path.clone();
+    let (source, estate) = tokio::task::spawn_blocking(move || {
+        let source = lamina_hierarchy::estate::load_source(&p2, &lamina_hierarchy::yaml::Limits::default())?;
+        let estate = load_with(&p2, &LoadOptions { all_facts: true, ..Default::default() })?;
+        Ok::<_, lamina_resolver::Errors>((source, estate))
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|errs| {
+        format!(
+            "{} is invalid: {}",
+            path.display(),
+            errs.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+        )
+    })?;
+    Ok((Snapshot { revision: 0, source: Arc::new(source), estate: Arc::new(estate) }, None))
+}
+
+fn hiera_ctx(cfg: &Config) -> Option<HieraCtx> {
+    let global = cfg
+        .hiera_config
+        .clone()
+        .or_else(|| cfg.estate.as_ref().map(|d| d.join("hiera/hiera.yaml")).filter(|p| p.is_file()))?;
+    let global = std::path::absolute(&global).unwrap_or(global);
+    let (layers, warnings) = load_layers(&global, None);
+    for w in warnings {
+        tracing::warn!(config = %global.display(), "{w}");
+    }
+    Some(HieraCtx { layers, source: FileSource::new() })
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LAMINA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal as _;
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    let _ = if json { b.json().try_init() } else { b.try_init() };
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}
+
+/// Run the server until SIGINT/SIGTERM. Prints `listening on http://ADDR` on stdout once it
+/// accepts connections.
+///
+/// # Errors
+/// When the estate cannot be loaded, the address cannot be bound, or access rules forbid the
+/// configuration.
+pub fn run(cfg: &Config) -> Result<(), String> {
+    init_logs(cfg.log_json);
+    let tokens = cfg.auth_token_file.as_deref().map(read_tokens).transpose()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&cfg.listen).await.map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
+        let addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
+        if tokens.is_none() && !addr.ip().is_loopback() && !cfg.insecure_no_auth {
+            return Err(format!(
+                "refusing to serve ENC documents (which carry secrets) without authentication on {addr}: give --auth-token-file FILE, listen on a loopback address, or pass --insecure-no-auth"
+            ));
+        }
+        let t = Instant::now();
+        let (snap, live) = initial(cfg).await?;
+        tracing::info!(hosts = snap.estate.hosts.len(), revision = snap.revision, seconds = t.elapsed().as_secs_f64(), store = live.as_ref().map(Live::shown_url), "estate loaded");
+        let state = Arc::new(State::new(snap, live, hiera_ctx(cfg)));
+        if state.live.is_some() {
+            let st = Arc::clone(&state);
+            let every = cfg.refresh;
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    if let Err(e) = st.refresh().await {
+                        tracing::warn!(error = %e, "could not check the store for changes");
+                    }
+                }
+            });
+        }
+        let app = router(state, tokens);
+        println!("listening on http://{addr}");
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        tracing::info!(%addr, "listening");
+        axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
+    })
+}
+
+/// The OpenAPI description `/openapi.json` serves.
+#[must_use]
+pub fn openapi() -> serde_json::Value {
+    openapi::spec()
+}

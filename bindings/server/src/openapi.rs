@@ -1,0 +1,150 @@
+//! The OpenAPI 3.0 description served at `/openapi.json`. Written out here rather than derived,
+//! so the routes stay plain axum; `tests/server_api.rs` checks that every route the router
+//! serves is described and every described path is served.
+
+use serde_json::{Value, json};
+
+fn err(desc: &str) -> Value {
+    json!({ "description": desc, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+}
+
+fn p(name: &str, desc: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": desc, "schema": { "type": "string" } })
+}
+
+fn q(name: &str, desc: &str, ty: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": { "type": ty } })
+}
+
+fn write_ops(params: &[Value], what: &str, body: &str) -> Value {
+    let ok = json!({ "description": "Written: the store's new revision", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Revision" } } } });
+    let responses = json!({
+        "200": ok,
+        "404": err("The object or its owner does not exist"),
+        "409": err("The server serves estate files and does not write"),
+        "422": err("Invalid: every error, with the request and line; nothing was changed"),
+        "503": err("The store failed; nothing was written")
+    });
+    json!({
+        "put": {
+            "summary": format!("Create or replace {what}"),
+            "parameters": params,
+            "requestBody": { "required": true, "description": body,
+                "content": { "application/json": { "schema": { "type": "object" } }, "application/yaml": { "schema": { "type": "object" } } } },
+            "responses": responses
+        },
+        "delete": { "summary": format!("Remove {what}"), "parameters": params, "responses": responses }
+    })
+}
+
+/// The description.
+pub(crate) fn spec() -> Value {
+    let certname = p("certname", "The host's certname (what Puppet asks for)");
+    let yaml_doc = json!({ "text/yaml": { "schema": { "type": "string" } }, "application/json": { "schema": { "$ref": "#/components/schemas/Enc" } } });
+    let mut paths = serde_json::Map::new();
+    paths.insert("/node/{certname}".into(), json!({ "get": {
+        "summary": "The host's ENC document, as Foreman's /node answers node.rb/enc.rb",
+        "parameters": [certname, q("format", "yml (default) or json", "string")],
+        "responses": {
+            "200": { "description": "The ENC document (YAML that Puppet reads with the intended types)", "content": yaml_doc },
+            "404": { "description": "Unknown host", "content": { "text/plain": { "schema": { "type": "string" } } } },
+            "412": { "description": "The host's data cannot be resolved; the reason (never a value)", "content": { "text/plain": { "schema": { "type": "string" } } } }
+        }
+    }}));
+    paths.insert("/v1/hosts/{certname}/enc".into(), json!({ "get": {
+        "summary": "The host's ENC document: YAML, or JSON with Accept: application/json",
+        "parameters": [certname],
+        "responses": { "200": { "description": "The ENC document", "content": yaml_doc }, "404": err("Unknown host"), "412": err("Unresolvable host") }
+    }}));
+    paths.insert("/v1/hosts/{certname}/explain".into(), json!({ "get": {
+        "summary": "Where every value of the host's ENC came from (hidden values masked)",
+        "parameters": [certname],
+        "responses": { "200": { "description": "The explanation", "content": { "application/json": { "schema": { "type": "object" } } } }, "404": err("Unknown host"), "412": err("Unresolvable host") }
+    }}));
+    paths.insert("/v1/hosts/{certname}/facts".into(), json!({ "put": {
+        "summary": "Upload the host's facts (a hash, or Foreman's {name, facts}); later ENCs and lookups see them",
+        "parameters": [certname],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } },
+        "responses": { "200": { "description": "Stored: the store's new revision", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Revision" } } } },
+            "404": err("Unknown host"), "409": err("The server does not write"), "422": err("Not a hash") }
+    }}));
+    paths.insert("/v1/hosts/{certname}/lookup/{key}".into(), json!({ "get": {
+        "summary": "Hiera lookup of one key for the host, as Puppet's lookup() on a master",
+        "parameters": [certname, p("key", "The key (dotted keys dig)"),
+            q("merge", "first, unique, hash or deep (overrides lookup_options)", "string"),
+            q("knock_out_prefix", "deep merge knockout prefix", "string"),
+            q("sort_merged_arrays", "deep merge: sort merged arrays", "boolean"),
+            q("merge_hash_arrays", "deep merge: merge arrays of hashes", "boolean"),
+            q("default", "value (a string) when not found", "string")],
+        "responses": { "200": { "description": "A one-key object {key: value}", "content": { "application/json": { "schema": { "type": "object" } } } },
+            "400": err("Bad merge options"), "404": err("Not found (Puppet's message), or no Hiera configuration"), "422": err("Lookup error (Puppet's message)") }
+    }}));
+    paths.insert("/v1/hosts/{certname}/hiera".into(), json!({ "get": {
+        "summary": "Every key of the host's hierarchy with its looked-up value, one JSON object (hiera-http, lamina::data_hash)",
+        "parameters": [certname],
+        "responses": { "200": { "description": "The document", "content": { "application/json": { "schema": { "type": "object" } } } }, "404": err("Unknown host, or no Hiera configuration") }
+    }}));
+    paths.insert(
+        "/v1/hosts/{name}".into(),
+        write_ops(&[p("name", "The host's name (FQDN)")], "a host", "A host, as in the estate format's `hosts` list"),
+    );
+    paths.insert(
+        "/v1/hostgroups/{title}".into(),
+        write_ops(&[p("title", "Full title, `/` encoded as %2F")], "a host group", "A host group, as in `hostgroups`"),
+    );
+    paths.insert(
+        "/v1/parameters/{name}".into(),
+        write_ops(&[p("name", "Parameter name")], "a global parameter", "{value, parameter_type?, hidden_value?}"),
+    );
+    for kind in crate::write::OWNER_KINDS {
+        paths.insert(
+            format!("/v1/{kind}/{{owner}}/parameters/{{name}}"),
+            write_ops(
+                &[p("owner", "The owner's name or title"), p("name", "Parameter name")],
+                &format!("a parameter of one of the {kind}"),
+                "{value, parameter_type?, hidden_value?}",
+            ),
+        );
+    }
+    paths.insert(
+        "/v1/puppetclasses/{class}/smart_class_parameters/{key}".into(),
+        write_ops(
+            &[p("class", "Class name"), p("key", "Parameter name")],
+            "a smart class parameter with its override values",
+            "A smart class parameter, as in `puppetclasses`",
+        ),
+    );
+    paths.insert(
+        "/v1/puppetclasses/{class}/smart_class_parameters/{key}/override_values/{match}".into(),
+        write_ops(
+            &[
+                p("class", "Class name"),
+                p("key", "Parameter name"),
+                p("match", "The matcher, e.g. hostgroup=Base%2FWeb"),
+            ],
+            "an override value",
+            "{value?, omit?}",
+        ),
+    );
+    paths.insert("/healthz".into(), json!({ "get": { "summary": "Liveness (no database access)", "responses": { "200": { "description": "ok" } } } }));
+    paths.insert("/readyz".into(), json!({ "get": { "summary": "Readiness: estate loaded and store answering", "responses": { "200": { "description": "ready" }, "503": { "description": "not ready" } } } }));
+    paths.insert("/metrics".into(), json!({ "get": { "summary": "Prometheus metrics", "responses": { "200": { "description": "text exposition" } } } }));
+    paths.insert(
+        "/openapi.json".into(),
+        json!({ "get": { "summary": "This description", "responses": { "200": { "description": "OpenAPI 3.0" } } } }),
+    );
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": "Lamina ENC and Hiera server", "version": env!("CARGO_PKG_VERSION") },
+        "paths": paths,
+        "components": {
+            "schemas": {
+                "Error": { "type": "object", "properties": { "error": { "type": "string" }, "errors": { "type": "array", "items": { "type": "string" } } }, "required": ["error"] },
+                "Revision": { "type": "object", "properties": { "revision": { "type": "integer" } }, "required": ["revision"] },
+                "Enc": { "type": "object", "properties": { "classes": {}, "parameters": { "type": "object" }, "environment": { "type": "string" } } }
+            },
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } }
+        },
+        "security": [ { "bearer": [] }, {} ]
+    })
+}

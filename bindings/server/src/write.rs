@@ -1,0 +1,126 @@
+//! The write API: one estate object per request, validated as the loader validates estate
+//! files (field by field, then the whole estate), committed in one transaction, or refused
+//! with 400/404/422 and nothing changed. Bodies are JSON (or YAML) objects with the estate
+//! format's field names; the URL names the object.
+
+use crate::read::{json, json_error};
+use crate::state::{State, WriteError};
+use axum::extract::{Path, State as S};
+use axum::http::StatusCode;
+use axum::response::Response;
+use lamina_hierarchy::edit::{self, Op, Target};
+use lamina_hierarchy::store::ParamOwner;
+use std::sync::Arc;
+
+fn done(res: Result<i64, WriteError>) -> Response {
+    match res {
+        Ok(revision) => json(StatusCode::OK, &serde_json::json!({ "revision": revision })),
+        Err(WriteError::NotFound(m)) => json_error(StatusCode::NOT_FOUND, m),
+        Err(WriteError::Invalid(errs)) => json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &serde_json::json!({ "error": errs.first().cloned().unwrap_or_default(), "errors": errs }),
+        ),
+        Err(WriteError::ReadOnly) => json_error(
+            StatusCode::CONFLICT,
+            "this server serves estate files (--estate), which it does not write: start it with --store URL",
+        ),
+        Err(WriteError::Store(m)) => {
+            tracing::error!(error = %m, "write failed in the store");
+            json_error(StatusCode::SERVICE_UNAVAILABLE, format!("the store failed, nothing was written: {m}"))
+        }
+    }
+}
+
+/// Parse the body as `target` and write it.
+async fn put(st: &State, body: &str, target: Target<'_>, label: &str, owner: Option<ParamOwner>) -> Response {
+    match edit::parse_body(body, target, label) {
+        Ok(op) => done(st.write(owner.map_or(op.clone(), |o| edit::with_owner(op, o))).await),
+        Err(errs) => done(Err(WriteError::Invalid(errs.0.iter().map(ToString::to_string).collect()))),
+    }
+}
+
+pub(crate) async fn put_host(S(st): S<Arc<State>>, Path(name): Path<String>, body: String) -> Response {
+    put(&st, &body, Target::Host(&name), &format!("PUT /v1/hosts/{name}"), None).await
+}
+
+pub(crate) async fn delete_host(S(st): S<Arc<State>>, Path(name): Path<String>) -> Response {
+    done(st.write(Op::DeleteHost(name)).await)
+}
+
+pub(crate) async fn put_hostgroup(S(st): S<Arc<State>>, Path(title): Path<String>, body: String) -> Response {
+    put(&st, &body, Target::Hostgroup(&title), &format!("PUT /v1/hostgroups/{title}"), None).await
+}
+
+pub(crate) async fn delete_hostgroup(S(st): S<Arc<State>>, Path(title): Path<String>) -> Response {
+    done(st.write(Op::DeleteHostgroup(title)).await)
+}
+
+/// The owner kinds of `/v1/{kind}/{owner}/parameters/{name}`.
+pub(crate) const OWNER_KINDS: [&str; 7] =
+    ["organizations", "locations", "domains", "subnets", "operatingsystems", "hostgroups", "hosts"];
+
+fn owner(kind: &str, name: String) -> ParamOwner {
+    match kind {
+        "organizations" => ParamOwner::Organization(name),
+        "locations" => ParamOwner::Location(name),
+        "domains" => ParamOwner::Domain(name),
+        "subnets" => ParamOwner::Subnet(name),
+        "operatingsystems" => ParamOwner::Os(name),
+        "hostgroups" => ParamOwner::Hostgroup(name),
+        _ => ParamOwner::Host(name),
+    }
+}
+
+pub(crate) async fn put_global_param(S(st): S<Arc<State>>, Path(name): Path<String>, body: String) -> Response {
+    put(&st, &body, Target::Param(&name), &format!("PUT /v1/parameters/{name}"), Some(ParamOwner::Global)).await
+}
+
+pub(crate) async fn delete_global_param(S(st): S<Arc<State>>, Path(name): Path<String>) -> Response {
+    done(st.write(Op::DeleteParam(ParamOwner::Global, name)).await)
+}
+
+pub(crate) async fn put_param(st: Arc<State>, kind: &'static str, who: String, name: String, body: String) -> Response {
+    let label = format!("PUT /v1/{kind}/{who}/parameters/{name}");
+    put(&st, &body, Target::Param(&name), &label, Some(owner(kind, who))).await
+}
+
+pub(crate) async fn delete_param(st: Arc<State>, kind: &'static str, who: String, name: String) -> Response {
+    done(st.write(Op::DeleteParam(owner(kind, who), name)).await)
+}
+
+pub(crate) async fn put_key(
+    S(st): S<Arc<State>>,
+    Path((class, key)): Path<(String, String)>,
+    body: String,
+) -> Response {
+    let label = format!("PUT /v1/puppetclasses/{class}/smart_class_parameters/{key}");
+    put(&st, &body, Target::Key(&class, &key), &label, None).await
+}
+
+pub(crate) async fn delete_key(S(st): S<Arc<State>>, Path((class, key)): Path<(String, String)>) -> Response {
+    done(st.write(Op::DeleteKey(class, key)).await)
+}
+
+pub(crate) async fn put_override(
+    S(st): S<Arc<State>>,
+    Path((class, key, m)): Path<(String, String, String)>,
+    body: String,
+) -> Response {
+    let label = format!("PUT /v1/puppetclasses/{class}/smart_class_parameters/{key}/override_values/{m}");
+    put(&st, &body, Target::Override(&class, &key, &m), &label, None).await
+}
+
+pub(crate) async fn delete_override(
+    S(st): S<Arc<State>>,
+    Path((class, key, m)): Path<(String, String, String)>,
+) -> Response {
+    done(st.write(Op::DeleteOverride(class, key, m)).await)
+}
+
+/// `PUT /v1/hosts/{certname}/facts`: a facts hash, or Foreman's `{"name", "facts"}` upload.
+pub(crate) async fn put_facts(S(st): S<Arc<State>>, Path(certname): Path<String>, body: String) -> Response {
+    match edit::parse_facts(&body, &format!("PUT /v1/hosts/{certname}/facts")) {
+        Ok(facts) => done(st.put_facts(certname, facts).await),
+        Err(errs) => done(Err(WriteError::Invalid(errs.0.iter().map(ToString::to_string).collect()))),
+    }
+}
