@@ -8,9 +8,11 @@ Without --estate, the estate is generated once with
 from --lamina, $LAMINA_BIN, target/release/lamina or PATH).
 
 Measured (best of --repeat runs, wall clock):
-  - Lamina: `Estate.open(DIR)` (read, parse, validate and compile every file, all facts kept),
-    then `list(estate.render_all())` (every host's ENC document resolved on all cores and
-    converted to Python dicts), and the two together;
+  - Lamina: `Estate.open(DIR)` (read, parse, validate and compile every file, building only
+    the facts matchers name), then `list(estate.render_all())` (every host's ENC document
+    resolved on all cores and converted to Python dicts), and the two together; then
+    `estate.lookup(key, node=HOST)` on that estate, whose first call for a host reads the host's
+    file again for all its facts;
   - PyYAML: `yaml.load(f, Loader=CSafeLoader)` (libyaml; the pure-Python SafeLoader when
     PyYAML was built without it) on every estate file: loading the data only, without
     resolving anything.
@@ -176,6 +178,17 @@ def main() -> int:
 
     del items
     t_seq, _, _ = best(render_seq, 1)
+
+    # Node lookups: the estate has no Hiera data, so this times the scope (ENC parameters and
+    # every fact of the host). The first host of a file reads that file; its neighbours do not.
+    hosts = estate.hosts()
+    t = time.perf_counter()
+    estate.lookup("bench::nothing", node=hosts[0], default=None)
+    t_node_cold = time.perf_counter() - t
+    t = time.perf_counter()
+    for h in hosts[1:101]:
+        estate.lookup("bench::nothing", node=h, default=None)
+    t_node_warm = (time.perf_counter() - t) / 100
     del estate
 
     def both() -> int:
@@ -190,6 +203,8 @@ def main() -> int:
     print(f"lamina  list(estate.render_all(parallel=False)) {t_seq:4.3f} s")
     print(f"lamina  Estate.open(DIR).render_all(), total {t_both:7.3f} s   (runs: {fmt(both_times)})")
     print(f"        per host (render only, parallel)     {t_render / n * 1e6:7.1f} us")
+    print(f"lamina  estate.lookup(key, node=HOST): first host of a file {t_node_cold * 1e3:.1f} ms, "
+          f"its neighbours {t_node_warm * 1e6:.0f} us each")
 
     if not args.skip_pyyaml:
         import yaml

@@ -2,18 +2,18 @@
 //! number of Python threads; every resolution runs with the GIL released. No resolution logic
 //! lives here: it calls `lamina_resolver::{resolve, enc, explain}` and converts the result.
 
-use crate::convert::{Converter, to_py};
-use crate::errors::{errors_instance, from_errors, host_not_found, key_not_found, lamina_error};
-use crate::lookup::{Failure, HieraFiles, from_py};
+use crate::convert::to_py;
+use crate::errors::{from_errors, host_not_found, key_not_found, lamina_error};
+use crate::facts::Facts;
+use crate::lookup::{Failure, HieraFiles, Options, from_py};
+use crate::render::{RenderIter, enc_doc};
 use lamina_hierarchy::estate::{LoadOptions, load_with};
-use lamina_resolver::{Error, Value, enc, explain, resolve};
+use lamina_resolver::{Value, explain, resolve};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
-use rayon::prelude::*;
-use std::collections::VecDeque;
+use pyo3::types::PyDict;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// URL schemes that name an estate store instead of a path.
 const STORE_SCHEMES: [&str; 3] = ["sqlite://", "postgres://", "postgresql://"];
@@ -25,15 +25,10 @@ pub(crate) struct Estate {
     inner: Arc<lamina_resolver::Estate>,
     /// What it was opened from, for `repr` (a store URL without its password).
     source: String,
-    /// The estate's path (not for a store): its `hiera/` holds the Hiera data.
-    path: Option<PathBuf>,
-    /// Hiera layers and data cache, read on the first lookup.
-    hiera: OnceLock<HieraFiles>,
-}
-
-/// One host's ENC document.
-fn enc_doc(estate: &lamina_resolver::Estate, host: u32) -> Result<Value, Error> {
-    enc::document(&resolve::resolve(estate, host, false)?)
+    /// Where lookups find a host's whole facts.
+    facts: Facts,
+    /// Hiera layers and data files, read when a lookup first needs them.
+    hiera: HieraFiles,
 }
 
 /// A store URL as shown: without a password.
@@ -51,8 +46,7 @@ fn shown(url: &str) -> String {
 const BACKGROUND_DROP_HOSTS: usize = 1000;
 
 impl Drop for Estate {
-    /// Freeing a large estate (millions of values: every fact of every host) takes a good part
-    /// of a second; the last reference is released on a background thread instead of the
+    /// Freeing a large estate (millions of values) takes a noticeable part of a second; the last reference is released on a background thread instead of the
     /// caller's, as the `lamina` command skips it by exiting.
     fn drop(&mut self) {
         if Arc::strong_count(&self.inner) == 1 && self.inner.hosts.len() >= BACKGROUND_DROP_HOSTS {
@@ -86,17 +80,25 @@ impl Estate {
         if STORE_SCHEMES.iter().any(|s| text.starts_with(s)) {
             let loaded = py.detach(|| lamina_hierarchy::store::load_estate(&text));
             return match loaded {
-                Ok(e) => Ok(Estate { inner: Arc::new(e), source: shown(&text), path: None, hiera: OnceLock::new() }),
+                Ok(e) => Ok(Estate {
+                    inner: Arc::new(e),
+                    source: shown(&text),
+                    facts: Facts::Kept,
+                    hiera: HieraFiles::new(None),
+                }),
                 Err(errs) => Err(from_errors(py, &errs.0)),
             };
         }
-        // Every fact of every host is kept: Hiera scopes and `explain` may read any of them.
-        let opts = LoadOptions { all_facts: true, ..LoadOptions::default() };
-        match py.detach(|| load_with(&path_or_store_url, &opts)) {
-            Ok(e) => {
+        // Only the facts matchers name are built (see `facts.rs`); lookups read the others.
+        let loaded = py.detach(|| {
+            let facts = Facts::before_loading(&path_or_store_url);
+            load_with(&path_or_store_url, &LoadOptions::default()).map(|e| (e, facts))
+        });
+        match loaded {
+            Ok((e, facts)) => {
                 // Absolute: a later `chdir` does not move the Hiera files of an open estate.
                 let path = std::path::absolute(&path_or_store_url).unwrap_or(path_or_store_url);
-                Ok(Estate { inner: Arc::new(e), source: text, path: Some(path), hiera: OnceLock::new() })
+                Ok(Estate { inner: Arc::new(e), source: text, facts, hiera: HieraFiles::new(Some(path)) })
             }
             Err(errs) => Err(from_errors(py, &errs.0)),
         }
@@ -129,37 +131,27 @@ impl Estate {
         }
     }
 
-    /// Resolve every host (on all cores unless `parallel` is false, with the GIL released),
-    /// then iterate `(certname, document)` in certname order; a host that fails yields its
-    /// exception instance in place of the document.
+    /// Iterate `(certname, document)` in certname order, the hosts resolved ahead of the
+    /// iteration on all cores (on the caller's thread, chunk by chunk, unless `parallel`), with
+    /// the GIL released; a host that fails yields its exception instance in place of the
+    /// document.
     #[pyo3(signature = (parallel = true))]
-    fn render_all(&self, py: Python<'_>, parallel: bool) -> RenderIter {
-        let estate = &*self.inner;
-        let render = |name: &String| {
-            let doc = estate
-                .host(name)
-                .ok_or_else(|| {
-                    Error::new(lamina_resolver::ErrorKind::UnknownHost, format!("host {name}"), "unknown host")
-                })
-                .and_then(|h| enc_doc(estate, h));
-            (name.clone(), doc)
-        };
-        let results: Vec<(String, Result<Value, Error>)> = py.detach(|| {
-            if parallel {
-                estate.certnames.par_iter().map(render).collect()
-            } else {
-                estate.certnames.iter().map(render).collect()
-            }
-        });
-        RenderIter { results: results.into_iter(), converter: Converter::caching(), ready: VecDeque::new() }
+    fn render_all(&self, parallel: bool) -> RenderIter {
+        RenderIter::new(&self.inner, parallel)
     }
 
-    /// A Hiera 5 lookup as `puppet lookup KEY [--node NODE] [--facts F] [--merge M]` does it,
-    /// the estate's `hiera/hiera.yaml` as the global layer. `node`: an estate host (its facts
-    /// and ENC parameters are the scope) or any certname; `facts` replaces the host's facts;
-    /// `merge`: a strategy name or a hash with `strategy` and deep-merge options. Not found:
+    /// A Hiera 5 lookup as `puppet lookup KEY [--node NODE] [--facts F] [--merge M] ...` does
+    /// it. `node`: an estate host (its facts and ENC parameters are the scope) or any certname;
+    /// `facts` replaces the host's facts; `merge`: a strategy name or a hash with `strategy`
+    /// and deep-merge options, which `knock_out_prefix`, `sort_merged_arrays` and
+    /// `merge_hash_arrays` set too (only with `deep`); `environment` is `$environment`;
+    /// `hiera_config` the global layer (default: the estate's `hiera/hiera.yaml`). Not found:
     /// `default` if given, else `KeyNotFound`.
-    #[pyo3(signature = (key, node = None, facts = None, merge = None, **kwargs))]
+    #[pyo3(signature = (
+        key, node = None, facts = None, merge = None, *, environment = "production", hiera_config = None,
+        knock_out_prefix = None, sort_merged_arrays = false, merge_hash_arrays = false, **kwargs
+    ))]
+    #[allow(clippy::too_many_arguments)] // Puppet's options, as keyword arguments
     fn lookup(
         &self,
         py: Python<'_>,
@@ -167,8 +159,14 @@ impl Estate {
         node: Option<&str>,
         facts: Option<&Bound<'_, PyDict>>,
         merge: Option<&Bound<'_, PyAny>>,
+        environment: &str,
+        hiera_config: Option<PathBuf>,
+        knock_out_prefix: Option<String>,
+        sort_merged_arrays: bool,
+        merge_hash_arrays: bool,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
+        // `default` comes as a keyword so that `default=None` differs from no default.
         let mut default = None;
         if let Some(kw) = kwargs {
             for (k, v) in kw.iter() {
@@ -182,18 +180,20 @@ impl Estate {
                 }
             }
         }
-        let facts = match facts.map(|f| from_py(f.as_any())).transpose()? {
-            Some(Value::Hash(m)) => Some(m),
-            _ => None,
+        let opts = Options {
+            facts: match facts.map(|f| from_py(f.as_any())).transpose()? {
+                Some(Value::Hash(m)) => Some(m),
+                _ => None,
+            },
+            merge: merge.map(from_py).transpose()?,
+            knock_out_prefix,
+            sort_merged_arrays,
+            merge_hash_arrays,
+            environment: environment.to_string(),
+            hiera_config,
         };
-        let merge = merge.map(from_py).transpose()?;
-        let estate = &*self.inner;
-        let (hiera, path) = (&self.hiera, self.path.as_deref());
-        let out = py.detach(|| {
-            let files = hiera.get_or_init(|| HieraFiles::for_estate(path));
-            crate::lookup::lookup(estate, files, key, node, facts, merge.as_ref())
-        });
-        match out {
+        let (estate, facts, hiera) = (&*self.inner, &self.facts, &self.hiera);
+        match py.detach(|| crate::lookup::lookup(estate, facts, hiera, key, node, opts)) {
             Ok(v) => to_py(py, &v),
             Err(Failure::NotFound(msg)) => match default {
                 Some(d) => Ok(d.unbind()),
@@ -203,10 +203,11 @@ impl Estate {
         }
     }
 
-    /// Warnings of the Hiera configuration files (read on first use).
-    fn hiera_warnings(&self, py: Python<'_>) -> Vec<String> {
-        let (hiera, path) = (&self.hiera, self.path.as_deref());
-        py.detach(|| hiera.get_or_init(|| HieraFiles::for_estate(path)).warnings().to_vec())
+    /// Warnings of a Hiera configuration (by default the estate's; read on first use).
+    #[pyo3(signature = (hiera_config = None))]
+    fn hiera_warnings(&self, py: Python<'_>, hiera_config: Option<PathBuf>) -> Vec<String> {
+        let hiera = &self.hiera;
+        py.detach(|| hiera.layers(hiera_config.as_deref()).warnings().to_vec())
     }
 
     fn __len__(&self) -> usize {
@@ -219,80 +220,5 @@ impl Estate {
 
     fn __repr__(&self) -> String {
         format!("<lamina.Estate {:?} ({} hosts)>", self.source, self.inner.hosts.len())
-    }
-}
-
-/// Documents converted per batch by the `render_all` iterator.
-const BATCH: usize = 256;
-
-/// The iterator `Estate.render_all` returns: results already computed, converted to Python
-/// objects a batch at a time.
-#[pyclass(module = "lamina")]
-#[derive(Debug)]
-pub(crate) struct RenderIter {
-    results: std::vec::IntoIter<(String, Result<Value, Error>)>,
-    converter: Converter,
-    ready: VecDeque<Py<PyTuple>>,
-}
-
-/// Pauses Python's cyclic garbage collector while it lives (if it was enabled), so that
-/// building thousands of fresh containers does not trigger full collections over all of them.
-/// Only native conversion code runs meanwhile: no Python code, so nothing can observe it.
-struct GcPause<'py> {
-    gc: Option<Bound<'py, PyModule>>,
-}
-
-impl<'py> GcPause<'py> {
-    fn new(py: Python<'py>) -> PyResult<Self> {
-        let gc = py.import("gc")?;
-        if gc.call_method0("isenabled")?.is_truthy()? {
-            gc.call_method0("disable")?;
-            Ok(GcPause { gc: Some(gc) })
-        } else {
-            Ok(GcPause { gc: None })
-        }
-    }
-}
-
-impl Drop for GcPause<'_> {
-    fn drop(&mut self) {
-        if let Some(gc) = &self.gc
-            && let Err(e) = gc.call_method0("enable")
-        {
-            e.restore(gc.py());
-        }
-    }
-}
-
-impl RenderIter {
-    /// Convert the next batch of results.
-    fn fill(&mut self, py: Python<'_>) -> PyResult<()> {
-        let _pause = GcPause::new(py)?;
-        for (name, result) in self.results.by_ref().take(BATCH) {
-            let item = match result {
-                Ok(doc) => self.converter.convert(py, &doc)?,
-                Err(e) => errors_instance(py, &[e])?,
-            };
-            self.ready.push_back(PyTuple::new(py, [PyString::new(py, &name).into_any(), item])?.unbind());
-        }
-        Ok(())
-    }
-}
-
-#[pymethods]
-impl RenderIter {
-    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        slf
-    }
-
-    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyTuple>>> {
-        if self.ready.is_empty() {
-            self.fill(py)?;
-        }
-        Ok(self.ready.pop_front())
-    }
-
-    fn __length_hint__(&self) -> usize {
-        self.ready.len() + self.results.len()
     }
 }

@@ -1,11 +1,14 @@
 //! `lamina._native`: the Rust half of Lamina's Python binding. Registration only; see
-//! `estate.rs` (the `Estate` class), `convert.rs` (values to Python objects) and `errors.rs`
-//! (errors to the exceptions defined in `python/lamina/__init__.py`).
+//! `estate.rs` (the `Estate` class), `render.rs` (the `render_all` iterator), `lookup.rs` and
+//! `facts.rs` (Hiera lookups and the facts they read), `convert.rs` (values to Python objects)
+//! and `errors.rs` (errors to the exceptions defined in `python/lamina/__init__.py`).
 
 mod convert;
 mod errors;
 mod estate;
+mod facts;
 mod lookup;
+mod render;
 
 use pyo3::prelude::*;
 
@@ -17,7 +20,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<estate::Estate>()?;
-    m.add_class::<estate::RenderIter>()?;
+    m.add_class::<render::RenderIter>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

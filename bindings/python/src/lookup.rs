@@ -1,40 +1,69 @@
 //! `Estate.lookup`: Hiera 5 lookups through `lamina_resolver::hiera` with the files read by
-//! `lamina_hierarchy::hiera`, the scope built as `lamina lookup` builds it
-//! (`bindings/cli/src/cmd/lookup.rs`: `estate_scope` and `build_scope`, mirrored here until
-//! they move into the library).
+//! `lamina_hierarchy::hiera`, the scope and the options as `lamina lookup` builds them
+//! (`bindings/cli/src/cmd/lookup.rs`: `estate_scope` and `strategy`, mirrored here until they
+//! move into the library; `lamina_resolver::enc::lookup_scope` would serve but takes the
+//! environment from the ENC, where `puppet lookup` takes `--environment`).
 
+use crate::facts::Facts;
 use lamina_hierarchy::hiera::{FileSource, load_layers};
-use lamina_resolver::hiera::{Hiera, Layers, Query, options::parse_merge};
+use lamina_resolver::hiera::{Hiera, Layers, Query, Strategy, options::parse_merge};
 use lamina_resolver::{Estate, Map, Value, enc, resolve};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
-/// The Hiera side of an estate: its layers (read once) and a data-file cache.
+/// One set of Hiera layers: a global `hiera.yaml`, read once, and its warnings.
 #[derive(Debug)]
-pub(crate) struct HieraFiles {
+pub(crate) struct HieraLayers {
     layers: Layers,
     warnings: Vec<String>,
+}
+
+impl HieraLayers {
+    /// Warnings of the configurations.
+    pub(crate) fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}
+
+/// The Hiera side of an estate: the layers of each global `hiera.yaml` used so far (read once
+/// each) and one data-file cache they share.
+#[derive(Debug)]
+pub(crate) struct HieraFiles {
+    /// The estate's path (not for a store): its `hiera/hiera.yaml` is the default global layer.
+    estate_path: Option<PathBuf>,
+    /// By absolute path of the global `hiera.yaml`.
+    layers: Mutex<FxHashMap<PathBuf, Arc<HieraLayers>>>,
     source: FileSource,
 }
 
 impl HieraFiles {
-    /// The estate's `hiera/hiera.yaml` is the global layer (else Puppet's default path), as
-    /// `lamina lookup --estate` does.
-    pub(crate) fn for_estate(estate_path: Option<&Path>) -> Self {
-        let global = estate_path
-            .map(|d| d.join("hiera/hiera.yaml"))
-            .filter(|p| p.is_file())
-            .unwrap_or_else(|| PathBuf::from("/etc/puppetlabs/puppet/hiera.yaml"));
-        let global = std::path::absolute(&global).unwrap_or(global);
-        let (layers, warnings) = load_layers(&global, None);
-        HieraFiles { layers, warnings, source: FileSource::new() }
+    pub(crate) fn new(estate_path: Option<PathBuf>) -> Self {
+        HieraFiles { estate_path, layers: Mutex::new(FxHashMap::default()), source: FileSource::new() }
     }
 
-    /// Warnings of the configurations.
-    pub(crate) fn warnings(&self) -> &[String] {
-        &self.warnings
+    /// The layers with `hiera_config` as the global layer; by default the estate's
+    /// `hiera/hiera.yaml`, else Puppet's default path, as `lamina lookup --estate` does.
+    pub(crate) fn layers(&self, hiera_config: Option<&Path>) -> Arc<HieraLayers> {
+        let global = hiera_config.map_or_else(
+            || {
+                self.estate_path
+                    .as_ref()
+                    .map(|d| d.join("hiera/hiera.yaml"))
+                    .filter(|p| p.is_file())
+                    .unwrap_or_else(|| PathBuf::from("/etc/puppetlabs/puppet/hiera.yaml"))
+            },
+            Path::to_path_buf,
+        );
+        let global = std::path::absolute(&global).unwrap_or(global);
+        let mut cache = self.layers.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(cache.entry(global).or_insert_with_key(|g| {
+            let (layers, warnings) = load_layers(g, None);
+            Arc::new(HieraLayers { layers, warnings })
+        }))
     }
 }
 
@@ -47,16 +76,56 @@ pub(crate) enum Failure {
     Error(String),
 }
 
-/// Look `key` up with `facts` (overriding the host's) for `node`.
+/// What `puppet lookup` takes besides the key and the node (flags spelled as Puppet's).
+#[derive(Debug, Default)]
+pub(crate) struct Options {
+    /// Replace the host's facts.
+    pub(crate) facts: Option<Map>,
+    /// `--merge`: a strategy name or a hash (`strategy` and deep options).
+    pub(crate) merge: Option<Value>,
+    /// `--knock-out-prefix`, `--sort-merged-arrays`, `--merge-hash-arrays`: only with `deep`.
+    pub(crate) knock_out_prefix: Option<String>,
+    pub(crate) sort_merged_arrays: bool,
+    pub(crate) merge_hash_arrays: bool,
+    /// `--environment` (`$environment` in the scope).
+    pub(crate) environment: String,
+    /// `--hiera_config`: the global layer.
+    pub(crate) hiera_config: Option<PathBuf>,
+}
+
+impl Options {
+    /// The explicit merge strategy: `merge`, with the deep-merge flags applied over it, as
+    /// `puppet lookup` accepts them (only with the `deep` strategy).
+    fn strategy(&self) -> Result<Option<Strategy>, Failure> {
+        let mut merge = self.merge.as_ref().map(parse_merge).transpose().map_err(|e| Failure::Error(e.message))?;
+        if self.knock_out_prefix.is_some() || self.sort_merged_arrays || self.merge_hash_arrays {
+            let Some(Strategy::Deep(o)) = &mut merge else {
+                return Err(Failure::Error(
+                    "The options knock_out_prefix, sort_merged_arrays, and merge_hash_arrays are only available with merge 'deep'"
+                        .into(),
+                ));
+            };
+            if let Some(p) = &self.knock_out_prefix {
+                o.knockout_prefix = Some(p.clone());
+            }
+            o.sort_merged_arrays |= self.sort_merged_arrays;
+            o.merge_hash_arrays |= self.merge_hash_arrays;
+        }
+        Ok(merge)
+    }
+}
+
+/// Look `key` up for `node` (an estate host: its facts and ENC parameters; else only its
+/// certname) with `opts`.
 pub(crate) fn lookup(
     estate: &Estate,
+    facts: &Facts,
     files: &HieraFiles,
     key: &str,
     node: Option<&str>,
-    facts: Option<Map>,
-    merge: Option<&Value>,
+    opts: Options,
 ) -> Result<Value, Failure> {
-    let merge = merge.map(parse_merge).transpose().map_err(|e| Failure::Error(e.message))?;
+    let merge = opts.strategy()?;
     let (mut host_facts, params, certname) = match node.map(|n| (n, estate.host(n))) {
         None => (Map::new(), Map::new(), None),
         Some((n, None)) => (Map::new(), Map::new(), Some(n.to_string())),
@@ -71,15 +140,20 @@ pub(crate) fn lookup(
                 },
                 _ => Map::new(),
             };
-            let host = &estate.hosts[idx as usize].src;
-            (host.facts.clone(), params, Some(host.certname().to_string()))
+            // Given facts replace the host's: then its file is not read.
+            let host_facts = match opts.facts {
+                Some(_) => Map::new(),
+                None => facts.of(estate, idx).map_err(Failure::Error)?,
+            };
+            (host_facts, params, Some(estate.hosts[idx as usize].src.certname().to_string()))
         }
     };
-    if let Some(f) = facts {
+    if let Some(f) = opts.facts {
         host_facts = f;
     }
-    let scope = lamina_resolver::hiera::top_scope(host_facts, params, certname, "production");
-    let engine = Hiera::new(&files.layers, &files.source, &scope);
+    let scope = lamina_resolver::hiera::top_scope(host_facts, params, certname, &opts.environment);
+    let layers = files.layers(opts.hiera_config.as_deref());
+    let engine = Hiera::new(&layers.layers, &files.source, &scope);
     let query = Query { names: vec![key.to_string()], merge, default: None, value_type: None };
     match engine.query(&query) {
         Ok(Some(v)) => Ok(v),

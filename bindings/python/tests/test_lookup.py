@@ -35,12 +35,22 @@ FILES = {
             path: "tiers/%{tier}.yaml"
           - name: per os
             path: "os/%{facts.os.family}.yaml"
+          - name: per environment
+            path: "env/%{environment}.yaml"
           - name: common
             path: common.yaml
         """,
     "hiera/data/nodes/web01.example.com.yaml": """\
         ntp::servers: [node.ntp]
         users: {alice: {shell: /bin/zsh}}
+        tags: [--legacy, web]
+        mounts: [{path: /, opts: ro}]
+        """,
+    "hiera/data/env/production.yaml": """\
+        env_note: prod
+        """,
+    "hiera/data/env/staging.yaml": """\
+        env_note: staging
         """,
     "hiera/data/tiers/gold.yaml": """\
         support_level: "24x7"
@@ -56,6 +66,8 @@ FILES = {
         octal_string: "0755"
         answer: "no"
         greeting: "hello %{facts.hostname} on %{facts.os.release.major}"
+        tags: [legacy, base, zeta]
+        mounts: [{path: /, size: 10}, {path: /var}]
         lookup_options:
           packages: {merge: unique}
         """,
@@ -160,6 +172,98 @@ def test_relative_path_survives_chdir(tmp_path: Path, monkeypatch: pytest.Monkey
     estate = lamina.Estate.open("estate")
     monkeypatch.chdir("/")
     assert estate.lookup("ntp::servers", node="web01.example.com") == ["node.ntp"]
+    assert estate.lookup("greeting", node="web01.example.com") == "hello web01 on 12"
+
+
+def test_environment(estate: lamina.Estate) -> None:
+    assert estate.lookup("env_note") == "prod"
+    assert estate.lookup("env_note", environment="staging") == "staging"
+    assert estate.lookup("env_note", node="web01.example.com", environment="staging") == "staging"
+    assert estate.lookup("env_note", environment="qa", default=None) is None
+
+
+def test_hiera_config(estate: lamina.Estate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = tmp_path / "other"
+    (other / "d").mkdir(parents=True)
+    (other / "hiera.yaml").write_text(
+        "version: 5\ndefaults: {datadir: d, data_hash: yaml_data}\n"
+        "hierarchy:\n  - {name: node, path: '%{trusted.certname}.yaml'}\n  - {name: all, path: all.yaml}\n"
+    )
+    (other / "d" / "web01.example.com.yaml").write_text("answer: web01's own\n")
+    (other / "d" / "all.yaml").write_text("answer: other\nonly_here: 1\n")
+    config = other / "hiera.yaml"
+    assert estate.lookup("answer", hiera_config=config) == "other"
+    assert estate.lookup("answer", node="web01.example.com", hiera_config=str(config)) == "web01's own"
+    assert estate.lookup("answer") == "no"  # the estate's hiera.yaml is still the default
+    with pytest.raises(lamina.KeyNotFound):
+        estate.lookup("only_here")
+    monkeypatch.chdir(other)
+    assert estate.lookup("only_here", hiera_config="hiera.yaml") == 1
+    assert estate.hiera_warnings(hiera_config="hiera.yaml") == []
+    # A missing hiera.yaml is Puppet's default configuration: nothing of ours is found.
+    assert estate.lookup("answer", hiera_config=tmp_path / "missing.yaml", default="d") == "d"
+
+
+def test_deep_merge_options(estate: lamina.Estate) -> None:
+    # Expected values as `lamina lookup KEY --merge deep [flags] --node web01.example.com` prints them.
+    web = "web01.example.com"
+    assert estate.lookup("tags", node=web, merge="deep") == ["legacy", "base", "zeta", "--legacy", "web"]
+    assert estate.lookup("tags", node=web, merge="deep", knock_out_prefix="--") == ["base", "zeta", "web"]
+    got = estate.lookup("tags", node=web, merge="deep", knock_out_prefix="--", sort_merged_arrays=True)
+    assert got == ["base", "web", "zeta"]
+    assert estate.lookup("mounts", node=web, merge="deep") == [
+        {"path": "/", "size": 10},
+        {"path": "/var"},
+        {"path": "/", "opts": "ro"},
+    ]
+    assert estate.lookup("mounts", node=web, merge="deep", merge_hash_arrays=True) == [
+        {"path": "/", "size": 10, "opts": "ro"},
+        {"path": "/var"},
+    ]
+    # The flags add to a merge hash's options.
+    merge = {"strategy": "deep", "knockout_prefix": "--"}
+    assert estate.lookup("tags", node=web, merge=merge, sort_merged_arrays=True) == ["base", "web", "zeta"]
+    for flags in ({"knock_out_prefix": "--"}, {"sort_merged_arrays": True}, {"merge_hash_arrays": True}):
+        for m in (None, "unique", "hash", "first"):
+            with pytest.raises(lamina.LaminaError, match="only available with merge 'deep'"):
+                estate.lookup("tags", node=web, merge=m, **flags)
+
+
+def test_options_match_the_cli(estate: lamina.Estate, lamina_bin: Path, tmp_path: Path) -> None:
+    import json
+    import subprocess
+
+    cases: list[tuple[list[str], dict[str, object]]] = [
+        (["tags", "--merge", "deep", "--knock-out-prefix=--"], {"merge": "deep", "knock_out_prefix": "--"}),
+        (["mounts", "--merge", "deep", "--merge-hash-arrays"], {"merge": "deep", "merge_hash_arrays": True}),
+        (["tags", "--merge", "deep", "--sort-merged-arrays"], {"merge": "deep", "sort_merged_arrays": True}),
+        (["env_note", "--environment", "staging"], {"environment": "staging"}),
+        (["greeting"], {}),
+    ]
+    for argv, kwargs in cases:
+        cmd = [str(lamina_bin), "lookup", *argv, "--estate", str(tmp_path), "--node", "web01.example.com"]
+        out = subprocess.run(cmd + ["--render-as", "json"], check=True, capture_output=True, text=True).stdout
+        assert estate.lookup(argv[0], node="web01.example.com", **kwargs) == json.loads(out), argv  # type: ignore[arg-type]
+
+
+def test_facts_are_read_from_the_host_file(tmp_path: Path) -> None:
+    # Only matcher facts are compiled; a lookup reads the host's other facts from its file,
+    # and refuses a file changed since the estate was opened.
+    for name, text in FILES.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text))
+    estate = lamina.Estate.open(tmp_path)
+    assert estate.lookup("greeting", node="web01.example.com") == "hello web01 on 12"
+    estate2 = lamina.Estate.open(tmp_path)
+    (tmp_path / "estate.yaml").write_text(textwrap.dedent(FILES["estate.yaml"]).replace("web01\n", "web999\n"))
+    # Read before the change: kept.
+    assert estate.lookup("greeting", node="web01.example.com") == "hello web01 on 12"
+    with pytest.raises(lamina.LaminaError, match="changed since Estate.open"):
+        estate2.lookup("greeting", node="web01.example.com")
+    # Given facts replace the host's: its file is not needed.
+    assert estate2.lookup("greeting", node="web01.example.com", facts={"hostname": "x"}) == "hello x on "
+    assert lamina.Estate.open(tmp_path).lookup("greeting", node="web01.example.com") == "hello web999 on 12"
 
 
 def test_estate_without_hiera_finds_nothing(demo: lamina.Estate) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import pytest
 
@@ -68,3 +68,65 @@ def test_enc_by_fqdn_equals_certname(write_estate: Callable[..., Path]) -> None:
     assert "a.example.com" in estate and "z.example.com" in estate
     assert "a.example.com" not in estate.hosts()
     assert estate.enc("a.example.com") == estate.enc("z.example.com")
+
+
+def many_hosts(n: int) -> str:
+    """An estate of `n` hosts (more than one chunk of the resolving thread), one failing."""
+    lines = [
+        "environments: [production]",
+        "puppetclasses:",
+        "  ntp:",
+        "    parameters:",
+        "      servers:",
+        "        parameter_type: array",
+        "        default_value: [pool.ntp.org]",
+        "        override: true",
+        "        override_value_order: [os::family]",
+        "        override_values: [{match: 'os::family=Debian', value: [debian.ntp]}]",
+        "hosts:",
+    ]
+    for i in range(n):
+        family = "Debian" if i % 3 else "RedHat"
+        extra = ', parameters: {motd: "<%= 1 %>"}' if i == n // 2 else ""
+        lines.append(
+            f"  - {{name: h{i:04}.example.com, environment: production, puppetclasses: [ntp],"
+            f" facts: {{os: {{family: {family}}}, uptime: {i}}}{extra}}}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def comparable(items: Sequence[tuple[str, object]]) -> list[tuple[str, object]]:
+    """Exceptions compare by identity: compare their class and text instead."""
+    return [(n, (type(d).__name__, str(d)) if isinstance(d, Exception) else d) for n, d in items]
+
+
+def test_many_hosts_streamed_in_order(write_estate: Callable[..., Path]) -> None:
+    n = 1000
+    estate = lamina.Estate.open(write_estate(many_hosts(n)))
+    items = list(estate.render_all())
+    assert [name for name, _ in items] == estate.hosts() == [f"h{i:04}.example.com" for i in range(n)]
+    assert comparable(items) == comparable(list(estate.render_all(parallel=False)))
+    failed = [name for name, doc in items if isinstance(doc, lamina.LaminaError)]
+    assert failed == [f"h{n // 2:04}.example.com"]
+    for name, doc in items[1 :: n // 10]:
+        assert doc == estate.enc(name)
+    assert items[1][1]["classes"]["ntp"]["servers"] == ["debian.ntp"]  # type: ignore[index]
+    assert items[0][1]["classes"] == {"ntp": {"servers": ["pool.ntp.org"]}}  # type: ignore[index]
+
+
+def test_abandoned_and_outliving_iterators(write_estate: Callable[..., Path]) -> None:
+    estate = lamina.Estate.open(write_estate(many_hosts(700)))
+    want = comparable(list(estate.render_all(parallel=False)))
+    # Iterators dropped part-way stop their resolving thread; the next ones are unaffected.
+    for _ in range(20):
+        it = estate.render_all()
+        assert comparable([next(it)]) == want[:1]
+        del it
+    it = estate.render_all()
+    assert it.__length_hint__() == 700
+    head = [next(it) for _ in range(300)]
+    assert it.__length_hint__() == 400
+    # The iterator keeps the estate alive.
+    del estate
+    assert comparable(head + list(it)) == want
+    assert it.__length_hint__() == 0

@@ -78,3 +78,31 @@ def test_large_estates_are_freed_in_the_background(tmp_path: Path) -> None:
         gc.collect()
     first = docs["h0000.example.com"]
     assert isinstance(first, dict) and first["environment"] == "production"
+
+
+def test_one_iterator_shared_by_threads(tmp_path: Path) -> None:
+    # Threads drawing from one render_all() iterator take turns: each host comes out once,
+    # every thread sees certname order, nobody fails on a busy iterator.
+    hosts = "".join(f"  - {{name: h{i:04}.example.com, environment: production}}\n" for i in range(1500))
+    path = tmp_path / "estate.yaml"
+    path.write_text("environments: [production]\nhosts:\n" + hosts)
+    estate = lamina.Estate.open(path)
+    it = estate.render_all()
+    seen: list[list[str]] = [[] for _ in range(6)]
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            for name, _doc in it:
+                seen[i].append(name)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert all(s == sorted(s) for s in seen)
+    assert sorted(n for s in seen for n in s) == estate.hosts()

@@ -58,6 +58,20 @@ def ntp_servers(estate: lamina.Estate, certname: str) -> list[str]:
         print(f"lookup failed: {e}", file=sys.stderr)
         return []
     maybe: Optional[list[str]] = estate.lookup("ntp::servers", default=None)
+    merged: Any = estate.lookup(
+        "users",
+        node=certname,
+        merge="deep",
+        knock_out_prefix="--",
+        sort_merged_arrays=True,
+        merge_hash_arrays=False,
+        environment="staging",
+        hiera_config=Path("/etc/puppetlabs/puppet/hiera.yaml"),
+        default={},
+    )
+    assert isinstance(merged, dict)
+    warnings: list[str] = estate.hiera_warnings(hiera_config="/etc/puppetlabs/puppet/hiera.yaml")
+    del warnings
     return [str(s) for s in found] if isinstance(found, list) else (maybe or [])
 
 

@@ -281,6 +281,22 @@ pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Estate, Errors> {
     load_and_compile(loaded, partial)
 }
 
+/// Every fact of each host defined in one estate file, with the host's origin (file as given,
+/// line) and certname. For a caller that loaded an estate without [`LoadOptions::all_facts`]
+/// (only the matchers' facts) and later needs all of one host's facts: reading the host's file
+/// again costs one file's parse instead of keeping every fact of every host in memory.
+///
+/// # Errors
+/// When the file cannot be read or parsed, or holds invalid estate data.
+pub fn host_facts(file: &Path, limits: &Limits) -> Result<Vec<(Origin, String, lamina_resolver::Map)>, Errors> {
+    let name: Arc<str> = Arc::from(file.display().to_string());
+    let text = yaml::read_file_limited(file, limits).map_err(|e| {
+        Errors(vec![Error::new(ErrorKind::Invalid, "", e.message.clone()).at(&Origin::new(&name, e.line))])
+    })?;
+    let src = merge(vec![parse_text(&text, &name, limits, None)])?;
+    Ok(src.hosts.into_iter().map(|h| (h.origin.clone(), h.certname().to_string(), h.facts)).collect())
+}
+
 /// Load and compile an estate from YAML text.
 ///
 /// # Errors

@@ -22,7 +22,7 @@ class Estate:
     def explain(self, certname: str, show_hidden: bool = False) -> dict[str, Any]:
         """Where each of the host's values came from."""
     def render_all(self, parallel: bool = True) -> RenderIter:
-        """Resolve every host, then iterate ``(certname, document or exception)``."""
+        """Iterate ``(certname, document or exception)``, hosts resolved ahead on all cores."""
     def lookup(
         self,
         key: str,
@@ -30,11 +30,16 @@ class Estate:
         facts: Optional[dict[str, Any]] = None,
         merge: Union[str, dict[str, Any], None] = None,
         *,
+        environment: str = "production",
+        hiera_config: Union[str, os.PathLike[str], None] = None,
+        knock_out_prefix: Optional[str] = None,
+        sort_merged_arrays: bool = False,
+        merge_hash_arrays: bool = False,
         default: Any = ...,
     ) -> Any:
         """A Hiera 5 lookup (``puppet lookup``); ``KeyNotFound`` unless ``default`` is given."""
-    def hiera_warnings(self) -> list[str]:
-        """Warnings of the Hiera configuration files."""
+    def hiera_warnings(self, hiera_config: Union[str, os.PathLike[str], None] = None) -> list[str]:
+        """Warnings of a Hiera configuration (by default the estate's)."""
     def __len__(self) -> int: ...
     def __contains__(self, certname: str, /) -> bool: ...
 
