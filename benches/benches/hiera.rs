@@ -3,12 +3,15 @@
 //! FIXTURE/facts.yaml --hiera-config FIXTURE/hiera.yaml` builds, warmed once (data files parsed,
 //! locations and `lookup_options` cached, as in Puppet's warm rate), then batches of lookups:
 //! `first` = the 200 first-found keys of `queries_first.txt`, `merge` = the 50 deep + 50 unique
-//! merges of `queries_merge.txt`. Throughput is in lookups/s.
+//! merges of `queries_merge.txt`, `mixed` = `queries_mixed.txt` (both kinds, as Puppet's
+//! `mixed` set). Throughput is in lookups/s.
 //!
 //! `LAMINA_HIERA_BENCH_FIXTURE=DIR cargo bench -p lamina-benches --bench hiera` (without the
 //! variable the fixture is generated with Ruby under `$CARGO_TARGET_DIR/hiera-bench/fixture`).
+//! With `LAMINA_HIERA_BENCH_ITERS=N` (and `LAMINA_HIERA_BENCH_SET=first|merge|mixed`) the bench
+//! binary answers the set N times instead, for callgrind's load-independent counts.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use lamina_hierarchy::hiera::{FileSource, load_layers};
 use lamina_resolver::hiera::{DeepOptions, Hiera, Query, Strategy, top_scope};
 use lamina_resolver::{Map, Value};
@@ -87,10 +90,32 @@ fn run_all(engine: &Hiera<'_>, qs: &[Query]) -> usize {
     found
 }
 
-fn benches(c: &mut Criterion) {
+/// `LAMINA_HIERA_BENCH_ITERS=N`: instead of criterion, answer each set N times and print the
+/// counts — a fixed amount of work for `perf stat -e instructions` or callgrind, whose counts do
+/// not depend on the load of a shared machine as timings do.
+fn fixed_iterations(n: usize) {
+    let (fix, scope) = setup();
+    let (layers, _) = load_layers(&std::path::absolute(fix.join("hiera.yaml")).expect("absolute path"), None);
+    let source = FileSource::new();
+    let engine = Hiera::new(&layers, &source, &scope);
+    let set = std::env::var("LAMINA_HIERA_BENCH_SET").unwrap_or_else(|_| "first".into());
+    let qs = queries(&fix.join(format!("queries_{set}.txt")));
+    let mut found = 0;
+    for _ in 0..n {
+        found += run_all(&engine, &qs);
+    }
+    println!("{set}: {found} lookups answered");
+}
+
+fn setup() -> (PathBuf, Map) {
     let fix = fixture();
     // The CLI's scope for `--node NODE --facts FILE` when NODE is not an estate host.
     let scope = top_scope(read_facts(&fix.join("facts.yaml")), Map::new(), Some(NODE.to_string()), "production");
+    (fix, scope)
+}
+
+fn benches(c: &mut Criterion) {
+    let (fix, scope) = setup();
     let global = std::path::absolute(fix.join("hiera.yaml")).expect("absolute path");
     let (layers, warnings) = load_layers(&global, None);
     assert!(warnings.is_empty(), "hiera.yaml warnings: {warnings:?}");
@@ -98,10 +123,12 @@ fn benches(c: &mut Criterion) {
     let engine = Hiera::new(&layers, &source, &scope);
     let first = queries(&fix.join("queries_first.txt"));
     let merge = queries(&fix.join("queries_merge.txt"));
+    let mixed = queries(&fix.join("queries_mixed.txt"));
 
     // Correctness, and warm caches: every query answered once before timing.
     assert_eq!(run_all(&engine, &first), first.len(), "every first-found key is found");
     assert_eq!(run_all(&engine, &merge), merge.len(), "every merge key is found");
+    assert_eq!(run_all(&engine, &mixed), mixed.len(), "every mixed key is found");
     let probe = |key: &str, merge: Option<Strategy>| {
         engine.query(&Query { names: vec![key.into()], merge, default: None, value_type: None }).expect("ok")
     };
@@ -122,8 +149,18 @@ fn benches(c: &mut Criterion) {
     g.bench_function("first_found_200", |b| b.iter(|| black_box(run_all(&engine, &first))));
     g.throughput(Throughput::Elements(merge.len() as u64));
     g.bench_function("merge_deep50_unique50", |b| b.iter(|| black_box(run_all(&engine, &merge))));
+    g.throughput(Throughput::Elements(mixed.len() as u64));
+    g.bench_function("mixed", |b| b.iter(|| black_box(run_all(&engine, &mixed))));
     g.finish();
 }
 
 criterion_group!(hiera_benches, benches);
-criterion_main!(hiera_benches);
+
+fn main() {
+    if let Some(n) = std::env::var("LAMINA_HIERA_BENCH_ITERS").ok().and_then(|n| n.parse().ok()) {
+        fixed_iterations(n);
+        return;
+    }
+    hiera_benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -3,7 +3,7 @@
 //! (function, path) — Puppet caches per environment and revalidates by inode/mtime/size; a
 //! `lamina lookup` process never sees a file change.
 
-use crate::yaml::{Limits, parse_value, read_file_limited};
+use crate::yaml::{Limits, parse_hiera_data, read_file_limited};
 use lamina_resolver::hiera::{DataSource, HieraError};
 use lamina_resolver::{Map, Value};
 use std::collections::HashMap;
@@ -53,7 +53,7 @@ fn read(function: &str, path: &str) -> Cached {
         Err(e) => return (Err(unable(e.message)), warnings),
     };
     let r = match function {
-        "yaml_data" => match parse_value(&text, path, &Limits::hiera()) {
+        "yaml_data" => match parse_hiera_data(&text, path, &Limits::hiera()) {
             // Psych's messages end with "at line L column C"; ours are saphyr's wording.
             Err(e) if e.line > 0 => Err(unable(format!("{} at line {} column {}", e.message, e.line, e.col))),
             Err(e) => Err(unable(e.message)),
@@ -88,9 +88,13 @@ fn json_to_value(j: serde_json::Value) -> Value {
     match j {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Bool(b),
-        serde_json::Value::Number(n) => {
-            n.as_i64().map_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN)), Value::Int)
-        }
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Value::Int(i),
+            // Beyond i64 but within u64: Ruby's JSON makes a Bignum (larger integers still
+            // come out of serde_json as floats).
+            (None, Some(u)) => Value::String(lamina_resolver::hiera::rich::bignum(&u.to_string())),
+            _ => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
         serde_json::Value::String(s) => Value::String(s),
         serde_json::Value::Array(a) => Value::Array(a.into_iter().map(json_to_value).collect()),
         serde_json::Value::Object(o) => Value::Hash(o.into_iter().map(|(k, v)| (k, json_to_value(v))).collect()),

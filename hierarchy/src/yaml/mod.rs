@@ -15,12 +15,15 @@
 //!   written *before* the `<<` and are overridden by keys written after it.
 //! * Only the first document of a stream is read.
 //!
-//! Deliberate differences: integers outside i64 fail (Psych makes a Bignum); `!!binary` fails;
+//! Deliberate differences: integers outside i64 fail (Psych makes a Bignum; Hiera data, read
+//! by [`parse_hiera_data`], keeps them); `!!binary` fails;
 //! Ruby Symbols (`:foo`, permitted by Puppet) become the string `foo` — as map keys that is exactly
 //! what Puppet's `symkeys_to_string` does (`:symkey: v` is found as `symkey`); as values Puppet's
 //! lookup would refuse the Runtime[ruby, 'Symbol'] value, but failing the whole file would also
 //! break every other key, so the name is the least surprising value. Non-string map keys are
-//! stringified by [`Node::to_value`] (Puppet rejects `true`/`nil` keys at lookup time). A flow
+//! stringified by [`Node::to_value`]. Hiera data is read by [`parse_hiera_data`] instead, which
+//! keeps both apart for the lookup engine (marked strings, `lamina_resolver::hiera::rich`), so
+//! that lookups refuse Symbols and `true`/`nil` keys and dig Integer keys as Puppet does. A flow
 //! item starting with `?` (`[?x]`, which Psych turns into `{"x"=>nil}`) is refused.
 //! On top of Psych: budgets ([`Limits`]), and a UTF-8-only input check.
 //!
@@ -164,7 +167,7 @@ impl std::error::Error for YamlError {}
 /// # Errors
 /// When Psych would raise for this scalar, or the integer does not fit in 64 bits.
 pub fn resolve_plain_scalar(s: &str) -> Result<Value, String> {
-    scalar::tokenize(s.to_string()).map(scalar::Token::into_value)
+    scalar::tokenize(s.to_string()).and_then(scalar::Token::into_value)
 }
 
 /// Parses the first document of `src` into a [`Node`] tree. `Ok(None)` for an empty stream or an
@@ -192,6 +195,22 @@ pub fn parse_node_skipping(src: &str, file: &str, limits: &Limits, skip: Skip<'_
 /// As [`parse_node`].
 pub fn parse_value(src: &str, file: &str, limits: &Limits) -> Result<Option<Value>, YamlError> {
     parse_with(src, file, limits, ValueSink::default, None)
+}
+
+/// [`parse_value`] for Hiera data: non-string keys and Symbols are marked rather than
+/// stringified, and a top-level value Puppet refuses as not `RichData` is replaced by the mark
+/// of its refusal (`lamina_resolver::hiera::rich`, read only by the lookup engine).
+///
+/// # Errors
+/// As [`parse_node`].
+pub fn parse_hiera_data(src: &str, file: &str, limits: &Limits) -> Result<Option<Value>, YamlError> {
+    let v = parse_with(src, file, limits, ValueSink::rich, None)?;
+    Ok(v.map(|v| match v {
+        Value::Hash(h) => {
+            Value::Hash(h.into_iter().map(|(k, v)| (k, lamina_resolver::hiera::rich::checked(v))).collect())
+        }
+        other => other,
+    }))
 }
 
 fn parse_with<S: Sink>(

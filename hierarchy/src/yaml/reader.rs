@@ -13,6 +13,7 @@ use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 
 use super::scalar::{self, SeqKind, Token};
 use super::{Limits, Mark, Node, NodeKind, key_string};
+use lamina_resolver::hiera::rich;
 
 /// Why building stopped.
 #[derive(Debug)]
@@ -43,6 +44,17 @@ pub(super) trait Sink {
     type Seq;
     type Map;
     fn scalar(&mut self, v: Value, mark: Mark) -> Self::Item;
+    /// A Ruby Symbol (`:foo`, `!ruby/sym foo`): its name as a string, unless the sink keeps
+    /// Symbols apart (the Hiera reader).
+    fn symbol(&mut self, name: String, mark: Mark) -> Self::Item {
+        self.scalar(Value::String(name), mark)
+    }
+    /// An integer beyond 64 bits (`text` as written, its `decimal` digits): refused unless
+    /// the sink keeps bignums (the Hiera reader).
+    fn bignum(&mut self, text: &str, decimal: String, mark: Mark) -> Result<Self::Item, String> {
+        let _ = (decimal, mark);
+        Err(scalar::out_of_range(text))
+    }
     fn new_seq(&mut self) -> Self::Seq;
     fn seq_push(&mut self, seq: &mut Self::Seq, item: Self::Item);
     fn end_seq(&mut self, seq: Self::Seq, mark: Mark) -> Self::Item;
@@ -380,9 +392,16 @@ impl<S: Sink> Builder<'_, S> {
             (None, _) => Ok(Token::Value(Value::String(text))),
             (Some(t), _) => scalar::resolve_tagged(text, t),
         };
-        let value = token.map_err(|e| Fail::Psych(e, m))?.into_value();
-        let merge = tag.as_deref() != Some(scalar::STR_TAG) && matches!(&value, Value::String(s) if s == "<<");
-        let item = self.sink.scalar(value, m);
+        let (item, merge) = match token.map_err(|e| Fail::Psych(e, m))? {
+            Token::Symbol(name) => (self.sink.symbol(name, m), false),
+            Token::Big { text, decimal } => {
+                (self.sink.bignum(&text, decimal, m).map_err(|e| Fail::Psych(e, m))?, false)
+            }
+            Token::Value(value) => {
+                let merge = tag.as_deref() != Some(scalar::STR_TAG) && matches!(&value, Value::String(s) if s == "<<");
+                (self.sink.scalar(value, m), merge)
+            }
+        };
         if anchor != 0 {
             self.set_anchor(anchor, Anchor::Done { item: item.clone(), size: 1, height: 0 });
         }
@@ -513,6 +532,16 @@ impl<S: Sink> Builder<'_, S> {
 pub(super) struct ValueSink {
     items: Vec<Value>,
     pairs: Vec<(String, Value)>,
+    /// Hiera data: non-string keys and Symbols are marked for the lookup engine
+    /// (`lamina_resolver::hiera::rich`) instead of stringified.
+    pub(super) rich: bool,
+}
+
+impl ValueSink {
+    /// The sink of Hiera data (see `rich`).
+    pub(super) fn rich() -> Self {
+        ValueSink { rich: true, ..ValueSink::default() }
+    }
 }
 
 impl Sink for ValueSink {
@@ -524,6 +553,16 @@ impl Sink for ValueSink {
 
     fn scalar(&mut self, v: Value, _: Mark) -> Value {
         v
+    }
+    fn symbol(&mut self, name: String, _: Mark) -> Value {
+        if self.rich { Value::String(rich::symbol(&name)) } else { Value::String(name) }
+    }
+    fn bignum(&mut self, text: &str, decimal: String, _: Mark) -> Result<Value, String> {
+        if self.rich {
+            Ok(Value::String(rich::bignum(&decimal)))
+        } else {
+            Token::Big { text: text.to_string(), decimal }.into_value()
+        }
     }
     fn new_seq(&mut self) -> usize {
         self.items.len()
@@ -538,7 +577,8 @@ impl Sink for ValueSink {
         self.pairs.len()
     }
     fn map_insert(&mut self, _: &mut usize, key: Value, value: Value) {
-        self.pairs.push((key_string(key), value));
+        let key = if self.rich { rich_key(key) } else { key_string(key) };
+        self.pairs.push((key, value));
     }
     fn map_merge(&mut self, _: &mut usize, value: Value, source: Source) -> Result<(), Value> {
         // Psych's `hash.merge! val` is a series of `hash[k] = v`, and so are the pairs here: a
@@ -583,6 +623,25 @@ impl Sink for ValueSink {
         let mut it = h.into_iter();
         let (k, first) = it.next()?;
         Some((Value::String(k), it.last().map_or(first, |(_, v)| v)))
+    }
+}
+
+/// A map key of Hiera data. Symbol keys are strings, as Puppet's `symkeys_to_string` makes
+/// them; Integer, Float, Boolean and nil keys are marked; a collection as a key (which Puppet
+/// refuses as not `RichDataKey`) is marked as nil, which is refused the same way.
+fn rich_key(k: Value) -> String {
+    match k {
+        Value::String(s) => match rich::as_bignum(&Value::String(s.clone())) {
+            Some(digits) => rich::int_key(digits),
+            None => match s.strip_prefix(rich::MARK).and_then(|r| r.strip_prefix('s')) {
+                Some(name) => name.to_string(),
+                None => s,
+            },
+        },
+        Value::Int(i) => rich::int_key(&i.to_string()),
+        Value::Float(f) => rich::float_key(&lamina_resolver::value::ruby_float(f)),
+        Value::Bool(_) => rich::scalar_key(&k),
+        _ => rich::scalar_key(&Value::Null),
     }
 }
 

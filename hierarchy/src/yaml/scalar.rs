@@ -23,13 +23,21 @@ pub(crate) const STR_TAG: &str = "tag:yaml.org,2002:str";
 pub(crate) enum Token {
     Value(Value),
     Symbol(String),
+    /// An integer beyond 64 bits (a Ruby Bignum): the scalar as written and its decimal digits.
+    /// Only the Hiera reader keeps it; everywhere else it is an error.
+    Big {
+        text: String,
+        decimal: String,
+    },
 }
 
 impl Token {
-    pub(crate) fn into_value(self) -> Value {
+    /// The value; `Err` for a bignum (see [`Token::Big`]).
+    pub(crate) fn into_value(self) -> Result<Value, String> {
         match self {
-            Token::Value(v) => v,
-            Token::Symbol(s) => Value::String(s),
+            Token::Value(v) => Ok(v),
+            Token::Symbol(s) => Ok(Value::String(s)),
+            Token::Big { text, .. } => Err(out_of_range(&text)),
         }
     }
 }
@@ -92,7 +100,10 @@ pub(crate) fn tokenize(s: String) -> Result<Token, String> {
         return float_literal(&s).map(|f| Token::Value(Value::Float(f)));
     }
     if is_integer(b) {
-        return parse_int(&s).map(|i| Token::Value(Value::Int(i)));
+        return match parse_int(&s) {
+            Ok(i) => Ok(Token::Value(Value::Int(i))),
+            Err(e) => big_decimal(&s).map(|decimal| Token::Big { text: s.clone(), decimal }).ok_or(e),
+        };
     }
     Ok(Token::Value(Value::String(s)))
 }
@@ -420,7 +431,47 @@ fn is_integer(b: &[u8]) -> bool {
     }
 }
 
-fn out_of_range(s: &str) -> String {
+/// The decimal digits of an integer scalar that [`parse_int`] refused as out of range (what Ruby's
+/// `Integer()` makes a Bignum of); `None` when it is not a valid integer at all.
+fn big_decimal(s: &str) -> Option<String> {
+    let clean: String = s.chars().filter(|&c| c != '_' && c != ',').collect();
+    let (neg, body) = match clean.as_bytes().first() {
+        Some(b'-') => (true, &clean[1..]),
+        Some(b'+') => (false, &clean[1..]),
+        _ => (false, &clean[..]),
+    };
+    let (radix, digits) = if let Some(d) = body.strip_prefix("0b") {
+        (2, d)
+    } else if let Some(d) = body.strip_prefix("0x") {
+        (16, d)
+    } else if body.len() > 1 && body.starts_with('0') {
+        (8, &body[1..])
+    } else {
+        (10, body)
+    };
+    // Base 10^9 limbs, least significant first: limbs = limbs * radix + digit.
+    let mut limbs: Vec<u64> = vec![0];
+    for c in digits.chars() {
+        let mut carry = u64::from(c.to_digit(radix)?);
+        for l in &mut limbs {
+            let x = *l * u64::from(radix) + carry;
+            *l = x % 1_000_000_000;
+            carry = x / 1_000_000_000;
+        }
+        if carry > 0 {
+            limbs.push(carry);
+        }
+    }
+    let mut out = String::from(if neg { "-" } else { "" });
+    let mut it = limbs.iter().rev();
+    out.push_str(&it.next()?.to_string());
+    for l in it {
+        out.push_str(&format!("{l:09}"));
+    }
+    (!digits.is_empty()).then_some(out)
+}
+
+pub(crate) fn out_of_range(s: &str) -> String {
     // Psych would build a Bignum; Value holds i64 (Puppet's Integer type is 64-bit as well).
     format!("integer {s} is out of range (must fit in 64 bits)")
 }
@@ -462,6 +513,7 @@ fn ruby_float_of(t: Token) -> Result<f64, String> {
         Token::Value(Value::Null) => Err("can't convert nil into Float".into()),
         Token::Value(Value::Bool(b)) => Err(format!("can't convert {b} into Float")),
         Token::Symbol(_) => Err("can't convert Symbol into Float".into()),
+        Token::Big { decimal, .. } => decimal.parse::<f64>().map_err(|e| e.to_string()),
         Token::Value(Value::String(s)) => ruby_float_str(&s),
         Token::Value(_) => Err("can't convert into Float".into()),
     }

@@ -3,7 +3,7 @@
 use lamina_resolver::Value;
 
 use super::tests_psych::DOCS;
-use super::{Limits, Mark, Node, NodeKind, YamlError, parse_node, parse_value, read_file_limited};
+use super::{Limits, Mark, Node, NodeKind, YamlError, parse_hiera_data, parse_node, parse_value, read_file_limited};
 
 fn val(src: &str) -> Value {
     parse_value(src, "t.yaml", &Limits::default()).expect("parses").expect("has a document")
@@ -282,4 +282,21 @@ fn display_format() {
     let e = YamlError { file: "d/x.yaml".into(), line: 3, col: 7, message: "boom".into() };
     assert_eq!(e.to_string(), "d/x.yaml:3:7: boom");
     let _: &dyn std::error::Error = &e;
+}
+
+#[test]
+fn hiera_data_keeps_ruby_types_apart() {
+    use lamina_resolver::hiera::rich;
+    let src = "a: 0x1FFFFFFFFFFFFFFFFF\nb: {1: x, '1': y, 1.5: z}\nc: :sym\nd: {true: x}\ne:\n  :k: v\n";
+    let Some(Value::Hash(h)) = parse_hiera_data(src, "t.yaml", &Limits::hiera()).unwrap() else { panic!("hash") };
+    assert_eq!(rich::as_bignum(&h["a"]), Some("590295810358705651711"));
+    let Value::Hash(b) = &h["b"] else { panic!("b") };
+    let keys: Vec<&str> = b.keys().map(String::as_str).collect();
+    assert_eq!(keys, [rich::int_key("1").as_str(), "1", rich::float_key("1.5").as_str()]);
+    assert_eq!(rich::refusal(&h["c"]), Some("Runtime[ruby, 'Symbol']"));
+    assert_eq!(rich::refusal(&h["d"]), Some("Hash[Boolean[true], String, 1, 1]"));
+    // Symbol keys are strings (Puppet's symkeys_to_string).
+    assert_eq!(h["e"], Value::Hash([("k".to_string(), Value::from("v"))].into_iter().collect()));
+    // Everywhere else a bignum still fails the document.
+    assert!(parse_value("a: 0x1FFFFFFFFFFFFFFFFF\n", "t.yaml", &Limits::hiera()).is_err());
 }

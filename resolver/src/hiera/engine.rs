@@ -1,28 +1,85 @@
 //! The lookup algorithm (`pops/lookup.rb`, `lookup_adapter.rb`, `configured_data_provider.rb`,
 //! `data_hash_function_provider.rb`).
 
-use super::key::{Segment, dig, root_name, split_key};
+use super::key::{SegRef, Segment, dig, dig_refs, root_name, simple_segments, split_key};
 use super::merge::Strategy;
 use super::options::{key_options, parse_merge};
 use super::{Config, DataSource, HieraError, Layers, Level, Locations, MAX_NESTING, Query, join_path};
 use crate::{Map, Value};
 use rustc_hash::FxHashMap;
-use std::cell::RefCell;
+use std::borrow::Cow;
+use std::cell::{Cell, OnceCell, RefCell};
+use std::rc::Rc;
 use std::sync::Arc;
 
-/// Cached lookup_options of one module (or of none).
-type LoResult = Result<Arc<Map>, HieraError>;
+/// Merged lookup_options of one module (or of none), with their `^pattern` keys compiled once
+/// (`lookup_adapter.rb` compiles them once per adapter too).
+#[derive(Debug)]
+struct LookupOptions {
+    map: Map,
+    /// Index in `map` and the compiled regex (or its error) of every `^pattern` key, in order.
+    patterns: Vec<(usize, Result<regex::Regex, HieraError>)>,
+}
 
-/// A lookup session over fixed layers, data and scope. Caches lookup_options, resolved
-/// locations and nested lookups; collects warnings and, on request, an explanation.
+type LoResult = Result<Arc<LookupOptions>, HieraError>;
+
+/// A data file's content as a location yields it (read once per session).
+type LocData = Result<Option<Arc<Map>>, HieraError>;
+
+/// One resolved location of a level: its path and, once read, its data.
+#[derive(Debug)]
+struct Loc {
+    path: String,
+    data: OnceCell<LocData>,
+    /// Key lookups so far, and an FxHash index of the data's keys built once they repay it:
+    /// `Map` hashes with SipHash, a fifth of a first-found lookup's time.
+    hits: Cell<usize>,
+    index: OnceCell<FxHashMap<Box<str>, usize>>,
+}
+
+impl Loc {
+    fn new(path: String) -> Self {
+        Loc { path, data: OnceCell::new(), hits: Cell::new(0), index: OnceCell::new() }
+    }
+
+    /// `data[root]`, through the index once this location has served enough lookups
+    /// (16, or a sixteenth of its keys: building it costs about one lookup per key).
+    fn get<'d>(&self, data: &'d Map, root: &str) -> Option<&'d Value> {
+        if let Some(ix) = self.index.get() {
+            return ix.get(root).and_then(|&i| data.get_index(i)).map(|(_, v)| v);
+        }
+        let hits = self.hits.get() + 1;
+        self.hits.set(hits);
+        if hits >= 16 && hits >= data.len() / 16 {
+            let ix = data.keys().enumerate().map(|(i, k)| (Box::from(k.as_str()), i)).collect();
+            let _ = self.index.set(ix);
+        }
+        data.get(root)
+    }
+}
+
+/// A lookup session over fixed layers, data and scope. Caches lookup_options (patterns
+/// compiled), resolved locations with their data, rendered scope interpolations and nested
+/// lookups — all pure functions of the fixed scope; collects warnings and, on request, an
+/// explanation.
 pub struct Hiera<'a> {
     pub(super) layers: &'a Layers,
     pub(super) source: &'a dyn DataSource,
     pub(super) scope: &'a Map,
-    lo_cache: RefCell<FxHashMap<Option<String>, LoResult>>,
-    loc_cache: RefCell<FxHashMap<usize, Arc<Vec<String>>>>,
+    /// By module name (`""` for none).
+    lo_cache: RefCell<FxHashMap<String, LoResult>>,
+    /// By level address: a session's layers never move.
+    loc_cache: RefCell<FxHashMap<usize, Rc<Vec<Loc>>>>,
     pub(super) memo: RefCell<FxHashMap<String, Value>>,
     pub(super) stack: RefCell<Vec<String>>,
+    /// `%{expr}` scope interpolations already rendered: the scope is fixed for the session, so
+    /// an expression always gives the same text (only values that need no further
+    /// interpolation are kept).
+    pub(super) scope_text: RefCell<FxHashMap<String, String>>,
+    /// True once a value read from data held a mark (see `rich`): results then need unmarking.
+    saw_marks: Cell<bool>,
+    /// Buffers of popped `stack` names, for reuse.
+    spare: RefCell<Vec<String>>,
     warnings: RefCell<Vec<String>>,
     explain: Option<RefCell<Explain>>,
 }
@@ -60,6 +117,9 @@ impl<'a> Hiera<'a> {
             loc_cache: RefCell::default(),
             memo: RefCell::default(),
             stack: RefCell::default(),
+            spare: RefCell::default(),
+            scope_text: RefCell::default(),
+            saw_marks: Cell::new(false),
             warnings: RefCell::default(),
             explain: None,
         }
@@ -117,8 +177,19 @@ impl<'a> Hiera<'a> {
     /// # Errors
     /// Any lookup error, and type mismatches of the found value or the default.
     pub fn query(&self, q: &Query) -> Result<Option<Value>, HieraError> {
+        let v = self.query_rich(q)?;
+        // Only data values carry marks, and every one is scanned when it is read.
+        Ok(if self.saw_marks.get() { v.map(super::rich::unmark) } else { v })
+    }
+
+    /// [`Self::query`] with Ruby's data kept apart as the reader marked it (Integer keys,
+    /// bignums: see [`super::rich`]), for renderers that print them as Puppet does.
+    ///
+    /// # Errors
+    /// As [`Self::query`].
+    pub fn query_rich(&self, q: &Query) -> Result<Option<Value>, HieraError> {
         for name in &q.names {
-            if let Some(v) = self.lookup(name, q.merge.as_ref())? {
+            if let Some(v) = self.lookup_rich(name, q.merge.as_ref())? {
                 if let Some(t) = &q.value_type {
                     t.check(&v).map_err(|e| HieraError::plain(format!("Found value has wrong type, {e}")))?;
                 }
@@ -140,20 +211,34 @@ impl<'a> Hiera<'a> {
     /// # Errors
     /// Any lookup error.
     pub fn lookup(&self, key: &str, merge: Option<&Strategy>) -> Result<Option<Value>, HieraError> {
+        let v = self.lookup_rich(key, merge)?;
+        Ok(if self.saw_marks.get() { v.map(super::rich::unmark) } else { v })
+    }
+
+    /// [`Self::lookup`] with the reader's marks kept (see [`super::rich`]): what nested
+    /// lookups and [`Self::query_rich`] work on.
+    pub(super) fn lookup_rich(&self, key: &str, merge: Option<&Strategy>) -> Result<Option<Value>, HieraError> {
         self.note(|| format!("Searching for \"{key}\""));
         self.nested(|| self.lookup_inner(key, merge))
     }
 
     fn lookup_inner(&self, key: &str, merge: Option<&Strategy>) -> Result<Option<Value>, HieraError> {
-        let segs = split_key(key)?;
-        let root = root_name(&segs);
+        // A key without dots or quotes is its own root: no segments to split or dig.
+        let (segs, root): (Vec<Segment>, Cow<'_, str>) = if key.contains(['.', '\'', '"']) {
+            let segs = split_key(key)?;
+            let root = root_name(&segs);
+            (segs, Cow::Owned(root))
+        } else {
+            (Vec::new(), Cow::Borrowed(key))
+        };
+        let segs = segs.get(1..).unwrap_or(&[]);
         if root == "lookup_options" {
             self.note(|| "Invalid key \"lookup_options\"".into());
             return Ok(None);
         }
-        let module = root.split_once("::").map(|(m, _)| m).filter(|m| !m.is_empty());
+        let module = module_name(&root);
         let lo = self.lookup_options(module)?;
-        let opts = key_options(&lo, &root)?;
+        let opts = lo.key_options(&root)?;
         let strategy = match (merge, opts.and_then(|o| o.get("merge"))) {
             (Some(m), _) => m.clone(),
             (None, Some(m)) => {
@@ -175,13 +260,14 @@ impl<'a> Hiera<'a> {
             self.layer_lookup(layer, &root, key, &strategy, false)
         })?;
         let mut found = match merged {
-            Some(v) => dig(key, &segs[1..], &v)?.cloned(),
+            Some(v) if segs.is_empty() => Some(v),
+            Some(v) => dig(key, segs, &v)?.cloned(),
             None => None,
         };
         if found.is_none()
             && let Some(m) = module
         {
-            found = self.default_hierarchy_lookup(m, &root, key, &segs, merge)?;
+            found = self.default_hierarchy_lookup(m, &root, key, segs, merge)?;
         }
         match (found, opts.and_then(|o| o.get("convert_to"))) {
             (Some(v), Some(t)) => super::types::convert_to(&root, v, t).map(Some),
@@ -217,7 +303,7 @@ impl<'a> Hiera<'a> {
         };
         let v = self.check(key, || self.levels_fold(cfg, &cfg.default_hierarchy, root, &strategy, Some(module)))?;
         match v {
-            Some(v) => Ok(dig(key, &segs[1..], &v)?.cloned()),
+            Some(v) => Ok(dig(key, segs, &v)?.cloned()),
             None => Ok(None),
         }
     }
@@ -263,10 +349,16 @@ impl<'a> Hiera<'a> {
                     "Lookup nesting deeper than {MAX_NESTING} (Lamina's limit) at '{name}'"
                 )));
             }
-            st.push(name.to_string());
+            // The names' buffers are reused: no allocation per lookup in a warm session.
+            let mut slot = self.spare.borrow_mut().pop().unwrap_or_default();
+            slot.clear();
+            slot.push_str(name);
+            st.push(slot);
         }
         let r = f();
-        self.stack.borrow_mut().pop();
+        if let Some(slot) = self.stack.borrow_mut().pop() {
+            self.spare.borrow_mut().push(slot);
+        }
         r
     }
 
@@ -287,23 +379,23 @@ impl<'a> Hiera<'a> {
         strategy: &Strategy,
         options_pass: bool,
     ) -> Result<Option<Value>, HieraError> {
-        let title = match layer {
+        if let Layer::Module(m) = layer
+            && !self.layers.modules.contains_key(m)
+        {
+            self.note(|| format!("Module \"{m}\" not found"));
+            return Ok(None);
+        }
+        let title = || match layer {
             Layer::Global => "Global Data Provider (hiera configuration version 5)".to_string(),
             Layer::Environment => "Environment Data Provider (hiera configuration version 5)".to_string(),
-            Layer::Module(m) => {
-                if !self.layers.modules.contains_key(m) {
-                    self.note(|| format!("Module \"{m}\" not found"));
-                    return Ok(None);
-                }
-                format!("Module \"{m}\" Data Provider (hiera configuration version 5)")
-            }
+            Layer::Module(m) => format!("Module \"{m}\" Data Provider (hiera configuration version 5)"),
         };
         let Some(cfg) = self.layer_config(layer) else { return Ok(None) };
         let module = match layer {
             Layer::Module(m) => Some(m),
             _ => None,
         };
-        self.note(|| title);
+        self.note(title);
         let r = self.nested(|| {
             let cfg = cfg.as_ref().map_err(Clone::clone)?;
             self.note(|| format!("Using configuration \"{}\"", cfg.file));
@@ -340,37 +432,42 @@ impl<'a> Hiera<'a> {
     fn location_lookup(
         &self,
         level: &Level,
-        path: &str,
+        loc: &Loc,
         root: &str,
         module: Option<&str>,
     ) -> Result<Option<Value>, HieraError> {
+        let path = loc.path.as_str();
         self.note(|| format!("Path \"{path}\""));
         self.nested(|| {
-            let mut warns = Vec::new();
-            let data = self.source.data(&level.function, path, &mut |w| warns.push(w));
-            for w in warns {
-                self.warn(w);
-            }
-            let Some(data) = data? else {
+            let data = loc.data.get_or_init(|| self.read_location(level, path, module));
+            let Some(data) = data.as_ref().map_err(Clone::clone)? else {
                 self.note(|| "Path not found".into());
                 return Ok(None);
             };
-            if let Some(m) = module {
-                let prefix = format!("{m}::");
-                if data.keys().any(|k| k != "lookup_options" && !k.starts_with(&prefix)) {
-                    self.warn(format!(
-                        "Module '{m}': Value returned from data_hash function '{}', when using location '{path}', must use keys qualified with the name of the module",
-                        level.function
-                    ));
-                }
-            }
-            match data.get(root) {
+            match loc.get(data, root) {
                 None => {
                     self.note(|| format!("No such key: \"{root}\""));
                     Ok(None)
                 }
                 Some(v) => {
-                    let v = self.interpolate(v.clone(), true, None)?;
+                    // `validate_data_value` (`data_provider.rb:84`): the reader marks what is
+                    // not RichData (see `rich`).
+                    if let Some(t) = super::rich::refusal(v) {
+                        return Err(HieraError::plain(format!(
+                            "Value for key '{root}', in hash returned from data_hash function '{}', when using location '{path}', has wrong type, expects Puppet::LookupValue, got {t}",
+                            level.function
+                        )));
+                    }
+                    // Most values hold no `%{`: a clone, not a rebuild of every hash.
+                    let (interpolate, marks) = super::interp::scan(v);
+                    if marks {
+                        self.saw_marks.set(true);
+                    }
+                    let v = if interpolate {
+                        self.interpolate(v.clone(), true, None)?
+                    } else {
+                        v.clone()
+                    };
                     self.note(|| format!("Found key: \"{root}\" value: {v}"));
                     Ok(Some(v))
                 }
@@ -378,11 +475,31 @@ impl<'a> Hiera<'a> {
         })
     }
 
+    /// Reads a location's data (once per session: the source caches files per process, and
+    /// the warnings are the same every time).
+    fn read_location(&self, level: &Level, path: &str, module: Option<&str>) -> LocData {
+        let mut warns = Vec::new();
+        let data = self.source.data(&level.function, path, &mut |w| warns.push(w));
+        for w in warns {
+            self.warn(w);
+        }
+        if let (Some(m), Ok(Some(data))) = (module, &data) {
+            let prefix = format!("{m}::");
+            if data.keys().any(|k| k != "lookup_options" && !k.starts_with(&prefix)) {
+                self.warn(format!(
+                    "Module '{m}': Value returned from data_hash function '{}', when using location '{path}', must use keys qualified with the name of the module",
+                    level.function
+                ));
+            }
+        }
+        data
+    }
+
     /// A level's locations, interpolated against the scope (no methods) and cached.
-    fn locations(&self, cfg: &Config, level: &Level) -> Result<Arc<Vec<String>>, HieraError> {
+    fn locations(&self, cfg: &Config, level: &Level) -> Result<Rc<Vec<Loc>>, HieraError> {
         let id = std::ptr::from_ref(level) as usize;
         if let Some(l) = self.loc_cache.borrow().get(&id) {
-            return Ok(Arc::clone(l));
+            return Ok(Rc::clone(l));
         }
         let in_file = |e: HieraError| {
             if e.coded { HieraError::coded(format!("{} (file: {})", e.message, cfg.file)) } else { e }
@@ -426,20 +543,20 @@ impl<'a> Hiera<'a> {
                 )?
             }
         };
-        let locs = Arc::new(locs);
-        self.loc_cache.borrow_mut().insert(id, Arc::clone(&locs));
+        let locs: Rc<Vec<Loc>> = Rc::new(locs.into_iter().map(Loc::new).collect());
+        self.loc_cache.borrow_mut().insert(id, Rc::clone(&locs));
         Ok(locs)
     }
 
     /// The merged lookup_options for a module (or none): global over environment, then over the
     /// module's own, which must all be qualified with its name (`lookup_adapter.rb:341,380`).
-    fn lookup_options(&self, module: Option<&str>) -> Result<Arc<Map>, HieraError> {
-        let ck = module.map(str::to_string);
-        if let Some(r) = self.lo_cache.borrow().get(&ck) {
+    fn lookup_options(&self, module: Option<&str>) -> LoResult {
+        let ck = module.unwrap_or("");
+        if let Some(r) = self.lo_cache.borrow().get(ck) {
             return r.clone();
         }
-        let r = self.compute_lookup_options(module).map(Arc::new);
-        self.lo_cache.borrow_mut().insert(ck, r.clone());
+        let r = self.compute_lookup_options(module).map(|map| Arc::new(LookupOptions::new(map)));
+        self.lo_cache.borrow_mut().insert(ck.to_string(), r.clone());
         r
     }
 
@@ -484,9 +601,42 @@ impl<'a> Hiera<'a> {
     /// A scope expression (`facts.a.b`, `::x`, a mapped_paths local): `Ok(None)` for an
     /// undefined variable (warned), `Some(Null)` for a missing segment.
     pub(super) fn scope_value(&self, expr: &str, local: Option<(&str, &Value)>) -> Result<Option<Value>, HieraError> {
+        Ok(self.scope_ref(expr, local)?.cloned())
+    }
+
+    /// [`Self::scope_value`] by reference (interpolation copies the text it needs only).
+    pub(super) fn scope_ref<'v>(
+        &'v self,
+        expr: &str,
+        local: Option<(&str, &'v Value)>,
+    ) -> Result<Option<&'v Value>, HieraError> {
+        // The common `%{facts.os.family}` is split without the regex parser or allocations.
+        if !expr.contains('.') && !expr.contains(['\'', '"']) {
+            return self.scope_dig(expr, expr, std::iter::empty(), local);
+        }
+        if let Some(mut segs) = simple_segments(expr)
+            && let Some(SegRef::Name(root)) = segs.next()
+        {
+            return self.scope_dig(expr, root, segs, local);
+        }
         let segs = split_key(expr)?;
         let root = root_name(&segs);
-        let name = root.strip_prefix("::").unwrap_or(&root);
+        let rest = segs[1..].iter().map(|s| match s {
+            Segment::Name(n) => SegRef::Name(n),
+            Segment::Index(i) => SegRef::Index(*i),
+        });
+        self.scope_dig(expr, &root, rest, local)
+    }
+
+    fn scope_dig<'s, 'v>(
+        &'v self,
+        expr: &str,
+        root: &str,
+        segs: impl Iterator<Item = SegRef<'s>>,
+        local: Option<(&str, &'v Value)>,
+    ) -> Result<Option<&'v Value>, HieraError> {
+        static NULL: Value = Value::Null;
+        let name = root.strip_prefix("::").unwrap_or(root);
         let base = match local {
             Some((n, v)) if n == name => v,
             _ => match self.scope.get(name) {
@@ -497,7 +647,7 @@ impl<'a> Hiera<'a> {
                 }
             },
         };
-        Ok(Some(dig(expr, &segs[1..], base)?.cloned().unwrap_or(Value::Null)))
+        Ok(Some(dig_refs(expr, segs, base)?.unwrap_or(&NULL)))
     }
 }
 
@@ -507,4 +657,44 @@ fn hash_over(high: Map, mut low: Map) -> Map {
         low.insert(k, v);
     }
     low
+}
+
+impl LookupOptions {
+    fn new(map: Map) -> Self {
+        let patterns = map
+            .keys()
+            .enumerate()
+            .filter(|(_, k)| k.starts_with('^'))
+            .map(|(i, k)| (i, super::options::compile_pattern(k)))
+            .collect();
+        LookupOptions { map, patterns }
+    }
+
+    /// [`super::options::key_options`] with the patterns compiled once.
+    fn key_options(&self, root: &str) -> Result<Option<&Map>, HieraError> {
+        if let Some(v) = self.map.get(root) {
+            return Ok(as_map(v));
+        }
+        for (i, re) in &self.patterns {
+            if re.as_ref().map_err(Clone::clone)?.is_match(root) {
+                return Ok(self.map.get_index(*i).and_then(|(_, v)| as_map(v)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn as_map(v: &Value) -> Option<&Map> {
+    match v {
+        Value::Hash(h) => Some(h),
+        _ => None,
+    }
+}
+
+/// The module of a root key: the part before its first `::`, if not empty. (A byte scan:
+/// `split_once("::")` sets up a substring searcher on every lookup.)
+fn module_name(root: &str) -> Option<&str> {
+    let b = root.as_bytes();
+    let i = b.windows(2).position(|w| w == b"::")?;
+    (i > 0).then(|| &root[..i])
 }

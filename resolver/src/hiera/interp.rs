@@ -9,7 +9,6 @@ use regex::Regex;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
-static EXPR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"%\{([^\}]*)\}").expect("interpolation regex"));
 static METHOD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"^(\w+)\((?:"([^"]+)"|'([^']+)')\)$"#).expect("method regex"));
 
@@ -21,6 +20,7 @@ const EMPTY: [&str; 6] = ["", "::", "\"\"", "''", "\"::\"", "'::'"];
 pub fn to_s(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
+        Value::String(_) if let Some(d) = super::rich::as_bignum(v) => d.to_string(),
         Value::String(s) => s.clone(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
@@ -40,6 +40,7 @@ pub fn ruby_inspect(v: &Value) -> String {
 fn inspect_into(out: &mut String, v: &Value) {
     match v {
         Value::Null => out.push_str("nil"),
+        Value::String(_) if let Some(d) = super::rich::as_bignum(v) => out.push_str(d),
         Value::String(s) => inspect_str(out, s),
         Value::Array(a) => {
             out.push('[');
@@ -57,7 +58,12 @@ fn inspect_into(out: &mut String, v: &Value) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                inspect_str(out, k);
+                match super::rich::key(k) {
+                    super::rich::RichKey::Str(k) => inspect_str(out, k),
+                    super::rich::RichKey::Int(t) | super::rich::RichKey::Float(t) => out.push_str(t),
+                    super::rich::RichKey::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+                    super::rich::RichKey::Nil => out.push_str("nil"),
+                }
                 out.push_str("=>");
                 inspect_into(out, x);
             }
@@ -143,21 +149,22 @@ impl Hiera<'_> {
         allow_methods: bool,
         local: Option<(&str, &Value)>,
     ) -> Result<Value, HieraError> {
-        if !s.contains("%{") {
+        if find_expr(&s, 0).is_none() {
             return Ok(Value::String(s));
         }
         let mut out = String::with_capacity(s.len());
         let mut last = 0;
-        for caps in EXPR.captures_iter(&s) {
-            let m = caps.get(0).expect("whole match");
-            out.push_str(&s[last..m.start()]);
-            last = m.end();
-            let expr = caps[1].trim();
+        for (start, end) in expressions(&s) {
+            let whole = &s[start..end];
+            out.push_str(&s[last..start]);
+            last = end;
+            let expr = whole[2..whole.len() - 1].trim();
             if EMPTY.contains(&expr) {
                 continue;
             }
-            self.note(|| format!("Interpolation on \"{}\"", m.as_str()));
-            let (method, arg) = match METHOD.captures(expr) {
+            self.note(|| format!("Interpolation on \"{whole}\""));
+            let method_call = if expr.contains('(') { METHOD.captures(expr) } else { None };
+            let (method, arg) = match method_call {
                 Some(mc) => {
                     if !allow_methods {
                         return Err(HieraError::coded(
@@ -165,18 +172,18 @@ impl Hiera<'_> {
                         ));
                     }
                     let arg = mc.get(2).or_else(|| mc.get(3)).map_or("", |a| a.as_str());
-                    (mc[1].to_string(), arg.to_string())
+                    (mc.get(1).map_or("", |m| m.as_str()), arg)
                 }
-                None => ("scope".to_string(), expr.to_string()),
+                None => ("scope", expr),
             };
-            let value = match method.as_str() {
+            let value = match method {
                 "alias" => {
-                    if s != m.as_str() {
+                    if s != whole {
                         return Err(HieraError::coded(
                             "'alias' interpolation is only permitted if the expression is equal to the entire string",
                         ));
                     }
-                    let v = self.nested_lookup(&arg)?;
+                    let v = self.nested_lookup(arg)?;
                     if node_count(&v, MAX_ALIAS_NODES) > MAX_ALIAS_NODES {
                         return Err(HieraError::plain(format!(
                             "alias('{arg}') yields more than {MAX_ALIAS_NODES} values (Lamina's limit)"
@@ -185,46 +192,71 @@ impl Hiera<'_> {
                     return Ok(v);
                 }
                 "lookup" | "hiera" => {
-                    let v = self.nested_lookup(&arg)?;
-                    self.reinterpolate(&arg, v, local)?
+                    let v = self.nested_lookup(arg)?;
+                    self.reinterpolate(|| arg.to_string(), v, local)?
+                }
+                "scope" if local.is_none() && self.push_scope_text(&mut out, arg) => {
+                    check_len(&out, &s)?;
+                    continue;
                 }
                 "scope" => {
                     // A malformed variable name is reported against the whole string being
                     // interpolated (puppet `lookup/interpolation.rb`: "#{problem} in string: #{subject}").
-                    let v = self
-                        .scope_value(&arg, local)
-                        .map_err(|e| {
-                            if e.message.starts_with("Syntax error in key") {
-                                HieraError::plain(format!("Syntax error in string: {s}"))
-                            } else {
-                                e
+                    let v = self.scope_ref(arg, local).map_err(|e| {
+                        if e.message.starts_with("Syntax error in key") {
+                            HieraError::plain(format!("Syntax error in string: {s}"))
+                        } else {
+                            e
+                        }
+                    })?;
+                    match v {
+                        // The common case: a string or number copied straight into the result.
+                        Some(v) if !contains_expr(v) => {
+                            let start = out.len();
+                            push_to_s(&mut out, v);
+                            if local.is_none() {
+                                self.scope_text.borrow_mut().insert(arg.to_string(), out[start..].to_string());
                             }
-                        })?
-                        .unwrap_or(Value::Null);
-                    self.reinterpolate(&format!("scope:{arg}"), v, local)?
+                            check_len(&out, &s)?;
+                            continue;
+                        }
+                        Some(v) => self.reinterpolate(|| format!("scope:{arg}"), v.clone(), local)?,
+                        None => Value::Null,
+                    }
                 }
-                "literal" => Value::String(arg),
+                "literal" => Value::from(arg),
                 other => return Err(HieraError::coded(format!("Unknown interpolation method '{other}'"))),
             };
-            out.push_str(&to_s(&value));
-            if out.len() > MAX_STRING {
-                return Err(HieraError::plain(format!(
-                    "Interpolation of '{}' produces more than {MAX_STRING} bytes (Lamina's limit)",
-                    truncate(&s, 80)
-                )));
-            }
+            push_to_s(&mut out, &value);
+            check_len(&out, &s)?;
         }
         out.push_str(&s[last..]);
         Ok(Value::String(out))
     }
 
+    /// Appends the memoised text of a scope expression; false when it is not known yet.
+    fn push_scope_text(&self, out: &mut String, expr: &str) -> bool {
+        match self.scope_text.borrow().get(expr) {
+            Some(t) => {
+                out.push_str(t);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The value of a lookup or variable is interpolated again, under a recursion check
     /// (`check(method_key == :scope ? "scope:#{key}" : key)`).
-    fn reinterpolate(&self, name: &str, v: Value, local: Option<(&str, &Value)>) -> Result<Value, HieraError> {
+    fn reinterpolate(
+        &self,
+        name: impl FnOnce() -> String,
+        v: Value,
+        local: Option<(&str, &Value)>,
+    ) -> Result<Value, HieraError> {
         if !contains_expr(&v) {
             return Ok(v);
         }
-        self.check(name, || self.interpolate(v, true, local))
+        self.check(&name(), || self.interpolate(v, true, local))
     }
 
     /// `Lookup.lookup(key, nil, '', true, nil)`: the key's own lookup_options, `''` when not
@@ -233,17 +265,93 @@ impl Hiera<'_> {
         if let Some(v) = self.memo.borrow().get(key) {
             return Ok(v.clone());
         }
-        let v = self.lookup(key, None)?.unwrap_or_else(|| Value::from(""));
+        let v = self.lookup_rich(key, None)?.unwrap_or_else(|| Value::from(""));
         self.memo.borrow_mut().insert(key.to_string(), v.clone());
         Ok(v)
     }
 }
 
+/// The byte ranges of the `%{...}` expressions of `s`, left to right: what the regex
+/// `/%\{([^}]*)\}/` of `interpolation.rb` matches, scanned by hand (it is the hot path of every
+/// interpolated value).
+fn expressions(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let start = find_expr(s, from)?;
+        let end = start + 2 + s[start + 2..].find('}')? + 1;
+        from = end;
+        Some((start, end))
+    })
+}
+
+/// `out << v.to_s`.
+fn push_to_s(out: &mut String, v: &Value) {
+    match v {
+        Value::String(x) if !x.starts_with(super::rich::MARK) => out.push_str(x),
+        Value::Null => {}
+        other => out.push_str(&to_s(other)),
+    }
+}
+
+fn check_len(out: &str, s: &str) -> Result<(), HieraError> {
+    if out.len() > MAX_STRING {
+        return Err(HieraError::plain(format!(
+            "Interpolation of '{}' produces more than {MAX_STRING} bytes (Lamina's limit)",
+            truncate(s, 80)
+        )));
+    }
+    Ok(())
+}
+
+/// The byte offset of the first `%{` at or after `from` (a byte scan: `str::find` with a
+/// two-byte pattern sets up a two-way searcher on every call, a measurable cost here).
+fn find_expr(s: &str, from: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = from;
+    while let Some(p) = b.get(i..)?.iter().position(|&c| c == b'%') {
+        i += p;
+        if b.get(i + 1) == Some(&b'{') {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// True if interpolating `v` can change it (a `%{` in a string or a key).
+#[must_use]
+pub fn needs_interpolation(v: &Value) -> bool {
+    contains_expr(v)
+}
+
+/// [`needs_interpolation`] and [`super::rich::has_marks`] in one walk: (has a `%{`, has a mark).
+#[must_use]
+pub fn scan(v: &Value) -> (bool, bool) {
+    fn text(s: &str, acc: &mut (bool, bool)) {
+        acc.0 |= find_expr(s, 0).is_some();
+        acc.1 |= s.starts_with(super::rich::MARK);
+    }
+    fn walk(v: &Value, acc: &mut (bool, bool)) {
+        match v {
+            Value::String(s) => text(s, acc),
+            Value::Array(a) => a.iter().for_each(|x| walk(x, acc)),
+            Value::Hash(h) => h.iter().for_each(|(k, x)| {
+                text(k, acc);
+                walk(x, acc);
+            }),
+            _ => {}
+        }
+    }
+    let mut acc = (false, false);
+    walk(v, &mut acc);
+    acc
+}
+
 fn contains_expr(v: &Value) -> bool {
     match v {
-        Value::String(s) => s.contains("%{"),
+        Value::String(s) => find_expr(s, 0).is_some(),
         Value::Array(a) => a.iter().any(contains_expr),
-        Value::Hash(h) => h.iter().any(|(k, x)| k.contains("%{") || contains_expr(x)),
+        Value::Hash(h) => h.iter().any(|(k, x)| find_expr(k, 0).is_some() || contains_expr(x)),
         _ => false,
     }
 }

@@ -93,18 +93,79 @@ pub fn root_name(segs: &[Segment]) -> String {
 ///
 /// # Errors
 /// `Data Provider type mismatch: Got Array when a hash-like object was expected ...`.
-pub fn dig<'v>(full_key: &str, segments: &[Segment], mut value: &'v Value) -> Result<Option<&'v Value>, HieraError> {
+pub fn dig<'v>(full_key: &str, segments: &[Segment], value: &'v Value) -> Result<Option<&'v Value>, HieraError> {
+    dig_refs(
+        full_key,
+        segments.iter().map(|s| match s {
+            Segment::Name(n) => SegRef::Name(n),
+            Segment::Index(i) => SegRef::Index(*i),
+        }),
+        value,
+    )
+}
+
+/// A borrowed [`Segment`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegRef<'a> {
+    /// A name.
+    Name(&'a str),
+    /// An integer.
+    Index(i64),
+}
+
+impl std::fmt::Display for SegRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SegRef::Name(s) => f.write_str(s),
+            SegRef::Index(i) => write!(f, "{i}"),
+        }
+    }
+}
+
+/// The segments of a key without quotes, borrowed (no regex, no allocation): what
+/// [`split_key`] returns for it, or `None` when the key needs [`split_key`] (quotes, or an
+/// empty segment, which is a syntax error).
+#[must_use]
+pub fn simple_segments(key: &str) -> Option<impl Iterator<Item = SegRef<'_>> + Clone> {
+    if key.contains(['\'', '"']) || key.split('.').any(str::is_empty) {
+        return None;
+    }
+    Some(key.split('.').map(|piece| {
+        let seg = piece.trim();
+        let digits = seg.strip_prefix(['+', '-']).unwrap_or(seg);
+        match seg.parse::<i64>() {
+            Ok(i) if !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) => SegRef::Index(i),
+            _ => SegRef::Name(seg),
+        }
+    }))
+}
+
+/// [`dig`] over borrowed segments.
+///
+/// # Errors
+/// As [`dig`].
+pub fn dig_refs<'v, 'a>(
+    full_key: &str,
+    segments: impl Iterator<Item = SegRef<'a>>,
+    mut value: &'v Value,
+) -> Result<Option<&'v Value>, HieraError> {
     for seg in segments {
         if value.is_null() {
             return Ok(None);
         }
         match (seg, value) {
-            (Segment::Index(i), Value::Array(a)) => {
-                let Some(v) = usize::try_from(*i).ok().and_then(|i| a.get(i)) else { return Ok(None) };
+            (SegRef::Index(i), Value::Array(a)) => {
+                let Some(v) = usize::try_from(i).ok().and_then(|i| a.get(i)) else { return Ok(None) };
                 value = v;
             }
-            (_, Value::Hash(h)) => {
-                let Some(v) = h.get(&seg.to_string()) else { return Ok(None) };
+            // An Integer segment finds only an Integer key (`value[1]` in Ruby): the reader
+            // marks those (see `rich`), so the string key "1" is not found, as in Puppet.
+            (SegRef::Name(n), Value::Hash(h)) => {
+                let Some(v) = h.get(n) else { return Ok(None) };
+                value = v;
+            }
+            (SegRef::Index(i), Value::Hash(h)) => {
+                let Some(v) = h.get(&super::rich::int_key(&i.to_string())) else { return Ok(None) };
                 value = v;
             }
             (_, other) => {
@@ -124,6 +185,22 @@ mod tests {
 
     fn names(k: &str) -> Vec<String> {
         split_key(k).unwrap().iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn simple_segments_agree_with_split_key() {
+        for k in ["facts.os.family", "a.1.-1", "a. b .+2", "x.01", "a.b c", "::x.y"] {
+            let full: Vec<String> = split_key(k).unwrap().iter().map(ToString::to_string).collect();
+            let simple: Vec<String> = simple_segments(k).unwrap().map(|s| s.to_string()).collect();
+            assert_eq!(full, simple, "{k}");
+            let kinds = |segs: Vec<bool>| segs;
+            assert_eq!(
+                kinds(split_key(k).unwrap().iter().map(|s| matches!(s, Segment::Index(_))).collect()),
+                kinds(simple_segments(k).unwrap().map(|s| matches!(s, SegRef::Index(_))).collect()),
+                "{k}"
+            );
+        }
+        assert!(simple_segments("a..b").is_none() && simple_segments("a.'b'").is_none());
     }
 
     #[test]

@@ -75,16 +75,17 @@ impl Strategy {
             Strategy::Unique => {
                 check_unique("first", &e1)?;
                 check_unique("second", &e2)?;
-                let mut out = self.convert_value(e1);
-                let Value::Array(ref mut acc) = out else { unreachable!("converted") };
+                // `(e1 + e2).uniq`, with e1 de-duplicated first so each element of e2 is
+                // checked once.
+                let Value::Array(acc) = self.convert_value(e1) else { unreachable!("converted") };
+                let mut acc = uniq(acc);
                 let Value::Array(more) = self.convert_value(e2) else { unreachable!("converted") };
                 for v in more {
                     if !acc.contains(&v) {
                         acc.push(v);
                     }
                 }
-                *acc = uniq(std::mem::take(acc));
-                Ok(out)
+                Ok(Value::Array(acc))
             }
             Strategy::Hash => {
                 let Value::Hash(h1) = check_hash("first", e1)? else { unreachable!("checked") };
@@ -100,10 +101,7 @@ impl Strategy {
                     Some(p) if p.is_empty() => {
                         return Err(HieraError::plain("knockout_prefix cannot be an empty string in deep_merge!"));
                     }
-                    Some(p) => Some(
-                        Regex::new(&format!("(?m)^{p}"))
-                            .map_err(|e| HieraError::plain(format!("invalid knockout_prefix {p:?}: {e}")))?,
-                    ),
+                    Some(p) => Some(knockout_regex(p)?),
                     None => None,
                 };
                 let dm = DeepMerge { ko, prefix: o.knockout_prefix.as_deref(), opts: o };
@@ -111,6 +109,26 @@ impl Strategy {
             }
         }
     }
+}
+
+/// The knockout regex of a prefix, compiled once per thread (a deep merge runs once per
+/// hierarchy level and layer of every lookup).
+fn knockout_regex(p: &str) -> Result<Regex, HieraError> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<rustc_hash::FxHashMap<String, Regex>> = std::cell::RefCell::default();
+    }
+    if let Some(re) = CACHE.with(|c| c.borrow().get(p).cloned()) {
+        return Ok(re);
+    }
+    let re = Regex::new(&format!("(?m)^{p}"))
+        .map_err(|e| HieraError::plain(format!("invalid knockout_prefix {p:?}: {e}")))?;
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() < 64 {
+            c.insert(p.to_string(), re.clone());
+        }
+    });
+    Ok(re)
 }
 
 /// Puppet's generalised type name of a value in merge and type errors (`TypeCalculator`
@@ -136,21 +154,82 @@ fn check_unique(which: &str, v: &Value) -> Result<(), HieraError> {
             puppet_type_name(v)
         )));
     }
+    // An array holding a hash with non-string keys is not `Array[Data]`: the describer reports
+    // each variant and each bad element (`type_mismatch_describer.rb`).
+    if let Value::Array(a) = v
+        && a.iter().any(super::rich::has_rich_keys)
+    {
+        let mut found = vec!["variant 0 expects a Scalar value, got Tuple".to_string()];
+        for (i, x) in a.iter().enumerate().filter(|(_, x)| super::rich::has_rich_keys(x)) {
+            data_mismatches(&format!("variant 1 index {i}"), x, &mut found);
+        }
+        return Err(mismatch(which, &found));
+    }
     Ok(())
 }
 
 fn check_hash(which: &str, v: Value) -> Result<Value, HieraError> {
-    if !matches!(v, Value::Hash(_)) {
+    let Value::Hash(h) = &v else {
         return Err(HieraError::plain(format!(
             "The {which} element of the merge has wrong type, expects a Hash value, got {}",
             puppet_type_name(&v)
         )));
+    };
+    // `Hash[String,Data]` (`merge_strategy.rb:266`): keys the reader marked as Integer, Float,
+    // ... fail it, here (the describer names the whole type) or below an entry.
+    if h.keys().any(|k| !matches!(super::rich::key(k), super::rich::RichKey::Str(_))) {
+        return Err(HieraError::plain(format!(
+            "The {which} element of the merge has wrong type, expects a Hash[String, Data] value, got {}",
+            super::infer::describe_hash(&v)
+        )));
     }
-    Ok(v)
+    let mut found = Vec::new();
+    for (k, x) in h.iter().filter(|(_, x)| super::rich::has_rich_keys(x)) {
+        data_mismatches(&format!("entry '{k}'"), x, &mut found);
+    }
+    if found.is_empty() { Ok(v) } else { Err(mismatch(which, &found)) }
+}
+
+/// The describer's message: one mismatch on a line, several each on its own line.
+fn mismatch(which: &str, found: &[String]) -> HieraError {
+    let line = |f: &String| format!("The {which} element of the merge has wrong type, {f}");
+    match found {
+        [one] => HieraError::plain(line(one)),
+        many => HieraError::plain(format!(" {}", many.iter().map(line).collect::<Vec<_>>().join("\n  "))),
+    }
+}
+
+/// Why `x` (which holds a hash with non-string keys) is not `Data` =
+/// `Variant[ScalarData, Hash[String, Data], Array[Data]]`, as the describer words it at `path`.
+fn data_mismatches(path: &str, x: &Value, out: &mut Vec<String>) {
+    use super::rich::{RichKey, has_rich_keys, key};
+    match x {
+        Value::Hash(h) if h.keys().any(|k| !matches!(key(k), RichKey::Str(_))) => {
+            out.push(format!("{path} expects a Data value, got Hash"));
+        }
+        Value::Hash(h) => {
+            out.push(format!("{path} variant 0 expects a ScalarData value, got Struct"));
+            for (k, v) in h.iter().filter(|(_, v)| has_rich_keys(v)) {
+                data_mismatches(&format!("{path} variant 1 entry '{k}'"), v, out);
+            }
+            out.push(format!("{path} variant 2 expects an Array value, got Struct"));
+        }
+        Value::Array(a) => {
+            out.push(format!("{path} variant 0 expects a ScalarData value, got Tuple"));
+            out.push(format!("{path} variant 1 expects a Hash value, got Tuple"));
+            for (i, v) in a.iter().enumerate().filter(|(_, v)| has_rich_keys(v)) {
+                data_mismatches(&format!("{path} variant 2 index {i}"), v, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Ruby `Array#flatten` (full depth).
 fn flatten(a: Vec<Value>) -> Vec<Value> {
+    if !a.iter().any(|v| matches!(v, Value::Array(_))) {
+        return a;
+    }
     let mut out = Vec::with_capacity(a.len());
     let mut stack: Vec<std::vec::IntoIter<Value>> = vec![a.into_iter()];
     while let Some(top) = stack.last_mut() {
@@ -165,8 +244,12 @@ fn flatten(a: Vec<Value>) -> Vec<Value> {
     out
 }
 
-/// Ruby `Array#uniq`: first occurrences, in order.
+/// Ruby `Array#uniq`: first occurrences, in order. Returns `a` itself when it has no
+/// duplicates (the common case: no new allocation).
 fn uniq(a: Vec<Value>) -> Vec<Value> {
+    if a.iter().enumerate().all(|(i, v)| !a[..i].contains(v)) {
+        return a;
+    }
     let mut out: Vec<Value> = Vec::with_capacity(a.len());
     for v in a {
         if !out.contains(&v) {
@@ -174,6 +257,23 @@ fn uniq(a: Vec<Value>) -> Vec<Value> {
         }
     }
     out
+}
+
+/// [`DeepMerge::merge_new`] and [`DeepMerge::merge_self`] without deep options: arrays
+/// de-duplicated (not their elements), hashes recursed.
+fn dedup_arrays(v: Value) -> Value {
+    match v {
+        Value::Array(a) => Value::Array(uniq(a)),
+        Value::Hash(mut h) => {
+            for x in h.values_mut() {
+                if matches!(x, Value::Array(_) | Value::Hash(_)) {
+                    *x = dedup_arrays(std::mem::take(x));
+                }
+            }
+            Value::Hash(h)
+        }
+        other => other,
+    }
 }
 
 /// Ruby truthiness: only nil and false are falsy.
@@ -204,17 +304,21 @@ impl DeepMerge<'_> {
         match source {
             Value::Hash(src) => match dest {
                 Value::Hash(mut d) => {
+                    // One hash of each key (the entry), not three (get, get_mut, insert); an
+                    // existing key keeps its position as with `insert`.
                     for (k, sv) in src {
-                        let merged = match d.get(&k) {
-                            Some(dv) if truthy(dv) => {
-                                let dv = d.get_mut(&k).map(std::mem::take);
-                                self.merge(sv, dv)?
+                        match d.entry(k) {
+                            indexmap::map::Entry::Occupied(mut e) if truthy(e.get()) => {
+                                let dv = std::mem::take(e.get_mut());
+                                *e.get_mut() = self.merge(sv, Some(dv))?;
                             }
                             // A new (or nil/false) key merges the source value into its own
                             // shallow copy (the gem's `src_dup`).
-                            _ => self.merge_new(sv)?,
-                        };
-                        d.insert(k, merged);
+                            indexmap::map::Entry::Occupied(mut e) => *e.get_mut() = self.merge_new(sv)?,
+                            indexmap::map::Entry::Vacant(e) => {
+                                e.insert(self.merge_new(sv)?);
+                            }
+                        }
                     }
                     Ok(Value::Hash(d))
                 }
@@ -239,6 +343,11 @@ impl DeepMerge<'_> {
     /// `deep_merge!(src_value, src_value.dup)`: the destination lacks the key. The dup is
     /// shallow, so everything below it is the very same object in source and dest.
     fn merge_new(&self, v: Value) -> Result<Value, HieraError> {
+        if self.ko.is_none() && !self.opts.sort_merged_arrays && !self.opts.merge_hash_arrays {
+            // Without options a value merged into its own dup only loses the duplicates of
+            // its arrays (`dest | source` with dest == source), recursively through hashes.
+            return Ok(dedup_arrays(v));
+        }
         match v {
             Value::Null | Value::Bool(false) => Ok(v),
             Value::Hash(h) => self.merge_self_hash(h),
@@ -280,13 +389,14 @@ impl DeepMerge<'_> {
     }
 
     /// A hash merged into itself: every truthy value merges into itself, in place.
-    fn merge_self_hash(&self, h: Map) -> Result<Value, HieraError> {
-        let mut out = Map::new();
-        for (k, v) in h {
-            let v = if truthy(&v) { self.merge_self(v)? } else { v };
-            out.insert(k, v);
+    fn merge_self_hash(&self, mut h: Map) -> Result<Value, HieraError> {
+        // In place: the keys stay, only the values change.
+        for v in h.values_mut() {
+            if truthy(v) {
+                *v = self.merge_self(std::mem::take(v))?;
+            }
         }
-        Ok(Value::Hash(out))
+        Ok(Value::Hash(h))
     }
 
     /// The array branch of `deep_merge!`. `fresh`: dest is a shallow dup of src, so the hashes
@@ -410,46 +520,9 @@ fn aliased_delete_if(a: &mut Vec<Value>, re: &Regex) {
     }
 }
 
-/// Ruby `Array#sort!` over Puppet data: numbers with numbers, strings with strings, arrays
-/// element-wise; anything else fails as Ruby does (`comparison of String with 2 failed`).
-fn ruby_sort(a: &mut [Value]) -> Result<(), HieraError> {
-    let mut err = None;
-    a.sort_by(|x, y| match ruby_cmp(x, y) {
-        Some(o) => o,
-        None => {
-            if err.is_none() {
-                err = Some(format!(
-                    "comparison of {} with {} failed",
-                    x.ruby_class_name(),
-                    super::interp::ruby_inspect(y)
-                ));
-            }
-            std::cmp::Ordering::Equal
-        }
-    });
-    err.map_or(Ok(()), |e| Err(HieraError::plain(e)))
-}
-
-fn ruby_cmp(x: &Value, y: &Value) -> Option<std::cmp::Ordering> {
-    match (x, y) {
-        (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
-        #[allow(clippy::cast_precision_loss)]
-        (Value::Int(a), Value::Float(b)) => (*a as f64).partial_cmp(b),
-        #[allow(clippy::cast_precision_loss)]
-        (Value::Float(a), Value::Int(b)) => a.partial_cmp(&(*b as f64)),
-        (Value::Float(a), Value::Float(b)) => a.partial_cmp(b),
-        (Value::String(a), Value::String(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
-        (Value::Array(a), Value::Array(b)) => {
-            for (p, q) in a.iter().zip(b) {
-                match ruby_cmp(p, q)? {
-                    std::cmp::Ordering::Equal => {}
-                    o => return Some(o),
-                }
-            }
-            Some(a.len().cmp(&b.len()))
-        }
-        _ => None,
-    }
+/// Ruby `Array#sort!` with Ruby's comparison sequence ([`super::rsort`]).
+fn ruby_sort(a: &mut Vec<Value>) -> Result<(), HieraError> {
+    super::rsort::ruby_sort(a).map_err(HieraError::plain)
 }
 
 #[cfg(test)]

@@ -262,3 +262,36 @@ proptest! {
         prop_assert_eq!(d.merge(aa.clone(), aa.clone()).unwrap(), aa);
     }
 }
+
+/// Non-string keys (marked by the Hiera reader) fail `Hash[String,Data]` and `Array[Data]`
+/// with the describer's texts (checked against `puppet lookup` 7.23).
+#[test]
+fn non_string_keys_fail_data_types_as_puppet_says() {
+    let ik = crate::hiera::rich::int_key;
+    let e = Strategy::Hash.merge(hash(&[(&ik("1"), s("one"))]), hash(&[("b", s("x"))])).unwrap_err();
+    assert_eq!(
+        e.message,
+        "The first element of the merge has wrong type, expects a Hash[String, Data] value, got Hash[Integer[1, 1], String]"
+    );
+    let nested =
+        hash(&[("a", hash(&[(&ik("1"), s("x"))])), ("c", hash(&[("d", arr(&[hash(&[(&ik("3"), s("x"))])]))]))]);
+    let e = Strategy::Hash.merge(nested, hash(&[])).unwrap_err();
+    assert_eq!(
+        e.message,
+        " The first element of the merge has wrong type, entry 'a' expects a Data value, got Hash\n  \
+         The first element of the merge has wrong type, entry 'c' variant 0 expects a ScalarData value, got Struct\n  \
+         The first element of the merge has wrong type, entry 'c' variant 1 entry 'd' variant 0 expects a ScalarData value, got Tuple\n  \
+         The first element of the merge has wrong type, entry 'c' variant 1 entry 'd' variant 1 expects a Hash value, got Tuple\n  \
+         The first element of the merge has wrong type, entry 'c' variant 1 entry 'd' variant 2 index 0 expects a Data value, got Hash\n  \
+         The first element of the merge has wrong type, entry 'c' variant 2 expects an Array value, got Struct"
+    );
+    let e = Strategy::Unique.merge(arr(&[s("x")]), arr(&[s("y"), hash(&[(&ik("1"), s("a"))])])).unwrap_err();
+    assert_eq!(
+        e.message,
+        " The second element of the merge has wrong type, variant 0 expects a Scalar value, got Tuple\n  \
+         The second element of the merge has wrong type, variant 1 index 1 expects a Data value, got Hash"
+    );
+    // Integer keys are kept apart from string keys by the deep merge.
+    let got = deep(DeepOptions::default()).merge(hash(&[(&ik("1"), s("a"))]), hash(&[("1", s("b"))])).unwrap();
+    assert_eq!(got, hash(&[("1", s("b")), (&ik("1"), s("a"))]));
+}

@@ -55,10 +55,13 @@
 mod scope;
 pub use scope::top_scope;
 mod engine;
+pub mod infer;
 pub mod interp;
 pub mod key;
 pub mod merge;
 pub mod options;
+pub mod rich;
+mod rsort;
 pub mod types;
 
 pub use engine::Hiera;

@@ -16,15 +16,19 @@ pub fn key_options<'m>(lo: &'m Map, root: &str) -> Result<Option<&'m Map>, Hiera
         return Ok(as_map(v));
     }
     for (k, v) in lo {
-        if k.starts_with('^') {
-            let re =
-                Regex::new(k).map_err(|e| HieraError::plain(format!("invalid lookup_options pattern '{k}': {e}")))?;
-            if re.is_match(root) {
-                return Ok(as_map(v));
-            }
+        if k.starts_with('^') && compile_pattern(k)?.is_match(root) {
+            return Ok(as_map(v));
         }
     }
     Ok(None)
+}
+
+/// A `^pattern` key of lookup_options as a regex.
+///
+/// # Errors
+/// An invalid regex.
+pub fn compile_pattern(k: &str) -> Result<Regex, HieraError> {
+    Regex::new(k).map_err(|e| HieraError::plain(format!("invalid lookup_options pattern '{k}': {e}")))
 }
 
 fn as_map(v: &Value) -> Option<&Map> {

@@ -64,8 +64,12 @@ pub(crate) struct LookupArgs {
     pub(crate) render_as: String,
     /// Estate file or directory for --node [default: $LAMINA_ESTATE, then the demo estate when
     /// neither --facts nor --hiera-config is given]
-    #[arg(long, env = "LAMINA_ESTATE")]
+    #[arg(long, env = "LAMINA_ESTATE", conflicts_with = "store")]
     pub(crate) estate: Option<PathBuf>,
+    /// Read the --node host from a store instead (`sqlite://PATH` or `postgres://...`): only
+    /// that host's rows are read.
+    #[arg(long, env = "LAMINA_STORE")]
+    pub(crate) store: Option<String>,
 }
 
 pub(crate) fn run(args: &LookupArgs) -> ExitCode {
@@ -147,7 +151,8 @@ fn lookup(args: &LookupArgs) -> Result<Option<String>, String> {
         engine = engine.with_explain();
     }
     let query = Query { names: args.keys.clone(), merge, default: args.default.clone().map(Value::String), value_type };
-    let result = engine.query(&query);
+    // Rich: bignums and Integer keys as the data holds them (`render` prints them as Puppet).
+    let result = engine.query_rich(&query);
     for w in engine.warnings() {
         eprintln!("Warning: {w}");
     }
@@ -189,7 +194,7 @@ fn render(v: &Value, how: &str) -> Result<String, String> {
             out
         }
         "s" => hiera::interp::to_s(v) + "\n",
-        _ => lamina_hierarchy::emit::to_yaml(v),
+        _ => lamina_hierarchy::emit::to_yaml(&hiera::rich::unmark(v.clone())),
     })
 }
 
@@ -206,6 +211,8 @@ fn json(out: &mut String, v: &Value) -> Result<(), String> {
             return Err(format!("1000: {}Infinity not allowed in JSON", if *f < 0.0 { "-" } else { "" }));
         }
         Value::Float(f) => out.push_str(&lamina_resolver::value::ruby_float(*f)),
+        // A Ruby Bignum prints its digits.
+        Value::String(_) if let Some(d) = hiera::rich::as_bignum(v) => out.push_str(d),
         Value::String(s) => {
             out.push('"');
             for c in s.chars() {
@@ -241,7 +248,8 @@ fn json(out: &mut String, v: &Value) -> Result<(), String> {
                 if i > 0 {
                     out.push(',');
                 }
-                json(out, &Value::String(k.clone()))?;
+                // Ruby's generator writes every key with `to_s` (`1` → "1").
+                json(out, &Value::String(hiera::rich::plain_key(k).to_string()))?;
                 out.push(':');
                 json(out, x)?;
             }
@@ -255,18 +263,25 @@ fn json(out: &mut String, v: &Value) -> Result<(), String> {
 /// the command names neither facts nor a hiera.yaml (then the estate is all there is), so that a
 /// plain `lookup --facts F --hiera-config H` does not load an unrelated estate.
 fn estate_dir(args: &LookupArgs) -> Option<PathBuf> {
-    let fallback = args.facts.is_none() && args.hiera_config.is_none();
+    let fallback = args.facts.is_none() && args.hiera_config.is_none() && args.store.is_none();
     args.estate.clone().or_else(|| fallback.then(super::demo_estate)).filter(|p| p.exists())
 }
 
 /// Facts, ENC parameters and certname of the `--node` host when the estate has it.
 fn estate_scope(args: &LookupArgs, estate: Option<&Path>) -> Result<(Map, Map, Option<String>), String> {
     let Some(node) = &args.node else { return Ok((Map::new(), Map::new(), None)) };
-    let Some(path) = estate else { return Ok((Map::new(), Map::new(), Some(node.clone()))) };
-    let opts = lamina_hierarchy::estate::LoadOptions { all_facts: true, ..Default::default() };
-    let estate = lamina_hierarchy::estate::load_with(path, &opts).map_err(|errs| {
-        format!("{} is invalid: {}", path.display(), errs.0.first().map(ToString::to_string).unwrap_or_default())
-    })?;
+    let first = |errs: lamina_resolver::Errors| errs.0.first().map(ToString::to_string).unwrap_or_default();
+    let estate = if let Some(url) = &args.store {
+        match lamina_hierarchy::store::load_host(url, node).map_err(first)? {
+            Some(e) => e,
+            None => return Ok((Map::new(), Map::new(), Some(node.clone()))),
+        }
+    } else {
+        let Some(path) = estate else { return Ok((Map::new(), Map::new(), Some(node.clone()))) };
+        let opts = lamina_hierarchy::estate::LoadOptions { all_facts: true, ..Default::default() };
+        lamina_hierarchy::estate::load_with(path, &opts)
+            .map_err(|errs| format!("{} is invalid: {}", path.display(), first(errs)))?
+    };
     let Some(idx) = estate.host(node) else { return Ok((Map::new(), Map::new(), Some(node.clone()))) };
     let host = &estate.hosts[idx as usize].src;
     let doc = lamina_resolver::enc::document(
