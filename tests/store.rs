@@ -269,3 +269,37 @@ hosts:
     let errs = compile_with(bad, &PsychText, trusted).expect_err("order line still checked");
     assert!(errs.to_string().contains("does not exist in order field"), "{errs}");
 }
+
+/// `lamina lookup --store` scopes a `--node` host read from the store exactly as `--estate`
+/// does from the files.
+#[test]
+fn lookup_from_a_store_matches_lookup_from_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = sqlite_url(dir.path(), "lookup.db");
+    let demo = repo_root().join("corpus/demo");
+    let imported = lamina(&["import", demo.to_str().expect("utf-8"), "--store", &url]);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let hiera = repo_root().join("corpus/serve-hiera/hiera.yaml");
+    let hiera = hiera.to_str().expect("utf-8");
+    for key in ["profile::web::vhost_port", "profile::base::sysctl", "motd::banner"] {
+        for node in ["web01.demo.example.com", "db01.demo.example.com"] {
+            let base = ["lookup", key, "--node", node, "--hiera-config", hiera, "--render-as", "json"];
+            let files = lamina(&[&base[..], &["--estate", demo.to_str().expect("utf-8")]].concat());
+            let store = lamina(&[&base[..], &["--store", &url]].concat());
+            assert_eq!(files.status.code(), store.status.code(), "{key} {node}");
+            assert_eq!(String::from_utf8_lossy(&files.stdout), String::from_utf8_lossy(&store.stdout), "{key} {node}");
+            assert_eq!(String::from_utf8_lossy(&files.stderr), String::from_utf8_lossy(&store.stderr), "{key} {node}");
+        }
+    }
+    let found = lamina(&[
+        "lookup",
+        "profile::web::vhost_port",
+        "--node",
+        "web01.demo.example.com",
+        "--hiera-config",
+        hiera,
+        "--store",
+        &url,
+    ]);
+    assert!(found.status.success(), "the test must look at found values too");
+}

@@ -12,7 +12,9 @@ use axum::extract::{Path, Query, State as S};
 use axum::http::StatusCode;
 use axum::response::Response;
 use lamina_hierarchy::emit;
-use lamina_resolver::hiera::{DataSource, DeepOptions, Hiera, HieraError, Strategy, not_found_message, top_scope};
+use lamina_resolver::hiera::{
+    DataSource, DeepOptions, Hiera, HieraError, Strategy, not_found_message, rich, top_scope,
+};
 use lamina_resolver::{Map, Value, enc};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -139,7 +141,13 @@ fn document(ctx: &HieraCtx, scope: &Map) -> Result<Document, String> {
     let probe = Hiera::new(&ctx.layers, &rec, scope);
     probe.lookup(PROBE, None).map_err(|e| e.message)?;
     let seen = rec.seen.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let keys: BTreeSet<&String> = seen.iter().flat_map(|m| m.keys()).filter(|k| *k != "lookup_options").collect();
+    // Top-level keys that are not strings in the YAML (`1:`, `true:`) cannot be looked up by
+    // name, in Puppet as here: leave them out.
+    let keys: BTreeSet<&String> = seen
+        .iter()
+        .flat_map(|m| m.keys())
+        .filter(|k| *k != "lookup_options" && matches!(rich::key(k), rich::RichKey::Str(_)))
+        .collect();
     let engine = Hiera::new(&ctx.layers, &ctx.source, scope);
     let mut out = Map::with_capacity(keys.len());
     let mut failed = Vec::new();
