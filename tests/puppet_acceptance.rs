@@ -197,31 +197,14 @@ fn puppet_node_find(lamina: &Path, estate: &Path) -> J {
         assert!(!p.to_string_lossy().contains(char::is_whitespace), "path with whitespace: {}", p.display());
     }
     let sb = tempfile::tempdir().expect("sandbox");
-    let d = |n: &str| sb.path().join(n);
-    for n in ["conf", "code/environments/production", "var", "log", "run"] {
-        std::fs::create_dir_all(d(n)).expect("sandbox dir");
-    }
-    std::fs::write(d("conf/puppet.conf"), "").expect("puppet.conf");
     let enc = format!("{} enc --estate {}", lamina.display(), estate.display());
-    let out = Command::new("puppet")
-        .args(["node", "find", CERTNAME, "--render-as", "json", "--color", "false"])
+    let mut cmd = Command::new("puppet");
+    cmd.args(["node", "find", CERTNAME, "--render-as", "json", "--color", "false"])
         .args(["--node_terminus", "exec", "--external_nodes", &enc])
         // No Facter run: facts come from the (empty) YAML cache, so parameters are only the ENC's.
-        .args(["--facts_terminus", "yaml"])
-        .arg("--confdir")
-        .arg(d("conf"))
-        .arg("--codedir")
-        .arg(d("code"))
-        .arg("--vardir")
-        .arg(d("var"))
-        .arg("--logdir")
-        .arg(d("log"))
-        .arg("--rundir")
-        .arg(d("run"))
-        .arg("--environmentpath")
-        .arg(d("code/environments"))
-        .output()
-        .expect("run puppet");
+        .args(["--facts_terminus", "yaml"]);
+    lamina_tests::puppet_sandbox(&mut cmd, sb.path());
+    let out = cmd.output().expect("run puppet");
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() || stdout.trim().is_empty() {
         let direct = Command::new(lamina).args(["enc", CERTNAME, "--estate"]).arg(estate).output().map_or_else(

@@ -342,29 +342,12 @@ fn puppet_available() -> bool {
 /// `puppet node find CERTNAME --render-as json` in the sandbox `sb` (offline: no Facter run,
 /// facts from the empty YAML cache) with `external_nodes = ENC`.
 fn run_puppet_node_find(sb: &Path, certname: &str, enc: &str) -> Output {
-    let d = |n: &str| sb.join(n);
-    for n in ["conf", "code/environments/production", "var", "log", "run"] {
-        std::fs::create_dir_all(d(n)).expect("sandbox dir");
-    }
-    std::fs::write(d("conf/puppet.conf"), "").expect("puppet.conf");
-    Command::new("puppet")
-        .args(["node", "find", certname, "--render-as", "json", "--color", "false"])
+    let mut cmd = Command::new("puppet");
+    cmd.args(["node", "find", certname, "--render-as", "json", "--color", "false"])
         .args(["--node_terminus", "exec", "--external_nodes", enc])
-        .args(["--facts_terminus", "yaml"])
-        .arg("--confdir")
-        .arg(d("conf"))
-        .arg("--codedir")
-        .arg(d("code"))
-        .arg("--vardir")
-        .arg(d("var"))
-        .arg("--logdir")
-        .arg(d("log"))
-        .arg("--rundir")
-        .arg(d("run"))
-        .arg("--environmentpath")
-        .arg(d("code/environments"))
-        .output()
-        .expect("run puppet")
+        .args(["--facts_terminus", "yaml"]);
+    lamina_tests::puppet_sandbox(&mut cmd, sb);
+    cmd.output().expect("run puppet")
 }
 
 /// Puppet's JSON rendering of the node (see `run_puppet_node_find`).

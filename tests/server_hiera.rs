@@ -115,27 +115,15 @@ impl Sandbox {
             format!("clientcert: \"{node}\"\nhostname: \"{host}\"\ndomain: \"{domain}\"\nfqdn: \"{node}\"\n"),
         )
         .expect("facts");
-        Command::new("puppet")
-            .args(["lookup", key, "--node", node, "--color", "false"])
+        let mut cmd = Command::new("puppet");
+        cmd.args(["lookup", key, "--node", node, "--color", "false"])
             .args(extra)
             .arg("--facts")
             .arg(&facts)
             .args(["--environment", "production"])
-            .arg("--confdir")
-            .arg(d("conf"))
-            .arg("--codedir")
-            .arg(d("code"))
-            .arg("--vardir")
-            .arg(d("var"))
-            .arg("--logdir")
-            .arg(d("log"))
-            .arg("--rundir")
-            .arg(d("run"))
-            .arg("--environmentpath")
-            .arg(d("code/environments"))
-            .stdin(Stdio::null())
-            .output()
-            .expect("run puppet lookup")
+            .stdin(Stdio::null());
+        lamina_tests::puppet_sandbox(&mut cmd, self.dir.path());
+        cmd.output().expect("run puppet lookup")
     }
 }
 

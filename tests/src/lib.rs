@@ -173,3 +173,23 @@ pub fn http(method: &str, url: &str, body: Option<&str>, token: Option<&str>) ->
     let text = resp.body_mut().read_to_string().unwrap_or_default();
     (status, text)
 }
+
+/// Point a `puppet` command at a sandbox of its own (confdir, codedir, vardir, logdir, rundir
+/// and environmentpath under `sandbox`), creating the directories, an empty `puppet.conf` and an
+/// empty `production` environment when missing: Puppet then runs offline and touches nothing
+/// of the machine's.
+pub fn puppet_sandbox(cmd: &mut std::process::Command, sandbox: &Path) {
+    let d = |n: &str| sandbox.join(n);
+    for n in ["conf", "code/environments/production", "var", "log", "run"] {
+        std::fs::create_dir_all(d(n)).expect("sandbox dir");
+    }
+    if !d("conf/puppet.conf").exists() {
+        std::fs::write(d("conf/puppet.conf"), "").expect("puppet.conf");
+    }
+    for (flag, dir) in
+        [("--confdir", "conf"), ("--codedir", "code"), ("--vardir", "var"), ("--logdir", "log"), ("--rundir", "run")]
+    {
+        cmd.arg(flag).arg(d(dir));
+    }
+    cmd.arg("--environmentpath").arg(d("code/environments"));
+}
