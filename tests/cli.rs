@@ -1,11 +1,7 @@
 //! The `lamina` command's contracts: exit codes, what goes to stdout and stderr.
 
-use lamina_tests::lamina_bin;
-use std::process::{Command, Output};
-
-fn lamina(args: &[&str]) -> Output {
-    Command::new(lamina_bin()).args(args).env_remove("LAMINA_ESTATE").output().expect("run lamina")
-}
+use lamina_tests::{lamina, lamina_bin};
+use std::process::Command;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -7,7 +7,7 @@
 //! Needs the `lamina` binary built next to the test binary (`cargo build -p lamina-cli`). The
 //! Puppet test needs Puppet and PostgreSQL (127.0.0.1:5432): under CI their absence fails it.
 
-use lamina_tests::{PgDb, Server, lamina_bin, repo_root};
+use lamina_tests::{PgDb, Server, lamina, lamina_bin, repo_root};
 use serde_json::Value as J;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -17,15 +17,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const HOST: &str = "web01.demo.example.com";
-
-fn lamina(args: &[&str]) -> Output {
-    Command::new(lamina_bin())
-        .args(args)
-        .env_remove("LAMINA_ESTATE")
-        .env_remove("LAMINA_STORE")
-        .output()
-        .expect("run lamina")
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

@@ -12,9 +12,8 @@ use lamina_hierarchy::generate::{GenOptions, generate};
 use lamina_hierarchy::store;
 use lamina_hierarchy::yaml::{self, Limits, NodeKind};
 use lamina_resolver::{Estate, Value, compile, enc, resolve};
-use lamina_tests::{PgDb, lamina_bin, repo_root};
+use lamina_tests::{PgDb, lamina, repo_root};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn sqlite_url(dir: &Path, name: &str) -> String {
     format!("sqlite://{}", dir.join(name).display())
@@ -190,15 +189,6 @@ fn conformance_cases_through_a_store() {
         }
     }
     assert!(cases >= 20, "only {cases} conformance cases ran");
-}
-
-fn lamina(args: &[&str]) -> std::process::Output {
-    Command::new(lamina_bin())
-        .args(args)
-        .env_remove("LAMINA_ESTATE")
-        .env_remove("LAMINA_STORE")
-        .output()
-        .expect("run lamina")
 }
 
 #[test]

@@ -25,6 +25,20 @@ pub fn lamina_bin() -> PathBuf {
     panic!("the lamina binary is not built: run `cargo build -p lamina-cli` (same profile) first");
 }
 
+/// Run the built `lamina` with `args`, without the caller's `LAMINA_ESTATE`/`LAMINA_STORE`.
+///
+/// # Panics
+/// When it cannot be started.
+#[must_use]
+pub fn lamina(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(lamina_bin())
+        .args(args)
+        .env_remove("LAMINA_ESTATE")
+        .env_remove("LAMINA_STORE")
+        .output()
+        .expect("run lamina")
+}
+
 /// True when running under CI, where missing tools must fail loudly.
 #[must_use]
 pub fn under_ci() -> bool {
