@@ -38,7 +38,7 @@ pub(crate) struct HieraCtx {
 }
 
 /// Why a write failed, as the API reports it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum WriteError {
     /// 404.
     NotFound(String),
@@ -210,13 +210,7 @@ impl State {
                     }
                 }
                 for tx in replies.into_iter().flatten() {
-                    let _ = tx.send(match &res {
-                        Ok(r) => Ok(*r),
-                        Err(WriteError::NotFound(m)) => Err(WriteError::NotFound(m.clone())),
-                        Err(WriteError::Invalid(m)) => Err(WriteError::Invalid(m.clone())),
-                        Err(WriteError::ReadOnly) => Err(WriteError::ReadOnly),
-                        Err(WriteError::Store(m)) => Err(WriteError::Store(m.clone())),
-                    });
+                    let _ = tx.send(res.clone());
                 }
             }
         }

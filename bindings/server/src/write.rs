@@ -34,7 +34,13 @@ fn done(res: Result<i64, WriteError>) -> Response {
 /// Parse the body as `target` and write it.
 async fn put(st: &State, body: &str, target: Target<'_>, label: &str, owner: Option<ParamOwner>) -> Response {
     match edit::parse_body(body, target, label) {
-        Ok(op) => done(st.write(owner.map_or(op.clone(), |o| edit::with_owner(op, o))).await),
+        Ok(op) => done(
+            st.write(match owner {
+                Some(o) => edit::with_owner(op, o),
+                None => op,
+            })
+            .await,
+        ),
         Err(errs) => done(Err(WriteError::Invalid(errs.0.iter().map(ToString::to_string).collect()))),
     }
 }
