@@ -182,6 +182,34 @@ fn servers_sharing_a_store_converge() {
         assert!(t.elapsed() < Duration::from_secs(10), "server A never saw B's write");
         std::thread::sleep(Duration::from_millis(100));
     }
+    // An import into the running servers' store replaces the estate: both reload it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = dir.path().join("estate");
+    std::fs::create_dir(&copy).expect("mkdir");
+    for f in std::fs::read_dir(demo()).expect("demo") {
+        let f = f.expect("entry").path();
+        if f.extension().is_some_and(|e| e == "yaml") {
+            std::fs::copy(&f, copy.join(f.file_name().expect("name"))).expect("copy");
+        }
+    }
+    let params = copy.join("parameters.yaml");
+    let text = std::fs::read_to_string(&params)
+        .expect("read")
+        .replace("parameters:\n", "parameters:\n  imported_mark: \"yes it is\"\n");
+    std::fs::write(&params, text).expect("write");
+    import(&copy, &db.url);
+    for s in [&a, &b] {
+        let t = Instant::now();
+        loop {
+            let doc = get(s, "/node/web01.demo.example.com").1;
+            if doc.contains("imported_mark: yes it is") {
+                assert!(!doc.contains("site_banner"), "the import replaced the store's content");
+                break;
+            }
+            assert!(t.elapsed() < Duration::from_secs(10), "a server never reloaded the import");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 /// Concurrent facts uploads all land (batched), and a fact matcher follows the new facts.
