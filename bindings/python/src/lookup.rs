@@ -6,7 +6,8 @@
 
 use crate::facts::Facts;
 use lamina_hierarchy::hiera::{FileSource, load_layers};
-use lamina_resolver::hiera::{Hiera, Layers, Query, Strategy, options::parse_merge};
+use lamina_resolver::hiera::options::{parse_merge, with_deep_flags};
+use lamina_resolver::hiera::{Hiera, Layers, Query, Strategy};
 use lamina_resolver::{Estate, Map, Value, enc, resolve};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -97,21 +98,15 @@ impl Options {
     /// The explicit merge strategy: `merge`, with the deep-merge flags applied over it, as
     /// `puppet lookup` accepts them (only with the `deep` strategy).
     fn strategy(&self) -> Result<Option<Strategy>, Failure> {
-        let mut merge = self.merge.as_ref().map(parse_merge).transpose().map_err(|e| Failure::Error(e.message))?;
-        if self.knock_out_prefix.is_some() || self.sort_merged_arrays || self.merge_hash_arrays {
-            let Some(Strategy::Deep(o)) = &mut merge else {
-                return Err(Failure::Error(
+        let merge = self.merge.as_ref().map(parse_merge).transpose().map_err(|e| Failure::Error(e.message))?;
+        with_deep_flags(merge, self.knock_out_prefix.as_deref(), self.sort_merged_arrays, self.merge_hash_arrays).map_err(
+            |_| {
+                Failure::Error(
                     "The options knock_out_prefix, sort_merged_arrays, and merge_hash_arrays are only available with merge 'deep'"
                         .into(),
-                ));
-            };
-            if let Some(p) = &self.knock_out_prefix {
-                o.knockout_prefix = Some(p.clone());
-            }
-            o.sort_merged_arrays |= self.sort_merged_arrays;
-            o.merge_hash_arrays |= self.merge_hash_arrays;
-        }
-        Ok(merge)
+                )
+            },
+        )
     }
 }
 

@@ -12,9 +12,8 @@ use axum::extract::{Path, Query, State as S};
 use axum::http::StatusCode;
 use axum::response::Response;
 use lamina_hierarchy::emit;
-use lamina_resolver::hiera::{
-    DataSource, DeepOptions, Hiera, HieraError, Strategy, not_found_message, rich, top_scope,
-};
+use lamina_resolver::hiera::options::{strategy_by_name, with_deep_flags};
+use lamina_resolver::hiera::{DataSource, Hiera, HieraError, Strategy, not_found_message, rich, top_scope};
 use lamina_resolver::{Map, Value, enc};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -33,23 +32,13 @@ pub(crate) struct LookupQuery {
 }
 
 fn strategy(q: &LookupQuery) -> Result<Option<Strategy>, String> {
-    let deep = q.knock_out_prefix.is_some() || q.sort_merged_arrays || q.merge_hash_arrays;
-    let s = match q.merge.as_deref() {
+    let merge = match q.merge.as_deref() {
         None => None,
-        Some("first") => Some(Strategy::First),
-        Some("unique") => Some(Strategy::Unique),
-        Some("hash") => Some(Strategy::Hash),
-        Some("deep") => Some(Strategy::Deep(DeepOptions {
-            knockout_prefix: q.knock_out_prefix.clone(),
-            sort_merged_arrays: q.sort_merged_arrays,
-            merge_hash_arrays: q.merge_hash_arrays,
-        })),
+        Some(m @ ("first" | "unique" | "hash" | "deep")) => Some(strategy_by_name(m).map_err(|e| e.message)?),
         Some(m) => return Err(format!("unknown merge {m:?}: use first, unique, hash or deep")),
     };
-    if deep && !matches!(s, Some(Strategy::Deep(_))) {
-        return Err("knock_out_prefix, sort_merged_arrays and merge_hash_arrays need merge=deep".into());
-    }
-    Ok(s)
+    with_deep_flags(merge, q.knock_out_prefix.as_deref(), q.sort_merged_arrays, q.merge_hash_arrays)
+        .map_err(|_| "knock_out_prefix, sort_merged_arrays and merge_hash_arrays need merge=deep".to_string())
 }
 
 /// The host's scope; `None` for a host the estate does not have (then only `trusted.certname`).

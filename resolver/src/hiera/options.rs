@@ -52,6 +52,34 @@ pub fn strategy_by_name(name: &str) -> Result<Strategy, HieraError> {
     })
 }
 
+/// The deep-merge flags were given with a merge that is not `deep` (Puppet allows them only
+/// with `deep`; each front-end words the refusal as its own flags are spelled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeepFlagsWithoutDeep;
+
+/// An explicit merge with `puppet lookup`'s deep-merge flags (`--knock-out-prefix`,
+/// `--sort-merged-arrays`, `--merge-hash-arrays`) applied over it.
+///
+/// # Errors
+/// [`DeepFlagsWithoutDeep`] when a flag is given and the merge is not `deep`.
+pub fn with_deep_flags(
+    merge: Option<Strategy>,
+    knockout_prefix: Option<&str>,
+    sort_merged_arrays: bool,
+    merge_hash_arrays: bool,
+) -> Result<Option<Strategy>, DeepFlagsWithoutDeep> {
+    if knockout_prefix.is_none() && !sort_merged_arrays && !merge_hash_arrays {
+        return Ok(merge);
+    }
+    let Some(Strategy::Deep(mut o)) = merge else { return Err(DeepFlagsWithoutDeep) };
+    if let Some(p) = knockout_prefix {
+        o.knockout_prefix = Some(p.to_string());
+    }
+    o.sort_merged_arrays |= sort_merged_arrays;
+    o.merge_hash_arrays |= merge_hash_arrays;
+    Ok(Some(Strategy::Deep(o)))
+}
+
 /// A `merge` option: a name, or a hash with `strategy` and the deep options, type-checked as
 /// Puppet's `options_t` does.
 ///
@@ -157,5 +185,28 @@ mod tests {
             parse_merge(&bad).unwrap_err().message,
             "The merge options has wrong type, entry 'knockout_prefix' expects a value of type Undef or String, got Integer"
         );
+    }
+}
+
+#[cfg(test)]
+mod deep_flag_tests {
+    use super::{DeepFlagsWithoutDeep, Strategy, strategy_by_name, with_deep_flags};
+
+    #[test]
+    fn deep_flags_apply_over_deep_only() {
+        let deep = strategy_by_name("deep").ok();
+        match with_deep_flags(deep, Some("--"), true, false) {
+            Ok(Some(Strategy::Deep(o))) => {
+                assert_eq!(o.knockout_prefix.as_deref(), Some("--"));
+                assert!(o.sort_merged_arrays && !o.merge_hash_arrays);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(with_deep_flags(strategy_by_name("hash").ok(), None, false, true), Err(DeepFlagsWithoutDeep));
+        assert_eq!(with_deep_flags(None, Some("x"), false, false), Err(DeepFlagsWithoutDeep));
+        assert!(matches!(
+            with_deep_flags(strategy_by_name("unique").ok(), None, false, false),
+            Ok(Some(Strategy::Unique))
+        ));
     }
 }

@@ -7,7 +7,8 @@
 //! `--environment ENV` makes `DIR/ENV` the environment layer (its `hiera.yaml`, `modules/`).
 
 use lamina_hierarchy::hiera::{FileSource, load_layers};
-use lamina_resolver::hiera::{self, DeepOptions, Hiera, HieraError, PType, Query, Strategy};
+use lamina_resolver::hiera::options::{strategy_by_name, with_deep_flags};
+use lamina_resolver::hiera::{self, Hiera, HieraError, PType, Query, Strategy};
 use lamina_resolver::{Map, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -94,25 +95,18 @@ fn usage(msg: &str) -> String {
 }
 
 fn strategy(args: &LookupArgs) -> Result<Option<Strategy>, String> {
-    let deep_flags = args.knock_out_prefix.is_some() || args.sort_merged_arrays || args.merge_hash_arrays;
-    let s = match args.merge.as_deref() {
+    let merge = match args.merge.as_deref() {
         None => None,
-        Some("first") => Some(Strategy::First),
-        Some("unique") => Some(Strategy::Unique),
-        Some("hash") => Some(Strategy::Hash),
-        Some("deep") => Some(Strategy::Deep(DeepOptions {
-            knockout_prefix: args.knock_out_prefix.clone(),
-            sort_merged_arrays: args.sort_merged_arrays,
-            merge_hash_arrays: args.merge_hash_arrays,
-        })),
+        Some(m @ ("first" | "unique" | "hash" | "deep")) => Some(strategy_by_name(m).map_err(|e| e.message)?),
         Some(_) => return Err(usage("The --merge option only accepts 'first', 'hash', 'unique', or 'deep'")),
     };
-    if deep_flags && !matches!(s, Some(Strategy::Deep(_))) {
-        return Err(usage(
-            "The options --knock-out-prefix, --sort-merged-arrays, and --merge-hash-arrays are only available with '--merge deep'",
-        ));
-    }
-    Ok(s)
+    with_deep_flags(merge, args.knock_out_prefix.as_deref(), args.sort_merged_arrays, args.merge_hash_arrays).map_err(
+        |_| {
+            usage(
+                "The options --knock-out-prefix, --sort-merged-arrays, and --merge-hash-arrays are only available with '--merge deep'",
+            )
+        },
+    )
 }
 
 /// The rendered output, `None` when not found (message already printed).
