@@ -3,9 +3,10 @@
 //!
 //! `cargo bench -p lamina-benches --bench yaml`
 //!
-//! - `read/*`: one 250-host file (~1.6 MB, mostly facts): saphyr-parser's raw events (the floor
-//!   of any reader built on it), Lamina's Psych-compatible `parse_value` and `parse_node`, and
-//!   serde-saphyr into a generic value (a peer that does not follow YAML 1.1).
+//! - `read/*`: one 250-host file (~1.6 MB, mostly facts): libyaml's raw events (`libyaml-safer`,
+//!   the floor of Lamina's reader, built on them), saphyr-parser's raw events (a peer parser),
+//!   Lamina's Psych-compatible `parse_value` and `parse_node`, and serde-saphyr into a generic
+//!   value (a peer that does not follow YAML 1.1).
 //! - `write/*`: the ENC documents of 1,000 hosts: Lamina's YAML 1.1-safe emitter, serde-saphyr's
 //!   emitter (which Psych misreads on some strings) and serde_json.
 
@@ -26,6 +27,18 @@ fn read(c: &mut Criterion) {
     let limits = Limits::default();
     let mut g = c.benchmark_group("read");
     g.throughput(Throughput::Bytes(text.len() as u64)).sample_size(20);
+    g.bench_function(BenchmarkId::new("libyaml_events", "hosts-file"), |b| {
+        b.iter(|| {
+            let mut parser = libyaml_safer::Parser::new();
+            parser.set_input(text.as_bytes());
+            let mut n = 0usize;
+            for ev in parser {
+                ev.expect("event");
+                n += 1;
+            }
+            black_box(n)
+        });
+    });
     g.bench_function(BenchmarkId::new("saphyr_parser_events", "hosts-file"), |b| {
         b.iter(|| {
             let mut n = 0usize;

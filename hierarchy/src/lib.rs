@@ -3,7 +3,8 @@
 //!
 //! - [`yaml`] — a YAML 1.1 reader with Psych's scalar rules (`yes`/`on` are true, `0755` is 493,
 //!   an unquoted date is refused as Puppet refuses it) and hard budgets on size, depth, nodes and
-//!   alias expansion, built on saphyr-parser's events;
+//!   alias expansion, built on libyaml's events (the parser Psych uses, so syntax errors read as
+//!   Puppet's);
 //! - [`estate`] — estate files (one file or a directory) into a compiled
 //!   [`lamina_resolver::Estate`], every error of every file reported together with its file and
 //!   line;

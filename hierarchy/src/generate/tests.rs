@@ -189,7 +189,7 @@ fn matchers_are_valid() {
 /// plain scalars are identifier-like map keys, integers, reals with a dot, and booleans.
 #[test]
 fn output_parses_and_quotes_every_string() {
-    use saphyr_parser::{Event, Parser, ScalarStyle};
+    use libyaml_safer::{EventData, Parser, ScalarStyle};
     let d = tempfile::tempdir().unwrap();
     generate(&GenOptions { hosts: 300, seed: 5 }, d.path()).unwrap();
     let plain_value = |s: &str| {
@@ -206,12 +206,15 @@ fn output_parses_and_quotes_every_string() {
         // (in a mapping, next scalar is a key)
         let mut stack: Vec<(bool, bool)> = Vec::new();
         let mut scalars = 0;
-        for ev in Parser::new_from_str(text) {
-            let (ev, span) = ev.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let mut parser = Parser::new();
+        parser.set_input(text.as_bytes());
+        for ev in parser {
+            let ev = ev.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let span = ev.start_mark;
             let is_key = matches!(stack.last(), Some((true, true)));
             // Whether this event completes a key or a value of the enclosing mapping.
-            let completes = match ev {
-                Event::Scalar(v, style, _, tag) => {
+            let completes = match ev.data {
+                EventData::Scalar { value: v, style, tag, .. } => {
                     scalars += 1;
                     assert!(tag.is_none(), "{name}: tag at {span:?}");
                     if style == ScalarStyle::Plain {
@@ -222,19 +225,19 @@ fn output_parses_and_quotes_every_string() {
                     }
                     true
                 }
-                Event::MappingStart(..) => {
+                EventData::MappingStart { .. } => {
                     stack.push((true, true));
                     false
                 }
-                Event::SequenceStart(..) => {
+                EventData::SequenceStart { .. } => {
                     stack.push((false, false));
                     false
                 }
-                Event::MappingEnd | Event::SequenceEnd => {
+                EventData::MappingEnd | EventData::SequenceEnd => {
                     stack.pop();
                     true
                 }
-                Event::Alias(_) => panic!("{name}: alias"),
+                EventData::Alias { .. } => panic!("{name}: alias"),
                 _ => false,
             };
             if completes {

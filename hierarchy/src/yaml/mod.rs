@@ -1,8 +1,11 @@
 //! YAML 1.1 reading with the exact scalar rules of Ruby's Psych, as Puppet 7 loads Hiera data,
 //! ENC output and facts: `YAML.safe_load(src, permitted_classes: [Symbol], aliases: true)`.
 //!
-//! Events come from `saphyr-parser` (a YAML 1.2 parser: the *syntax* of 1.1 and 1.2 is close
-//! enough; the *types* are not, and they are all decided here). What matches Psych 4.0.3:
+//! Events come from libyaml itself — `libyaml-safer`, a line-by-line safe Rust port of the C
+//! libyaml that Psych links (vendored with its panics on malformed input fixed,
+//! `third_party/libyaml-safer/PATCHES.md`) — so what is a syntax error, and how it is worded and
+//! positioned, is exactly what Puppet reports ([`PsychError::Syntax`]); the *types* are decided
+//! here. What matches Psych 4.0.3:
 //!
 //! * Plain scalars go through [`resolve_plain_scalar`] (Psych's `ScalarScanner#tokenize`):
 //!   `yes/no/on/off` any case are booleans, `y`/`n` strings, `0755` octal, `1_000`, `1:30`
@@ -24,15 +27,12 @@
 //! stringified by [`Node::to_value`]. Hiera data is read by [`parse_hiera_data`] instead, which
 //! keeps both apart for the lookup engine (marked strings, `lamina_resolver::hiera::rich`), so
 //! that lookups refuse Symbols and `true`/`nil` keys and dig Integer keys as Puppet does. A flow
-//! item starting with `?` (`[?x]`, which Psych turns into `{"x"=>nil}`) is refused.
-//! On top of Psych: budgets ([`Limits`]), and a UTF-8-only input check.
+//! On top of Psych: budgets ([`Limits`]), a UTF-8-only input check, and positions for
+//! control characters (Psych reports libyaml's reader errors at line 1 column 1).
 //!
-//! Syntax: where saphyr (YAML 1.2) refuses what libyaml reads — `key:<TAB>value`, a lone `-` in a
-//! flow collection — the text is repaired and parsed again (`parse_with`); where libyaml
-//! refuses what saphyr reads and the difference matters (`{:foo => :bar}`, `[:a]`) the reader
-//! refuses too. Remaining differences are leniencies on broken input that Puppet would refuse
-//! anyway (`[|]`, `{: a}`, `- <TAB>` at the end of a line); error positions and wording are
-//! saphyr's, not libyaml's.
+//! `hierarchy/src/yaml/tests_psych.rs` (`psych_parity_live`) holds the reader to the installed
+//! Ruby's Psych on some 12,000 documents (curated, generated and randomly broken ones): the same
+//! value, or the same exception with the same message.
 
 mod reader;
 mod scalar;
@@ -41,7 +41,6 @@ mod tests;
 #[cfg(test)]
 mod tests_psych;
 
-use std::borrow::Cow;
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
@@ -143,11 +142,40 @@ pub struct YamlError {
     pub line: u32,
     pub col: u32,
     pub message: String,
+    /// What Psych raises on the same input, when it raises (our own budgets and I/O errors
+    /// have no Psych counterpart).
+    pub psych: Option<PsychError>,
+}
+
+/// The exception Psych 4.0.3 raises for a document, as far as Puppet's messages show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PsychError {
+    /// `Psych::SyntaxError`: libyaml's words and Psych's position ("problem context at line L
+    /// column C"), without the `(file): ` prefix.
+    Syntax(String),
+    /// `Psych::DisallowedClass` ("Tried to load unspecified class: Date").
+    DisallowedClass(String),
+    /// Any other exception raised while converting (`Psych::BadAlias`, `ArgumentError` ...).
+    Other(String),
 }
 
 impl YamlError {
     fn new(file: &str, line: u32, col: u32, message: impl Into<String>) -> Self {
-        YamlError { file: file.to_string(), line, col, message: message.into() }
+        YamlError { file: file.to_string(), line, col, message: message.into(), psych: None }
+    }
+
+    /// The message of the `YamlLoadError` that `Puppet::Util::Yaml.safe_load` raises for this
+    /// error in file `path` (`puppet/util/yaml.rb`): Psych's syntax errors carry `(path): `,
+    /// disallowed classes get it from Puppet, other Psych exceptions go without. Errors Psych
+    /// does not have read like a syntax error, with our position.
+    #[must_use]
+    pub fn puppet_message(&self, path: &str) -> String {
+        match &self.psych {
+            Some(PsychError::Syntax(m) | PsychError::DisallowedClass(m)) => format!("({path}): {m}"),
+            Some(PsychError::Other(m)) => m.clone(),
+            None if self.line > 0 => format!("({path}): {} at line {} column {}", self.message, self.line, self.col),
+            None => format!("({path}): {}", self.message),
+        }
     }
 }
 
@@ -225,112 +253,44 @@ fn parse_with<S: Sink>(
         return Err(YamlError::new(file, 1, 1, msg));
     }
     check_characters(src.as_bytes(), file)?;
-    let mut text = Cow::Borrowed(src);
-    let mut dashes = Vec::new();
-    let mut spent = 0usize;
-    loop {
-        spent = spent.saturating_add(text.len().max(1));
-        let err = match reader::build(&text, limits, sink(), &dashes, skip) {
-            Ok(v) => return Ok(v),
-            Err(Fail::Syntax(e)) => e,
-            Err(Fail::Psych(msg, m) | Fail::Refused(msg, m)) => return Err(YamlError::new(file, m.line, m.col, msg)),
-        };
-        let m = reader::mark(err.marker());
-        let repaired = match err.info() {
-            TAB_AFTER_COLON if spent < REPAIR_BUDGET => patch_tab_after_colon(&text, m),
-            DASH_IN_FLOW if spent < REPAIR_BUDGET => patch_dash_in_flow(&text, m, &mut dashes),
-            _ => None,
-        };
-        if let Some(patched) = repaired {
-            text = Cow::Owned(patched);
-            continue;
+    match reader::build(src, limits, sink(), skip) {
+        Ok(v) => Ok(v),
+        Err(Fail::Syntax(e)) => Err(syntax_error(file, &e)),
+        Err(Fail::Psych(msg, m)) => {
+            let psych = if msg.starts_with(DISALLOWED) {
+                PsychError::DisallowedClass(msg.clone())
+            } else {
+                PsychError::Other(msg.clone())
+            };
+            Err(YamlError { psych: Some(psych), ..YamlError::new(file, m.line, m.col, msg) })
         }
-        let message = match err.info() {
-            TAB_AFTER_COLON => format!("{TAB_AFTER_COLON} (replace the tab after ':' with a space)"),
-            DASH_IN_FLOW => format!("{DASH_IN_FLOW} (quote the '-')"),
-            // saphyr's scanner keeps the flow level in a u8 and scans ahead of the parser, so a
-            // `[[[[...` bomb can hit its limit (256) before our depth check sees level 65.
-            "recursion limit exceeded" => format!("nesting deeper than {}", limits.max_depth.min(255)),
-            other => other.to_string(),
-        };
-        return Err(YamlError::new(file, m.line, m.col, message));
+        Err(Fail::Refused(msg, m)) => Err(YamlError::new(file, m.line, m.col, msg)),
     }
 }
 
-/// Two spots where saphyr-parser 0.3 (YAML 1.2 rules) refuses what libyaml, and so Puppet,
-/// reads. Both are repaired by patching the text at the error position and parsing again; the
-/// patches keep every line and column in place, so marks stay exact.
-const TAB_AFTER_COLON: &str = "':' must be followed by a valid YAML whitespace";
-const DASH_IN_FLOW: &str = "plain scalar cannot start with '-' followed by ,[]{}";
+const DISALLOWED: &str = "Tried to load unspecified class: ";
 
-/// Work budget for those re-parses (bytes parsed in total), so that a file full of such spots
-/// cannot make parsing quadratic; past it the saphyr error is reported with a hint.
-const REPAIR_BUDGET: usize = 64 << 20;
-
-/// `[a, -, b]`: libyaml reads a lone `-` in a flow collection as the string "-" (the oracle's own
-/// `yaml_scalars` case has one). The `-` becomes [`reader::DASH_SENTINEL`], a single character
-/// (so columns do not move) that the reader turns back into "-" at exactly the recorded marks.
-fn patch_dash_in_flow(text: &str, m: Mark, dashes: &mut Vec<Mark>) -> Option<String> {
-    let pos = byte_offset(text, m)?;
-    if text.as_bytes().get(pos) != Some(&b'-') {
-        return None;
+/// A libyaml error as ours, at the problem's position, and as Psych reports it
+/// (`Psych::SyntaxError`: "problem context at line L column C", where Psych 4.0.3's
+/// `parser.c` `make_exception` takes libyaml's *context* mark — the start of the enclosing
+/// construct for most errors, and line 1 column 1 when libyaml sets none: reader errors and
+/// parser errors without a context).
+fn syntax_error(file: &str, e: &libyaml_safer::Error) -> YamlError {
+    use libyaml_safer::ErrorKind;
+    let text = match e.context() {
+        Some(c) => format!("{} {c}", e.problem()),
+        None => e.problem().to_string(),
+    };
+    let at = e.problem_mark().map(reader::mark).unwrap_or(Mark { line: 1, col: 1 });
+    let psych_at = match e.kind() {
+        // Scanner errors always set a context mark (the current position when there is no
+        // context, which is the problem mark).
+        ErrorKind::Scanner => e.context_mark().or(e.problem_mark()).map(reader::mark),
+        _ => e.context_mark().map(reader::mark),
     }
-    dashes.push(m);
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push_str(&text[..pos]);
-    out.push(reader::DASH_SENTINEL);
-    out.push_str(&text[pos + 1..]);
-    Some(out)
-}
-
-/// saphyr-parser 0.3 refuses `key:<TAB>value` (`scanner.rs` `fetch_value`: a tab after `:` then
-/// an alphanumeric or `-` is an error), which libyaml — and so Puppet — accepts as an ordinary
-/// separator (`a:\t1` → {"a"=>1}, verified). The tab there is a pure separator, never content,
-/// so replacing it by a space (same byte length: all marks stay valid) and parsing again gives
-/// libyaml's reading. Returns `None` if the error position is not after `:` + blanks.
-fn patch_tab_after_colon(text: &str, m: Mark) -> Option<String> {
-    let pos = byte_offset(text, m)?;
-    let b = text.as_bytes();
-    let mut start = pos;
-    while start > 0 && matches!(b[start - 1], b' ' | b'\t') {
-        start -= 1;
-    }
-    if start == 0 || b[start - 1] != b':' || !b[start..pos].contains(&b'\t') {
-        return None;
-    }
-    let mut bytes = text.as_bytes().to_vec();
-    for c in &mut bytes[start..pos] {
-        *c = b' ';
-    }
-    String::from_utf8(bytes).ok()
-}
-
-/// Byte offset of a saphyr mark: lines are broken by LF, CR or CRLF, columns count characters.
-fn byte_offset(text: &str, m: Mark) -> Option<usize> {
-    offset_in(text, &line_starts(text), m)
-}
-
-/// Byte offsets where each line starts, with saphyr's line breaks (LF, CR, CRLF).
-pub(crate) fn line_starts(text: &str) -> Vec<usize> {
-    let b = text.as_bytes();
-    let mut starts = vec![0];
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
-            starts.push(i + 1);
-        }
-    }
-    starts
-}
-
-/// [`byte_offset`] with the line table already built.
-pub(crate) fn offset_in(text: &str, starts: &[usize], m: Mark) -> Option<usize> {
-    let start = *starts.get(usize::try_from(m.line.checked_sub(1)?).ok()?)?;
-    let col = usize::try_from(m.col.checked_sub(1)?).ok()?;
-    let line = &text[start..];
-    match line.char_indices().nth(col) {
-        Some((i, _)) => Some(start + i),
-        None => (line.chars().count() == col).then_some(text.len()),
-    }
+    .unwrap_or(Mark { line: 1, col: 1 });
+    let psych = format!("{text} at line {} column {}", psych_at.line, psych_at.col);
+    YamlError { psych: Some(PsychError::Syntax(psych)), ..YamlError::new(file, at.line, at.col, text) }
 }
 
 /// 1-based line and column (in characters) of byte `pos`.
@@ -344,8 +304,9 @@ fn line_col(b: &[u8], pos: usize) -> (u32, u32) {
 }
 
 /// libyaml refuses non-printable characters anywhere in the stream ("control characters are not
-/// allowed"): C0 controls except TAB/LF/CR, DEL, C1 controls except NEL, U+FFFE/U+FFFF. saphyr
-/// only refuses some of them; NUL must never reach PostgreSQL text columns.
+/// allowed"): C0 controls except TAB/LF/CR, DEL, C1 controls except NEL, U+FFFE/U+FFFF. Its
+/// reader error carries no position Psych reports (always line 1 column 1), so they are looked
+/// for here first, to name the character and its place.
 fn check_characters(b: &[u8], file: &str) -> Result<(), YamlError> {
     // Bytes that may start a refused character: a branch-free test over 32-byte blocks (which the
     // compiler vectorises) skips clean blocks; only suspicious blocks are looked at closely.
@@ -366,9 +327,12 @@ fn check_characters(b: &[u8], file: &str) -> Result<(), YamlError> {
             };
             if bad {
                 let (line, col) = line_col(b, i);
-                let what =
-                    if b[i] == 0 { "NUL byte".to_string() } else { format!("control character {:?}", char_at(b, i)) };
-                return Err(YamlError::new(file, line, col, format!("{what} is not allowed in YAML")));
+                let what = if b[i] == 0 { "NUL byte".to_string() } else { format!("{:?}", char_at(b, i)) };
+                // libyaml's reader error, which Psych reports at line 1 column 1 (no context
+                // mark); ours names the character and where it is.
+                let psych = PsychError::Syntax("control characters are not allowed at line 1 column 1".into());
+                let msg = format!("control characters are not allowed ({what})");
+                return Err(YamlError { psych: Some(psych), ..YamlError::new(file, line, col, msg) });
             }
         }
     }
@@ -422,6 +386,44 @@ fn decode_utf8(mut buf: Vec<u8>, name: &str) -> Result<String, YamlError> {
     String::from_utf8(buf).map_err(|e| {
         let pos = e.utf8_error().valid_up_to();
         let (line, col) = line_col(e.as_bytes(), pos);
-        YamlError::new(name, line, col, format!("invalid UTF-8 (byte 0x{:02X})", e.as_bytes()[pos]))
+        let b = e.as_bytes();
+        let psych = PsychError::Syntax(format!("{} at line 1 column 1", libyaml_utf8_problem(&b[pos..])));
+        YamlError {
+            psych: Some(psych),
+            ..YamlError::new(name, line, col, format!("invalid UTF-8 (byte 0x{:02X})", b[pos]))
+        }
     })
+}
+
+/// libyaml's reader error for the invalid UTF-8 sequence at the start of `b` (`reader.c`
+/// `yaml_parser_update_buffer`, checked in its order).
+fn libyaml_utf8_problem(b: &[u8]) -> &'static str {
+    let lead = b[0];
+    let width = match lead {
+        0x00..=0x7F => 1,
+        _ if lead & 0xE0 == 0xC0 => 2,
+        _ if lead & 0xF0 == 0xE0 => 3,
+        _ if lead & 0xF8 == 0xF0 => 4,
+        _ => return "invalid leading UTF-8 octet",
+    };
+    if b.len() < width {
+        return "incomplete UTF-8 octet sequence";
+    }
+    let mut value = u32::from(lead & [0x7F, 0x1F, 0x0F, 0x07][width - 1]);
+    for &c in &b[1..width] {
+        if c & 0xC0 != 0x80 {
+            return "invalid trailing UTF-8 octet";
+        }
+        value = (value << 6) | u32::from(c & 0x3F);
+    }
+    let shortest = match width {
+        1 => true,
+        2 => value >= 0x80,
+        3 => value >= 0x800,
+        _ => value >= 0x10000,
+    };
+    if !shortest {
+        return "invalid length of a UTF-8 sequence";
+    }
+    "invalid Unicode character"
 }

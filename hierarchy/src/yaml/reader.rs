@@ -1,7 +1,9 @@
-//! Builds a document from `saphyr-parser` events the way Psych's `Visitors::ToRuby` builds Ruby
-//! objects, without recursion: open collections live on an explicit stack, so nesting depth costs
-//! heap, not call stack, and the depth limit is checked when a collection *opens* — a 10,000-deep
-//! `[[[[...` stops at level `max_depth + 1` having read only that much of the input.
+//! Builds a document from libyaml's events (`libyaml-safer`, a line-by-line Rust port of the
+//! libyaml that Psych links, so the grammar, the refusals and the error texts are Puppet's) the
+//! way Psych's `Visitors::ToRuby` builds Ruby objects, without recursion: open collections live
+//! on an explicit stack, so nesting depth costs heap, not call stack, and the depth limit is
+//! checked when a collection *opens* — a 10,000-deep `[[[[...` stops at level `max_depth + 1`
+//! having read only that much of the input.
 //!
 //! The same driver feeds two sinks: [`ValueSink`] (straight to `Value`, the fast path) and
 //! [`NodeSink`] (a `Node` tree with marks and duplicate keys kept).
@@ -9,7 +11,7 @@
 use std::collections::HashMap;
 
 use lamina_resolver::{Map, Value};
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
+use libyaml_safer::{Encoding, Event, EventData, Parser, ScalarStyle};
 
 use super::scalar::{self, SeqKind, Token};
 use super::{Limits, Mark, Node, NodeKind, key_string};
@@ -18,13 +20,13 @@ use lamina_resolver::hiera::rich;
 /// Why building stopped.
 #[derive(Debug)]
 pub(super) enum Fail {
-    /// The parser refused the input.
-    Syntax(ScanError),
+    /// The parser refused the input (`Psych::SyntaxError`).
+    Syntax(libyaml_safer::Error),
     /// Psych would raise while *converting* the parsed tree (disallowed class, bad number, ...).
     /// Psych parses the whole document before converting it, so a syntax error later in the
     /// document wins; the driver checks for one before reporting this.
     Psych(String, Mark),
-    /// One of our own budgets ([`Limits`]), or a libyaml syntax rule saphyr lacks; reported at once.
+    /// One of our own budgets ([`Limits`]); reported at once.
     Refused(String, Mark),
 }
 
@@ -91,18 +93,6 @@ struct Frame<S: Sink> {
     start_nodes: usize,
     /// Height of the tallest child (a scalar is 0, a collection 1 + its tallest child).
     height: usize,
-    flow: Flow,
-}
-
-/// Whether a collection is written in flow style (`[..]`, `{..}`). Events do not say. A block
-/// start token is zero characters wide; otherwise the source at the span's start is read (past
-/// any anchor, tag or comment), lazily: only a plain scalar starting with ':' needs to know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Flow {
-    Yes,
-    No,
-    /// Decided by the first token at or after this mark (the start of the event's span).
-    Unknown(Mark),
 }
 
 enum Anchor<T> {
@@ -137,81 +127,77 @@ impl std::fmt::Debug for Skip<'_> {
     }
 }
 
-pub(super) fn mark(m: &Marker) -> Mark {
-    Mark { line: u32::try_from(m.line()).unwrap_or(u32::MAX), col: u32::try_from(m.col() + 1).unwrap_or(u32::MAX) }
+/// libyaml's 0-based mark as ours (1-based; columns in characters in both).
+pub(super) fn mark(m: libyaml_safer::Mark) -> Mark {
+    Mark { line: u32::try_from(m.line + 1).unwrap_or(u32::MAX), col: u32::try_from(m.column + 1).unwrap_or(u32::MAX) }
 }
 
-fn full_tag(t: &Tag) -> String {
-    // saphyr resolves `!!x` to handle "tag:yaml.org,2002:" and `!x` to handle "!": the
-    // concatenation is the tag string libyaml hands to Psych.
-    format!("{}{}", t.handle, t.suffix)
-}
+type YamlParser<'a> = Parser<&'a [u8]>;
 
 struct Builder<'l, S: Sink> {
     sink: S,
     limits: &'l Limits,
     frames: Vec<Frame<S>>,
+    /// Indexed by anchor id; id 0 means "no anchor".
     anchors: Vec<Anchor<S::Item>>,
+    /// Anchor name → id of its latest definition (a name may be defined again; Psych's
+    /// `@st[anchor] = node` then makes later aliases see the new node).
+    anchor_ids: HashMap<String, usize>,
     nodes: usize,
     alias_nodes: usize,
     root: Option<S::Item>,
     /// The document was `---` alone (or a bare empty scalar): no content at all.
     empty_root: bool,
-    dashes: &'l [Mark],
-    src: &'l str,
-    line_starts: Option<Vec<usize>>,
     skip: Option<Skip<'l>>,
 }
 
-/// Stands for a `-` that saphyr refuses in flow context (see `patch_dash_in_flow` in `mod.rs`).
-pub(super) const DASH_SENTINEL: char = '\u{E000}';
-
 /// Reads the first document of `src` into `sink`'s item. `Ok(None)` for a stream without a
 /// document or with an empty one.
-/// `dashes`: marks of lone `-` scalars the caller replaced by [`DASH_SENTINEL`].
 pub(super) fn build<'l, S: Sink>(
     src: &'l str,
     limits: &'l Limits,
     sink: S,
-    dashes: &'l [Mark],
     skip: Option<Skip<'l>>,
 ) -> Result<Option<S::Item>, Fail> {
-    let mut parser = Parser::new_from_str(src);
+    let mut parser: YamlParser<'_> = Parser::new();
+    parser.set_input(src.as_bytes());
+    // Psych hands libyaml a UTF-8 string with its encoding set (`parser.c` `transcode_string`),
+    // so libyaml does not sniff a byte order mark.
+    parser.set_encoding(Encoding::Utf8);
     let mut b = Builder {
         sink,
         limits,
         frames: Vec::new(),
-        anchors: Vec::new(),
+        anchors: vec![Anchor::Unset],
+        anchor_ids: HashMap::new(),
         nodes: 0,
         alias_nodes: 0,
         root: None,
         empty_root: false,
-        dashes,
-        src,
-        line_starts: None,
         skip,
     };
     loop {
-        let (ev, span) = match parser.next_event() {
-            None => break,
-            Some(Ok(x)) => x,
-            Some(Err(e)) => return Err(Fail::Syntax(e)),
-        };
-        let m = mark(&span.start);
-        if matches!(ev, Event::Scalar(..) | Event::Alias(_) | Event::SequenceStart(..) | Event::MappingStart(..))
-            && b.skips_here()
+        let Event { data, start_mark, .. } = parser.parse().map_err(Fail::Syntax)?;
+        let m = mark(start_mark);
+        if matches!(
+            data,
+            EventData::Scalar { .. }
+                | EventData::Alias { .. }
+                | EventData::SequenceStart { .. }
+                | EventData::MappingStart { .. }
+        ) && b.skips_here()
         {
-            b.skip_value(&ev, &mut parser)?;
+            b.skip_value(&data, &mut parser)?;
             continue;
         }
-        let step = match ev {
-            Event::DocumentEnd | Event::StreamEnd => break,
-            Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => Ok(()),
-            Event::Scalar(text, style, anchor, tag) => b.scalar(text.into_owned(), style, anchor, tag.as_deref(), m),
-            Event::Alias(id) => b.alias(id, m),
-            Event::SequenceStart(anchor, tag) => b.open_seq(anchor, tag.as_deref(), m, mark(&span.end)),
-            Event::MappingStart(anchor, tag) => b.open_map(anchor, tag.as_deref(), m, mark(&span.end)),
-            Event::SequenceEnd | Event::MappingEnd => b.close(),
+        let step = match data {
+            EventData::DocumentEnd { .. } | EventData::StreamEnd => break,
+            EventData::StreamStart { .. } | EventData::DocumentStart { .. } => Ok(()),
+            EventData::Scalar { anchor, tag, value, style, .. } => b.scalar(value, style, anchor, tag, m),
+            EventData::Alias { anchor } => b.alias(&anchor, m),
+            EventData::SequenceStart { anchor, tag, .. } => b.open_seq(anchor, tag.as_deref(), m),
+            EventData::MappingStart { anchor, tag, .. } => b.open_map(anchor, tag.as_deref(), m),
+            EventData::SequenceEnd | EventData::MappingEnd => b.close(),
         };
         if let Err(f) = step {
             return Err(match f {
@@ -223,27 +209,12 @@ pub(super) fn build<'l, S: Sink>(
     Ok(if b.empty_root { None } else { b.root })
 }
 
-/// True if the first token of `s`, past node properties (`&anchor`, `!tag`), blanks and
-/// comments, is `[` or `{`.
-fn opens_flow(s: &str) -> bool {
-    let mut it = s.chars().peekable();
-    while let Some(c) = it.next() {
-        match c {
-            ' ' | '\t' | '\r' | '\n' => {}
-            '#' => while it.next_if(|&c| c != '\n' && c != '\r').is_some() {},
-            '&' | '!' => while it.next_if(|&c| !matches!(c, ' ' | '\t' | '\r' | '\n' | '[' | '{')).is_some() {},
-            c => return c == '[' || c == '{',
-        }
-    }
-    false
-}
-
 /// Reads the rest of the first document; returns the parser error if there is one.
-fn drain_for_syntax_error(parser: &mut Parser<'_, saphyr_parser::StrInput<'_>>) -> Option<Fail> {
+fn drain_for_syntax_error(parser: &mut YamlParser<'_>) -> Option<Fail> {
     loop {
-        match parser.next_event()? {
+        match parser.parse() {
             Err(e) => return Some(Fail::Syntax(e)),
-            Ok((Event::DocumentEnd | Event::StreamEnd, _)) => return None,
+            Ok(Event { data: EventData::DocumentEnd { .. } | EventData::StreamEnd, .. }) => return None,
             Ok(_) => {}
         }
     }
@@ -272,46 +243,37 @@ impl<S: Sink> Builder<'_, S> {
     }
 
     /// Consume the events of the value that starts with `first`, building nothing; drop its key.
-    fn skip_value(
-        &mut self,
-        first: &Event<'_>,
-        parser: &mut Parser<'_, saphyr_parser::StrInput<'_>>,
-    ) -> Result<(), Fail> {
+    fn skip_value(&mut self, first: &EventData, parser: &mut YamlParser<'_>) -> Result<(), Fail> {
         if let Some(Frame { open: Open::Map { key, .. }, .. }) = self.frames.last_mut() {
             *key = None;
         }
         let mut depth = 0usize;
-        let ev_anchor = |ev: &Event<'_>, anchors: &mut Vec<Anchor<S::Item>>| {
-            let a = match ev {
-                Event::Scalar(_, _, a, _) | Event::SequenceStart(a, _) | Event::MappingStart(a, _) => *a,
-                _ => 0,
-            };
-            if a != 0 {
-                if anchors.len() <= a {
-                    anchors.resize_with(a + 1, || Anchor::Unset);
-                }
-                anchors[a] = Anchor::Skipped;
-            }
-        };
-        ev_anchor(first, &mut self.anchors);
-        if matches!(first, Event::SequenceStart(..) | Event::MappingStart(..)) {
+        self.skip_anchor(first);
+        if matches!(first, EventData::SequenceStart { .. } | EventData::MappingStart { .. }) {
             depth = 1;
         }
         while depth > 0 {
-            let ev = match parser.next_event() {
-                None => return Ok(()),
-                Some(Ok((ev, _))) => ev,
-                Some(Err(e)) => return Err(Fail::Syntax(e)),
-            };
-            ev_anchor(&ev, &mut self.anchors);
-            match ev {
-                Event::SequenceStart(..) | Event::MappingStart(..) => depth += 1,
-                Event::SequenceEnd | Event::MappingEnd => depth -= 1,
-                Event::DocumentEnd | Event::StreamEnd => return Ok(()),
+            let ev = parser.parse().map_err(Fail::Syntax)?;
+            self.skip_anchor(&ev.data);
+            match ev.data {
+                EventData::SequenceStart { .. } | EventData::MappingStart { .. } => depth += 1,
+                EventData::SequenceEnd | EventData::MappingEnd => depth -= 1,
+                EventData::DocumentEnd { .. } | EventData::StreamEnd => return Ok(()),
                 _ => {}
             }
         }
         Ok(())
+    }
+
+    /// An anchor defined inside a skipped subtree: aliases to it are refused.
+    fn skip_anchor(&mut self, ev: &EventData) {
+        if let EventData::Scalar { anchor: Some(a), .. }
+        | EventData::SequenceStart { anchor: Some(a), .. }
+        | EventData::MappingStart { anchor: Some(a), .. } = ev
+        {
+            let id = self.new_anchor(a.clone());
+            self.anchors[id] = Anchor::Skipped;
+        }
     }
 
     fn count(&mut self, n: usize, m: Mark) -> Result<(), Fail> {
@@ -329,60 +291,37 @@ impl<S: Sink> Builder<'_, S> {
         Ok(())
     }
 
-    /// Whether the innermost open collection is in flow style (see [`Flow`]).
-    fn in_flow(&mut self) -> bool {
-        let src = self.src;
-        let Some(f) = self.frames.last_mut() else { return false };
-        if let Flow::Unknown(start) = f.flow {
-            // The line table is built once per document, and only when needed.
-            let starts = self.line_starts.get_or_insert_with(|| super::line_starts(src));
-            let bracket = super::offset_in(src, starts, start).is_some_and(|i| opens_flow(&src[i..]));
-            f.flow = if bracket { Flow::Yes } else { Flow::No };
-        }
-        f.flow == Flow::Yes
+    /// A fresh id for an anchor definition (0 when there is none).
+    fn new_anchor(&mut self, name: String) -> usize {
+        let id = self.anchors.len();
+        self.anchors.push(Anchor::Unset);
+        self.anchor_ids.insert(name, id);
+        id
+    }
+
+    fn anchor_id(&mut self, anchor: Option<String>) -> usize {
+        anchor.map_or(0, |a| self.new_anchor(a))
     }
 
     fn set_anchor(&mut self, id: usize, a: Anchor<S::Item>) {
-        if id == 0 {
-            return;
+        if id != 0 {
+            self.anchors[id] = a;
         }
-        if self.anchors.len() <= id {
-            self.anchors.resize_with(id + 1, || Anchor::Unset);
-        }
-        self.anchors[id] = a;
     }
 
     fn scalar(
         &mut self,
-        mut text: String,
+        text: String,
         style: ScalarStyle,
-        anchor: usize,
-        tag: Option<&Tag>,
+        anchor: Option<String>,
+        tag: Option<String>,
         m: Mark,
     ) -> Result<(), Fail> {
         self.count(1, m)?;
-        if style == ScalarStyle::Plain && text.len() == DASH_SENTINEL.len_utf8() && self.dashes.contains(&m) {
-            text = "-".to_string();
-        }
-        if style == ScalarStyle::Plain && (text.starts_with(':') || text.starts_with('?')) && self.in_flow() {
-            // libyaml (scanner.c, fetch_next_token) takes a ':' or '?' that starts a token inside
-            // a flow collection as a value / key indicator, whatever follows; saphyr follows
-            // YAML 1.2 and reads a plain scalar. With ':' Psych fails (`{:foo => :bar}`, a Ruby
-            // inspect string in a Foreman parameter, is refused as it should be). With '?' Psych
-            // silently builds a mapping (`[?x]` is [{"x"=>nil}]); we refuse rather than return
-            // a different value.
-            let msg = if text.starts_with(':') {
-                "did not find expected node content while parsing a flow node \
-                 (Psych reads ':' at the start of a flow item as a mapping value indicator; quote it)"
-            } else {
-                "Psych reads '?' at the start of a flow item as a mapping key indicator; quote it"
-            };
-            return Err(Fail::Refused(msg.into(), m));
-        }
-        let tag = tag.map(full_tag);
+        let anchor = self.anchor_id(anchor);
         let is_root = self.frames.is_empty();
         if is_root && text.is_empty() && style == ScalarStyle::Plain && tag.is_none() && anchor == 0 {
-            // `---` with nothing after it (saphyr reports it as an empty plain scalar).
+            // `---` with nothing after it: libyaml reports an empty plain scalar.
             self.empty_root = true;
         }
         // libyaml marks untagged non-plain scalars `quoted`, and Psych returns those as they are
@@ -408,7 +347,8 @@ impl<S: Sink> Builder<'_, S> {
         self.deliver(item, 0, Source::Scalar, merge, m)
     }
 
-    fn alias(&mut self, id: usize, m: Mark) -> Result<(), Fail> {
+    fn alias(&mut self, name: &str, m: Mark) -> Result<(), Fail> {
+        let id = self.anchor_ids.get(name).copied().unwrap_or(0);
         let (size, height) = match self.anchors.get(id) {
             Some(Anchor::Done { size, height, .. }) => (*size, *height),
             Some(Anchor::Skipped) => {
@@ -423,7 +363,8 @@ impl<S: Sink> Builder<'_, S> {
                     m,
                 ));
             }
-            _ => return Err(Fail::Psych(format!("unknown alias (anchor id {id})"), m)),
+            // Psych 4.0.3 `to_ruby.rb` `visit_Psych_Nodes_Alias`: `raise BadAlias, "Unknown alias: ..."`.
+            _ => return Err(Fail::Psych(format!("Unknown alias: {name}"), m)),
         };
         // Budgets before copying anything: a billion-laughs document fails here after at most
         // `max_alias_nodes` copied nodes.
@@ -439,39 +380,33 @@ impl<S: Sink> Builder<'_, S> {
         self.deliver(item, height, Source::Alias, merge, m)
     }
 
-    fn open(&mut self, open: Open<S>, anchor: usize, m: Mark, end: Mark) -> Result<(), Fail> {
+    fn open(&mut self, open: Open<S>, anchor: Option<String>, m: Mark) -> Result<(), Fail> {
         self.count(1, m)?;
         self.check_depth(self.frames.len() + 1, m)?;
+        let anchor = self.anchor_id(anchor);
         self.set_anchor(anchor, Anchor::Open);
-        let flow = if self.frames.last().is_some_and(|f| f.flow == Flow::Yes) {
-            Flow::Yes // nothing block-style can sit inside a flow collection
-        } else if end == m {
-            Flow::No
-        } else {
-            Flow::Unknown(m)
-        };
-        self.frames.push(Frame { open, mark: m, anchor, start_nodes: self.nodes - 1, height: 0, flow });
+        self.frames.push(Frame { open, mark: m, anchor, start_nodes: self.nodes - 1, height: 0 });
         Ok(())
     }
 
-    fn open_seq(&mut self, anchor: usize, tag: Option<&Tag>, m: Mark, end: Mark) -> Result<(), Fail> {
+    fn open_seq(&mut self, anchor: Option<String>, tag: Option<&str>, m: Mark) -> Result<(), Fail> {
         let kind = match tag {
             None => SeqKind::Array,
-            Some(t) => scalar::seq_kind(&full_tag(t)).map_err(|e| Fail::Psych(e, m))?,
+            Some(t) => scalar::seq_kind(t).map_err(|e| Fail::Psych(e, m))?,
         };
         let open = match kind {
             SeqKind::Array => Open::Seq(self.sink.new_seq()),
             SeqKind::Omap => Open::Omap(Vec::new()),
         };
-        self.open(open, anchor, m, end)
+        self.open(open, anchor, m)
     }
 
-    fn open_map(&mut self, anchor: usize, tag: Option<&Tag>, m: Mark, end: Mark) -> Result<(), Fail> {
+    fn open_map(&mut self, anchor: Option<String>, tag: Option<&str>, m: Mark) -> Result<(), Fail> {
         if let Some(t) = tag {
-            scalar::check_map_tag(&full_tag(t)).map_err(|e| Fail::Psych(e, m))?;
+            scalar::check_map_tag(t).map_err(|e| Fail::Psych(e, m))?;
         }
         let open = Open::Map { map: self.sink.new_map(), key: None };
-        self.open(open, anchor, m, end)
+        self.open(open, anchor, m)
     }
 
     fn close(&mut self) -> Result<(), Fail> {
