@@ -35,11 +35,7 @@ const LAMINA_TIMEOUT: Duration = Duration::from_secs(20);
 /// Known divergences from Puppet: `(topic, query line, why)`. These are open bugs in Lamina
 /// (Puppet is right), listed so that the test still fails on any *new* divergence and on a
 /// listed one that no longer diverges; each is also listed in the README's Hiera section.
-const KNOWN_DIVERGENCES: &[(&str, &str, &str)] = &[
-    // Error wording: the status matches, the message is our parser's or differs in detail.
-    ("errors_data", "@hiera=syntax.yaml ok", "message wording: saphyr's syntax error text, not libyaml's"),
-    ("errors_data", "@hiera=json_bad.yaml ok", "message wording: serde_json's error text, not Ruby JSON's"),
-];
+const KNOWN_DIVERGENCES: &[(&str, &str, &str)] = &[];
 
 // ---------------------------------------------------------------------------------------------
 // Queries and answers

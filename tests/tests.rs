@@ -14,6 +14,8 @@ mod puppet_acceptance;
 mod demo;
 // Differential tests of `lamina lookup` against the real Puppet (curated + random Hiera cases).
 mod hiera_oracle;
+// `json_data`'s JSON parser against the live Ruby json gem (random valid and broken texts).
+mod json_ruby;
 // Estate stores: SQLite and PostgreSQL, round trips, the per-host read, the CLI.
 mod store;
 // Hiera lookups against the oracle cases real Puppet answered (corpus/hiera/oracle-cases/).

@@ -67,9 +67,8 @@ pub fn load_config(path: &Path, kind: LayerKind) -> LoadedConfig {
     }
     let node = read_file_limited(path, &Limits::hiera())
         .and_then(|text| parse_node(&text, &file, &Limits::hiera()))
-        .map_err(|e| {
-            HieraError::plain(format!("Unable to parse ({file}): {} at line {} column {}", e.message, e.line, e.col))
-        });
+        // `hiera_config.rb` lets `Puppet::Util::Yaml.safe_load`'s YamlLoadError through as it is.
+        .map_err(|e| HieraError::plain(e.puppet_message(&file)));
     let node = match node {
         Err(e) => return LoadedConfig { config: Some(Err(e)), warnings },
         Ok(n) => n,

@@ -5,6 +5,7 @@
 
 mod config;
 mod hocon;
+pub mod json;
 mod source;
 
 pub use config::{LayerKind, LoadedConfig, load_config};

@@ -1,12 +1,14 @@
 //! Data files for the lookup engine: `yaml_data` (`functions/yaml_data.rb`) through the
-//! Psych-compatible reader, `json_data` through serde_json, `hocon_data` (a subset), cached per process by
-//! (function, path) — Puppet caches per environment and revalidates by inode/mtime/size; a
-//! `lamina lookup` process never sees a file change.
+//! Psych-compatible reader, `json_data` through [`super::json`] (the json gem's parser),
+//! `hocon_data` (a subset), cached per process by (function, path) — Puppet caches per
+//! environment and revalidates by inode/mtime/size; a `lamina lookup` process never sees a file
+//! change.
 
 use crate::yaml::{Limits, parse_hiera_data, read_file_limited};
-use lamina_resolver::hiera::{DataSource, HieraError};
+use lamina_resolver::hiera::{DataSource, HieraError, rich};
 use lamina_resolver::{Map, Value};
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -48,30 +50,44 @@ fn read(function: &str, path: &str) -> Cached {
         return (Ok(None), warnings);
     }
     let unable = |m: String| HieraError::plain(format!("Unable to parse ({path}): {m}"));
+    if function == "json_data" {
+        // Raw bytes: Puppet reads the file as UTF-8 without checking it or stripping a BOM, and
+        // the gem does not check either (a BOM is an unexpected token).
+        let r = match read_bytes_limited(Path::new(path), Limits::hiera().max_bytes) {
+            Err(e) => Err(unable(e)),
+            Ok(bytes) => match super::json::parse_bytes(&bytes) {
+                Err(e) => Err(unable(e)),
+                Ok(Value::Hash(h)) => Ok(Some(Arc::new(h))),
+                Ok(other) => Err(HieraError::plain(format!(
+                    "Value returned from data_hash function 'json_data', when using location '{path}', has wrong type, expects a Hash value, got {}",
+                    if rich::as_bignum(&other).is_some() {
+                        "Integer"
+                    } else {
+                        lamina_resolver::hiera::merge::puppet_type_name(&other)
+                    }
+                ))),
+            },
+        };
+        return (r, warnings);
+    }
     let text = match read_file_limited(Path::new(path), &Limits::hiera()) {
         Ok(t) => t,
+        // Puppet reads a YAML file into a string before Psych sees it; an undecodable one fails
+        // in libyaml's reader, as Psych words it.
+        Err(e) if function == "yaml_data" && e.psych.is_some() => {
+            return (Err(HieraError::plain(format!("Unable to parse {}", e.puppet_message(path)))), warnings);
+        }
         Err(e) => return (Err(unable(e.message)), warnings),
     };
     let r = match function {
         "yaml_data" => match parse_hiera_data(&text, path, &Limits::hiera()) {
-            // Psych's messages end with "at line L column C"; ours are saphyr's wording.
-            Err(e) if e.line > 0 => Err(unable(format!("{} at line {} column {}", e.message, e.line, e.col))),
-            Err(e) => Err(unable(e.message)),
+            // `yaml_data.rb`: "Unable to parse #{YamlLoadError message}".
+            Err(e) => Err(HieraError::plain(format!("Unable to parse {}", e.puppet_message(path)))),
             Ok(Some(Value::Hash(h))) => Ok(Some(Arc::new(h))),
             Ok(_) => {
                 warnings.push(format!("{path}: file does not contain a valid yaml hash"));
                 Ok(Some(Arc::new(Map::new())))
             }
-        },
-        "json_data" => match serde_json::from_str::<serde_json::Value>(&text) {
-            Err(e) => Err(unable(e.to_string())),
-            Ok(j) => match json_to_value(j) {
-                Value::Hash(h) => Ok(Some(Arc::new(h))),
-                other => Err(HieraError::plain(format!(
-                    "Value returned from data_hash function 'json_data', when using location '{path}', has wrong type, expects a Hash value, got {}",
-                    lamina_resolver::hiera::merge::puppet_type_name(&other)
-                ))),
-            },
         },
         "hocon_data" => match super::hocon::parse(&text) {
             Ok(m) => Ok(Some(Arc::new(m))),
@@ -84,21 +100,16 @@ fn read(function: &str, path: &str) -> Cached {
     (r, warnings)
 }
 
-fn json_to_value(j: serde_json::Value) -> Value {
-    match j {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(b),
-        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => Value::Int(i),
-            // Beyond i64 but within u64: Ruby's JSON makes a Bignum (larger integers still
-            // come out of serde_json as floats).
-            (None, Some(u)) => Value::String(lamina_resolver::hiera::rich::bignum(&u.to_string())),
-            _ => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        serde_json::Value::String(s) => Value::String(s),
-        serde_json::Value::Array(a) => Value::Array(a.into_iter().map(json_to_value).collect()),
-        serde_json::Value::Object(o) => Value::Hash(o.into_iter().map(|(k, v)| (k, json_to_value(v))).collect()),
+/// The file's bytes, at most `max` of them (the same cap as the YAML reader's).
+fn read_bytes_limited(path: &Path, max: usize) -> Result<Vec<u8>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read file: {e}"))?;
+    let mut buf = Vec::new();
+    file.take(max as u64 + 1).read_to_end(&mut buf).map_err(|e| format!("cannot read file: {e}"))?;
+    if buf.len() > max {
+        let size = std::fs::metadata(path).map_or_else(|_| format!("more than {max}"), |m| m.len().to_string());
+        return Err(format!("file too large ({size} bytes, limit {max})"));
     }
+    Ok(buf)
 }
 
 /// Ruby `Dir.glob` for an absolute pattern: `*`, `?`, `[...]`, `{a,b}` within a segment and
