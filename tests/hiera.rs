@@ -232,6 +232,36 @@ fn json_rendering_is_puppets() {
     assert_eq!(run("s"), "\"x\\\"y\"\n");
 }
 
+/// Integers beyond 64 bits in every rendering: the bytes `puppet lookup --render-as R` printed
+/// for this data (Puppet 7.23, recorded by hand: the curated oracle cases compare JSON only).
+#[test]
+fn bignums_render_as_integers_in_yaml_s_and_json() {
+    let case = cases_dir().join("yaml_scalars");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("data")).unwrap();
+    std::fs::write(
+        tmp.path().join("data/common.yaml"),
+        "big: 123456789012345678901234567890\nh: {a: 123456789012345678901234567890, b: [-98765432109876543210]}\n",
+    )
+    .unwrap();
+    std::fs::copy(case.join("hiera.yaml"), tmp.path().join("hiera.yaml")).unwrap();
+    let run = |k: &str, render: &str| {
+        let out = Command::new(lamina_bin())
+            .args(["lookup", "--render-as", render, "--facts"])
+            .arg(case.join("facts.yaml"))
+            .arg("--hiera-config")
+            .arg(tmp.path().join("hiera.yaml"))
+            .arg(k)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(run("big", "yaml"), "--- 123456789012345678901234567890\n");
+    assert_eq!(run("h", "yaml"), "---\na: 123456789012345678901234567890\nb:\n- -98765432109876543210\n");
+    assert_eq!(run("h", "s"), "{\"a\"=>123456789012345678901234567890, \"b\"=>[-98765432109876543210]}\n");
+    assert_eq!(run("h", "json"), "{\"a\":123456789012345678901234567890,\"b\":[-98765432109876543210]}\n");
+}
+
 #[test]
 fn node_from_the_estate_sets_scope() {
     // The demo estate's host: its facts and ENC parameters are top-scope variables and

@@ -321,6 +321,12 @@ fn write_node<'a>(
             write_float(*f, out);
             out.push('\n');
         }
+        // A Ruby Bignum from Hiera data (`lamina_resolver::hiera::rich`): Psych writes its digits.
+        Value::String(_) if let Some(digits) = lamina_resolver::hiera::rich::as_bignum(v) => {
+            out.push(' ');
+            out.push_str(digits);
+            out.push('\n');
+        }
         Value::String(s) => {
             out.push(' ');
             write_str_value(s, indent + 2, out);

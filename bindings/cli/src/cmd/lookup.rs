@@ -188,8 +188,21 @@ fn render(v: &Value, how: &str) -> Result<String, String> {
             out
         }
         "s" => hiera::interp::to_s(v) + "\n",
-        _ => lamina_hierarchy::emit::to_yaml(&hiera::rich::unmark(v.clone())),
+        _ => lamina_hierarchy::emit::to_yaml(&unmark_for_yaml(v.clone())),
     })
+}
+
+/// `rich::unmark`, except that bignums keep their mark: the emitter writes them as integers, as
+/// Psych does (`--- 123456789012345678901234567890`).
+fn unmark_for_yaml(v: Value) -> Value {
+    match v {
+        Value::String(_) if hiera::rich::as_bignum(&v).is_some() => v,
+        Value::Array(a) => Value::Array(a.into_iter().map(unmark_for_yaml).collect()),
+        Value::Hash(h) => Value::Hash(
+            h.into_iter().map(|(k, v)| (hiera::rich::plain_key(&k).to_string(), unmark_for_yaml(v))).collect(),
+        ),
+        other => hiera::rich::unmark(other),
+    }
 }
 
 /// Ruby's JSON generator: `\b \f \n \r \t \" \\` and `\u00XX` for other controls; NaN and
