@@ -4,7 +4,7 @@
 
 use lamina_resolver::Value;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::types::{PyDict, PyInt, PyList, PyString};
 use rustc_hash::FxHashMap;
 
 /// Strings longer than this are not cached (they rarely repeat).
@@ -96,4 +96,26 @@ impl Converter {
 /// Convert one value (no cache).
 pub(crate) fn to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
     Ok(Converter::plain().convert(py, v)?.unbind())
+}
+
+/// A lookup result with the reader's marks (`lamina_resolver::hiera::rich`): integers beyond 64
+/// bits become Python ints (Puppet has them as Integers), marked keys their plain text, anything
+/// else what `rich::unmark` makes of it.
+pub(crate) fn to_py_rich(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
+    use lamina_resolver::hiera::rich;
+    Ok(match v {
+        Value::String(_) if let Some(digits) = rich::as_bignum(v) => py.get_type::<PyInt>().call1((digits,))?.unbind(),
+        Value::Array(items) => {
+            let converted = items.iter().map(|item| to_py_rich(py, item)).collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, converted)?.into_any().unbind()
+        }
+        Value::Hash(map) => {
+            let dict = PyDict::new(py);
+            for (k, item) in map {
+                dict.set_item(rich::plain_key(k), to_py_rich(py, item)?)?;
+            }
+            dict.into_any().unbind()
+        }
+        other => to_py(py, &rich::unmark(other.clone()))?,
+    })
 }

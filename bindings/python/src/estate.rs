@@ -194,7 +194,7 @@ impl Estate {
         };
         let (estate, facts, hiera) = (&*self.inner, &self.facts, &self.hiera);
         match py.detach(|| crate::lookup::lookup(estate, facts, hiera, key, node, opts)) {
-            Ok(v) => to_py(py, &v),
+            Ok(v) => crate::convert::to_py_rich(py, &v),
             Err(Failure::NotFound(msg)) => match default {
                 Some(d) => Ok(d.unbind()),
                 None => Err(key_not_found(py, key, &msg)),

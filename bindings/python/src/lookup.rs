@@ -150,7 +150,8 @@ pub(crate) fn lookup(
     let layers = files.layers(opts.hiera_config.as_deref());
     let engine = Hiera::new(&layers.layers, &files.source, &scope);
     let query = Query { names: vec![key.to_string()], merge, default: None, value_type: None };
-    match engine.query(&query) {
+    // Marks kept: the caller converts bignums to Python ints (`convert::to_py_rich`).
+    match engine.query_rich(&query) {
         Ok(Some(v)) => Ok(v),
         Ok(None) => Err(Failure::NotFound(lamina_resolver::hiera::not_found_message(&[key.to_string()]))),
         Err(e) => Err(Failure::Error(e.message)),

@@ -204,6 +204,23 @@ def test_hiera_config(estate: lamina.Estate, tmp_path: Path, monkeypatch: pytest
     assert estate.lookup("answer", hiera_config=tmp_path / "missing.yaml", default="d") == "d"
 
 
+def test_ruby_integers_beyond_64_bits_are_python_ints(estate: lamina.Estate, tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "hiera.yaml").write_text(
+        "version: 5\ndefaults: {datadir: d, data_hash: yaml_data}\nhierarchy:\n  - {name: all, path: all.yaml}\n"
+    )
+    (tmp_path / "d" / "all.yaml").write_text(
+        "big: 123456789012345678901234567890\nh: {1: [-98765432109876543210, 7], s: '123456789012345678901234567890'}\n"
+    )
+    config = tmp_path / "hiera.yaml"
+    assert estate.lookup("big", hiera_config=config) == 123456789012345678901234567890
+    # Integer keys read as their text (as in the CLI's JSON); a quoted number stays a str.
+    assert estate.lookup("h", hiera_config=config) == {
+        "1": [-98765432109876543210, 7],
+        "s": "123456789012345678901234567890",
+    }
+
+
 def test_deep_merge_options(estate: lamina.Estate) -> None:
     # Expected values as `lamina lookup KEY --merge deep [flags] --node web01.example.com` prints them.
     web = "web01.example.com"
