@@ -29,6 +29,7 @@ const KEYS: &[&str] = &[
     "profile::app::banner",       // interpolates an ENC parameter and trusted.certname
     "profile::base::template",    // a literal `%{` Puppet must not interpolate again
     "profile::base::ratio",       // a float, rendered by Puppet's JSON
+    "profile::base::big",         // an Integer beyond 64 bits, still an Integer on the Puppet side
 ];
 
 /// Puppet (and ruby) usable? Under CI their absence is a loud failure; elsewhere `false` after a note.

@@ -14,6 +14,17 @@ use axum::response::Response;
 use lamina_hierarchy::emit;
 use lamina_resolver::hiera::options::{strategy_by_name, with_deep_flags};
 use lamina_resolver::hiera::{DataSource, Hiera, HieraError, Strategy, not_found_message, rich, top_scope};
+
+/// One key through every layer, Ruby's types kept (`rich`): answers are written with
+/// [`emit::to_ruby_json`], so the Puppet side reads bignums back as Integers.
+fn lookup_rich(engine: &Hiera<'_>, key: &str, merge: Option<Strategy>) -> Result<Option<Value>, HieraError> {
+    engine.query_rich(&lamina_resolver::hiera::Query {
+        names: vec![key.to_string()],
+        merge,
+        default: None,
+        value_type: None,
+    })
+}
 use lamina_resolver::{Map, Value, enc};
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -81,8 +92,7 @@ pub(crate) async fn lookup(
         let ctx = st2.hiera.as_ref().ok_or((StatusCode::NOT_FOUND, String::new()))?;
         let (scope, _) = scope(&st2, &certname).map_err(|e| (StatusCode::PRECONDITION_FAILED, e))?;
         let engine = Hiera::new(&ctx.layers, &ctx.source, &scope);
-        let found = engine
-            .lookup(&k, merge.as_ref())
+        let found = lookup_rich(&engine, &k, merge)
             .map_err(|HieraError { message, .. }| (StatusCode::UNPROCESSABLE_ENTITY, message))?;
         Ok(found.or_else(|| q.default.map(Value::String)))
     })
@@ -91,7 +101,10 @@ pub(crate) async fn lookup(
         Ok(Ok(Some(v))) => {
             let mut m = Map::new();
             m.insert(key, v);
-            json_text(emit::to_json(&Value::Hash(m)))
+            match emit::to_ruby_json(&Value::Hash(m)) {
+                Ok(text) => json_text(text),
+                Err(e) => json_error(StatusCode::UNPROCESSABLE_ENTITY, e),
+            }
         }
         Ok(Ok(None)) => json_error(StatusCode::NOT_FOUND, not_found_message(&[key])),
         Ok(Err((status, msg))) => json_error(status, msg),
@@ -143,10 +156,14 @@ fn document(ctx: &HieraCtx, scope: &Map) -> Result<Document, String> {
     for k in keys {
         // A key with a dot must be quoted to be looked up as one name, not dug into.
         let name = if k.contains('.') { format!("\"{k}\"") } else { k.clone() };
-        match engine.lookup(&name, None) {
-            Ok(Some(v)) => {
-                out.insert(k.clone(), v);
-            }
+        match lookup_rich(&engine, &name, None) {
+            // A value JSON cannot hold (NaN, infinities) is a failed key.
+            Ok(Some(v)) => match emit::to_ruby_json(&v) {
+                Ok(_) => {
+                    out.insert(k.clone(), v);
+                }
+                Err(e) => failed.push((k.clone(), e)),
+            },
             Ok(None) => {}
             Err(e) => failed.push((k.clone(), e.message)),
         }
@@ -174,7 +191,10 @@ pub(crate) async fn hiera_doc(S(st): S<Arc<State>>, Path(certname): Path<String>
             for (k, e) in &failed {
                 tracing::warn!(key = %k, error = %e, "key left out of the Hiera document: its lookup fails");
             }
-            json_text(emit::to_json(&Value::Hash(doc)))
+            match emit::to_ruby_json(&Value::Hash(doc)) {
+                Ok(text) => json_text(text),
+                Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, e),
+            }
         }
         Ok(Err((status, msg))) => json_error(status, msg),
         Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, format!("internal error: {e}")),

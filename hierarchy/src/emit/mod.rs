@@ -17,8 +17,11 @@
 
 mod yaml;
 
+mod ruby_json;
 #[cfg(test)]
 mod tests;
+
+pub use ruby_json::to_ruby_json;
 
 use lamina_resolver::Value;
 
