@@ -132,7 +132,11 @@ pub(super) fn mark(m: libyaml_safer::Mark) -> Mark {
     Mark { line: u32::try_from(m.line + 1).unwrap_or(u32::MAX), col: u32::try_from(m.column + 1).unwrap_or(u32::MAX) }
 }
 
-type YamlParser<'a> = Parser<&'a [u8]>;
+/// The parser decodes its input into a buffer of `char`s as it reads: fed in chunks, that buffer
+/// stays small instead of holding 4 bytes per character of a whole multi-megabyte file.
+type YamlParser<'a> = Parser<std::io::BufReader<&'a [u8]>>;
+
+const INPUT_CHUNK: usize = 64 << 10;
 
 struct Builder<'l, S: Sink> {
     sink: S,
@@ -160,7 +164,7 @@ pub(super) fn build<'l, S: Sink>(
     skip: Option<Skip<'l>>,
 ) -> Result<Option<S::Item>, Fail> {
     let mut parser: YamlParser<'_> = Parser::new();
-    parser.set_input(src.as_bytes());
+    parser.set_input(std::io::BufReader::with_capacity(INPUT_CHUNK, src.as_bytes()));
     // Psych hands libyaml a UTF-8 string with its encoding set (`parser.c` `transcode_string`),
     // so libyaml does not sniff a byte order mark.
     parser.set_encoding(Encoding::Utf8);

@@ -47,9 +47,6 @@ fn yaml_parser_determine_encoding(reader: &mut dyn BufRead) -> Result<Option<Enc
     }
 }
 
-// Allowing unsafe code because it is the only efficient way to partially decode
-// a string slice from a stream of UTF-8 bytes.
-#[allow(unsafe_code)]
 fn read_utf8_buffered(
     reader: &mut dyn BufRead,
     out: &mut VecDeque<char>,
@@ -80,10 +77,9 @@ fn read_utf8_buffered(
 
             // If some of the buffer contents were valid, append that to the
             // output.
-            let valid = unsafe {
-                // SAFETY: This is safe because of `valid_up_to()`.
-                core::str::from_utf8_unchecked(&available[..valid_bytes])
-            };
+            // PATCH(lamina): checked again instead of `from_utf8_unchecked` (no unsafe code; only
+            // reached when a chunk ends inside a character or at invalid input).
+            let valid = core::str::from_utf8(&available[..valid_bytes]).unwrap_or_default();
             for ch in valid.chars() {
                 push_char(out, ch, *offset)?;
                 *offset += ch.len_utf8();
