@@ -203,49 +203,15 @@ fn not_found_and_errors_keep_stdout_empty() {
     assert_eq!(o.value, Some(Json::from("fallback")));
 }
 
-#[test]
-fn json_rendering_is_puppets() {
-    // Raw bytes of `puppet lookup --render-as json` for these values (checked with
-    // run_lookup.sh --raw): compact, Ruby float format, one trailing newline.
+/// `lamina lookup --render-as R KEY` over one data file (`data/common.yaml`) with the
+/// `yaml_scalars` case's hiera.yaml and facts: stdout.
+fn lookup_over(common_yaml: &str) -> impl Fn(&str, &str) -> String {
     let case = cases_dir().join("yaml_scalars");
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(tmp.path().join("data")).unwrap();
-    std::fs::write(
-        tmp.path().join("data/common.yaml"),
-        "floats: [1.5, 1e3, 1.0e+3, .5, 1.0, -0.0, 1.0e+20, 3.0e-5]\nh: {a: 1, b: [null, true]}\ns: \"x\\\"y\"\n",
-    )
-    .unwrap();
+    std::fs::write(tmp.path().join("data/common.yaml"), common_yaml).unwrap();
     std::fs::copy(case.join("hiera.yaml"), tmp.path().join("hiera.yaml")).unwrap();
-    let run = |k: &str| {
-        let out = Command::new(lamina_bin())
-            .args(["lookup", "--render-as", "json", "--facts"])
-            .arg(case.join("facts.yaml"))
-            .arg("--hiera-config")
-            .arg(tmp.path().join("hiera.yaml"))
-            .arg(k)
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()
-    };
-    assert_eq!(run("floats"), "[1.5,\"1e3\",1000.0,0.5,1.0,-0.0,1.0e+20,3.0e-05]\n");
-    assert_eq!(run("h"), "{\"a\":1,\"b\":[null,true]}\n");
-    assert_eq!(run("s"), "\"x\\\"y\"\n");
-}
-
-/// Integers beyond 64 bits in every rendering: the bytes `puppet lookup --render-as R` printed
-/// for this data (Puppet 7.23, recorded by hand: the curated oracle cases compare JSON only).
-#[test]
-fn bignums_render_as_integers_in_yaml_s_and_json() {
-    let case = cases_dir().join("yaml_scalars");
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(tmp.path().join("data")).unwrap();
-    std::fs::write(
-        tmp.path().join("data/common.yaml"),
-        "big: 123456789012345678901234567890\nh: {a: 123456789012345678901234567890, b: [-98765432109876543210]}\n",
-    )
-    .unwrap();
-    std::fs::copy(case.join("hiera.yaml"), tmp.path().join("hiera.yaml")).unwrap();
-    let run = |k: &str, render: &str| {
+    move |k: &str, render: &str| {
         let out = Command::new(lamina_bin())
             .args(["lookup", "--render-as", render, "--facts"])
             .arg(case.join("facts.yaml"))
@@ -255,7 +221,28 @@ fn bignums_render_as_integers_in_yaml_s_and_json() {
             .output()
             .unwrap();
         String::from_utf8(out.stdout).unwrap()
-    };
+    }
+}
+
+#[test]
+fn json_rendering_is_puppets() {
+    // Raw bytes of `puppet lookup --render-as json` for these values (checked with
+    // run_lookup.sh --raw): compact, Ruby float format, one trailing newline.
+    let run = lookup_over(
+        "floats: [1.5, 1e3, 1.0e+3, .5, 1.0, -0.0, 1.0e+20, 3.0e-5]\nh: {a: 1, b: [null, true]}\ns: \"x\\\"y\"\n",
+    );
+    assert_eq!(run("floats", "json"), "[1.5,\"1e3\",1000.0,0.5,1.0,-0.0,1.0e+20,3.0e-05]\n");
+    assert_eq!(run("h", "json"), "{\"a\":1,\"b\":[null,true]}\n");
+    assert_eq!(run("s", "json"), "\"x\\\"y\"\n");
+}
+
+/// Integers beyond 64 bits in every rendering: the bytes `puppet lookup --render-as R` printed
+/// for this data (Puppet 7.23, recorded by hand: the curated oracle cases compare JSON only).
+#[test]
+fn bignums_render_as_integers_in_yaml_s_and_json() {
+    let run = lookup_over(
+        "big: 123456789012345678901234567890\nh: {a: 123456789012345678901234567890, b: [-98765432109876543210]}\n",
+    );
     assert_eq!(run("big", "yaml"), "--- 123456789012345678901234567890\n");
     assert_eq!(run("h", "yaml"), "---\na: 123456789012345678901234567890\nb:\n- -98765432109876543210\n");
     assert_eq!(run("h", "s"), "{\"a\"=>123456789012345678901234567890, \"b\"=>[-98765432109876543210]}\n");
