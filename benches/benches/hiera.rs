@@ -8,8 +8,9 @@
 //!
 //! `LAMINA_HIERA_BENCH_FIXTURE=DIR cargo bench -p lamina-benches --bench hiera` (without the
 //! variable the fixture is generated with Ruby under `$CARGO_TARGET_DIR/hiera-bench/fixture`).
-//! With `LAMINA_HIERA_BENCH_ITERS=N` (and `LAMINA_HIERA_BENCH_SET=first|merge|mixed`) the bench
-//! binary answers the set N times instead, for callgrind's load-independent counts.
+//! With `LAMINA_HIERA_BENCH_ITERS=N` (and `LAMINA_HIERA_BENCH_SET=first|merge|mixed`, or
+//! `deep|unique` for the merge set's queries of one strategy) the bench binary answers the set N
+//! times instead, for callgrind's load-independent counts.
 
 use criterion::{Criterion, Throughput, criterion_group};
 use lamina_hierarchy::hiera::{FileSource, load_layers};
@@ -99,7 +100,14 @@ fn fixed_iterations(n: usize) {
     let source = FileSource::new();
     let engine = Hiera::new(&layers, &source, &scope);
     let set = std::env::var("LAMINA_HIERA_BENCH_SET").unwrap_or_else(|_| "first".into());
-    let qs = queries(&fix.join(format!("queries_{set}.txt")));
+    // `deep` and `unique`: the merge set's queries of that strategy only.
+    let qs = match set.as_str() {
+        "deep" | "unique" => {
+            let all = queries(&fix.join("queries_merge.txt"));
+            all.into_iter().filter(|q| q.merge.as_ref().is_some_and(|m| m.name() == set)).collect()
+        }
+        _ => queries(&fix.join(format!("queries_{set}.txt"))),
+    };
     let mut found = 0;
     for _ in 0..n {
         found += run_all(&engine, &qs);

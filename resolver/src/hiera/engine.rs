@@ -1,6 +1,7 @@
 //! The lookup algorithm (`pops/lookup.rb`, `lookup_adapter.rb`, `configured_data_provider.rb`,
 //! `data_hash_function_provider.rb`).
 
+use super::fold::{Fold, Found, KeyHashes};
 use super::key::{SegRef, Segment, dig, dig_refs, root_name, simple_segments, split_key};
 use super::merge::Strategy;
 use super::options::{key_options, parse_merge};
@@ -21,7 +22,8 @@ struct LookupOptions {
     patterns: Vec<(usize, Result<regex::Regex, HieraError>)>,
 }
 
-type LoResult = Result<Arc<LookupOptions>, HieraError>;
+/// (`Rc`: a session is single-threaded, and every lookup takes one.)
+type LoResult = Result<Rc<LookupOptions>, HieraError>;
 
 /// A data file's content as a location yields it (read once per session).
 type LocData = Result<Option<Arc<Map>>, HieraError>;
@@ -35,18 +37,24 @@ struct Loc {
     /// `Map` hashes with SipHash, a fifth of a first-found lookup's time.
     hits: Cell<usize>,
     index: OnceCell<FxHashMap<Box<str>, usize>>,
+    /// What [`super::interp::scan`] found in each value, by index (0: not scanned yet): the
+    /// data never changes, so a value is scanned once per session, not once per lookup.
+    scans: OnceCell<Box<[Cell<u8>]>>,
 }
+
+const SCANNED: u8 = 1;
+const INTERPOLATES: u8 = 2;
 
 impl Loc {
     fn new(path: String) -> Self {
-        Loc { path, data: OnceCell::new(), hits: Cell::new(0), index: OnceCell::new() }
+        Loc { path, data: OnceCell::new(), hits: Cell::new(0), index: OnceCell::new(), scans: OnceCell::new() }
     }
 
-    /// `data[root]`, through the index once this location has served enough lookups
-    /// (16, or a sixteenth of its keys: building it costs about one lookup per key).
-    fn get<'d>(&self, data: &'d Map, root: &str) -> Option<&'d Value> {
+    /// `data[root]` and its index, through the index once this location has served enough
+    /// lookups (16, or a sixteenth of its keys: building it costs about one lookup per key).
+    fn get<'d>(&self, data: &'d Map, root: &str) -> Option<(usize, &'d Value)> {
         if let Some(ix) = self.index.get() {
-            return ix.get(root).and_then(|&i| data.get_index(i)).map(|(_, v)| v);
+            return ix.get(root).and_then(|&i| Some((i, data.get_index(i)?.1)));
         }
         let hits = self.hits.get() + 1;
         self.hits.set(hits);
@@ -54,7 +62,26 @@ impl Loc {
             let ix = data.keys().enumerate().map(|(i, k)| (Box::from(k.as_str()), i)).collect();
             let _ = self.index.set(ix);
         }
-        data.get(root)
+        data.get_full(root).map(|(i, _, v)| (i, v))
+    }
+
+    /// What entry `i` is: whether it interpolates, and its [`Found`] flags (marks, duplicates),
+    /// cached.
+    fn scan(&self, data: &Map, i: usize, v: &Value) -> (bool, u8) {
+        let compute = || {
+            let (interpolate, marks) = super::interp::scan(v);
+            SCANNED | if interpolate { INTERPOLATES } else { 0 } | super::fold::flags(v, marks)
+        };
+        let scans = self.scans.get_or_init(|| (0..data.len()).map(|_| Cell::new(0)).collect());
+        let flags = match scans.get(i) {
+            Some(cell) if cell.get() != 0 => cell.get(),
+            Some(cell) => {
+                cell.set(compute());
+                cell.get()
+            }
+            None => compute(),
+        };
+        (flags & INTERPOLATES != 0, flags)
     }
 }
 
@@ -68,8 +95,11 @@ pub struct Hiera<'a> {
     pub(super) scope: &'a Map,
     /// By module name (`""` for none).
     lo_cache: RefCell<FxHashMap<String, LoResult>>,
-    /// By level address: a session's layers never move.
-    loc_cache: RefCell<FxHashMap<usize, Rc<Vec<Loc>>>>,
+    /// The resolved locations of each level of the layers (see `level_slots`), set on first
+    /// use and never changed: found values borrow from their data for the whole session.
+    locs: Vec<OnceCell<Vec<Loc>>>,
+    /// Index in `locs` of every level of the layers, by address (a session's layers never move).
+    level_slots: FxHashMap<usize, usize>,
     pub(super) memo: RefCell<FxHashMap<String, Value>>,
     pub(super) stack: RefCell<Vec<String>>,
     /// `%{expr}` scope interpolations already rendered: the scope is fixed for the session, so
@@ -80,6 +110,8 @@ pub struct Hiera<'a> {
     saw_marks: Cell<bool>,
     /// Buffers of popped `stack` names, for reuse.
     spare: RefCell<Vec<String>>,
+    /// The hasher of the maps merges build, and the hashes of their keys.
+    key_hashes: KeyHashes,
     warnings: RefCell<Vec<String>>,
     explain: Option<RefCell<Explain>>,
 }
@@ -109,15 +141,27 @@ impl<'a> Hiera<'a> {
     /// `server_facts`, `environment`, node parameters).
     #[must_use]
     pub fn new(layers: &'a Layers, source: &'a dyn DataSource, scope: &'a Map) -> Self {
+        let configs = [&layers.global, &layers.environment]
+            .into_iter()
+            .flatten()
+            .chain(layers.modules.values().flatten())
+            .filter_map(|c| c.as_ref().ok());
+        let level_slots: FxHashMap<usize, usize> = configs
+            .flat_map(|c| c.hierarchy.iter().chain(&c.default_hierarchy))
+            .enumerate()
+            .map(|(i, level)| (std::ptr::from_ref(level) as usize, i))
+            .collect();
         Hiera {
             layers,
             source,
             scope,
             lo_cache: RefCell::default(),
-            loc_cache: RefCell::default(),
+            locs: (0..level_slots.len()).map(|_| OnceCell::new()).collect(),
+            level_slots,
             memo: RefCell::default(),
             stack: RefCell::default(),
             spare: RefCell::default(),
+            key_hashes: KeyHashes::default(),
             scope_text: RefCell::default(),
             saw_marks: Cell::new(false),
             warnings: RefCell::default(),
@@ -191,14 +235,14 @@ impl<'a> Hiera<'a> {
         for name in &q.names {
             if let Some(v) = self.lookup_rich(name, q.merge.as_ref())? {
                 if let Some(t) = &q.value_type {
-                    t.check(&v).map_err(|e| HieraError::plain(format!("Found value has wrong type, {e}")))?;
+                    t.check("Found value", &v).map_err(HieraError::plain)?;
                 }
                 return Ok(Some(v));
             }
         }
         if let Some(d) = &q.default {
             if let Some(t) = &q.value_type {
-                t.check(d).map_err(|e| HieraError::plain(format!("Default value has wrong type, {e}")))?;
+                t.check("Default value", d).map_err(HieraError::plain)?;
             }
             return Ok(Some(d.clone()));
         }
@@ -239,13 +283,13 @@ impl<'a> Hiera<'a> {
         let module = module_name(&root);
         let lo = self.lookup_options(module)?;
         let opts = lo.key_options(&root)?;
-        let strategy = match (merge, opts.and_then(|o| o.get("merge"))) {
-            (Some(m), _) => m.clone(),
+        let strategy: Cow<'_, Strategy> = match (merge, opts.and_then(|o| o.get("merge"))) {
+            (Some(m), _) => Cow::Borrowed(m),
             (None, Some(m)) => {
                 self.note(|| "Using merge options from \"lookup_options\" hash".into());
-                parse_merge(m)?
+                Cow::Owned(parse_merge(m)?)
             }
-            (None, None) => Strategy::First,
+            (None, None) => Cow::Owned(Strategy::First),
         };
         self.note(|| format!("Merge strategy {}", strategy.name()));
         let merged = self.fold(&strategy, 3, |i| {
@@ -259,9 +303,10 @@ impl<'a> Hiera<'a> {
             };
             self.layer_lookup(layer, &root, key, &strategy, false)
         })?;
+        // Only the part a dotted key digs out is copied.
         let mut found = match merged {
-            Some(v) if segs.is_empty() => Some(v),
-            Some(v) => dig(key, segs, &v)?.cloned(),
+            Some(v) if segs.is_empty() => Some(v.into_value()),
+            Some(v) => dig(key, segs, v.value())?.cloned(),
             None => None,
         };
         if found.is_none()
@@ -270,7 +315,14 @@ impl<'a> Hiera<'a> {
             found = self.default_hierarchy_lookup(m, &root, key, segs, merge)?;
         }
         match (found, opts.and_then(|o| o.get("convert_to"))) {
-            (Some(v), Some(t)) => super::types::convert_to(&root, v, t).map(Some),
+            (Some(v), Some(t)) => {
+                let v = super::types::convert_to(&root, v, t)?;
+                // `Integer.new` can make a bignum (a marked string) out of plain data.
+                if super::rich::has_marks(&v) {
+                    self.saw_marks.set(true);
+                }
+                Ok(Some(v))
+            }
             (found, _) => Ok(found),
         }
     }
@@ -291,7 +343,7 @@ impl<'a> Hiera<'a> {
         }
         self.note(|| format!("Module \"{module}\" default hierarchy"));
         let lo = self.levels_fold(cfg, &cfg.default_hierarchy, "lookup_options", &Strategy::Hash, Some(module))?;
-        let lo = match lo {
+        let lo = match lo.map(Found::into_value) {
             Some(Value::Hash(h)) => h,
             Some(_) => return Err(HieraError::coded("value of lookup_options must be a hash")),
             None => Map::new(),
@@ -303,38 +355,40 @@ impl<'a> Hiera<'a> {
         };
         let v = self.check(key, || self.levels_fold(cfg, &cfg.default_hierarchy, root, &strategy, Some(module)))?;
         match v {
-            Some(v) => Ok(dig(key, segs, &v)?.cloned()),
+            Some(v) => Ok(dig(key, segs, v.value())?.cloned()),
             None => Ok(None),
         }
     }
 
-    /// `MergeStrategy#lookup` over `n` variants produced lazily by `f`.
-    pub(super) fn fold(
-        &self,
+    /// `MergeStrategy#lookup` over `n` variants produced lazily by `f` (see [`Fold`]).
+    fn fold<'s>(
+        &'s self,
         strategy: &Strategy,
         n: usize,
-        mut f: impl FnMut(usize) -> Result<Option<Value>, HieraError>,
-    ) -> Result<Option<Value>, HieraError> {
-        if n == 1 {
-            return Ok(f(0)?.map(|v| strategy.merge_single(v)));
-        }
-        let mut memo: Option<Value> = None;
-        for i in 0..n {
-            let Some(v) = f(i)? else { continue };
-            if *strategy == Strategy::First {
-                return Ok(Some(v));
+        mut f: impl FnMut(usize) -> Result<Option<Found<'s>>, HieraError>,
+    ) -> Result<Option<Found<'s>>, HieraError> {
+        if *strategy == Strategy::First {
+            for i in 0..n {
+                if let Some(v) = f(i)? {
+                    return Ok(Some(v));
+                }
             }
-            memo = Some(match memo {
-                None => strategy.convert_value(v),
-                Some(m) => strategy.merge(m, v)?,
-            });
+            return Ok(None);
         }
-        if n > 1
-            && let Some(m) = &memo
-        {
-            self.note(|| format!("Merged result: {m}"));
+        if n == 1 {
+            return Ok(f(0)?.map(|v| super::fold::merge_single(strategy, v)));
         }
-        Ok(memo)
+        let mut fold = Fold::new(strategy, &self.key_hashes, n);
+        for i in 0..n {
+            if let Some(v) = f(i)? {
+                fold.push(v)?;
+            }
+        }
+        let merged = fold.finish()?;
+        if let Some(m) = &merged {
+            self.note(|| format!("Merged result: {}", m.value()));
+        }
+        Ok(merged)
     }
 
     /// Invocation#check: detects re-entry of `name` and caps the nesting.
@@ -378,7 +432,7 @@ impl<'a> Hiera<'a> {
         key: &str,
         strategy: &Strategy,
         options_pass: bool,
-    ) -> Result<Option<Value>, HieraError> {
+    ) -> Result<Option<Found<'_>>, HieraError> {
         if let Layer::Module(m) = layer
             && !self.layers.modules.contains_key(m)
         {
@@ -418,7 +472,7 @@ impl<'a> Hiera<'a> {
         root: &str,
         strategy: &Strategy,
         module: Option<&str>,
-    ) -> Result<Option<Value>, HieraError> {
+    ) -> Result<Option<Found<'_>>, HieraError> {
         self.fold(strategy, levels.len(), |i| {
             let level = &levels[i];
             self.note(|| format!("Hierarchy entry \"{}\"", level.name));
@@ -429,13 +483,13 @@ impl<'a> Hiera<'a> {
         })
     }
 
-    fn location_lookup(
-        &self,
+    fn location_lookup<'s>(
+        &'s self,
         level: &Level,
-        loc: &Loc,
+        loc: &'s Loc,
         root: &str,
         module: Option<&str>,
-    ) -> Result<Option<Value>, HieraError> {
+    ) -> Result<Option<Found<'s>>, HieraError> {
         let path = loc.path.as_str();
         self.note(|| format!("Path \"{path}\""));
         self.nested(|| {
@@ -449,7 +503,7 @@ impl<'a> Hiera<'a> {
                     self.note(|| format!("No such key: \"{root}\""));
                     Ok(None)
                 }
-                Some(v) => {
+                Some((idx, v)) => {
                     // `validate_data_value` (`data_provider.rb:84`): the reader marks what is
                     // not RichData (see `rich`).
                     if let Some(t) = super::rich::refusal(v) {
@@ -458,18 +512,19 @@ impl<'a> Hiera<'a> {
                             level.function
                         )));
                     }
-                    // Most values hold no `%{`: a clone, not a rebuild of every hash.
-                    let (interpolate, marks) = super::interp::scan(v);
-                    if marks {
+                    // Most values hold no `%{`: they stay references into the data until a
+                    // merge or the caller copies what it needs.
+                    let (interpolate, flags) = loc.scan(data, idx, v);
+                    if flags & super::fold::MARKED != 0 {
                         self.saw_marks.set(true);
                     }
-                    let v = if interpolate {
-                        self.interpolate(v.clone(), true, None)?
+                    let found = if interpolate {
+                        Found::Owned(self.interpolate(v.clone(), true, None)?)
                     } else {
-                        v.clone()
+                        Found::Data(v, flags)
                     };
-                    self.note(|| format!("Found key: \"{root}\" value: {v}"));
-                    Ok(Some(v))
+                    self.note(|| format!("Found key: \"{root}\" value: {}", found.value()));
+                    Ok(Some(found))
                 }
             }
         })
@@ -496,10 +551,13 @@ impl<'a> Hiera<'a> {
     }
 
     /// A level's locations, interpolated against the scope (no methods) and cached.
-    fn locations(&self, cfg: &Config, level: &Level) -> Result<Rc<Vec<Loc>>, HieraError> {
+    fn locations(&self, cfg: &Config, level: &Level) -> Result<&[Loc], HieraError> {
         let id = std::ptr::from_ref(level) as usize;
-        if let Some(l) = self.loc_cache.borrow().get(&id) {
-            return Ok(Rc::clone(l));
+        let Some(cell) = self.level_slots.get(&id).and_then(|&i| self.locs.get(i)) else {
+            return Err(HieraError::plain(format!("Lamina: hierarchy level '{}' is not in the layers", level.name)));
+        };
+        if let Some(l) = cell.get() {
+            return Ok(l);
         }
         let in_file = |e: HieraError| {
             if e.coded { HieraError::coded(format!("{} (file: {})", e.message, cfg.file)) } else { e }
@@ -543,9 +601,10 @@ impl<'a> Hiera<'a> {
                 )?
             }
         };
-        let locs: Rc<Vec<Loc>> = Rc::new(locs.into_iter().map(Loc::new).collect());
-        self.loc_cache.borrow_mut().insert(id, Rc::clone(&locs));
-        Ok(locs)
+        // A nested lookup while interpolating the paths may have filled the cell already: the
+        // locations are the same (the scope is fixed), the first set stays.
+        let _ = cell.set(locs.into_iter().map(Loc::new).collect());
+        Ok(cell.get().map_or(&[], Vec::as_slice))
     }
 
     /// The merged lookup_options for a module (or none): global over environment, then over the
@@ -555,13 +614,13 @@ impl<'a> Hiera<'a> {
         if let Some(r) = self.lo_cache.borrow().get(ck) {
             return r.clone();
         }
-        let r = self.compute_lookup_options(module).map(|map| Arc::new(LookupOptions::new(map)));
+        let r = self.compute_lookup_options(module).map(|map| Rc::new(LookupOptions::new(map)));
         self.lo_cache.borrow_mut().insert(ck.to_string(), r.clone());
         r
     }
 
     fn compute_lookup_options(&self, module: Option<&str>) -> Result<Map, HieraError> {
-        let as_hash = |v: Option<Value>| match v {
+        let as_hash = |v: Option<Found>| match v.map(Found::into_value) {
             None => Ok(None),
             Some(Value::Hash(h)) => Ok(Some(h)),
             Some(_) => Err(HieraError::coded("value of lookup_options must be a hash")),
@@ -624,6 +683,7 @@ impl<'a> Hiera<'a> {
         let rest = segs[1..].iter().map(|s| match s {
             Segment::Name(n) => SegRef::Name(n),
             Segment::Index(i) => SegRef::Index(*i),
+            Segment::Big(d) => SegRef::Big(d),
         });
         self.scope_dig(expr, &root, rest, local)
     }

@@ -108,3 +108,15 @@ fn doubling_chain_is_capped_and_fast() {
     let refs: Vec<(&str, Value)> = d.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     assert!(look(&refs, "a39").unwrap_err().message.contains("Lamina's limit"));
 }
+
+#[test]
+fn convert_to_bignum_is_unmarked_for_plain_callers() {
+    // `Integer.new` makes a bignum of a plain string: `query` must still strip the mark.
+    let lo: Value = Value::Hash(
+        [("k".to_string(), Value::Hash([("convert_to".to_string(), Value::from("Integer"))].into_iter().collect()))]
+            .into_iter()
+            .collect(),
+    );
+    let d = [("lookup_options", lo), ("k", Value::from("123456789012345678901234567890"))];
+    assert_eq!(look(&d, "k").unwrap(), Some(Value::from("123456789012345678901234567890")));
+}

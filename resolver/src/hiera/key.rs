@@ -1,6 +1,7 @@
 //! Dotted keys: `SubLookup.split_key` and `sub_lookup` (`pops/lookup/sub_lookup.rb`).
 
 use super::HieraError;
+use super::int::{Int, IntRef};
 use crate::Value;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -12,6 +13,8 @@ pub enum Segment {
     Name(String),
     /// An unquoted `^[+-]?[0-9]+$` segment: indexes arrays, matches integer hash keys.
     Index(i64),
+    /// Such a segment beyond 64 bits (Ruby's `to_i` makes a Bignum of it): its digits.
+    Big(String),
 }
 
 impl std::fmt::Display for Segment {
@@ -19,8 +22,14 @@ impl std::fmt::Display for Segment {
         match self {
             Segment::Name(s) => f.write_str(s),
             Segment::Index(i) => write!(f, "{i}"),
+            Segment::Big(d) => f.write_str(&big_digits(d)),
         }
     }
+}
+
+/// The canonical digits (`to_i.to_s`) of an integer segment beyond 64 bits.
+fn big_digits(d: &str) -> String {
+    Int::from_decimal(d).map_or_else(|| d.to_string(), |i| i.to_string())
 }
 
 static SEGMENT: LazyLock<Regex> =
@@ -69,10 +78,11 @@ pub fn split_key(key: &str) -> Result<Vec<Segment>, HieraError> {
             let seg = seg.trim();
             if seg.starts_with(['"', '\'']) && seg.len() >= 2 {
                 Segment::Name(seg[1..seg.len() - 1].to_string())
-            } else if INTEGER.is_match(seg)
-                && let Ok(i) = seg.parse::<i64>()
-            {
-                Segment::Index(i)
+            } else if INTEGER.is_match(seg) {
+                match seg.parse::<i64>() {
+                    Ok(i) => Segment::Index(i),
+                    Err(_) => Segment::Big(seg.to_string()),
+                }
             } else {
                 Segment::Name(seg.to_string())
             }
@@ -99,6 +109,7 @@ pub fn dig<'v>(full_key: &str, segments: &[Segment], value: &'v Value) -> Result
         segments.iter().map(|s| match s {
             Segment::Name(n) => SegRef::Name(n),
             Segment::Index(i) => SegRef::Index(*i),
+            Segment::Big(d) => SegRef::Big(d),
         }),
         value,
     )
@@ -111,6 +122,8 @@ pub enum SegRef<'a> {
     Name(&'a str),
     /// An integer.
     Index(i64),
+    /// An integer beyond 64 bits (its digits as written).
+    Big(&'a str),
 }
 
 impl std::fmt::Display for SegRef<'_> {
@@ -118,6 +131,7 @@ impl std::fmt::Display for SegRef<'_> {
         match self {
             SegRef::Name(s) => f.write_str(s),
             SegRef::Index(i) => write!(f, "{i}"),
+            SegRef::Big(d) => f.write_str(&big_digits(d)),
         }
     }
 }
@@ -133,9 +147,12 @@ pub fn simple_segments(key: &str) -> Option<impl Iterator<Item = SegRef<'_>> + C
     Some(key.split('.').map(|piece| {
         let seg = piece.trim();
         let digits = seg.strip_prefix(['+', '-']).unwrap_or(seg);
+        if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+            return SegRef::Name(seg);
+        }
         match seg.parse::<i64>() {
-            Ok(i) if !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit()) => SegRef::Index(i),
-            _ => SegRef::Name(seg),
+            Ok(i) => SegRef::Index(i),
+            Err(_) => SegRef::Big(seg),
         }
     }))
 }
@@ -167,6 +184,17 @@ pub fn dig_refs<'v, 'a>(
             (SegRef::Index(i), Value::Hash(h)) => {
                 let Some(v) = h.get(&super::rich::int_key(&i.to_string())) else { return Ok(None) };
                 value = v;
+            }
+            // Beyond any array's size.
+            (SegRef::Big(_), Value::Array(_)) => return Ok(None),
+            (SegRef::Big(d), Value::Hash(h)) => {
+                let Some(v) = h.get(&super::rich::int_key(&big_digits(d))) else { return Ok(None) };
+                value = v;
+            }
+            // An Integer responds to `[]`, so Puppet 7.23 goes on to `value.include?(segment)`,
+            // which Integer lacks (`sub_lookup.rb:60`): Ruby's NoMethodError is the message.
+            (_, other) if let Some(i) = IntRef::of(other) => {
+                return Err(HieraError::plain(format!("undefined method `include?' for {i}:Integer")));
             }
             (_, other) => {
                 return Err(HieraError::plain(format!(

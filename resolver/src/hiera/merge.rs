@@ -88,8 +88,9 @@ impl Strategy {
                 Ok(Value::Array(acc))
             }
             Strategy::Hash => {
-                let Value::Hash(h1) = check_hash("first", e1)? else { unreachable!("checked") };
-                let Value::Hash(mut h2) = check_hash("second", e2)? else { unreachable!("checked") };
+                check_hash("first", &e1)?;
+                check_hash("second", &e2)?;
+                let (Value::Hash(h1), Value::Hash(mut h2)) = (e1, e2) else { unreachable!("checked") };
                 // Ruby `e2.merge(e1)`: e2's key order, e1's values win, new e1 keys appended.
                 for (k, v) in h1 {
                     h2.insert(k, v);
@@ -132,21 +133,14 @@ fn knockout_regex(p: &str) -> Result<Regex, HieraError> {
 }
 
 /// Puppet's generalised type name of a value in merge and type errors (`TypeCalculator`
-/// inference, then `generalize`): arrays are Tuples, hashes Structs.
+/// `infer_set`, then `generalize`): non-empty arrays are Tuples, string-keyed hashes Structs,
+/// bignums Integers.
 #[must_use]
 pub fn puppet_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "Undef",
-        Value::Bool(_) => "Boolean",
-        Value::Int(_) => "Integer",
-        Value::Float(_) => "Float",
-        Value::String(_) => "String",
-        Value::Array(_) => "Tuple",
-        Value::Hash(_) => "Struct",
-    }
+    super::describe::type_name(v)
 }
 
-fn check_unique(which: &str, v: &Value) -> Result<(), HieraError> {
+pub(super) fn check_unique(which: &str, v: &Value) -> Result<(), HieraError> {
     // value_t = Variant[Scalar, Array[Data]]: only nil and hashes fail (arrays are Data).
     if matches!(v, Value::Null | Value::Hash(_)) {
         return Err(HieraError::plain(format!(
@@ -168,11 +162,11 @@ fn check_unique(which: &str, v: &Value) -> Result<(), HieraError> {
     Ok(())
 }
 
-fn check_hash(which: &str, v: Value) -> Result<Value, HieraError> {
-    let Value::Hash(h) = &v else {
+pub(super) fn check_hash(which: &str, v: &Value) -> Result<(), HieraError> {
+    let Value::Hash(h) = v else {
         return Err(HieraError::plain(format!(
             "The {which} element of the merge has wrong type, expects a Hash value, got {}",
-            puppet_type_name(&v)
+            puppet_type_name(v)
         )));
     };
     // `Hash[String,Data]` (`merge_strategy.rb:266`): keys the reader marked as Integer, Float,
@@ -180,14 +174,14 @@ fn check_hash(which: &str, v: Value) -> Result<Value, HieraError> {
     if h.keys().any(|k| !matches!(super::rich::key(k), super::rich::RichKey::Str(_))) {
         return Err(HieraError::plain(format!(
             "The {which} element of the merge has wrong type, expects a Hash[String, Data] value, got {}",
-            super::infer::describe_hash(&v)
+            super::infer::describe_hash(v)
         )));
     }
     let mut found = Vec::new();
     for (k, x) in h.iter().filter(|(_, x)| super::rich::has_rich_keys(x)) {
         data_mismatches(&format!("entry '{k}'"), x, &mut found);
     }
-    if found.is_empty() { Ok(v) } else { Err(mismatch(which, &found)) }
+    if found.is_empty() { Ok(()) } else { Err(mismatch(which, &found)) }
 }
 
 /// The describer's message: one mismatch on a line, several each on its own line.
@@ -261,7 +255,7 @@ fn uniq(a: Vec<Value>) -> Vec<Value> {
 
 /// [`DeepMerge::merge_new`] and [`DeepMerge::merge_self`] without deep options: arrays
 /// de-duplicated (not their elements), hashes recursed.
-fn dedup_arrays(v: Value) -> Value {
+pub(super) fn dedup_arrays(v: Value) -> Value {
     match v {
         Value::Array(a) => Value::Array(uniq(a)),
         Value::Hash(mut h) => {
@@ -277,7 +271,7 @@ fn dedup_arrays(v: Value) -> Value {
 }
 
 /// Ruby truthiness: only nil and false are falsy.
-fn truthy(v: &Value) -> bool {
+pub(super) fn truthy(v: &Value) -> bool {
     !matches!(v, Value::Null | Value::Bool(false))
 }
 

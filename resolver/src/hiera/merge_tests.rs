@@ -25,8 +25,13 @@ fn unique_is_highest_first_and_flattened() {
     let m = u.merge(m, s("d")).unwrap();
     assert_eq!(m, arr(&[s("c"), s("a"), s("x"), s("y"), s("b"), s("d")]));
     assert_eq!(
-        u.merge(arr(&[s("a")]), hash(&[])).unwrap_err().message,
+        u.merge(arr(&[s("a")]), hash(&[("k", s("v"))])).unwrap_err().message,
         "The second element of the merge has wrong type, expects a value of type Scalar or Array, got Struct"
+    );
+    // An empty hash infers to `Hash[0, 0]`, not a Struct (Puppet 7.23: `got Hash`).
+    assert_eq!(
+        u.merge(arr(&[s("a")]), hash(&[])).unwrap_err().message,
+        "The second element of the merge has wrong type, expects a value of type Scalar or Array, got Hash"
     );
 }
 
@@ -38,8 +43,13 @@ fn hash_is_shallow_with_low_keys_first() {
     let Value::Hash(m) = m else { panic!() };
     assert_eq!(m.keys().collect::<Vec<_>>(), ["b", "z", "a"]);
     assert_eq!(
-        h.merge(arr(&[]), hash(&[])).unwrap_err().message,
+        h.merge(arr(&[s("x")]), hash(&[])).unwrap_err().message,
         "The first element of the merge has wrong type, expects a Hash value, got Tuple"
+    );
+    // An empty array infers to `Array[0, 0]`, not a Tuple.
+    assert_eq!(
+        h.merge(arr(&[]), hash(&[])).unwrap_err().message,
+        "The first element of the merge has wrong type, expects a Hash value, got Array"
     );
 }
 

@@ -9,7 +9,9 @@
 //!   root key, then dug;
 //! - the merge strategy is the explicit one, else the key's `lookup_options` entry (exact key,
 //!   then the first `^pattern` in merged order) ([`options`]), applied as a left fold at every
-//!   nesting: layers (always three variants), hierarchy levels, locations ([`merge`]);
+//!   nesting: layers (always three variants), hierarchy levels, locations ([`merge`]); found
+//!   values stay references into the data until a merge builds its result, once, from all of
+//!   them (the private `fold` module; same results and errors as the pairwise fold);
 //! - every value read from a location is interpolated first ([`interp`]): `%{var}`,
 //!   `%{facts.a.b}`, `scope`, `lookup`/`hiera`, `alias`, `literal`;
 //! - errors carry Puppet's wording; errors raised while the global layer is searched are
@@ -54,14 +56,18 @@
 
 mod scope;
 pub use scope::top_scope;
+mod describe;
 mod engine;
+mod fold;
 pub mod infer;
+pub mod int;
 pub mod interp;
 pub mod key;
 pub mod merge;
 pub mod options;
 pub mod rich;
 mod rsort;
+mod type_parser;
 pub mod types;
 
 pub use engine::Hiera;

@@ -8,6 +8,7 @@
 //! reproduced here: the same pairs are compared in the same order and equal elements keep their
 //! order. (Checked against Ruby 3.1.2 by logging the pairs a sort block receives.)
 
+use super::int::IntRef;
 use crate::Value;
 use std::cmp::Ordering;
 
@@ -61,21 +62,28 @@ fn sort_2(a: &Value, b: &Value) -> Result<Ordering, String> {
 }
 
 /// `rb_cmperr` (`compar.c`): the class of `x`; `y` by `inspect` when it is a special constant
-/// (nil, true, false, a Fixnum) or a Float, else by its class.
+/// (nil, true, false, a Fixnum) or a Float, else by its class (a Bignum is an `Integer`).
 fn cmperr(x: &Value, y: &Value) -> String {
+    let class = |v: &Value| if IntRef::of(v).is_some() { "Integer" } else { v.ruby_class_name() };
     let ys = match y {
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => super::interp::ruby_inspect(y),
-        other => other.ruby_class_name().to_string(),
+        other => class(other).to_string(),
     };
-    format!("comparison of {} with {ys} failed", x.ruby_class_name())
+    format!("comparison of {} with {ys} failed", class(x))
 }
 
 /// Ruby's `<=>` between two data values; `None` is Ruby's nil (incomparable).
 fn spaceship(x: &Value, y: &Value) -> Option<Ordering> {
+    // Integers of any size (bignums are marked strings) compare exactly with each other and
+    // with Floats.
+    match (IntRef::of(x), IntRef::of(y)) {
+        (Some(a), Some(b)) => return Some(a.cmp(&b)),
+        (Some(a), None) if let Value::Float(b) = y => return a.cmp_f64(*b),
+        (None, Some(b)) if let Value::Float(a) = x => return b.cmp_f64(*a).map(Ordering::reverse),
+        (Some(_), None) | (None, Some(_)) => return None,
+        (None, None) => {}
+    }
     match (x, y) {
-        (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
-        (Value::Int(a), Value::Float(b)) => int_float_cmp(*a, *b),
-        (Value::Float(a), Value::Int(b)) => int_float_cmp(*b, *a).map(Ordering::reverse),
         (Value::Float(a), Value::Float(b)) => a.partial_cmp(b),
         // `rb_str_cmp`: bytes, then length.
         (Value::String(a), Value::String(b)) => Some(a.as_bytes().cmp(b.as_bytes())),
@@ -96,37 +104,11 @@ fn spaceship(x: &Value, y: &Value) -> Option<Ordering> {
     }
 }
 
-/// `rb_integer_float_cmp`: exact, NaN incomparable.
-fn int_float_cmp(a: i64, b: f64) -> Option<Ordering> {
-    if b.is_nan() {
-        return None;
-    }
-    // 2^63 as a float: every float at or beyond it is larger than any i64.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if b >= LIMIT {
-        return Some(Ordering::Less);
-    }
-    if b < -LIMIT {
-        return Some(Ordering::Greater);
-    }
-    #[allow(clippy::cast_possible_truncation)]
-    let t = b.trunc() as i64;
-    Some(a.cmp(&t).then_with(|| {
-        let frac = b - b.trunc();
-        if frac > 0.0 {
-            Ordering::Less
-        } else if frac < 0.0 {
-            Ordering::Greater
-        } else {
-            Ordering::Equal
-        }
-    }))
-}
-
-/// Ruby's `==` over data: numbers across Integer/Float, hashes by key (any order).
+/// Ruby's `==` over data: numbers across Integer/Float (bignums too), hashes by key (any order).
 pub(super) fn ruby_eq(x: &Value, y: &Value) -> bool {
+    let int_float = |a: &Value, b: &Value| IntRef::of(a).is_some() && matches!(b, Value::Float(_));
     match (x, y) {
-        (Value::Int(_), Value::Float(_)) | (Value::Float(_), Value::Int(_)) => spaceship(x, y) == Some(Ordering::Equal),
+        _ if int_float(x, y) || int_float(y, x) => spaceship(x, y) == Some(Ordering::Equal),
         (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(p, q)| ruby_eq(p, q)),
         (Value::Hash(a), Value::Hash(b)) => {
             a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| ruby_eq(v, w)))

@@ -1,332 +1,437 @@
 //! The subset of Puppet's type system a lookup needs: `--type`/`value_type` checks with the
-//! wording of Puppet's `TypeMismatchDescriber`, and `convert_to` (`new(T, value)`).
+//! wording of Puppet's `TypeMismatchDescriber` (the private `describe` module), the parser
+//! (`type_parser`) and `convert_to` (`new(T, value)`).
+//!
+//! An Integer beyond 64 bits (a marked bignum string, see [`super::rich`]) is an Integer here,
+//! as in Puppet: `Integer`, `Numeric` and `Scalar` accept it, `String` does not.
 
 use super::HieraError;
+use super::int::{Int, IntRef};
 use super::merge::puppet_type_name;
+use super::rich::{self, RichKey};
 use crate::Value;
+use crate::value::ruby_float;
 use regex::Regex;
 
-/// A Puppet data type.
+/// A regex of a `Pattern` (compared by its source).
 #[derive(Debug, Clone)]
+pub struct Re {
+    /// The source, as written.
+    pub source: String,
+    re: Regex,
+}
+
+impl Re {
+    /// Compiles `source`.
+    ///
+    /// # Errors
+    /// The regex error.
+    pub fn new(source: &str) -> Result<Re, String> {
+        Ok(Re { source: source.to_string(), re: Regex::new(source).map_err(|e| e.to_string())? })
+    }
+}
+
+impl PartialEq for Re {
+    fn eq(&self, other: &Re) -> bool {
+        self.source == other.source
+    }
+}
+
+/// A Puppet data type.
+#[derive(Debug, Clone, PartialEq)]
 pub enum PType {
     /// `Any`.
     Any,
-    /// `Data` (everything a lookup returns is Data in Lamina).
+    /// `Data` / `RichData` (everything a lookup returns is Data in Lamina).
     Data,
     /// `Scalar`.
     Scalar,
+    /// `ScalarData`.
+    ScalarData,
     /// `Undef`.
     Undef,
-    /// `Boolean`.
-    Boolean,
+    /// `Boolean`, `Boolean[b]`.
+    Boolean(Option<bool>),
     /// `Numeric`.
     Numeric,
-    /// `Integer[min, max]`.
-    Integer(Option<i64>, Option<i64>),
-    /// `Float`.
-    Float,
+    /// `Integer[min, max]` (bounds of any size).
+    Integer(Option<Int>, Option<Int>),
+    /// `Float[min, max]`.
+    Float(Option<f64>, Option<f64>),
     /// `String[min, max]` (length in characters).
     String(Option<i64>, Option<i64>),
     /// `Array[T, min, max]`.
     Array(Box<PType>, Option<i64>, Option<i64>),
-    /// `Hash[K, V]`.
-    Hash(Box<PType>, Box<PType>),
-    /// `Optional[T]`.
-    Optional(Box<PType>),
+    /// `Hash[K, V, min, max]`.
+    Hash(Box<PType>, Box<PType>, Option<i64>, Option<i64>),
+    /// `Optional[T]`; bare `Optional` accepts only undef.
+    Optional(Option<Box<PType>>),
     /// `NotUndef[T]`.
-    NotUndef(Box<PType>),
-    /// `Variant[T...]`.
+    NotUndef(Option<Box<PType>>),
+    /// `Variant[T...]`; bare `Variant` accepts nothing.
     Variant(Vec<PType>),
-    /// `Enum['a', ...]`.
+    /// `Enum['a', ...]` (sorted, unique).
     Enum(Vec<String>),
     /// `Pattern[/re/, ...]`.
-    Pattern(Vec<(String, Regex)>),
-    /// `Sensitive` (only as a `convert_to` target).
-    Sensitive,
+    Pattern(Vec<Re>),
+    /// `Sensitive[T]` (only as a `convert_to` target; no value is one).
+    Sensitive(Option<Box<PType>>),
+}
+
+/// `[from, to]` as Puppet's type formatter prints a range (a trailing `default` dropped).
+fn range_part<T>(a: Option<T>, b: Option<T>, show: impl Fn(T) -> String) -> Vec<String> {
+    match (a, b) {
+        (None, None) => vec![],
+        (Some(a), None) => vec![show(a)],
+        (a, Some(b)) => vec![a.map_or_else(|| "default".to_string(), &show), show(b)],
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 impl std::fmt::Display for PType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let range = |f: &mut std::fmt::Formatter<'_>, n: &str, a: &Option<i64>, b: &Option<i64>| match (a, b) {
-            (None, None) => f.write_str(n),
-            (Some(a), None) => write!(f, "{n}[{a}]"),
-            (a, Some(b)) => write!(f, "{n}[{}, {b}]", a.map_or("default".into(), |a| a.to_string())),
+        let params = |f: &mut std::fmt::Formatter<'_>, name: &str, ps: Vec<String>| {
+            if ps.is_empty() { f.write_str(name) } else { write!(f, "{name}[{}]", ps.join(", ")) }
         };
+        let boxed = |t: &Option<Box<PType>>| t.iter().map(ToString::to_string).collect::<Vec<_>>();
         match self {
             PType::Any => f.write_str("Any"),
             PType::Data => f.write_str("Data"),
             PType::Scalar => f.write_str("Scalar"),
+            PType::ScalarData => f.write_str("ScalarData"),
             PType::Undef => f.write_str("Undef"),
-            PType::Boolean => f.write_str("Boolean"),
             PType::Numeric => f.write_str("Numeric"),
-            PType::Float => f.write_str("Float"),
-            PType::Sensitive => f.write_str("Sensitive"),
-            PType::Integer(a, b) => range(f, "Integer", a, b),
-            PType::String(a, b) => range(f, "String", a, b),
-            PType::Array(t, a, b) => match (&**t, a, b) {
-                (PType::Data, None, None) => f.write_str("Array"),
-                (t, None, None) => write!(f, "Array[{t}]"),
-                (t, a, b) => {
-                    write!(f, "Array[{t}, {}, {}]", a.unwrap_or(0), b.map_or("default".into(), |b| b.to_string()))
+            PType::Boolean(b) => params(f, "Boolean", b.iter().map(ToString::to_string).collect()),
+            PType::Integer(a, b) => params(f, "Integer", range_part(a.as_ref(), b.as_ref(), |i| i.to_string())),
+            PType::Float(a, b) => params(f, "Float", range_part(*a, *b, ruby_float)),
+            PType::String(a, b) => params(f, "String", range_part(*a, *b, |i| i.to_string())),
+            PType::Array(t, a, b) => {
+                if **t == PType::Any && a.is_none() && b.is_none() {
+                    return f.write_str("Array");
                 }
-            },
-            PType::Hash(k, v) => match (&**k, &**v) {
-                (PType::Data, PType::Data) => f.write_str("Hash"),
-                (k, v) => write!(f, "Hash[{k}, {v}]"),
-            },
-            PType::Optional(t) => write!(f, "Optional[{t}]"),
-            PType::NotUndef(t) => write!(f, "NotUndef[{t}]"),
-            PType::Variant(ts) => {
-                write!(f, "Variant[{}]", ts.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+                let mut ps = vec![t.to_string()];
+                ps.extend(range_part(*a, *b, |i| i.to_string()));
+                params(f, "Array", ps)
             }
-            PType::Enum(vs) => {
-                write!(f, "Enum[{}]", vs.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", "))
+            PType::Hash(k, v, a, b) => {
+                if **k == PType::Any && **v == PType::Any && a.is_none() && b.is_none() {
+                    return f.write_str("Hash");
+                }
+                let mut ps = vec![k.to_string(), v.to_string()];
+                ps.extend(range_part(*a, *b, |i| i.to_string()));
+                params(f, "Hash", ps)
             }
-            PType::Pattern(ps) => {
-                write!(f, "Pattern[{}]", ps.iter().map(|(s, _)| format!("/{s}/")).collect::<Vec<_>>().join(", "))
-            }
+            PType::Optional(t) => params(f, "Optional", boxed(t)),
+            PType::NotUndef(t) => params(f, "NotUndef", boxed(t)),
+            PType::Sensitive(t) => params(f, "Sensitive", boxed(t)),
+            PType::Variant(ts) => params(f, "Variant", ts.iter().map(ToString::to_string).collect()),
+            PType::Enum(vs) => params(f, "Enum", vs.iter().map(|v| quote(v)).collect()),
+            PType::Pattern(ps) => params(f, "Pattern", ps.iter().map(|p| format!("/{}/", p.source)).collect()),
         }
     }
 }
 
-fn article(name: &str) -> &'static str {
-    if name.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" }
+/// A plain string (not a marked bignum or Symbol).
+fn plain_str(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) if !s.starts_with(rich::MARK) => Some(s),
+        _ => None,
+    }
+}
+
+/// A hash key as the value Puppet sees (the reader marks Integer, Float, Boolean, nil keys).
+pub(super) fn key_value(k: &str) -> Value {
+    match rich::key(k) {
+        RichKey::Str(s) => Value::String(s.to_string()),
+        RichKey::Int(d) => Int::from_decimal(d).map_or_else(|| Value::String(k.to_string()), Int::into_value),
+        RichKey::Float(t) => t.parse().map_or_else(|_| Value::String(k.to_string()), Value::Float),
+        RichKey::Bool(b) => Value::Bool(b),
+        RichKey::Nil => Value::Null,
+    }
+}
+
+fn in_range(n: usize, a: Option<i64>, b: Option<i64>) -> bool {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    a.is_none_or(|a| n >= a) && b.is_none_or(|b| n <= b)
 }
 
 impl PType {
-    /// Parses a type expression (`Optional[Array[String, 1]]`).
+    /// Parses a type expression (`Optional[Array[String, 1]]`) as `convert_to` does.
     ///
     /// # Errors
-    /// `Syntax error at end of input`, `Syntax error at 'x'`, or an unknown type name.
+    /// Puppet's parser messages (`Syntax error at ...`, `Invalid number of type parameters
+    /// specified: ...`, `The expression <...> is not a valid type specification.`), or a type
+    /// Lamina does not model.
     pub fn parse(s: &str) -> Result<PType, String> {
-        let toks = tokenize(s)?;
-        let mut p = Parser { toks, pos: 0 };
-        let t = p.ty()?;
-        match p.toks.get(p.pos) {
-            None => Ok(t),
-            Some(tok) => Err(format!("Syntax error at '{tok}'")),
+        super::type_parser::parse(s, false)
+    }
+
+    /// Parses `puppet lookup --type T`: as [`Self::parse`], except that a name outside Puppet's
+    /// built-in table (`Data`, `RichData`, an unknown name) fails as that command does in Puppet 7
+    /// (its scope is handed to the parser as a loader: `private method 'load' called for Scope`).
+    ///
+    /// # Errors
+    /// As [`Self::parse`].
+    pub fn parse_cli(s: &str) -> Result<PType, String> {
+        super::type_parser::parse(s, true)
+    }
+
+    /// `Enum[values]`: sorted and unique, as Puppet's `PEnumType` keeps them.
+    #[must_use]
+    pub fn enumeration(mut values: Vec<String>) -> PType {
+        values.sort();
+        values.dedup();
+        PType::Enum(values)
+    }
+
+    /// `Hash[min, max]` (any keys and values).
+    pub(super) fn hash_any(a: Option<i64>, b: Option<i64>) -> PType {
+        PType::Hash(Box::new(PType::Any), Box::new(PType::Any), a, b)
+    }
+
+    /// `instance?`: does `v` belong to this type?
+    #[must_use]
+    pub fn matches(&self, v: &Value) -> bool {
+        match self {
+            PType::Any | PType::Data => true,
+            PType::Scalar | PType::ScalarData => {
+                matches!(v, Value::Bool(_) | Value::Int(_) | Value::Float(_))
+                    || plain_str(v).is_some()
+                    || rich::as_bignum(v).is_some()
+            }
+            PType::Undef => v.is_null(),
+            PType::Boolean(b) => matches!(v, Value::Bool(x) if b.is_none_or(|b| b == *x)),
+            PType::Numeric => matches!(v, Value::Float(_)) || IntRef::of(v).is_some(),
+            PType::Integer(a, b) => IntRef::of(v).is_some_and(|i| {
+                a.as_ref().is_none_or(|a| i.cmp(&a.as_ref()).is_ge())
+                    && b.as_ref().is_none_or(|b| i.cmp(&b.as_ref()).is_le())
+            }),
+            PType::Float(a, b) => {
+                matches!(v, Value::Float(x) if a.is_none_or(|a| *x >= a) && b.is_none_or(|b| *x <= b))
+            }
+            PType::String(a, b) => plain_str(v).is_some_and(|s| in_range(s.chars().count(), *a, *b)),
+            PType::Array(t, a, b) => match v {
+                Value::Array(items) => in_range(items.len(), *a, *b) && items.iter().all(|x| t.matches(x)),
+                _ => false,
+            },
+            PType::Hash(k, t, a, b) => match v {
+                Value::Hash(h) => {
+                    in_range(h.len(), *a, *b)
+                        && h.iter().all(|(key, x)| {
+                            let key_ok = match rich::key(key) {
+                                // The common case without building a value.
+                                RichKey::Str(s) if matches!(**k, PType::Any | PType::Data) || s.is_empty() => {
+                                    k.matches(&Value::String(s.to_string()))
+                                }
+                                _ => k.matches(&key_value(key)),
+                            };
+                            key_ok && t.matches(x)
+                        })
+                }
+                _ => false,
+            },
+            PType::Optional(t) => v.is_null() || t.as_ref().is_some_and(|t| t.matches(v)),
+            PType::NotUndef(t) => !v.is_null() && t.as_ref().is_none_or(|t| t.matches(v)),
+            PType::Variant(ts) => ts.iter().any(|t| t.matches(v)),
+            PType::Enum(vs) => plain_str(v).is_some_and(|s| vs.iter().any(|x| x == s)),
+            PType::Pattern(ps) => plain_str(v).is_some_and(|s| ps.is_empty() || ps.iter().any(|p| p.re.is_match(s))),
+            PType::Sensitive(_) => false,
         }
     }
 
-    fn matches(&self, v: &Value) -> bool {
-        self.mismatch(v).is_none()
-    }
-
-    /// Checks `v`; the error reads like Puppet's: `expects an Integer value, got String`.
+    /// Checks `v`; the error is Puppet's `TypeAssertionError` text for `subject` (`Found value`,
+    /// `Default value`): `Found value has wrong type, expects an Integer value, got String`.
     ///
     /// # Errors
     /// The mismatch description.
-    pub fn check(&self, v: &Value) -> Result<(), String> {
-        self.mismatch(v).map_or(Ok(()), Err)
+    pub fn check(&self, subject: &str, v: &Value) -> Result<(), String> {
+        if self.matches(v) {
+            return Ok(());
+        }
+        Err(super::describe::describe_mismatch(&format!("{subject} has wrong type,"), self, v))
     }
 
-    fn mismatch(&self, v: &Value) -> Option<String> {
-        let simple = |ok: bool| {
-            (!ok).then(|| {
-                let n = self.to_string();
-                format!("expects {} {n} value, got {}", article(&n), puppet_type_name(v))
-            })
-        };
-        let in_range = |n: i64, a: &Option<i64>, b: &Option<i64>| a.is_none_or(|a| n >= a) && b.is_none_or(|b| n <= b);
-        match (self, v) {
-            (PType::Any | PType::Data, _) => None,
-            (PType::Scalar, v) => simple(!matches!(v, Value::Null | Value::Array(_) | Value::Hash(_))),
-            (PType::Undef, v) => simple(v.is_null()),
-            (PType::Boolean, v) => simple(matches!(v, Value::Bool(_))),
-            (PType::Numeric, v) => simple(matches!(v, Value::Int(_) | Value::Float(_))),
-            (PType::Float, v) => simple(matches!(v, Value::Float(_))),
-            (PType::Sensitive, _) => simple(false),
-            (PType::Integer(a, b), Value::Int(i)) => simple(in_range(*i, a, b)),
-            (PType::Integer(..), _) => simple(false),
-            #[allow(clippy::cast_possible_wrap)]
-            (PType::String(a, b), Value::String(s)) => simple(in_range(s.chars().count() as i64, a, b)),
-            (PType::String(..), _) => simple(false),
-            (PType::Array(t, a, b), Value::Array(items)) => {
-                #[allow(clippy::cast_possible_wrap)]
-                if !in_range(items.len() as i64, a, b) {
-                    return simple(false);
-                }
-                items.iter().enumerate().find_map(|(i, x)| t.mismatch(x).map(|m| format!("index {i} {m}")))
-            }
-            (PType::Array(..), _) => simple(false),
-            (PType::Hash(k, t), Value::Hash(h)) => h.iter().find_map(|(key, x)| {
-                k.mismatch(&Value::String(key.clone()))
-                    .map(|m| format!("key '{key}' {m}"))
-                    .or_else(|| t.mismatch(x).map(|m| format!("entry '{key}' {m}")))
-            }),
-            (PType::Hash(..), _) => simple(false),
-            (PType::Optional(t), v) => (!v.is_null() && !t.matches(v))
-                .then(|| format!("expects a value of type Undef or {t}, got {}", puppet_type_name(v))),
-            (PType::NotUndef(t), v) => {
-                if v.is_null() {
-                    simple(false)
-                } else {
-                    t.mismatch(v)
-                }
-            }
-            (PType::Variant(ts), v) => (!ts.iter().any(|t| t.matches(v))).then(|| {
-                let names: Vec<String> = ts.iter().map(ToString::to_string).collect();
-                let list = match names.split_last() {
-                    Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-                    _ => names.join(""),
-                };
-                format!("expects a value of type {list}, got {}", puppet_type_name(v))
-            }),
-            (PType::Enum(vs), Value::String(s)) => {
-                (!vs.contains(s)).then(|| format!("expects a match for {self}, got '{s}'"))
-            }
-            (PType::Pattern(ps), Value::String(s)) => {
-                (!ps.iter().any(|(_, re)| re.is_match(s))).then(|| format!("expects a match for {self}, got '{s}'"))
-            }
-            (PType::Enum(_) | PType::Pattern(_), v) => {
-                Some(format!("expects a match for {self}, got {}", puppet_type_name(v)))
+    /// `assignable?(Undef)`: does the type accept undef?
+    pub(super) fn accepts_undef(&self) -> bool {
+        match self {
+            PType::Any | PType::Data | PType::Undef | PType::Optional(_) => true,
+            PType::Variant(ts) => ts.iter().any(PType::accepts_undef),
+            _ => false,
+        }
+    }
+
+    /// `normalize` (`types.rb`): NotUndef and Optional simplified, Variants flattened and merged.
+    #[must_use]
+    pub fn normalize(&self) -> PType {
+        match self {
+            PType::Optional(Some(t)) => match t.normalize() {
+                PType::NotUndef(Some(u)) => PType::Optional(Some(u)).normalize(),
+                n if n.accepts_undef() => n,
+                n => PType::Optional(Some(Box::new(n))),
+            },
+            PType::NotUndef(Some(t)) => match t.normalize() {
+                PType::Any => PType::NotUndef(None),
+                PType::Optional(Some(u)) => PType::NotUndef(Some(u)).normalize(),
+                n if !n.accepts_undef() => n,
+                n => PType::NotUndef(Some(Box::new(n))),
+            },
+            PType::Sensitive(Some(t)) => PType::Sensitive(Some(Box::new(t.normalize()))),
+            PType::Array(t, a, b) => PType::Array(Box::new(t.normalize()), *a, *b),
+            PType::Hash(k, v, a, b) => PType::Hash(Box::new(k.normalize()), Box::new(v.normalize()), *a, *b),
+            PType::Variant(ts) if !ts.is_empty() => normalize_variant(ts),
+            other => other.clone(),
+        }
+    }
+
+    /// `PVariantType.maybe_create`: flattened, unique, a single type unwrapped.
+    pub(super) fn maybe_variant(ts: Vec<PType>) -> PType {
+        let mut out: Vec<PType> = Vec::new();
+        for t in flatten(ts) {
+            if !out.contains(&t) {
+                out.push(t);
             }
         }
+        if out.len() == 1 { out.remove(0) } else { PType::Variant(out) }
     }
 }
 
-fn tokenize(s: &str) -> Result<Vec<String>, String> {
-    let mut toks = Vec::new();
-    let mut it = s.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
-        match c {
-            c if c.is_whitespace() => {}
-            '[' | ']' | ',' => toks.push(c.to_string()),
-            '\'' | '"' | '/' => {
-                let mut t = String::from(c);
-                loop {
-                    match it.next() {
-                        Some((_, x)) if x == c => break,
-                        Some((_, '\\')) if c == '/' => {
-                            t.push('\\');
-                            if let Some((_, x)) = it.next() {
-                                t.push(x);
-                            }
-                        }
-                        Some((_, x)) => t.push(x),
-                        None => return Err("Syntax error at end of input".into()),
-                    }
-                }
-                toks.push(t);
-            }
-            _ => {
-                let mut end = i + c.len_utf8();
-                while let Some(&(j, x)) = it.peek() {
-                    if x.is_alphanumeric() || x == '_' || x == ':' || x == '-' {
-                        end = j + x.len_utf8();
-                        it.next();
-                    } else {
-                        break;
-                    }
-                }
-                toks.push(s[i..end].to_string());
-            }
-        }
-    }
-    Ok(toks)
-}
-
-struct Parser {
-    toks: Vec<String>,
-    pos: usize,
-}
-
-enum Arg {
-    Type(PType),
-    Int(i64),
-    Str(String),
-    Re(String),
-    Default,
-}
-
-impl Parser {
-    fn next(&mut self) -> Result<String, String> {
-        let t = self.toks.get(self.pos).cloned().ok_or("Syntax error at end of input")?;
-        self.pos += 1;
-        Ok(t)
-    }
-
-    fn arg(&mut self) -> Result<Arg, String> {
-        let t = self.next()?;
-        if let Some(s) = t.strip_prefix(['\'', '"']) {
-            return Ok(Arg::Str(s.to_string()));
-        }
-        if let Some(s) = t.strip_prefix('/') {
-            return Ok(Arg::Re(s.to_string()));
-        }
-        if t == "default" {
-            return Ok(Arg::Default);
-        }
-        if let Ok(i) = t.parse::<i64>() {
-            return Ok(Arg::Int(i));
-        }
-        self.pos -= 1;
-        self.ty().map(Arg::Type)
-    }
-
-    fn ty(&mut self) -> Result<PType, String> {
-        let name = self.next()?;
-        let mut args = Vec::new();
-        if self.toks.get(self.pos).is_some_and(|t| t == "[") {
-            self.pos += 1;
-            loop {
-                args.push(self.arg()?);
-                match self.next()?.as_str() {
-                    "," => {}
-                    "]" => break,
-                    other => return Err(format!("Syntax error at '{other}'")),
-                }
-            }
-        }
-        let int = |a: Option<&Arg>| match a {
-            Some(Arg::Int(i)) => Ok(Some(*i)),
-            None | Some(Arg::Default) => Ok(None),
-            _ => Err(format!("{name}: expected an integer parameter")),
-        };
-        let mut types = args.iter().filter_map(|a| if let Arg::Type(t) = a { Some(t.clone()) } else { None });
-        let one = |t: Option<PType>| Box::new(t.unwrap_or(PType::Data));
-        Ok(match name.as_str() {
-            "Any" => PType::Any,
-            "Data" | "RichData" => PType::Data,
-            "Scalar" | "ScalarData" => PType::Scalar,
-            "Undef" => PType::Undef,
-            "Boolean" => PType::Boolean,
-            "Numeric" => PType::Numeric,
-            "Float" => PType::Float,
-            "Sensitive" => PType::Sensitive,
-            "Integer" => PType::Integer(int(args.first())?, int(args.get(1))?),
-            "String" => PType::String(int(args.first())?, int(args.get(1))?),
-            "Array" => {
-                let t = types.next();
-                let n = usize::from(t.is_some());
-                PType::Array(one(t), int(args.get(n))?, int(args.get(n + 1))?)
-            }
-            "Hash" => {
-                let k = types.next();
-                let v = types.next();
-                match (k, v) {
-                    (Some(k), Some(v)) => PType::Hash(Box::new(k), Box::new(v)),
-                    (None, None) => PType::Hash(Box::new(PType::Data), Box::new(PType::Data)),
-                    _ => return Err("Hash: expected key and value types".into()),
-                }
-            }
-            "Optional" => PType::Optional(one(types.next())),
-            "NotUndef" => PType::NotUndef(one(types.next())),
-            "Variant" => PType::Variant(types.collect()),
-            "Enum" => PType::Enum(
-                args.iter().filter_map(|a| if let Arg::Str(s) = a { Some(s.clone()) } else { None }).collect(),
-            ),
-            "Pattern" => {
-                let mut ps = Vec::new();
-                for a in &args {
-                    if let Arg::Re(s) | Arg::Str(s) = a {
-                        ps.push((s.clone(), Regex::new(s).map_err(|e| e.to_string())?));
-                    }
-                }
-                PType::Pattern(ps)
-            }
-            other => return Err(format!("Lamina does not support the data type '{other}'")),
+fn flatten(ts: Vec<PType>) -> Vec<PType> {
+    ts.into_iter()
+        .flat_map(|t| match t {
+            PType::Variant(inner) => inner,
+            t => vec![t],
         })
+        .collect()
+}
+
+/// `PVariantType#normalize`.
+fn normalize_variant(orig: &[PType]) -> PType {
+    let types: Vec<PType> = orig.iter().map(PType::normalize).collect();
+    let modified = types != orig;
+    if types.len() == 1 {
+        return types.into_iter().next().unwrap_or(PType::Any);
+    }
+    if types.iter().any(|t| matches!(t, PType::Undef | PType::Optional(_))) {
+        let rest: Vec<PType> = types
+            .into_iter()
+            .filter_map(|t| match t {
+                PType::Undef => None,
+                PType::Optional(t) => t.map(|t| *t),
+                t => Some(t),
+            })
+            .collect();
+        return PType::Optional(Some(Box::new(PType::maybe_variant(rest)))).normalize();
+    }
+    let mut types = flatten(types);
+    let before = types.len();
+    // swap_not_undefs, merge_enums, merge_patterns, then Integer and Float ranges.
+    let (nots, mut others): (Vec<PType>, Vec<PType>) = types.into_iter().partition(|t| matches!(t, PType::NotUndef(_)));
+    if nots.len() > 1 {
+        let inner: Vec<PType> =
+            nots.into_iter().map(|t| if let PType::NotUndef(Some(t)) = t { *t } else { PType::Any }).collect();
+        others.push(PType::NotUndef(Some(Box::new(PType::maybe_variant(inner).normalize()))));
+    } else {
+        others.extend(nots);
+    }
+    types = others;
+    let (enums, mut others): (Vec<PType>, Vec<PType>) =
+        types.into_iter().partition(|t| matches!(t, PType::Enum(v) if !v.is_empty()));
+    if enums.len() > 1 {
+        others.push(PType::enumeration(
+            enums.into_iter().flat_map(|t| if let PType::Enum(v) = t { v } else { vec![] }).collect(),
+        ));
+    } else {
+        others.extend(enums);
+    }
+    types = others;
+    let (pats, mut others): (Vec<PType>, Vec<PType>) = types.into_iter().partition(|t| matches!(t, PType::Pattern(_)));
+    if pats.len() > 1 {
+        let mut all: Vec<Re> = Vec::new();
+        for p in pats.into_iter().flat_map(|t| if let PType::Pattern(p) = t { p } else { vec![] }) {
+            if !all.contains(&p) {
+                all.push(p);
+            }
+        }
+        others.push(PType::Pattern(all));
+    } else {
+        others.extend(pats);
+    }
+    types = merge_numbers(merge_numbers(others, true), false);
+    if types.len() == 1 {
+        types.remove(0)
+    } else if modified || types.len() != before {
+        PType::maybe_variant(types)
+    } else {
+        PType::Variant(orig.to_vec())
+    }
+}
+
+/// `merge_numbers`: Integer (`int`) or Float ranges that intersect (or, for Integers, are
+/// adjacent) become one, in `merge_ranges`' order, ahead of the other types.
+fn merge_numbers(types: Vec<PType>, int: bool) -> Vec<PType> {
+    let is = |t: &PType| if int { matches!(t, PType::Integer(..)) } else { matches!(t, PType::Float(..)) };
+    let (mut ranges, others): (Vec<PType>, Vec<PType>) = types.into_iter().partition(is);
+    if ranges.len() < 2 {
+        ranges.extend(others);
+        return ranges;
+    }
+    let mut result = Vec::new();
+    while let Some(x) = ranges.pop() {
+        let mut memo = x;
+        let mut unmerged = Vec::new();
+        for y in ranges.drain(..) {
+            match merge_range(&memo, &y) {
+                Some(m) => memo = m,
+                None => unmerged.push(y),
+            }
+        }
+        result.push(memo);
+        ranges = unmerged;
+    }
+    result.extend(others);
+    result
+}
+
+fn merge_range(a: &PType, b: &PType) -> Option<PType> {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (PType::Integer(af, at), PType::Integer(bf, bt)) => {
+            // None is -inf for a lower bound and +inf for an upper bound: `t < f` never holds then.
+            let below = |t: &Option<Int>, f: &Option<Int>| match (t, f) {
+                (Some(t), Some(f)) => t.as_ref().cmp(&f.as_ref()) == Ordering::Less,
+                _ => false,
+            };
+            let succ = |t: &Option<Int>, f: &Option<Int>| match (t, f) {
+                (Some(Int::Small(t)), Some(Int::Small(f))) => t.checked_add(1) == Some(*f),
+                _ => false,
+            };
+            let intersect = !(below(at, bf) || below(bt, af));
+            if !(intersect || succ(at, bf) || succ(bt, af)) {
+                return None;
+            }
+            let min = match (af, bf) {
+                (Some(x), Some(y)) => Some(if x.as_ref().cmp(&y.as_ref()).is_le() { x.clone() } else { y.clone() }),
+                _ => None,
+            };
+            let max = match (at, bt) {
+                (Some(x), Some(y)) => Some(if x.as_ref().cmp(&y.as_ref()).is_ge() { x.clone() } else { y.clone() }),
+                _ => None,
+            };
+            Some(PType::Integer(min, max))
+        }
+        (PType::Float(af, at), PType::Float(bf, bt)) => {
+            let (af, at) = (af.unwrap_or(f64::NEG_INFINITY), at.unwrap_or(f64::INFINITY));
+            let (bf, bt) = (bf.unwrap_or(f64::NEG_INFINITY), bt.unwrap_or(f64::INFINITY));
+            if at < bf || bt < af {
+                return None;
+            }
+            let bound = |x: f64| x.is_finite().then_some(x);
+            Some(PType::Float(bound(af.min(bf)), bound(at.max(bt))))
+        }
+        _ => None,
     }
 }
 
@@ -353,30 +458,41 @@ pub fn convert_to(root: &str, v: Value, spec: &Value) -> Result<Value, HieraErro
     let fail =
         |m: String| HieraError::plain(format!("The convert_to lookup_option for key '{root}' raised error: {m}"));
     let cant = || fail(format!("Converting to {t} from {} is not supported by Lamina", puppet_type_name(&v)));
+    // Ruby's `Integer(s, radix)` when `[Integer, radix]` is given.
+    let radix = match args.first() {
+        Some(Value::Int(r @ (2 | 8 | 10 | 16))) => u32::try_from(*r).ok(),
+        _ => None,
+    };
+    let not_integer = |s: &str| fail(format!("'new' The string '{s}' cannot be converted to Integer"));
     Ok(match (&t, &v) {
-        (PType::Sensitive, _) => Value::from("Sensitive [value redacted]"),
-        (PType::Integer(..), Value::Int(_)) | (PType::Float | PType::Numeric, Value::Float(_)) => v,
-        #[allow(clippy::cast_possible_truncation)]
-        (PType::Integer(..), Value::Float(f)) => Value::Int(f.trunc() as i64),
+        (PType::Sensitive(_), _) => Value::from("Sensitive [value redacted]"),
+        // An Integer of any size stays itself; a Float from it is Ruby's `to_f`.
+        (PType::Integer(..) | PType::Numeric, _) if IntRef::of(&v).is_some() => v,
+        (PType::Float(..), _) if let Some(i) = IntRef::of(&v) => Value::Float(i.to_f64()),
+        (PType::Float(..) | PType::Numeric, Value::Float(_)) => v,
+        (PType::Integer(..), Value::Float(f)) => match Int::from_f64(*f) {
+            Some(i) => i.into_value(),
+            None => return Err(cant()),
+        },
         (PType::Integer(..), Value::Bool(b)) => Value::Int(i64::from(*b)),
-        (PType::Integer(..) | PType::Numeric, Value::String(s)) => match parse_int(s) {
-            Some(i) => Value::Int(i),
+        (PType::Integer(..) | PType::Numeric, Value::String(s)) => match super::int::parse_integer(s, radix) {
+            Some(i) => i.into_value(),
             None => match (&t, s.trim().parse::<f64>()) {
                 (PType::Numeric, Ok(f)) => Value::Float(f),
-                _ => return Err(fail(format!("The string '{s}' cannot be converted to Integer"))),
+                _ => return Err(not_integer(s)),
             },
         },
-        #[allow(clippy::cast_precision_loss)]
-        (PType::Float, Value::Int(i)) => Value::Float(*i as f64),
-        (PType::Float, Value::String(s)) => {
+        (PType::Float(..), Value::String(s)) => {
             Value::Float(s.trim().parse().map_err(|_| fail(format!("The string '{s}' cannot be converted to Float")))?)
         }
-        (PType::Numeric, Value::Int(_)) => v,
         (PType::String(..), _) if !matches!(v, Value::Array(_) | Value::Hash(_)) => {
             Value::String(super::interp::to_s(&v))
         }
-        (PType::Boolean, Value::Bool(_)) => v,
-        (PType::Boolean, Value::String(s)) => match s.to_ascii_lowercase().as_str() {
+        (PType::Boolean(_), Value::Bool(_)) => v,
+        // `Boolean.new(n)`: zero is false.
+        (PType::Boolean(_), Value::Int(i)) => Value::Bool(*i != 0),
+        (PType::Boolean(_), _) if rich::as_bignum(&v).is_some() => Value::Bool(true),
+        (PType::Boolean(_), Value::String(s)) => match s.to_ascii_lowercase().as_str() {
             "true" | "yes" | "y" => Value::Bool(true),
             "false" | "no" | "n" => Value::Bool(false),
             _ => return Err(fail(format!("The string '{s}' cannot be converted to Boolean"))),
@@ -384,30 +500,11 @@ pub fn convert_to(root: &str, v: Value, spec: &Value) -> Result<Value, HieraErro
         (PType::Array(..), Value::Array(_)) => v,
         (PType::Array(..), _) if args.first() == Some(&Value::Bool(true)) => Value::Array(vec![v]),
         (PType::Array(..), Value::Hash(h)) => {
-            Value::Array(h.iter().map(|(k, x)| Value::Array(vec![Value::String(k.clone()), x.clone()])).collect())
+            Value::Array(h.iter().map(|(k, x)| Value::Array(vec![key_value(k), x.clone()])).collect())
         }
         (PType::Any | PType::Data, _) => v,
         _ => return Err(cant()),
     })
-}
-
-/// Puppet's `Integer.new(string)`: optional sign, `0x`, `0b`, leading-`0` octal, decimal.
-fn parse_int(s: &str) -> Option<i64> {
-    let t = s.trim();
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let n = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        i64::from_str_radix(h, 16).ok()?
-    } else if let Some(b) = t.strip_prefix("0b").or_else(|| t.strip_prefix("0B")) {
-        i64::from_str_radix(b, 2).ok()?
-    } else if t.len() > 1 && t.starts_with('0') {
-        i64::from_str_radix(&t[1..], 8).ok()?
-    } else {
-        t.parse().ok()?
-    };
-    Some(if neg { -n } else { n })
 }
 
 #[cfg(test)]

@@ -115,7 +115,7 @@ fn lookup(args: &LookupArgs) -> Result<Option<String>, String> {
     if !["s", "json", "yaml"].contains(&args.render_as.as_str()) {
         return Err(format!("unknown --render-as {:?}: use s, json or yaml", args.render_as));
     }
-    let value_type = args.value_type.as_deref().map(PType::parse).transpose()?;
+    let value_type = args.value_type.as_deref().map(PType::parse_cli).transpose()?;
     let estate_dir = estate_dir(args);
     let (mut facts, params, certname) = estate_scope(args, estate_dir.as_deref())?;
     if let Some(f) = &args.facts {
