@@ -249,6 +249,27 @@ fn bignums_render_as_integers_in_yaml_s_and_json() {
     assert_eq!(run("h", "json"), "{\"a\":123456789012345678901234567890,\"b\":[-98765432109876543210]}\n");
 }
 
+/// A fact beyond 64 bits is an Integer to Puppet: the facts file is read, and interpolation
+/// prints its digits (`puppet lookup` answers "n=123456789012345678901234567890").
+#[test]
+fn facts_may_hold_integers_beyond_64_bits() {
+    let case = cases_dir().join("yaml_scalars");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("data")).unwrap();
+    std::fs::write(tmp.path().join("data/common.yaml"), "v: \"n=%{facts.big}\"\n").unwrap();
+    std::fs::copy(case.join("hiera.yaml"), tmp.path().join("hiera.yaml")).unwrap();
+    std::fs::write(tmp.path().join("facts.yaml"), "big: 123456789012345678901234567890\n").unwrap();
+    let out = Command::new(lamina_bin())
+        .args(["lookup", "v", "--render-as", "json", "--facts"])
+        .arg(tmp.path().join("facts.yaml"))
+        .arg("--hiera-config")
+        .arg(tmp.path().join("hiera.yaml"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout, "\"n=123456789012345678901234567890\"\n", "stderr: {stderr}");
+}
+
 #[test]
 fn node_from_the_estate_sets_scope() {
     // The demo estate's host: its facts and ENC parameters are top-scope variables and

@@ -225,6 +225,16 @@ pub fn parse_value(src: &str, file: &str, limits: &Limits) -> Result<Option<Valu
     parse_with(src, file, limits, ValueSink::default, None)
 }
 
+/// [`parse_value`], except that integers beyond 64 bits are kept, marked as
+/// `lamina_resolver::hiera::rich` marks them (facts for a lookup scope: Puppet reads them as
+/// Integers, and interpolation prints their digits).
+///
+/// # Errors
+/// As [`parse_node`].
+pub fn parse_value_with_bignums(src: &str, file: &str, limits: &Limits) -> Result<Option<Value>, YamlError> {
+    parse_with(src, file, limits, ValueSink::bignums, None)
+}
+
 /// [`parse_value`] for Hiera data: non-string keys and Symbols are marked rather than
 /// stringified, and a top-level value Puppet refuses as not `RichData` is replaced by the mark
 /// of its refusal (`lamina_resolver::hiera::rich`, read only by the lookup engine).

@@ -474,12 +474,19 @@ pub(super) struct ValueSink {
     /// Hiera data: non-string keys and Symbols are marked for the lookup engine
     /// (`lamina_resolver::hiera::rich`) instead of stringified.
     pub(super) rich: bool,
+    /// Integers beyond 64 bits are kept (marked) rather than refused; implied by `rich`.
+    pub(super) bignums: bool,
 }
 
 impl ValueSink {
     /// The sink of Hiera data (see `rich`).
     pub(super) fn rich() -> Self {
-        ValueSink { rich: true, ..ValueSink::default() }
+        ValueSink { rich: true, bignums: true, ..ValueSink::default() }
+    }
+
+    /// Plain values, but integers beyond 64 bits kept (facts: Puppet has them as Integers).
+    pub(super) fn bignums() -> Self {
+        ValueSink { bignums: true, ..ValueSink::default() }
     }
 }
 
@@ -497,7 +504,7 @@ impl Sink for ValueSink {
         if self.rich { Value::String(rich::symbol(&name)) } else { Value::String(name) }
     }
     fn bignum(&mut self, text: &str, decimal: String, _: Mark) -> Result<Value, String> {
-        if self.rich {
+        if self.bignums {
             Ok(Value::String(rich::bignum(&decimal)))
         } else {
             Token::Big { text: text.to_string(), decimal }.into_value()
@@ -516,7 +523,14 @@ impl Sink for ValueSink {
         self.pairs.len()
     }
     fn map_insert(&mut self, _: &mut usize, key: Value, value: Value) {
-        let key = if self.rich { rich_key(key) } else { key_string(key) };
+        let key = if self.rich {
+            rich_key(key)
+        } else if self.bignums {
+            // A bignum key is its digits, as Ruby's `to_s` makes it.
+            key_string(rich::unmark(key))
+        } else {
+            key_string(key)
+        };
         self.pairs.push((key, value));
     }
     fn map_merge(&mut self, _: &mut usize, value: Value, source: Source) -> Result<(), Value> {

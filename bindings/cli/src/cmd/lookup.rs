@@ -242,7 +242,8 @@ fn estate_scope(args: &LookupArgs, estate: Option<&Path>) -> Result<(Map, Map, O
 fn read_facts(path: &Path) -> Result<Map, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read facts {}: {e}", path.display()))?;
     let name = path.display().to_string();
-    let v = lamina_hierarchy::yaml::parse_value(&text, &name, &lamina_hierarchy::yaml::Limits::hiera())
+    let limits = lamina_hierarchy::yaml::Limits::hiera();
+    let v = lamina_hierarchy::yaml::parse_value_with_bignums(&text, &name, &limits)
         .map_err(|e| format!("cannot parse facts: {e}"))?;
     match v {
         Some(Value::Hash(h)) => Ok(h),
