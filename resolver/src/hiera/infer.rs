@@ -245,8 +245,8 @@ fn normalize_variant(types: Vec<PT>) -> PT {
         others.extend(enums);
     }
     // merge_numbers(Integer), then Float: merged ranges first, the rest after.
-    let mut types = merge_numbers(others, true);
-    types = merge_numbers(types, false);
+    let mut types = merge_numbers(others, |t| matches!(t, PT::Int(..)), merge_range);
+    types = merge_numbers(types, |t| matches!(t, PT::Float(..)), merge_range);
     if types.len() == before.len() {
         return PT::Variant(before);
     }
@@ -259,11 +259,16 @@ fn make_enum(mut values: Vec<String>) -> PT {
     PT::Enum(values)
 }
 
-/// `merge_numbers` + `merge_ranges`: pop the last range, fold the others into it where they
-/// intersect (Integers: or are adjacent), repeat with the ones left over.
-fn merge_numbers(types: Vec<PT>, ints: bool) -> Vec<PT> {
-    let is = |t: &PT| if ints { matches!(t, PT::Int(..)) } else { matches!(t, PT::Float(..)) };
-    let (mut ranges, others): (Vec<PT>, Vec<PT>) = types.into_iter().partition(is);
+/// `merge_numbers` + `merge_ranges` (Puppet's variant reduction): the types `is_range` picks are
+/// merged where `merge` joins two of them — pop the last range, fold the others into it, repeat
+/// with the ones left over — and come ahead of the other types. Shared by inferred types (here)
+/// and declared ones (`types.rs`).
+pub(super) fn merge_numbers<T>(
+    types: Vec<T>,
+    is_range: impl Fn(&T) -> bool,
+    merge: impl Fn(&T, &T) -> Option<T>,
+) -> Vec<T> {
+    let (mut ranges, others): (Vec<T>, Vec<T>) = types.into_iter().partition(|t| is_range(t));
     if ranges.len() < 2 {
         ranges.extend(others);
         return ranges;
@@ -272,7 +277,7 @@ fn merge_numbers(types: Vec<PT>, ints: bool) -> Vec<PT> {
     while let Some(mut memo) = ranges.pop() {
         let mut unmerged = Vec::new();
         for y in ranges {
-            match merge_range(&memo, &y) {
+            match merge(&memo, &y) {
                 Some(m) => memo = m,
                 None => unmerged.push(y),
             }

@@ -359,7 +359,9 @@ fn normalize_variant(orig: &[PType]) -> PType {
     } else {
         others.extend(pats);
     }
-    types = merge_numbers(merge_numbers(others, true), false);
+    // Integer, then Float ranges that intersect (Integers: or are adjacent) become one.
+    let ints = super::infer::merge_numbers(others, |t| matches!(t, PType::Integer(..)), merge_range);
+    types = super::infer::merge_numbers(ints, |t| matches!(t, PType::Float(..)), merge_range);
     if types.len() == 1 {
         types.remove(0)
     } else if modified || types.len() != before {
@@ -367,32 +369,6 @@ fn normalize_variant(orig: &[PType]) -> PType {
     } else {
         PType::Variant(orig.to_vec())
     }
-}
-
-/// `merge_numbers`: Integer (`int`) or Float ranges that intersect (or, for Integers, are
-/// adjacent) become one, in `merge_ranges`' order, ahead of the other types.
-fn merge_numbers(types: Vec<PType>, int: bool) -> Vec<PType> {
-    let is = |t: &PType| if int { matches!(t, PType::Integer(..)) } else { matches!(t, PType::Float(..)) };
-    let (mut ranges, others): (Vec<PType>, Vec<PType>) = types.into_iter().partition(is);
-    if ranges.len() < 2 {
-        ranges.extend(others);
-        return ranges;
-    }
-    let mut result = Vec::new();
-    while let Some(x) = ranges.pop() {
-        let mut memo = x;
-        let mut unmerged = Vec::new();
-        for y in ranges.drain(..) {
-            match merge_range(&memo, &y) {
-                Some(m) => memo = m,
-                None => unmerged.push(y),
-            }
-        }
-        result.push(memo);
-        ranges = unmerged;
-    }
-    result.extend(others);
-    result
 }
 
 fn merge_range(a: &PType, b: &PType) -> Option<PType> {
