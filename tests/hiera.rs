@@ -206,15 +206,27 @@ fn not_found_and_errors_keep_stdout_empty() {
 /// `lamina lookup --render-as R KEY` over one data file (`data/common.yaml`) with the
 /// `yaml_scalars` case's hiera.yaml and facts: stdout.
 fn lookup_over(common_yaml: &str) -> impl Fn(&str, &str) -> String {
+    lookup_with_facts(common_yaml, None)
+}
+
+/// [`lookup_over`] with these facts (YAML) instead of the case's.
+fn lookup_with_facts(common_yaml: &str, facts_yaml: Option<&str>) -> impl Fn(&str, &str) -> String {
     let case = cases_dir().join("yaml_scalars");
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(tmp.path().join("data")).unwrap();
     std::fs::write(tmp.path().join("data/common.yaml"), common_yaml).unwrap();
     std::fs::copy(case.join("hiera.yaml"), tmp.path().join("hiera.yaml")).unwrap();
+    let facts = match facts_yaml {
+        Some(f) => {
+            std::fs::write(tmp.path().join("facts.yaml"), f).unwrap();
+            tmp.path().join("facts.yaml")
+        }
+        None => case.join("facts.yaml"),
+    };
     move |k: &str, render: &str| {
         let out = Command::new(lamina_bin())
             .args(["lookup", "--render-as", render, "--facts"])
-            .arg(case.join("facts.yaml"))
+            .arg(&facts)
             .arg("--hiera-config")
             .arg(tmp.path().join("hiera.yaml"))
             .arg(k)
@@ -253,21 +265,8 @@ fn bignums_render_as_integers_in_yaml_s_and_json() {
 /// prints its digits (`puppet lookup` answers "n=123456789012345678901234567890").
 #[test]
 fn facts_may_hold_integers_beyond_64_bits() {
-    let case = cases_dir().join("yaml_scalars");
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(tmp.path().join("data")).unwrap();
-    std::fs::write(tmp.path().join("data/common.yaml"), "v: \"n=%{facts.big}\"\n").unwrap();
-    std::fs::copy(case.join("hiera.yaml"), tmp.path().join("hiera.yaml")).unwrap();
-    std::fs::write(tmp.path().join("facts.yaml"), "big: 123456789012345678901234567890\n").unwrap();
-    let out = Command::new(lamina_bin())
-        .args(["lookup", "v", "--render-as", "json", "--facts"])
-        .arg(tmp.path().join("facts.yaml"))
-        .arg("--hiera-config")
-        .arg(tmp.path().join("hiera.yaml"))
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert_eq!(stdout, "\"n=123456789012345678901234567890\"\n", "stderr: {stderr}");
+    let run = lookup_with_facts("v: \"n=%{facts.big}\"\n", Some("big: 123456789012345678901234567890\n"));
+    assert_eq!(run("v", "json"), "\"n=123456789012345678901234567890\"\n");
 }
 
 #[test]

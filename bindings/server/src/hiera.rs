@@ -69,7 +69,7 @@ fn no_hiera(st: &State) -> Option<Response> {
 }
 
 /// The Hiera document and the keys left out with their errors.
-type Document = (Map, Vec<(String, String)>);
+type Document = (String, Vec<(String, String)>);
 
 /// `GET /v1/hosts/{certname}/lookup/{key}` → `{"<key>": value}` (a one-key object, so that
 /// hiera-http's default `dig` finds the value with a `__KEY__` URI); 404 not found; 422 a
@@ -136,8 +136,9 @@ impl DataSource for Recording<'_> {
 /// A key no data file defines: looking it up visits every level of the hierarchy.
 const PROBE: &str = "lamina_server_probe_key_that_no_data_defines";
 
-/// Every key of the host's hierarchy with the value `lookup(key)` gives it. Keys whose lookup
-/// fails are left out and named in the second list (one bad key must not hide the others).
+/// Every key of the host's hierarchy with the value `lookup(key)` gives it, as one JSON object
+/// (each value written once, in Ruby's JSON). Keys whose lookup fails are left out and named in
+/// the second list (one bad key must not hide the others).
 fn document(ctx: &HieraCtx, scope: &Map) -> Result<Document, String> {
     let rec = Recording { inner: &ctx.source, seen: Mutex::new(Vec::new()) };
     let probe = Hiera::new(&ctx.layers, &rec, scope);
@@ -151,7 +152,7 @@ fn document(ctx: &HieraCtx, scope: &Map) -> Result<Document, String> {
         .filter(|k| *k != "lookup_options" && matches!(rich::key(k), rich::RichKey::Str(_)))
         .collect();
     let engine = Hiera::new(&ctx.layers, &ctx.source, scope);
-    let mut out = Map::with_capacity(keys.len());
+    let mut out = String::from("{");
     let mut failed = Vec::new();
     for k in keys {
         // A key with a dot must be quoted to be looked up as one name, not dug into.
@@ -159,8 +160,13 @@ fn document(ctx: &HieraCtx, scope: &Map) -> Result<Document, String> {
         match lookup_rich(&engine, &name, None) {
             // A value JSON cannot hold (NaN, infinities) is a failed key.
             Ok(Some(v)) => match emit::to_ruby_json(&v) {
-                Ok(_) => {
-                    out.insert(k.clone(), v);
+                Ok(json) => {
+                    if out.len() > 1 {
+                        out.push(',');
+                    }
+                    out.push_str(&emit::to_ruby_json(&Value::String(k.clone()))?);
+                    out.push(':');
+                    out.push_str(&json);
                 }
                 Err(e) => failed.push((k.clone(), e)),
             },
@@ -168,6 +174,7 @@ fn document(ctx: &HieraCtx, scope: &Map) -> Result<Document, String> {
             Err(e) => failed.push((k.clone(), e.message)),
         }
     }
+    out.push('}');
     Ok((out, failed))
 }
 
@@ -191,10 +198,7 @@ pub(crate) async fn hiera_doc(S(st): S<Arc<State>>, Path(certname): Path<String>
             for (k, e) in &failed {
                 tracing::warn!(key = %k, error = %e, "key left out of the Hiera document: its lookup fails");
             }
-            match emit::to_ruby_json(&Value::Hash(doc)) {
-                Ok(text) => json_text(text),
-                Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, e),
-            }
+            json_text(doc)
         }
         Ok(Err((status, msg))) => json_error(status, msg),
         Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, format!("internal error: {e}")),

@@ -4,11 +4,10 @@
 //! environment and revalidates by inode/mtime/size; a `lamina lookup` process never sees a file
 //! change.
 
-use crate::yaml::{Limits, parse_hiera_data, read_file_limited};
+use crate::yaml::{Limits, parse_hiera_data, read_bytes_limited, read_file_limited};
 use lamina_resolver::hiera::{DataSource, HieraError, rich};
 use lamina_resolver::{Map, Value};
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -53,8 +52,8 @@ fn read(function: &str, path: &str) -> Cached {
     if function == "json_data" {
         // Raw bytes: Puppet reads the file as UTF-8 without checking it or stripping a BOM, and
         // the gem does not check either (a BOM is an unexpected token).
-        let r = match read_bytes_limited(Path::new(path), Limits::hiera().max_bytes) {
-            Err(e) => Err(unable(e)),
+        let r = match read_bytes_limited(Path::new(path), &Limits::hiera()) {
+            Err(e) => Err(unable(e.message)),
             Ok(bytes) => match super::json::parse_bytes(&bytes) {
                 Err(e) => Err(unable(e)),
                 Ok(Value::Hash(h)) => Ok(Some(Arc::new(h))),
@@ -98,18 +97,6 @@ fn read(function: &str, path: &str) -> Cached {
         ))),
     };
     (r, warnings)
-}
-
-/// The file's bytes, at most `max` of them (the same cap as the YAML reader's).
-fn read_bytes_limited(path: &Path, max: usize) -> Result<Vec<u8>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read file: {e}"))?;
-    let mut buf = Vec::new();
-    file.take(max as u64 + 1).read_to_end(&mut buf).map_err(|e| format!("cannot read file: {e}"))?;
-    if buf.len() > max {
-        let size = std::fs::metadata(path).map_or_else(|_| format!("more than {max}"), |m| m.len().to_string());
-        return Err(format!("file too large ({size} bytes, limit {max})"));
-    }
-    Ok(buf)
 }
 
 /// Ruby `Dir.glob` for an absolute pattern: `*`, `?`, `[...]`, `{a,b}` within a segment and

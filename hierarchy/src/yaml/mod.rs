@@ -361,6 +361,16 @@ fn char_at(b: &[u8], i: usize) -> char {
 /// # Errors
 /// I/O errors (at 0:0), `file too large (N bytes, limit M)`, and the encoding errors above.
 pub fn read_file_limited(path: &Path, limits: &Limits) -> Result<String, YamlError> {
+    let buf = read_bytes_limited(path, limits)?;
+    decode_utf8(buf, &path.display().to_string())
+}
+
+/// The bytes of a file, at most `max_bytes + 1` of them ever read (`Read::take`), undecoded
+/// (what Puppet hands Ruby's JSON parser).
+///
+/// # Errors
+/// I/O errors and `file too large (N bytes, limit M)`, at 0:0.
+pub fn read_bytes_limited(path: &Path, limits: &Limits) -> Result<Vec<u8>, YamlError> {
     let name = path.display().to_string();
     let io = |e: std::io::Error| YamlError::new(&name, 0, 0, format!("cannot read file: {e}"));
     let file = std::fs::File::open(path).map_err(io)?;
@@ -379,7 +389,7 @@ pub fn read_file_limited(path: &Path, limits: &Limits) -> Result<String, YamlErr
         // The file grew after the metadata call, or is not a regular file.
         return Err(too_large(known_len.filter(|&n| n > cap)));
     }
-    decode_utf8(buf, &name)
+    Ok(buf)
 }
 
 fn decode_utf8(mut buf: Vec<u8>, name: &str) -> Result<String, YamlError> {

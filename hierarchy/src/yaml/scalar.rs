@@ -435,40 +435,27 @@ fn is_integer(b: &[u8]) -> bool {
 /// `Integer()` makes a Bignum of); `None` when it is not a valid integer at all.
 fn big_decimal(s: &str) -> Option<String> {
     let clean: String = s.chars().filter(|&c| c != '_' && c != ',').collect();
+    let (neg, radix, digits) = int_parts(&clean);
+    lamina_resolver::hiera::int::from_radix(neg, digits, radix).map(|i| i.to_string())
+}
+
+/// Ruby's `Integer()` of a cleaned integer text, taken apart: sign, the radix its `0b`/`0x`/`0`
+/// prefix gives, the digits.
+fn int_parts(clean: &str) -> (bool, u32, &str) {
     let (neg, body) = match clean.as_bytes().first() {
         Some(b'-') => (true, &clean[1..]),
         Some(b'+') => (false, &clean[1..]),
-        _ => (false, &clean[..]),
+        _ => (false, clean),
     };
-    let (radix, digits) = if let Some(d) = body.strip_prefix("0b") {
-        (2, d)
+    if let Some(d) = body.strip_prefix("0b") {
+        (neg, 2, d)
     } else if let Some(d) = body.strip_prefix("0x") {
-        (16, d)
+        (neg, 16, d)
     } else if body.len() > 1 && body.starts_with('0') {
-        (8, &body[1..])
+        (neg, 8, &body[1..])
     } else {
-        (10, body)
-    };
-    // Base 10^9 limbs, least significant first: limbs = limbs * radix + digit.
-    let mut limbs: Vec<u64> = vec![0];
-    for c in digits.chars() {
-        let mut carry = u64::from(c.to_digit(radix)?);
-        for l in &mut limbs {
-            let x = *l * u64::from(radix) + carry;
-            *l = x % 1_000_000_000;
-            carry = x / 1_000_000_000;
-        }
-        if carry > 0 {
-            limbs.push(carry);
-        }
+        (neg, 10, body)
     }
-    let mut out = String::from(if neg { "-" } else { "" });
-    let mut it = limbs.iter().rev();
-    out.push_str(&it.next()?.to_string());
-    for l in it {
-        out.push_str(&format!("{l:09}"));
-    }
-    (!digits.is_empty()).then_some(out)
 }
 
 pub(crate) fn out_of_range(s: &str) -> String {
@@ -479,20 +466,7 @@ pub(crate) fn out_of_range(s: &str) -> String {
 /// ss:103 `Integer(string.gsub(/[,_]/, ''))` — Ruby's `Integer()` reads the 0b/0x/0 prefixes.
 fn parse_int(s: &str) -> Result<i64, String> {
     let clean: String = s.chars().filter(|&c| c != '_' && c != ',').collect();
-    let (neg, body) = match clean.as_bytes().first() {
-        Some(b'-') => (true, &clean[1..]),
-        Some(b'+') => (false, &clean[1..]),
-        _ => (false, &clean[..]),
-    };
-    let (radix, digits) = if let Some(d) = body.strip_prefix("0b") {
-        (2, d)
-    } else if let Some(d) = body.strip_prefix("0x") {
-        (16, d)
-    } else if body.len() > 1 && body.starts_with('0') {
-        (8, &body[1..])
-    } else {
-        (10, body)
-    };
+    let (neg, radix, digits) = int_parts(&clean);
     if digits.is_empty() {
         // "0b_" → Integer("0b"): ArgumentError, the whole load fails in Psych.
         return Err(format!("invalid value for Integer(): {clean:?}"));

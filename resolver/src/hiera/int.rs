@@ -189,8 +189,10 @@ fn split_sign(s: &str) -> (bool, &str) {
     }
 }
 
-/// Digits in `radix` (2 to 16, no prefix) as an Integer; `None` for an invalid digit.
-fn from_radix(neg: bool, digits: &str, radix: u32) -> Option<Int> {
+/// Digits in `radix` (2 to 16, no prefix) as an Integer; `None` for an invalid digit or no
+/// digits.
+#[must_use]
+pub fn from_radix(neg: bool, digits: &str, radix: u32) -> Option<Int> {
     if digits.is_empty() {
         return None;
     }
