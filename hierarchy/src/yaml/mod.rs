@@ -267,18 +267,26 @@ fn parse_with<S: Sink>(
         Ok(v) => Ok(v),
         Err(Fail::Syntax(e)) => Err(syntax_error(file, &e)),
         Err(Fail::Psych(msg, m)) => {
+            // Psych's own exceptions keep its words; our deliberate refusals (`!!binary`,
+            // recursive aliases, unsupported tags) have no Psych counterpart and read with their
+            // position.
             let psych = if msg.starts_with(DISALLOWED) {
-                PsychError::DisallowedClass(msg.clone())
+                Some(PsychError::DisallowedClass(msg.clone()))
+            } else if PSYCH_OTHER.iter().any(|p| msg.starts_with(p)) {
+                Some(PsychError::Other(msg.clone()))
             } else {
-                PsychError::Other(msg.clone())
+                None
             };
-            Err(YamlError { psych: Some(psych), ..YamlError::new(file, m.line, m.col, msg) })
+            Err(YamlError { psych, ..YamlError::new(file, m.line, m.col, msg) })
         }
         Err(Fail::Refused(msg, m)) => Err(YamlError::new(file, m.line, m.col, msg)),
     }
 }
 
 const DISALLOWED: &str = "Tried to load unspecified class: ";
+/// How the other exceptions Psych raises while converting begin (`ArgumentError` from
+/// `Integer()`/`Float()`, `TypeError` from `Float()`, `Psych::BadAlias`).
+const PSYCH_OTHER: &[&str] = &["invalid value for ", "can't convert ", "Unknown alias: "];
 
 /// A libyaml error as ours, at the problem's position, and as Psych reports it
 /// (`Psych::SyntaxError`: "problem context at line L column C", where Psych 4.0.3's
