@@ -91,7 +91,7 @@ impl Sandbox {
     fn new(level: &str) -> Sandbox {
         let dir = tempfile::tempdir().expect("sandbox");
         let d = |n: &str| dir.path().join(n);
-        for n in ["conf", "code/environments/production/modules", "var", "log", "run"] {
+        for n in ["conf", "code/environments/production/modules"] {
             std::fs::create_dir_all(d(n)).expect("sandbox dir");
         }
         std::fs::write(d("conf/puppet.conf"), "").expect("puppet.conf");
@@ -123,7 +123,10 @@ impl Sandbox {
             .arg(&facts)
             .args(["--environment", "production"])
             .stdin(Stdio::null());
-        lamina_tests::puppet_sandbox(&mut cmd, self.dir.path());
+        // Lookups run side by side (assert_same_as_lamina): each gets its own vardir.
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        lamina_tests::puppet_sandbox_with_state(&mut cmd, self.dir.path(), &d(&format!("state-{call}")));
         cmd.output().expect("run puppet lookup")
     }
 }

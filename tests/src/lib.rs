@@ -193,17 +193,28 @@ pub fn http(method: &str, url: &str, body: Option<&str>, token: Option<&str>) ->
 /// empty `production` environment when missing: Puppet then runs offline and touches nothing
 /// of the machine's.
 pub fn puppet_sandbox(cmd: &mut std::process::Command, sandbox: &Path) {
+    puppet_sandbox_with_state(cmd, sandbox, sandbox);
+}
+
+/// [`puppet_sandbox`] with Puppet's own state (`var`, `log`, `run`) under `state` instead: Puppet
+/// creates directories such as `var/facts.d` at start without tolerating a concurrent creator
+/// (`File exists @ dir_s_mkdir`), so processes run side by side each need their own.
+pub fn puppet_sandbox_with_state(cmd: &mut std::process::Command, sandbox: &Path, state: &Path) {
     let d = |n: &str| sandbox.join(n);
-    for n in ["conf", "code/environments/production", "var", "log", "run"] {
+    for n in ["conf", "code/environments/production"] {
         std::fs::create_dir_all(d(n)).expect("sandbox dir");
+    }
+    for n in ["var", "log", "run"] {
+        std::fs::create_dir_all(state.join(n)).expect("sandbox state dir");
     }
     if !d("conf/puppet.conf").exists() {
         std::fs::write(d("conf/puppet.conf"), "").expect("puppet.conf");
     }
-    for (flag, dir) in
-        [("--confdir", "conf"), ("--codedir", "code"), ("--vardir", "var"), ("--logdir", "log"), ("--rundir", "run")]
-    {
-        cmd.arg(flag).arg(d(dir));
+    for (flag, dir) in [("--confdir", d("conf")), ("--codedir", d("code"))] {
+        cmd.arg(flag).arg(dir);
+    }
+    for (flag, dir) in [("--vardir", "var"), ("--logdir", "log"), ("--rundir", "run")] {
+        cmd.arg(flag).arg(state.join(dir));
     }
     cmd.arg("--environmentpath").arg(d("code/environments"));
 }
