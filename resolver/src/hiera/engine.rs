@@ -3,6 +3,7 @@
 
 use super::fold::{Fold, Found, KeyHashes};
 use super::key::{SegRef, Segment, dig, dig_refs, root_name, simple_segments, split_key};
+use super::loc::{Loc, LocData};
 use super::merge::Strategy;
 use super::options::{key_options, parse_merge};
 use super::{Config, DataSource, HieraError, Layers, Level, Locations, MAX_NESTING, Query, join_path};
@@ -11,7 +12,6 @@ use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::Rc;
-use std::sync::Arc;
 
 /// Merged lookup_options of one module (or of none), with their `^pattern` keys compiled once
 /// (`lookup_adapter.rb` compiles them once per adapter too).
@@ -24,66 +24,6 @@ struct LookupOptions {
 
 /// (`Rc`: a session is single-threaded, and every lookup takes one.)
 type LoResult = Result<Rc<LookupOptions>, HieraError>;
-
-/// A data file's content as a location yields it (read once per session).
-type LocData = Result<Option<Arc<Map>>, HieraError>;
-
-/// One resolved location of a level: its path and, once read, its data.
-#[derive(Debug)]
-struct Loc {
-    path: String,
-    data: OnceCell<LocData>,
-    /// Key lookups so far, and an FxHash index of the data's keys built once they repay it:
-    /// `Map` hashes with SipHash, a fifth of a first-found lookup's time.
-    hits: Cell<usize>,
-    index: OnceCell<FxHashMap<Box<str>, usize>>,
-    /// What [`super::interp::scan`] found in each value, by index (0: not scanned yet): the
-    /// data never changes, so a value is scanned once per session, not once per lookup.
-    scans: OnceCell<Box<[Cell<u8>]>>,
-}
-
-const SCANNED: u8 = 1;
-const INTERPOLATES: u8 = 2;
-
-impl Loc {
-    fn new(path: String) -> Self {
-        Loc { path, data: OnceCell::new(), hits: Cell::new(0), index: OnceCell::new(), scans: OnceCell::new() }
-    }
-
-    /// `data[root]` and its index, through the index once this location has served enough
-    /// lookups (16, or a sixteenth of its keys: building it costs about one lookup per key).
-    fn get<'d>(&self, data: &'d Map, root: &str) -> Option<(usize, &'d Value)> {
-        if let Some(ix) = self.index.get() {
-            return ix.get(root).and_then(|&i| Some((i, data.get_index(i)?.1)));
-        }
-        let hits = self.hits.get() + 1;
-        self.hits.set(hits);
-        if hits >= 16 && hits >= data.len() / 16 {
-            let ix = data.keys().enumerate().map(|(i, k)| (Box::from(k.as_str()), i)).collect();
-            let _ = self.index.set(ix);
-        }
-        data.get_full(root).map(|(i, _, v)| (i, v))
-    }
-
-    /// What entry `i` is: whether it interpolates, and its [`Found`] flags (marks, duplicates),
-    /// cached.
-    fn scan(&self, data: &Map, i: usize, v: &Value) -> (bool, u8) {
-        let compute = || {
-            let (interpolate, marks) = super::interp::scan(v);
-            SCANNED | if interpolate { INTERPOLATES } else { 0 } | super::fold::flags(v, marks)
-        };
-        let scans = self.scans.get_or_init(|| (0..data.len()).map(|_| Cell::new(0)).collect());
-        let flags = match scans.get(i) {
-            Some(cell) if cell.get() != 0 => cell.get(),
-            Some(cell) => {
-                cell.set(compute());
-                cell.get()
-            }
-            None => compute(),
-        };
-        (flags & INTERPOLATES != 0, flags)
-    }
-}
 
 /// A lookup session over fixed layers, data and scope. Caches lookup_options (patterns
 /// compiled), resolved locations with their data, rendered scope interpolations and nested
@@ -100,7 +40,17 @@ pub struct Hiera<'a> {
     locs: Vec<OnceCell<Vec<Loc>>>,
     /// Index in `locs` of every level of the layers, by address (a session's layers never move).
     level_slots: FxHashMap<usize, usize>,
-    pub(super) memo: RefCell<FxHashMap<String, Value>>,
+    /// Nested lookups already answered (see [`Memo`]).
+    pub(super) memo: RefCell<FxHashMap<String, Memo>>,
+    /// Nested lookups (`lookup`/`hiera`/`alias` interpolations) and recursion-checked frames
+    /// entered so far: an entry interpolated while neither moved read only the scope.
+    pub(super) nested_lookups: Cell<u64>,
+    frames: Cell<u64>,
+    /// While a nested lookup is computed (`recording > 0`): every name its frames pushed, and
+    /// the deepest the stack went.
+    pub(super) recording: Cell<usize>,
+    pub(super) trail: RefCell<Vec<String>>,
+    pub(super) deepest: Cell<usize>,
     pub(super) stack: RefCell<Vec<String>>,
     /// `%{expr}` scope interpolations already rendered: the scope is fixed for the session, so
     /// an expression always gives the same text (only values that need no further
@@ -159,6 +109,11 @@ impl<'a> Hiera<'a> {
             locs: (0..level_slots.len()).map(|_| OnceCell::new()).collect(),
             level_slots,
             memo: RefCell::default(),
+            nested_lookups: Cell::new(0),
+            frames: Cell::new(0),
+            recording: Cell::new(0),
+            trail: RefCell::default(),
+            deepest: Cell::new(0),
             stack: RefCell::default(),
             spare: RefCell::default(),
             key_hashes: KeyHashes::default(),
@@ -196,6 +151,7 @@ impl<'a> Hiera<'a> {
         }
     }
 
+    #[inline]
     pub(super) fn note(&self, line: impl FnOnce() -> String) {
         if let Some(e) = &self.explain {
             let mut e = e.borrow_mut();
@@ -204,6 +160,7 @@ impl<'a> Hiera<'a> {
         }
     }
 
+    #[inline]
     fn nested<T>(&self, f: impl FnOnce() -> T) -> T {
         if let Some(e) = &self.explain {
             e.borrow_mut().depth += 1;
@@ -267,8 +224,10 @@ impl<'a> Hiera<'a> {
     }
 
     fn lookup_inner(&self, key: &str, merge: Option<&Strategy>) -> Result<Option<Value>, HieraError> {
-        // A key without dots or quotes is its own root: no segments to split or dig.
-        let (segs, root): (Vec<Segment>, Cow<'_, str>) = if key.contains(['.', '\'', '"']) {
+        // A key without dots or quotes is its own root: no segments to split or dig. (A byte
+        // scan: `contains` with a char set decodes UTF-8.)
+        let plain = !key.bytes().any(|b| matches!(b, b'.' | b'\'' | b'"'));
+        let (segs, root): (Vec<Segment>, Cow<'_, str>) = if !plain {
             let segs = split_key(key)?;
             let root = root_name(&segs);
             (segs, Cow::Owned(root))
@@ -408,6 +367,11 @@ impl<'a> Hiera<'a> {
             slot.clear();
             slot.push_str(name);
             st.push(slot);
+            self.frames.set(self.frames.get() + 1);
+            if self.recording.get() > 0 {
+                self.trail.borrow_mut().push(name.to_string());
+                self.deepest.set(self.deepest.get().max(st.len()));
+            }
         }
         let r = f();
         if let Some(slot) = self.stack.borrow_mut().pop() {
@@ -519,7 +483,7 @@ impl<'a> Hiera<'a> {
                         self.saw_marks.set(true);
                     }
                     let found = if interpolate {
-                        Found::Owned(self.interpolate(v.clone(), true, None)?)
+                        self.interpolate_entry(loc, data, idx, v, flags)?
                     } else {
                         Found::Data(v, flags)
                     };
@@ -528,6 +492,36 @@ impl<'a> Hiera<'a> {
                 }
             }
         })
+    }
+
+    /// Entry `idx` (`v`) of a location, interpolated. Kept for the session when nothing but the
+    /// scope was read: a nested `lookup`/`hiera`/`alias` may depend on what is being looked up
+    /// (its recursion check), and `--explain` records every interpolation.
+    fn interpolate_entry<'s>(
+        &'s self,
+        loc: &'s Loc,
+        data: &Map,
+        idx: usize,
+        v: &Value,
+        flags: u8,
+    ) -> Result<Found<'s>, HieraError> {
+        let cell = loc.interpolated(data, idx);
+        if let Some((iv, f)) = cell.and_then(OnceCell::get) {
+            return Ok(Found::Data(iv, *f));
+        }
+        let before = (self.nested_lookups.get(), self.frames.get());
+        let iv = self.interpolate(v.clone(), true, None)?;
+        let scope_only = (self.nested_lookups.get(), self.frames.get()) == before;
+        let (Some(cell), None, true) = (cell, &self.explain, scope_only) else {
+            return Ok(Found::Owned(iv));
+        };
+        let (_, marks) = super::interp::scan(&iv);
+        let f = super::fold::flags(&iv, marks || flags & super::fold::MARKED != 0);
+        if f & super::fold::MARKED != 0 {
+            self.saw_marks.set(true);
+        }
+        let (iv, f) = cell.get_or_init(|| (iv, f));
+        Ok(Found::Data(iv, *f))
     }
 
     /// Reads a location's data (once per session: the source caches files per process, and
@@ -711,6 +705,17 @@ impl<'a> Hiera<'a> {
     }
 }
 
+/// A nested lookup's answer, and what makes it the answer in another context too: a fresh
+/// lookup of the key differs only where the stack meets its recursion checks — one of the
+/// `names` its frames pushed is already on it, or it goes past [`MAX_NESTING`] (`depth` frames
+/// deeper than where it starts).
+#[derive(Debug)]
+pub(super) struct Memo {
+    pub(super) value: Value,
+    pub(super) names: Vec<String>,
+    pub(super) depth: usize,
+}
+
 /// Hash merge of two lookup_options hashes, `high` winning per key.
 fn hash_over(high: Map, mut low: Map) -> Map {
     for (k, v) in high {
@@ -758,3 +763,7 @@ fn module_name(root: &str) -> Option<&str> {
     let i = b.windows(2).position(|w| w == b"::")?;
     (i > 0).then(|| &root[..i])
 }
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod session_tests;

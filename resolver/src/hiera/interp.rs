@@ -1,8 +1,8 @@
 //! `%{...}` interpolation (`pops/lookup/interpolation.rb`) and Ruby's `to_s`/`inspect` of the
 //! interpolated values.
 
-use super::engine::Hiera;
-use super::{HieraError, MAX_ALIAS_NODES, MAX_STRING};
+use super::engine::{Hiera, Memo};
+use super::{HieraError, MAX_ALIAS_NODES, MAX_NESTING, MAX_STRING};
 use crate::value::ruby_float;
 use crate::{Map, Value};
 use regex::Regex;
@@ -260,14 +260,49 @@ impl Hiera<'_> {
     }
 
     /// `Lookup.lookup(key, nil, '', true, nil)`: the key's own lookup_options, `''` when not
-    /// found. Memoised: the scope is fixed, so a key always yields the same value.
+    /// found. Memoised: the scope is fixed, so a key yields the same value wherever its
+    /// recursion checks pass (see [`Memo`]); Puppet itself looks it up again every time.
     fn nested_lookup(&self, key: &str) -> Result<Value, HieraError> {
-        if let Some(v) = self.memo.borrow().get(key) {
-            return Ok(v.clone());
+        self.nested_lookups.set(self.nested_lookups.get() + 1);
+        if let Some(v) = self.memo_hit(key) {
+            return Ok(v);
         }
-        let v = self.lookup_rich(key, None)?.unwrap_or_else(|| Value::from(""));
-        self.memo.borrow_mut().insert(key.to_string(), v.clone());
+        let (start, depth0) = (self.trail.borrow().len(), self.stack.borrow().len());
+        let outer_deepest = self.deepest.replace(depth0);
+        self.recording.set(self.recording.get() + 1);
+        let r = self.lookup_rich(key, None);
+        self.recording.set(self.recording.get() - 1);
+        let depth = self.deepest.get() - depth0;
+        self.deepest.set(outer_deepest.max(self.deepest.get()));
+        let mut names = {
+            let mut trail = self.trail.borrow_mut();
+            let names = trail.get(start..).unwrap_or_default().to_vec();
+            if self.recording.get() == 0 {
+                trail.clear();
+            }
+            names
+        };
+        let v = r?.unwrap_or_else(|| Value::from(""));
+        names.sort_unstable();
+        names.dedup();
+        self.memo.borrow_mut().insert(key.to_string(), Memo { value: v.clone(), names, depth });
         Ok(v)
+    }
+
+    /// The memoised answer for `key` when a fresh lookup here would give it too; the names and
+    /// depth it stands for are added to an enclosing recording.
+    fn memo_hit(&self, key: &str) -> Option<Value> {
+        let memo = self.memo.borrow();
+        let m = memo.get(key)?;
+        let st = self.stack.borrow();
+        if st.len() + m.depth > MAX_NESTING || m.names.iter().any(|n| st.contains(n)) {
+            return None;
+        }
+        if self.recording.get() > 0 {
+            self.trail.borrow_mut().extend(m.names.iter().cloned());
+            self.deepest.set(self.deepest.get().max(st.len() + m.depth));
+        }
+        Some(m.value.clone())
     }
 }
 

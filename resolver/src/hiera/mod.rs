@@ -16,9 +16,13 @@
 //!   `%{facts.a.b}`, `scope`, `lookup`/`hiera`, `alias`, `literal`;
 //! - errors carry Puppet's wording; errors raised while the global layer is searched are
 //!   prefixed `Lookup of key 'k' failed: ` as `lookup_adapter.rb:147` does;
-//! - nested lookups are memoised per [`Hiera`] (the scope is fixed), strings are capped at
-//!   [`MAX_STRING`] bytes and nesting at [`MAX_NESTING`], so a doubling chain fails fast
-//!   instead of exploding.
+//! - a [`Hiera`] session answers every lookup as a fresh one would (as Puppet does, which keeps
+//!   nothing between two `lookup()` calls), keeping only what cannot change within it: nested
+//!   lookups are memoised with the names their recursion checks pushed and the depth they
+//!   needed (a memo is not used where the stack would make the lookup fail), and entries whose
+//!   interpolation read only the scope are kept interpolated;
+//! - strings are capped at [`MAX_STRING`] bytes and nesting at [`MAX_NESTING`], so a doubling
+//!   chain fails fast instead of exploding.
 //!
 //! ```
 //! use lamina_resolver::hiera::{Config, DataSource, Hiera, HieraError, Layers, Level, Locations, Query};
@@ -63,6 +67,7 @@ pub mod infer;
 pub mod int;
 pub mod interp;
 pub mod key;
+mod loc;
 pub mod merge;
 pub mod options;
 pub mod rich;
