@@ -82,9 +82,30 @@ fn value() -> impl proptest::strategy::Strategy<Value = Value> {
     })
 }
 
+/// `lookup_options` giving some keys a merge (by name or by pattern), possibly a broken one.
+fn options() -> impl proptest::strategy::Strategy<Value = Option<Value>> {
+    let merge = |key: &str, how: &str| {
+        let how: Map = [("merge".to_string(), Value::from(how))].into_iter().collect();
+        Some(Value::Hash([(key.to_string(), Value::Hash(how))].into_iter().collect()))
+    };
+    (0usize..6).prop_map(move |i| match i {
+        0 => merge("k0", "unique"),
+        1 => merge("^k[12]", "deep"),
+        2 => merge("k3", "hash"),
+        3 => merge("k4", "nosuch"),
+        4 => Some(Value::from("%{facts.role}")),
+        _ => None,
+    })
+}
+
 fn file() -> impl proptest::strategy::Strategy<Value = Map> {
-    proptest::collection::vec(proptest::option::of(value()), KEYS)
-        .prop_map(|vs| vs.into_iter().enumerate().filter_map(|(i, v)| Some((format!("k{i}"), v?))).collect())
+    (proptest::collection::vec(proptest::option::of(value()), KEYS), options()).prop_map(|(vs, lo)| {
+        let mut m: Map = vs.into_iter().enumerate().filter_map(|(i, v)| Some((format!("k{i}"), v?))).collect();
+        if let Some(lo) = lo {
+            m.insert("lookup_options".into(), lo);
+        }
+        m
+    })
 }
 
 fn query(k: usize, dotted: bool, merge: usize) -> Query {
