@@ -48,6 +48,7 @@ impl Loc {
 
     /// `data[root]` and its index, through the index once this location has served enough
     /// lookups (16, or a sixteenth of its keys: building it costs about one lookup per key).
+    #[inline]
     pub(super) fn get<'d>(&self, data: &'d Map, root: &str) -> Option<(usize, &'d Value)> {
         if let Some(ix) = self.index.get() {
             return ix.get(root).and_then(|&i| Some((i, data.get_index(i)?.1)));
@@ -63,6 +64,7 @@ impl Loc {
 
     /// What entry `i` is: whether it interpolates, and its [`super::fold::Found`] flags (marks, duplicates),
     /// cached.
+    #[inline]
     pub(super) fn scan(&self, data: &Map, i: usize, v: &Value) -> (bool, u8) {
         let compute = || {
             let (interpolate, marks) = super::interp::scan(v);
@@ -81,6 +83,7 @@ impl Loc {
     }
 
     /// The cell of entry `i`'s interpolated value (`None` past the data's end).
+    #[inline]
     pub(super) fn interpolated(&self, data: &Map, i: usize) -> Option<&OnceCell<Interpolated>> {
         self.interpolated.get_or_init(|| (0..data.len()).map(|_| OnceCell::new()).collect()).get(i)
     }
