@@ -326,6 +326,11 @@ fn lamina_lookup(bin: &Path, q: &Query) -> CliOutput {
         .arg("json")
         .current_dir(&q.case)
         .env_remove("LAMINA_ESTATE");
+    // The case's environment layer, as `batch_lookup.rb` gives it to Puppet.
+    let env = q.case.join("environment");
+    if env.is_dir() {
+        cmd.arg("--environment-dir").arg(env);
+    }
     run_with_timeout(&mut cmd, LAMINA_TIMEOUT).unwrap_or_else(|e| CliOutput {
         code: -1,
         stdout: String::new(),

@@ -6,24 +6,13 @@ use super::key::{SegRef, Segment, dig, dig_refs, root_name, simple_segments, spl
 use super::loc::{Loc, LocData};
 use super::merge::Strategy;
 use super::options::{key_options, parse_merge};
+use super::options_cache::{LookupOptions, Part};
 use super::{Config, DataSource, HieraError, Layers, Level, Locations, MAX_NESTING, Query, join_path};
 use crate::{Map, Value};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::Rc;
-
-/// Merged lookup_options of one module (or of none), with their `^pattern` keys compiled once
-/// (`lookup_adapter.rb` compiles them once per adapter too).
-#[derive(Debug)]
-struct LookupOptions {
-    map: Map,
-    /// Index in `map` and the compiled regex (or its error) of every `^pattern` key, in order.
-    patterns: Vec<(usize, Result<regex::Regex, HieraError>)>,
-}
-
-/// (`Rc`: a session is single-threaded, and every lookup takes one.)
-type LoResult = Result<Rc<LookupOptions>, HieraError>;
 
 /// A lookup session over fixed layers, data and scope. Caches lookup_options (patterns
 /// compiled), resolved locations with their data, rendered scope interpolations and nested
@@ -34,7 +23,11 @@ pub struct Hiera<'a> {
     pub(super) source: &'a dyn DataSource,
     pub(super) scope: &'a Map,
     /// By module name (`""` for none).
-    lo_cache: RefCell<FxHashMap<String, LoResult>>,
+    pub(super) lo_cache: RefCell<FxHashMap<String, Rc<LookupOptions>>>,
+    /// The global layer's lookup_options, and the global and environment ones merged (see
+    /// `options_cache`).
+    pub(super) global_lo: RefCell<Part>,
+    pub(super) env_lo: RefCell<Option<Option<Map>>>,
     /// The resolved locations of each level of the layers (see `level_slots`), set on first
     /// use and never changed: found values borrow from their data for the whole session.
     locs: Vec<OnceCell<Vec<Loc>>>,
@@ -80,7 +73,7 @@ struct Explain {
 
 /// Which layer is being searched (module name for the module layer).
 #[derive(Clone, Copy)]
-enum Layer<'k> {
+pub(super) enum Layer<'k> {
     Global,
     Environment,
     Module(&'k str),
@@ -106,6 +99,8 @@ impl<'a> Hiera<'a> {
             source,
             scope,
             lo_cache: RefCell::default(),
+            global_lo: RefCell::new(Part::NotStarted),
+            env_lo: RefCell::default(),
             locs: (0..level_slots.len()).map(|_| OnceCell::new()).collect(),
             level_slots,
             memo: RefCell::default(),
@@ -161,7 +156,7 @@ impl<'a> Hiera<'a> {
     }
 
     #[inline]
-    fn nested<T>(&self, f: impl FnOnce() -> T) -> T {
+    pub(super) fn nested<T>(&self, f: impl FnOnce() -> T) -> T {
         if let Some(e) = &self.explain {
             e.borrow_mut().depth += 1;
         }
@@ -389,7 +384,7 @@ impl<'a> Hiera<'a> {
     }
 
     /// One layer; errors crossing the global layer get Puppet's `Lookup of key` prefix.
-    fn layer_lookup(
+    pub(super) fn layer_lookup(
         &self,
         layer: Layer<'_>,
         root: &str,
@@ -601,56 +596,6 @@ impl<'a> Hiera<'a> {
         Ok(cell.get().map_or(&[], Vec::as_slice))
     }
 
-    /// The merged lookup_options for a module (or none): global over environment, then over the
-    /// module's own, which must all be qualified with its name (`lookup_adapter.rb:341,380`).
-    fn lookup_options(&self, module: Option<&str>) -> LoResult {
-        let ck = module.unwrap_or("");
-        if let Some(r) = self.lo_cache.borrow().get(ck) {
-            return r.clone();
-        }
-        let r = self.compute_lookup_options(module).map(|map| Rc::new(LookupOptions::new(map)));
-        self.lo_cache.borrow_mut().insert(ck.to_string(), r.clone());
-        r
-    }
-
-    fn compute_lookup_options(&self, module: Option<&str>) -> Result<Map, HieraError> {
-        let as_hash = |v: Option<Found>| match v.map(Found::into_value) {
-            None => Ok(None),
-            Some(Value::Hash(h)) => Ok(Some(h)),
-            Some(_) => Err(HieraError::coded("value of lookup_options must be a hash")),
-        };
-        let lo = |layer| {
-            self.note(|| "Searching for \"lookup_options\"".into());
-            self.nested(|| self.layer_lookup(layer, "lookup_options", "lookup_options", &Strategy::Hash, true))
-        };
-        let global = as_hash(lo(Layer::Global)?)?;
-        let env = as_hash(lo(Layer::Environment)?)?;
-        let mut merged = match (global, env) {
-            (Some(g), Some(e)) => hash_over(g, e),
-            (g, e) => g.or(e).unwrap_or_default(),
-        };
-        if let Some(m) = module
-            && let Some(mo) = as_hash(lo(Layer::Module(m))?)?
-        {
-            let prefix = format!("{m}::");
-            for k in mo.keys() {
-                if let Some(pat) = k.strip_prefix('^') {
-                    if !pat.starts_with(&prefix) {
-                        return Err(HieraError::coded(format!(
-                            "all lookup_options patterns must match a key starting with module name '{m}'"
-                        )));
-                    }
-                } else if !k.starts_with(&prefix) {
-                    return Err(HieraError::coded(format!(
-                        "all lookup_options keys must start with module name '{m}'"
-                    )));
-                }
-            }
-            merged = hash_over(merged, mo);
-        }
-        Ok(merged)
-    }
-
     /// A scope expression (`facts.a.b`, `::x`, a mapped_paths local): `Ok(None)` for an
     /// undefined variable (warned), `Some(Null)` for a missing segment.
     pub(super) fn scope_value(&self, expr: &str, local: Option<(&str, &Value)>) -> Result<Option<Value>, HieraError> {
@@ -714,46 +659,6 @@ pub(super) struct Memo {
     pub(super) value: Value,
     pub(super) names: Vec<String>,
     pub(super) depth: usize,
-}
-
-/// Hash merge of two lookup_options hashes, `high` winning per key.
-fn hash_over(high: Map, mut low: Map) -> Map {
-    for (k, v) in high {
-        low.insert(k, v);
-    }
-    low
-}
-
-impl LookupOptions {
-    fn new(map: Map) -> Self {
-        let patterns = map
-            .keys()
-            .enumerate()
-            .filter(|(_, k)| k.starts_with('^'))
-            .map(|(i, k)| (i, super::options::compile_pattern(k)))
-            .collect();
-        LookupOptions { map, patterns }
-    }
-
-    /// [`super::options::key_options`] with the patterns compiled once.
-    fn key_options(&self, root: &str) -> Result<Option<&Map>, HieraError> {
-        if let Some(v) = self.map.get(root) {
-            return Ok(as_map(v));
-        }
-        for (i, re) in &self.patterns {
-            if re.as_ref().map_err(Clone::clone)?.is_match(root) {
-                return Ok(self.map.get_index(*i).and_then(|(_, v)| as_map(v)));
-            }
-        }
-        Ok(None)
-    }
-}
-
-fn as_map(v: &Value) -> Option<&Map> {
-    match v {
-        Value::Hash(h) => Some(h),
-        _ => None,
-    }
 }
 
 /// The module of a root key: the part before its first `::`, if not empty. (A byte scan:

@@ -70,6 +70,7 @@ pub mod key;
 mod loc;
 pub mod merge;
 pub mod options;
+mod options_cache;
 pub mod rich;
 mod rsort;
 mod type_parser;
