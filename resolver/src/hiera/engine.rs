@@ -28,6 +28,9 @@ pub struct Hiera<'a> {
     /// `options_cache`).
     pub(super) global_lo: RefCell<Part>,
     pub(super) env_lo: RefCell<Option<Option<Map>>>,
+    /// lookup_options reads under way, and whether one started inside another.
+    pub(super) lo_depth: Cell<usize>,
+    pub(super) lo_nested: Cell<bool>,
     /// The resolved locations of each level of the layers (see `level_slots`), set on first
     /// use and never changed: found values borrow from their data for the whole session.
     locs: Vec<OnceCell<Vec<Loc>>>,
@@ -101,6 +104,8 @@ impl<'a> Hiera<'a> {
             lo_cache: RefCell::default(),
             global_lo: RefCell::new(Part::NotStarted),
             env_lo: RefCell::default(),
+            lo_depth: Cell::new(0),
+            lo_nested: Cell::new(false),
             locs: (0..level_slots.len()).map(|_| OnceCell::new()).collect(),
             level_slots,
             memo: RefCell::default(),

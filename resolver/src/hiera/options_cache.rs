@@ -43,8 +43,22 @@ impl Hiera<'_> {
         if let Some(r) = self.lo_cache.borrow().get(ck) {
             return Ok(r.clone());
         }
-        let r = Rc::new(LookupOptions::new(self.compute_lookup_options(module)?));
-        // A nested lookup may have stored a value meanwhile: the outer one, read last, stays.
+        let depth = self.lo_depth.get();
+        self.lo_depth.set(depth + 1);
+        let r = self.compute_lookup_options(module);
+        self.lo_depth.set(depth);
+        if depth > 0 {
+            self.lo_nested.set(true);
+        } else if self.lo_nested.replace(false) {
+            // Nested lookups stored options read while others were half read (as the adapter
+            // does for the rest of a compilation): they served this lookup; a later one reads
+            // afresh, as a fresh `puppet lookup` does.
+            self.lo_cache.borrow_mut().clear();
+            if r.is_err() {
+                *self.env_lo.borrow_mut() = None;
+            }
+        }
+        let r = Rc::new(LookupOptions::new(r?));
         self.lo_cache.borrow_mut().insert(ck.to_string(), r.clone());
         Ok(r)
     }

@@ -88,12 +88,16 @@ fn options() -> impl proptest::strategy::Strategy<Value = Option<Value>> {
         let how: Map = [("merge".to_string(), Value::from(how))].into_iter().collect();
         Some(Value::Hash([(key.to_string(), Value::Hash(how))].into_iter().collect()))
     };
-    (0usize..6).prop_map(move |i| match i {
+    (0usize..9).prop_map(move |i| match i {
         0 => merge("k0", "unique"),
         1 => merge("^k[12]", "deep"),
         2 => merge("k3", "hash"),
         3 => merge("k4", "nosuch"),
         4 => Some(Value::from("%{facts.role}")),
+        // Nested lookups while the options are read (see `options_cache`).
+        5 => merge("k0", "%{lookup('s')}"),
+        6 => merge("k1", "%{lookup('k1')}"),
+        7 => Some(Value::from("%{alias('opts')}")),
         _ => None,
     })
 }
@@ -104,6 +108,9 @@ fn file() -> impl proptest::strategy::Strategy<Value = Map> {
         if let Some(lo) = lo {
             m.insert("lookup_options".into(), lo);
         }
+        m.insert("s".into(), Value::from("unique"));
+        let deep: Map = [("merge".to_string(), Value::from("deep"))].into_iter().collect();
+        m.insert("opts".into(), Value::Hash([("k2".to_string(), Value::Hash(deep))].into_iter().collect()));
         m
     })
 }
