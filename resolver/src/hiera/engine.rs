@@ -15,9 +15,9 @@ use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::Rc;
 
 /// A lookup session over fixed layers, data and scope. Caches lookup_options (patterns
-/// compiled), resolved locations with their data, rendered scope interpolations and nested
-/// lookups — all pure functions of the fixed scope; collects warnings and, on request, an
-/// explanation.
+/// compiled), resolved locations with their data, rendered scope interpolations, entries
+/// interpolated from the scope only, and nested lookups with the recursion checks they passed —
+/// so that every answer is a fresh lookup's; collects warnings and, on request, an explanation.
 pub struct Hiera<'a> {
     pub(super) layers: &'a Layers,
     pub(super) source: &'a dyn DataSource,
@@ -38,10 +38,9 @@ pub struct Hiera<'a> {
     level_slots: FxHashMap<usize, usize>,
     /// Nested lookups already answered (see [`Memo`]).
     pub(super) memo: RefCell<FxHashMap<String, Memo>>,
-    /// Nested lookups (`lookup`/`hiera`/`alias` interpolations) and recursion-checked frames
-    /// entered so far: an entry interpolated while neither moved read only the scope.
-    pub(super) nested_lookups: Cell<u64>,
-    frames: Cell<u64>,
+    /// Recursion-checked frames and nested lookups (`lookup`/`hiera`/`alias`, memoised or not)
+    /// entered so far: an entry interpolated while this did not move read only the scope.
+    pub(super) frames: Cell<u64>,
     /// While a nested lookup is computed (`recording > 0`): every name its frames pushed, and
     /// the deepest the stack went.
     pub(super) recording: Cell<usize>,
@@ -109,7 +108,6 @@ impl<'a> Hiera<'a> {
             locs: (0..level_slots.len()).map(|_| OnceCell::new()).collect(),
             level_slots,
             memo: RefCell::default(),
-            nested_lookups: Cell::new(0),
             frames: Cell::new(0),
             recording: Cell::new(0),
             trail: RefCell::default(),
@@ -226,8 +224,7 @@ impl<'a> Hiera<'a> {
     fn lookup_inner(&self, key: &str, merge: Option<&Strategy>) -> Result<Option<Value>, HieraError> {
         // A key without dots or quotes is its own root: no segments to split or dig. (A byte
         // scan: `contains` with a char set decodes UTF-8.)
-        let plain = !key.bytes().any(|b| matches!(b, b'.' | b'\'' | b'"'));
-        let (segs, root): (Vec<Segment>, Cow<'_, str>) = if !plain {
+        let (segs, root): (Vec<Segment>, Cow<'_, str>) = if key.bytes().any(|b| matches!(b, b'.' | b'\'' | b'"')) {
             let segs = split_key(key)?;
             let root = root_name(&segs);
             (segs, Cow::Owned(root))
@@ -509,9 +506,9 @@ impl<'a> Hiera<'a> {
         if let Some((iv, f)) = cell.and_then(OnceCell::get) {
             return Ok(Found::Data(iv, *f));
         }
-        let before = (self.nested_lookups.get(), self.frames.get());
+        let before = self.frames.get();
         let iv = self.interpolate(v.clone(), true, None)?;
-        let scope_only = (self.nested_lookups.get(), self.frames.get()) == before;
+        let scope_only = self.frames.get() == before;
         let (Some(cell), None, true) = (cell, &self.explain, scope_only) else {
             return Ok(Found::Owned(iv));
         };

@@ -263,7 +263,7 @@ impl Hiera<'_> {
     /// found. Memoised: the scope is fixed, so a key yields the same value wherever its
     /// recursion checks pass (see [`Memo`]); Puppet itself looks it up again every time.
     fn nested_lookup(&self, key: &str) -> Result<Value, HieraError> {
-        self.nested_lookups.set(self.nested_lookups.get() + 1);
+        self.frames.set(self.frames.get() + 1);
         if let Some(v) = self.memo_hit(key) {
             return Ok(v);
         }

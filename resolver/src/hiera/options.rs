@@ -31,7 +31,8 @@ pub fn compile_pattern(k: &str) -> Result<Regex, HieraError> {
     Regex::new(k).map_err(|e| HieraError::plain(format!("invalid lookup_options pattern '{k}': {e}")))
 }
 
-fn as_map(v: &Value) -> Option<&Map> {
+/// `v` when it is a hash.
+pub(super) fn as_map(v: &Value) -> Option<&Map> {
     match v {
         Value::Hash(h) => Some(h),
         _ => None,

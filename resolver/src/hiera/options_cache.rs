@@ -11,6 +11,7 @@ use super::HieraError;
 use super::engine::{Hiera, Layer};
 use super::fold::Found;
 use super::merge::Strategy;
+use super::options::as_map;
 use crate::{Map, Value};
 use std::rc::Rc;
 
@@ -169,12 +170,5 @@ impl LookupOptions {
             }
         }
         Ok(None)
-    }
-}
-
-fn as_map(v: &Value) -> Option<&Map> {
-    match v {
-        Value::Hash(h) => Some(h),
-        _ => None,
     }
 }
