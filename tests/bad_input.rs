@@ -1,8 +1,8 @@
 //! Hostile and malformed estates get a clear error naming the file, line and object, with
 //! bounded time and memory; all errors of a load come together.
 
-use lamina_hierarchy::estate::{load, load_source, load_str};
-use lamina_hierarchy::yaml::Limits;
+use lamina_estate::{load, load_source, load_str};
+use lamina_yaml::Limits;
 
 fn errors_of(text: &str) -> String {
     match load_str(text, "estate.yaml") {

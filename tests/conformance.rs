@@ -2,10 +2,10 @@
 //! is an estate transcribed from one of Foreman's or foreman_puppet's own tests, with what that
 //! test asserts; all failures are reported together.
 
-use lamina_hierarchy::estate::{PsychText, load_source_node};
-use lamina_hierarchy::yaml::{self, Limits, Node, NodeKind};
-use lamina_resolver::{Value, compile, enc, resolve};
+use lamina_estate::{PsychText, load_source_node};
+use lamina_foreman::{Value, compile, enc, resolve};
 use lamina_tests::repo_root;
+use lamina_yaml::{self as yaml, Limits, Node, NodeKind};
 
 fn field(node: &Node, name: &str) -> Option<Node> {
     let NodeKind::Map(pairs) = &node.kind else { return None };
@@ -44,7 +44,7 @@ fn check_host(doc: Result<Value, String>, exp: &Value, fail: &mut Vec<String>) {
             return;
         }
     };
-    let empty = lamina_resolver::Map::new();
+    let empty = lamina_foreman::Map::new();
     let params = match doc.get("parameters") {
         Some(Value::Hash(p)) => p,
         _ => &empty,
@@ -140,7 +140,7 @@ fn run_case(path: &std::path::Path) -> Result<(), Vec<String>> {
     }
     let estate_node = field(&node, "estate").ok_or_else(|| vec!["`estate` is required".to_string()])?;
     let expect = field(&node, "expect")
-        .map(lamina_hierarchy::estate::node_to_value)
+        .map(lamina_estate::node_to_value)
         .ok_or_else(|| vec!["`expect` is required".to_string()])?;
     let compiled = load_source_node(estate_node, &file).and_then(|src| compile(src, &PsychText));
     let mut fail = Vec::new();

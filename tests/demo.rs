@@ -1,8 +1,8 @@
 //! The bundled demo estate renders every host, and each host shows what `corpus/demo/README.md`
 //! says it shows.
 
-use lamina_hierarchy::estate::load;
-use lamina_resolver::{Estate, Value, enc, resolve};
+use lamina_estate::load;
+use lamina_foreman::{Estate, Value, enc, resolve};
 use lamina_tests::repo_root;
 use std::sync::OnceLock;
 

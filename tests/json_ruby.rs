@@ -1,4 +1,4 @@
-//! `json_data`'s parser (`lamina_hierarchy::hiera::json`) against the live Ruby: a few thousand
+//! `json_data`'s parser (`lamina_hiera_files::json`) against the live Ruby: a few thousand
 //! generated JSON texts — valid documents, mutated ones (a byte deleted, inserted, duplicated,
 //! replaced; truncations; NaN/Infinity/comment/escape fragments), number edge cases (bignums,
 //! exponents, overflow), nesting around the limit of 100 — written to files and read by ONE Ruby
@@ -8,8 +8,8 @@
 //! floats by their bits, strings (invalid UTF-8 scrubbed to U+FFFD on both sides: `Value`
 //! strings are Rust strings, see the module's doc).
 
-use lamina_resolver::Value;
-use lamina_resolver::hiera::rich;
+use lamina_foreman::Value;
+use lamina_hiera::rich;
 use lamina_tests::{under_ci, which};
 use std::fmt::Write as _;
 use std::process::{Command, Stdio};
@@ -330,7 +330,7 @@ fn dump(v: &Value) -> String {
 }
 
 fn answer(src: &[u8]) -> String {
-    match lamina_hierarchy::hiera::json::parse_bytes(src) {
+    match lamina_hiera_files::json::parse_bytes(src) {
         Ok(v) => format!("V {}", dump(&v)),
         Err(m) => format!("E {}", esc(&m)),
     }

@@ -1,13 +1,13 @@
 //! Properties: output does not depend on input order, merges are idempotent, a host's result
 //! does not depend on unrelated hosts.
 
-use lamina_hierarchy::emit::to_yaml;
-use lamina_hierarchy::estate::{PsychText, load_source};
-use lamina_hierarchy::generate::{GenOptions, generate};
-use lamina_hierarchy::yaml::Limits;
-use lamina_resolver::model::{EstateSource, Host};
-use lamina_resolver::resolve::deep_merge;
-use lamina_resolver::{Estate, Map, Value, compile, enc, resolve};
+use lamina_estate::{PsychText, load_source};
+use lamina_foreman::model::{EstateSource, Host};
+use lamina_foreman::resolve::deep_merge;
+use lamina_foreman::{Estate, Map, Value, compile, enc, resolve};
+use lamina_generate::{GenOptions, generate};
+use lamina_yaml::Limits;
+use lamina_yaml::emit::to_yaml;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -155,8 +155,8 @@ fn fact_filtering_is_invisible() {
         }
         std::fs::write(full.join("hosts").join(p.file_name().expect("name")), text).expect("write");
     }
-    let a = lamina_hierarchy::estate::load(&filtered).expect("filtered loads");
-    let b = lamina_hierarchy::estate::load(&full).expect("full loads");
+    let a = lamina_estate::load(&filtered).expect("filtered loads");
+    let b = lamina_estate::load(&full).expect("full loads");
     let kept = |e: &Estate| e.hosts.iter().map(|h| h.src.facts.len()).sum::<usize>();
     assert!(kept(&a) < kept(&b), "the filter dropped facts ({} vs {})", kept(&a), kept(&b));
     assert_eq!(a.certnames, b.certnames);

@@ -6,10 +6,10 @@
 //! PostgreSQL tests use a scratch database each and fail loudly under CI when the server at
 //! 127.0.0.1:5432 is missing.
 
-use lamina_hierarchy::emit;
-use lamina_hierarchy::estate;
-use lamina_resolver::{Estate, enc, resolve};
+use lamina_estate as estate;
+use lamina_foreman::{Estate, enc, resolve};
 use lamina_tests::{PgDb, Server, http, lamina_bin, repo_root};
+use lamina_yaml::emit;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};

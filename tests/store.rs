@@ -6,13 +6,13 @@
 //! of its own, created for it and dropped at the end. When the server cannot be reached they
 //! are skipped with a message — except under CI (`CI` set), where that is a failure.
 
-use lamina_hierarchy::emit;
-use lamina_hierarchy::estate::{self, PsychText, load_source_node};
-use lamina_hierarchy::generate::{GenOptions, generate};
-use lamina_hierarchy::store;
-use lamina_hierarchy::yaml::{self, Limits, NodeKind};
-use lamina_resolver::{Estate, Value, compile, enc, resolve};
+use lamina_estate::{self as estate, PsychText, load_source_node};
+use lamina_foreman::{Estate, Value, compile, enc, resolve};
+use lamina_generate::{GenOptions, generate};
+use lamina_store as store;
 use lamina_tests::{PgDb, lamina, repo_root};
+use lamina_yaml::emit;
+use lamina_yaml::{self as yaml, Limits, NodeKind};
 use std::path::{Path, PathBuf};
 
 fn sqlite_url(dir: &Path, name: &str) -> String {
@@ -234,7 +234,7 @@ fn cli_import_enc_export() {
 /// `trusted_references` skips only the checks that need objects outside a partial estate.
 #[test]
 fn trusted_references_skip_only_outside_objects() {
-    use lamina_resolver::compile::{CompileOptions, compile_with};
+    use lamina_foreman::compile::{CompileOptions, compile_with};
     let text = r#"
 environments: [production]
 puppetclasses:

@@ -5,8 +5,9 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lamina_benches::generated_estate;
-use lamina_hierarchy::{emit, estate};
-use lamina_resolver::{enc, resolve};
+use lamina_estate as estate;
+use lamina_foreman::{enc, resolve};
+use lamina_yaml::emit;
 use rayon::prelude::*;
 use std::hint::black_box;
 

@@ -13,9 +13,9 @@
 //! times instead, for callgrind's load-independent counts.
 
 use criterion::{Criterion, Throughput, criterion_group};
-use lamina_hierarchy::hiera::{FileSource, load_layers};
-use lamina_resolver::hiera::{DeepOptions, Hiera, Query, Strategy, top_scope};
-use lamina_resolver::{Map, Value};
+use lamina_foreman::{Map, Value};
+use lamina_hiera::{DeepOptions, Hiera, Query, Strategy, top_scope};
+use lamina_hiera_files::{FileSource, load_layers};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
@@ -69,12 +69,8 @@ fn queries(path: &Path) -> Vec<Query> {
 
 fn read_facts(path: &Path) -> Map {
     let text = std::fs::read_to_string(path).expect("read facts");
-    let v = lamina_hierarchy::yaml::parse_value(
-        &text,
-        &path.display().to_string(),
-        &lamina_hierarchy::yaml::Limits::hiera(),
-    )
-    .expect("parse facts");
+    let v = lamina_yaml::parse_value(&text, &path.display().to_string(), &lamina_yaml::Limits::hiera())
+        .expect("parse facts");
     match v {
         Some(Value::Hash(h)) => h,
         _ => panic!("facts are not a hash"),

@@ -12,9 +12,10 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use lamina_benches::generated_estate;
-use lamina_hierarchy::yaml::{Limits, parse_node, parse_value};
-use lamina_hierarchy::{emit, estate};
-use lamina_resolver::{Value, enc, resolve};
+use lamina_estate as estate;
+use lamina_foreman::{Value, enc, resolve};
+use lamina_yaml::emit;
+use lamina_yaml::{Limits, parse_node, parse_value};
 use std::hint::black_box;
 
 // The same allocator as the `lamina` binary, so figures match the CLI's.

@@ -14,7 +14,7 @@ pub fn generated_estate(hosts: usize) -> PathBuf {
     let done = dir.join(".complete");
     if !done.exists() {
         let _ = std::fs::remove_dir_all(&dir);
-        lamina_hierarchy::generate::generate(&lamina_hierarchy::generate::GenOptions { hosts, seed: 1 }, &dir)
+        lamina_generate::generate(&lamina_generate::GenOptions { hosts, seed: 1 }, &dir)
             .expect("generate bench estate");
         std::fs::write(&done, b"").expect("mark complete");
     }

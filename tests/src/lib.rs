@@ -68,7 +68,7 @@ impl PgDb {
         static N: AtomicUsize = AtomicUsize::new(0);
         let name = format!("lamina_test_{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), test);
         let url = format!("{PG_ADMIN}/{name}");
-        match lamina_hierarchy::store::create_database(&url) {
+        match lamina_store::create_database(&url) {
             Ok(()) => Some(PgDb { url }),
             Err(e) if under_ci() => panic!("PostgreSQL at {PG_ADMIN} is required under CI: {e}"),
             Err(e) => {
@@ -81,7 +81,7 @@ impl PgDb {
 
 impl Drop for PgDb {
     fn drop(&mut self) {
-        if let Err(e) = lamina_hierarchy::store::drop_database(&self.url) {
+        if let Err(e) = lamina_store::drop_database(&self.url) {
             eprintln!("warning: could not drop {}: {e}", self.url);
         }
     }

@@ -2,7 +2,7 @@
 //! this only maps shapes — `Null` → `None`, `Bool` → `bool`, `Int` → `int`, `Float` → `float`,
 //! `String` → `str`, `Array` → `list`, `Hash` → `dict` (insertion order kept).
 
-use lamina_resolver::Value;
+use lamina_foreman::Value;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyList, PyString};
 use rustc_hash::FxHashMap;
@@ -98,11 +98,11 @@ pub(crate) fn to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
     Ok(Converter::plain().convert(py, v)?.unbind())
 }
 
-/// A lookup result with the reader's marks (`lamina_resolver::hiera::rich`): integers beyond 64
+/// A lookup result with the reader's marks (`lamina_hiera::rich`): integers beyond 64
 /// bits become Python ints (Puppet has them as Integers), marked keys their plain text, anything
 /// else what `rich::unmark` makes of it.
 pub(crate) fn to_py_rich(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
-    use lamina_resolver::hiera::rich;
+    use lamina_hiera::rich;
     Ok(match v {
         Value::String(_) if let Some(digits) = rich::as_bignum(v) => py.get_type::<PyInt>().call1((digits,))?.unbind(),
         Value::Array(items) => {

@@ -2,7 +2,7 @@
 //! the classes from the package as minijinja-py's `make_error` does: the classes, their bases
 //! and their attributes live in one place, in Python.
 
-use lamina_resolver::{Error, ErrorKind, Errors};
+use lamina_foreman::{Error, ErrorKind, Errors};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 

@@ -1,14 +1,14 @@
 //! `Estate`: a compiled, immutable estate shared behind an `Arc`, so one object serves any
 //! number of Python threads; every resolution runs with the GIL released. No resolution logic
-//! lives here: it calls `lamina_resolver::{resolve, enc, explain}` and converts the result.
+//! lives here: it calls `lamina_foreman::{resolve, enc, explain}` and converts the result.
 
 use crate::convert::to_py;
 use crate::errors::{from_errors, host_not_found, key_not_found, lamina_error};
 use crate::facts::Facts;
 use crate::lookup::{Failure, HieraFiles, Options, from_py};
 use crate::render::{RenderIter, enc_doc};
-use lamina_hierarchy::estate::{LoadOptions, load_with};
-use lamina_resolver::{Value, explain, resolve};
+use lamina_estate::{LoadOptions, load_with};
+use lamina_foreman::{Value, explain, resolve};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -22,7 +22,7 @@ const STORE_SCHEMES: [&str; 3] = ["sqlite://", "postgres://", "postgresql://"];
 #[pyclass(frozen, module = "lamina", name = "Estate")]
 #[derive(Debug)]
 pub(crate) struct Estate {
-    inner: Arc<lamina_resolver::Estate>,
+    inner: Arc<lamina_foreman::Estate>,
     /// What it was opened from, for `repr` (a store URL without its password).
     source: String,
     /// Where lookups find a host's whole facts.
@@ -78,7 +78,7 @@ impl Estate {
     fn open(py: Python<'_>, path_or_store_url: PathBuf) -> PyResult<Self> {
         let text = path_or_store_url.to_string_lossy().into_owned();
         if STORE_SCHEMES.iter().any(|s| text.starts_with(s)) {
-            let loaded = py.detach(|| lamina_hierarchy::store::load_estate(&text));
+            let loaded = py.detach(|| lamina_store::load_estate(&text));
             return match loaded {
                 Ok(e) => Ok(Estate {
                     inner: Arc::new(e),

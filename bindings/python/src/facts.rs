@@ -4,13 +4,13 @@
 //! name. So `Estate.open` of a path builds only those (as `lamina render` does: less than half
 //! the time, a seventh of the memory on the 10,000-host benchmark estate), and a lookup for an
 //! estate host reads that host's file again, once, for all of its facts
-//! (`lamina_hierarchy::estate::host_facts`). A file changed since the estate was opened is
+//! (`lamina_estate::host_facts`). A file changed since the estate was opened is
 //! refused rather than mixed with the compiled estate. Estates read from a store keep every
 //! fact: a store reads each host's facts in one column anyway.
 
-use lamina_hierarchy::estate::{estate_files, host_facts};
-use lamina_hierarchy::yaml::Limits;
-use lamina_resolver::{Estate, Map};
+use lamina_estate::{estate_files, host_facts};
+use lamina_foreman::{Estate, Map};
+use lamina_yaml::Limits;
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -1,14 +1,14 @@
-//! `Estate.lookup`: Hiera 5 lookups through `lamina_resolver::hiera` with the files read by
-//! `lamina_hierarchy::hiera`, the scope and the options as `lamina lookup` builds them
+//! `Estate.lookup`: Hiera 5 lookups through `lamina_foreman::hiera` with the files read by
+//! `lamina_hiera_files`, the scope and the options as `lamina lookup` builds them
 //! (`bindings/cli/src/cmd/lookup.rs`: `estate_scope` and `strategy`, mirrored here until they
-//! move into the library; `lamina_resolver::enc::lookup_scope` would serve but takes the
+//! move into the library; `lamina_foreman::enc::lookup_scope` would serve but takes the
 //! environment from the ENC, where `puppet lookup` takes `--environment`).
 
 use crate::facts::Facts;
-use lamina_hierarchy::hiera::{FileSource, load_layers};
-use lamina_resolver::hiera::options::{parse_merge, with_deep_flags};
-use lamina_resolver::hiera::{Hiera, Layers, Query, Strategy};
-use lamina_resolver::{Estate, Map, Value, enc, resolve};
+use lamina_foreman::{Estate, Map, Value, enc, resolve};
+use lamina_hiera::options::{parse_merge, with_deep_flags};
+use lamina_hiera::{Hiera, Layers, Query, Strategy};
+use lamina_hiera_files::{FileSource, load_layers};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -146,14 +146,14 @@ pub(crate) fn lookup(
     if let Some(f) = opts.facts {
         host_facts = f;
     }
-    let scope = lamina_resolver::hiera::top_scope(host_facts, params, certname, &opts.environment);
+    let scope = lamina_hiera::top_scope(host_facts, params, certname, &opts.environment);
     let layers = files.layers(opts.hiera_config.as_deref());
     let engine = Hiera::new(&layers.layers, &files.source, &scope);
     let query = Query { names: vec![key.to_string()], merge, default: None, value_type: None };
     // Marks kept: the caller converts bignums to Python ints (`convert::to_py_rich`).
     match engine.query_rich(&query) {
         Ok(Some(v)) => Ok(v),
-        Ok(None) => Err(Failure::NotFound(lamina_resolver::hiera::not_found_message(&[key.to_string()]))),
+        Ok(None) => Err(Failure::NotFound(lamina_hiera::not_found_message(&[key.to_string()]))),
         Err(e) => Err(Failure::Error(e.message)),
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::convert::Converter;
 use crate::errors::errors_instance;
-use lamina_resolver::{Error, ErrorKind, Estate, Value, enc, resolve};
+use lamina_foreman::{Error, ErrorKind, Estate, Value, enc, resolve};
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 use pyo3::types::{PyString, PyTuple};

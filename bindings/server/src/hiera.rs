@@ -11,21 +11,16 @@ use crate::state::{HieraCtx, State};
 use axum::extract::{Path, Query, State as S};
 use axum::http::StatusCode;
 use axum::response::Response;
-use lamina_hierarchy::emit;
-use lamina_resolver::hiera::options::{strategy_by_name, with_deep_flags};
-use lamina_resolver::hiera::{DataSource, Hiera, HieraError, Strategy, not_found_message, rich, top_scope};
+use lamina_hiera::options::{strategy_by_name, with_deep_flags};
+use lamina_hiera::{DataSource, Hiera, HieraError, Strategy, not_found_message, rich, top_scope};
+use lamina_yaml::emit;
 
 /// One key through every layer, Ruby's types kept (`rich`): answers are written with
 /// [`emit::to_ruby_json`], so the Puppet side reads bignums back as Integers.
 fn lookup_rich(engine: &Hiera<'_>, key: &str, merge: Option<Strategy>) -> Result<Option<Value>, HieraError> {
-    engine.query_rich(&lamina_resolver::hiera::Query {
-        names: vec![key.to_string()],
-        merge,
-        default: None,
-        value_type: None,
-    })
+    engine.query_rich(&lamina_hiera::Query { names: vec![key.to_string()], merge, default: None, value_type: None })
 }
-use lamina_resolver::{Map, Value, enc};
+use lamina_foreman::{Map, Value};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -56,7 +51,7 @@ fn strategy(q: &LookupQuery) -> Result<Option<Strategy>, String> {
 fn scope(st: &State, certname: &str) -> Result<(Map, bool), String> {
     let snap = st.current();
     match snap.estate.host(certname) {
-        Some(idx) => enc::lookup_scope(&snap.estate, idx).map(|s| (s, true)).map_err(|e| e.to_string()),
+        Some(idx) => lamina::lookup_scope(&snap.estate, idx).map(|s| (s, true)).map_err(|e| e.to_string()),
         None => Ok((top_scope(Map::new(), Map::new(), Some(certname.to_string()), "production"), false)),
     }
 }

@@ -42,9 +42,9 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
-use lamina_hierarchy::estate::{LoadOptions, load_with};
-use lamina_hierarchy::hiera::{FileSource, load_layers};
-use lamina_hierarchy::store::Live;
+use lamina_estate::{LoadOptions, load_with};
+use lamina_hiera_files::{FileSource, load_layers};
+use lamina_store::Live;
 use state::{HieraCtx, Snapshot, State};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -229,12 +229,12 @@ fn router(state: Arc<State>, tokens: Option<Tokens>) -> Router {
 
 /// Load what the server serves: the store's estate (and the store), or estate files.
 async fn initial(cfg: &Config) -> Result<(Snapshot, Option<Live>), String> {
-    use lamina_resolver::compile;
+    use lamina_foreman::compile;
     if let Some(url) = &cfg.store {
         let live = Live::open(url).await?;
         let (revision, source) = live.load().await?;
         let src = source.clone();
-        let estate = tokio::task::spawn_blocking(move || compile(src, &lamina_hierarchy::estate::PsychText))
+        let estate = tokio::task::spawn_blocking(move || compile(src, &lamina_estate::PsychText))
             .await
             .map_err(|e| e.to_string())?
             .map_err(|errs| {
@@ -248,9 +248,9 @@ async fn initial(cfg: &Config) -> Result<(Snapshot, Option<Live>), String> {
     let path = cfg.estate.clone().ok_or("no estate: give --store URL or --estate PATH")?;
     let p2 = path.clone();
     let (source, estate) = tokio::task::spawn_blocking(move || {
-        let source = lamina_hierarchy::estate::load_source(&p2, &lamina_hierarchy::yaml::Limits::default())?;
+        let source = lamina_estate::load_source(&p2, &lamina_yaml::Limits::default())?;
         let estate = load_with(&p2, &LoadOptions { all_facts: true, ..Default::default() })?;
-        Ok::<_, lamina_resolver::Errors>((source, estate))
+        Ok::<_, lamina_foreman::Errors>((source, estate))
     })
     .await
     .map_err(|e| e.to_string())?

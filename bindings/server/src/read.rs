@@ -5,8 +5,8 @@ use crate::state::State;
 use axum::extract::{Path, Query, State as S};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use lamina_hierarchy::emit;
-use lamina_resolver::{Value, enc, explain, resolve};
+use lamina_foreman::{Value, enc, explain, resolve};
+use lamina_yaml::emit;
 use serde::Deserialize;
 use std::sync::Arc;
 

@@ -8,13 +8,13 @@
 //! task polls the store's revision and reloads when another server (or an import) changed it.
 
 use crate::metrics::Metrics;
-use lamina_hierarchy::edit::{self, EditError, Op};
-use lamina_hierarchy::estate::PsychText;
-use lamina_hierarchy::hiera::FileSource;
-use lamina_hierarchy::store::{Change, Live, LiveError};
-use lamina_resolver::hiera::Layers;
-use lamina_resolver::model::EstateSource;
-use lamina_resolver::{Estate, Map, compile};
+use lamina_estate::PsychText;
+use lamina_estate::edit::{self, EditError, Op};
+use lamina_foreman::model::EstateSource;
+use lamina_foreman::{Estate, Map, compile};
+use lamina_hiera::Layers;
+use lamina_hiera_files::FileSource;
+use lamina_store::{Change, Live, LiveError};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 use tokio::sync::{Mutex, oneshot};

@@ -8,8 +8,8 @@ use crate::state::{State, WriteError};
 use axum::extract::{Path, State as S};
 use axum::http::StatusCode;
 use axum::response::Response;
-use lamina_hierarchy::edit::{self, Op, Target};
-use lamina_hierarchy::store::ParamOwner;
+use lamina_estate::edit::{self, Op, Target};
+use lamina_store::ParamOwner;
 use std::sync::Arc;
 
 fn done(res: Result<i64, WriteError>) -> Response {

@@ -1,8 +1,8 @@
 //! `lamina enc`: one host's document, as an exec ENC.
 
 use crate::cli::{EXIT_INVALID, EXIT_UNKNOWN_HOST, EncClientArgs, EstateArg, Format};
-use lamina_hierarchy::emit;
-use lamina_resolver::{enc, explain, resolve};
+use lamina_foreman::{enc, explain, resolve};
+use lamina_yaml::emit;
 use std::io::Write;
 use std::process::ExitCode;
 

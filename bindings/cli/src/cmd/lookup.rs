@@ -6,10 +6,10 @@
 //! `/etc/puppetlabs/puppet/hiera.yaml`) is the global layer; `--environmentpath DIR` with
 //! `--environment ENV` makes `DIR/ENV` the environment layer (its `hiera.yaml`, `modules/`).
 
-use lamina_hierarchy::hiera::{FileSource, load_layers};
-use lamina_resolver::hiera::options::{strategy_by_name, with_deep_flags};
-use lamina_resolver::hiera::{self, Hiera, HieraError, PType, Query, Strategy};
-use lamina_resolver::{Map, Value};
+use lamina_foreman::{Map, Value};
+use lamina_hiera::options::{strategy_by_name, with_deep_flags};
+use lamina_hiera::{self as hiera, Hiera, HieraError, PType, Query, Strategy};
+use lamina_hiera_files::{FileSource, load_layers};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -121,7 +121,7 @@ fn lookup(args: &LookupArgs) -> Result<Option<String>, String> {
     if let Some(f) = &args.facts {
         facts = read_facts(f)?;
     }
-    let scope = lamina_resolver::hiera::top_scope(facts, params, certname, &args.environment);
+    let scope = lamina_hiera::top_scope(facts, params, certname, &args.environment);
     let global = args.hiera_config.clone().unwrap_or_else(|| {
         estate_dir
             .as_ref()
@@ -181,9 +181,9 @@ fn lookup(args: &LookupArgs) -> Result<Option<String>, String> {
 /// float format, a trailing newline); `yaml` the YAML 1.1-safe emitter; `s` Ruby's `to_s`.
 fn render(v: &Value, how: &str) -> Result<String, String> {
     Ok(match how {
-        "json" => lamina_hierarchy::emit::to_ruby_json(v)? + "\n",
+        "json" => lamina_yaml::emit::to_ruby_json(v)? + "\n",
         "s" => hiera::interp::to_s(v) + "\n",
-        _ => lamina_hierarchy::emit::to_yaml(&unmark_for_yaml(v.clone())),
+        _ => lamina_yaml::emit::to_yaml(&unmark_for_yaml(v.clone())),
     })
 }
 
@@ -211,22 +211,22 @@ fn estate_dir(args: &LookupArgs) -> Option<PathBuf> {
 /// Facts, ENC parameters and certname of the `--node` host when the estate has it.
 fn estate_scope(args: &LookupArgs, estate: Option<&Path>) -> Result<(Map, Map, Option<String>), String> {
     let Some(node) = &args.node else { return Ok((Map::new(), Map::new(), None)) };
-    let first = |errs: lamina_resolver::Errors| errs.0.first().map(ToString::to_string).unwrap_or_default();
+    let first = |errs: lamina_foreman::Errors| errs.0.first().map(ToString::to_string).unwrap_or_default();
     let estate = if let Some(url) = &args.store {
-        match lamina_hierarchy::store::load_host(url, node).map_err(first)? {
+        match lamina_store::load_host(url, node).map_err(first)? {
             Some(e) => e,
             None => return Ok((Map::new(), Map::new(), Some(node.clone()))),
         }
     } else {
         let Some(path) = estate else { return Ok((Map::new(), Map::new(), Some(node.clone()))) };
-        let opts = lamina_hierarchy::estate::LoadOptions { all_facts: true, ..Default::default() };
-        lamina_hierarchy::estate::load_with(path, &opts)
+        let opts = lamina_estate::LoadOptions { all_facts: true, ..Default::default() };
+        lamina_estate::load_with(path, &opts)
             .map_err(|errs| format!("{} is invalid: {}", path.display(), first(errs)))?
     };
     let Some(idx) = estate.host(node) else { return Ok((Map::new(), Map::new(), Some(node.clone()))) };
     let host = &estate.hosts[idx as usize].src;
-    let doc = lamina_resolver::enc::document(
-        &lamina_resolver::resolve::resolve(&estate, idx, false).map_err(|e| e.to_string())?,
+    let doc = lamina_foreman::enc::document(
+        &lamina_foreman::resolve::resolve(&estate, idx, false).map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
     let params = match doc {
@@ -242,9 +242,9 @@ fn estate_scope(args: &LookupArgs, estate: Option<&Path>) -> Result<(Map, Map, O
 fn read_facts(path: &Path) -> Result<Map, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read facts {}: {e}", path.display()))?;
     let name = path.display().to_string();
-    let limits = lamina_hierarchy::yaml::Limits::hiera();
-    let v = lamina_hierarchy::yaml::parse_value_with_bignums(&text, &name, &limits)
-        .map_err(|e| format!("cannot parse facts: {e}"))?;
+    let limits = lamina_yaml::Limits::hiera();
+    let v =
+        lamina_yaml::parse_value_with_bignums(&text, &name, &limits).map_err(|e| format!("cannot parse facts: {e}"))?;
     match v {
         Some(Value::Hash(h)) => Ok(h),
         _ => Err(format!("the facts file {name} does not contain a hash")),

@@ -8,7 +8,7 @@ pub(crate) mod serve;
 pub(crate) mod store;
 
 use crate::cli::{EXIT_INVALID, EstateArg};
-use lamina_resolver::Estate;
+use lamina_foreman::Estate;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -37,7 +37,7 @@ pub(crate) fn load(arg: &EstateArg) -> Result<Estate, ExitCode> {
         eprintln!("lamina: {e}");
         ExitCode::from(EXIT_INVALID)
     })?;
-    lamina_hierarchy::estate::load(&path).map_err(|errs| {
+    lamina_estate::load(&path).map_err(|errs| {
         let mut err = std::io::stderr().lock();
         let n = errs.0.len();
         for e in &errs.0 {
@@ -69,8 +69,8 @@ pub(crate) fn check(arg: &EstateArg) -> ExitCode {
 
 pub(crate) fn generate(hosts: usize, seed: u64, out: &Path) -> ExitCode {
     let t = Instant::now();
-    let opts = lamina_hierarchy::generate::GenOptions { hosts, seed };
-    match lamina_hierarchy::generate::generate(&opts, out) {
+    let opts = lamina_generate::GenOptions { hosts, seed };
+    match lamina_generate::generate(&opts, out) {
         Ok(s) => {
             eprintln!(
                 "generated {} hosts, {} host groups, {} classes, {} smart class parameters, {} override values: {} files, {:.1} MB in {:.2}s",

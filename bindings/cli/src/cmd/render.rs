@@ -2,8 +2,8 @@
 
 use crate::cli::{EXIT_INVALID, EstateArg, RenderFormat};
 use indicatif::{ProgressBar, ProgressStyle};
-use lamina_hierarchy::emit;
-use lamina_resolver::{Estate, enc, resolve};
+use lamina_foreman::{Estate, enc, resolve};
+use lamina_yaml::emit;
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -23,7 +23,7 @@ fn render_one(estate: &Estate, certname: &str, format: RenderFormat, buf: &mut S
         }
         RenderFormat::Jsonl => {
             buf.push_str("{\"certname\":");
-            buf.push_str(&emit::to_json(&lamina_resolver::Value::from(certname)));
+            buf.push_str(&emit::to_json(&lamina_foreman::Value::from(certname)));
             buf.push_str(",\"enc\":");
             buf.push_str(&emit::to_json(&doc));
             buf.push_str("}\n");

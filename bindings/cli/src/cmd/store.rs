@@ -1,8 +1,8 @@
 //! `lamina import`, `lamina export` and `--store`: estates kept in SQLite or PostgreSQL.
 
 use crate::cli::EXIT_INVALID;
-use lamina_hierarchy::store;
-use lamina_resolver::{Errors, Estate};
+use lamina_foreman::{Errors, Estate};
+use lamina_store as store;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

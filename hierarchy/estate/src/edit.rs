@@ -1,0 +1,415 @@
+//! Edits of one estate object (what the server's write API does), in two steps without I/O:
+//!
+//! 1. [`parse_body`] reads a request body (JSON or YAML: JSON is read as YAML 1.1 flow, as Puppet
+//!    reads it) through the estate loader itself, by wrapping it in the section it belongs to —
+//!    so an object written through the API is checked field by field exactly as one written in
+//!    an estate file (unknown fields, wrong types, YAML 1.1 scalars), and errors name the
+//!    request and the body's line;
+//! 2. [`apply`] replaces (or removes) the object in an in-memory estate source and returns the
+//!    store [`Change`] that does the same to the store. The caller then compiles the new source
+//!    (the whole estate's validation: references, casts, matchers, cycles) before committing.
+
+use crate::load_source_node;
+use lamina_foreman::error::{Error, ErrorKind, Errors};
+use lamina_foreman::model::{EstateSource, Host, Hostgroup, OverrideValue, Parameter, SmartParam};
+use lamina_foreman::{Map, Value};
+use lamina_yaml::{Limits, Mark, Node, NodeKind, parse_node};
+
+/// Whose parameter list a [`Change::Params`] replaces (objects named as in estate files).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamOwner {
+    /// Global parameters.
+    Global,
+    /// An organization, by title.
+    Organization(String),
+    /// A location, by title.
+    Location(String),
+    /// A domain, by name.
+    Domain(String),
+    /// A subnet, by name.
+    Subnet(String),
+    /// An operating system, by title (`CentOS 7.9`).
+    Os(String),
+    /// A host group, by title.
+    Hostgroup(String),
+    /// A host, by name.
+    Host(String),
+}
+
+/// One object replaced (or removed, with `None`) in the store. The caller has validated the
+/// estate the change leads to.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A host, by name.
+    Host(String, Option<Box<Host>>),
+    /// A host group, by title.
+    Hostgroup(String, Option<Box<Hostgroup>>),
+    /// The whole parameter list of one owner.
+    Params(ParamOwner, Vec<Parameter>),
+    /// A smart class parameter of a class, by key name, with its override values.
+    Key { class: String, key: String, param: Option<Box<SmartParam>> },
+    /// The facts of the host with this certname.
+    Facts(String, Map),
+}
+
+/// One edit, typed.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// Create or replace a host.
+    PutHost(Box<Host>),
+    /// Remove the host with this name.
+    DeleteHost(String),
+    /// Create or replace a host group.
+    PutHostgroup(Box<Hostgroup>),
+    /// Remove the host group with this title.
+    DeleteHostgroup(String),
+    /// Create or replace one parameter of an owner.
+    PutParam(ParamOwner, Parameter),
+    /// Remove one parameter of an owner.
+    DeleteParam(ParamOwner, String),
+    /// Create or replace a smart class parameter (with its override values) of a class.
+    PutKey(String, Box<SmartParam>),
+    /// Remove a smart class parameter.
+    DeleteKey(String, String),
+    /// Create or replace one override value (by its match) of a smart class parameter.
+    PutOverride(String, String, OverrideValue),
+    /// Remove one override value (class, key, match).
+    DeleteOverride(String, String, String),
+    /// Replace the facts of the host with this certname.
+    Facts(String, Map),
+}
+
+/// Why an edit cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditError {
+    /// The object (or its owner) does not exist.
+    NotFound(String),
+    /// The request is malformed or contradicts itself.
+    Invalid(String),
+}
+
+impl std::fmt::Display for EditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EditError::NotFound(m) | EditError::Invalid(m) => f.write_str(m),
+        }
+    }
+}
+
+/// What a body describes, with the names the URL gives.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A host named `name`.
+    Host(&'a str),
+    /// A host group titled `title`.
+    Hostgroup(&'a str),
+    /// A parameter named `name` (`{value, parameter_type?, hidden_value?}`).
+    Param(&'a str),
+    /// Smart class parameter `key` of class `class`.
+    Key(&'a str, &'a str),
+    /// Override value `match` of `class`'s `key` (`{value?, omit?}`).
+    Override(&'a str, &'a str, &'a str),
+}
+
+fn node(kind: NodeKind) -> Node {
+    Node { kind, mark: Mark { line: 1, col: 1 } }
+}
+
+fn text(s: &str) -> Node {
+    node(NodeKind::Scalar(Value::String(s.to_string())))
+}
+
+fn map(pairs: Vec<(&str, Node)>) -> Node {
+    node(NodeKind::Map(pairs.into_iter().map(|(k, v)| (text(k), v)).collect()))
+}
+
+fn invalid(label: &str, msg: impl Into<String>) -> Errors {
+    Errors(vec![Error::new(ErrorKind::Invalid, label.to_string(), msg)])
+}
+
+/// The value of `field` in a mapping node, when it is a string.
+fn field<'n>(body: &'n Node, field: &str) -> Option<&'n Node> {
+    match &body.kind {
+        NodeKind::Map(pairs) => pairs
+            .iter()
+            .find(|(k, _)| matches!(&k.kind, NodeKind::Scalar(Value::String(s)) if s == field))
+            .map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+/// Put `name` into the body's `field` when it has none; refuse a different one (a rename is
+/// a delete and a put).
+fn named(mut body: Node, fname: &str, name: &str, label: &str) -> Result<Node, Errors> {
+    match field(&body, fname).map(|n| &n.kind) {
+        None => {
+            if let NodeKind::Map(pairs) = &mut body.kind {
+                pairs.insert(0, (text(fname), text(name)));
+            }
+            Ok(body)
+        }
+        Some(NodeKind::Scalar(Value::String(s))) if s == name => Ok(body),
+        Some(_) => Err(invalid(label, format!("the body's `{fname}` differs from the URL's {name:?}"))),
+    }
+}
+
+/// Parse `body` as the object `target` names, through the estate loader (see the module docs).
+/// `label` names the request in messages (e.g. `PUT /v1/hosts/web01`).
+///
+/// # Errors
+/// Every error of the body, naming `label`, the line and the field.
+pub fn parse_body(body: &str, target: Target<'_>, label: &str) -> Result<Op, Errors> {
+    let limits = Limits { max_bytes: 8 << 20, ..Limits::hiera() };
+    let parsed = parse_node(body, label, &limits).map_err(|e| invalid(label, e.to_string()))?;
+    let Some(body) = parsed.filter(|n| matches!(n.kind, NodeKind::Map(_))) else {
+        return Err(invalid(label, "the body must be a JSON (or YAML) object"));
+    };
+    let seq = |n: Node| node(NodeKind::Seq(vec![n]));
+    let src = |doc: Node| load_source_node(doc, label);
+    let one = |what: &str| invalid(label, format!("the body does not describe one {what}"));
+    match target {
+        Target::Host(name) => {
+            let doc = map(vec![("hosts", seq(named(body, "name", name, label)?))]);
+            let mut s = src(doc)?;
+            s.hosts.pop().map(|h| Op::PutHost(Box::new(h))).ok_or_else(|| one("host"))
+        }
+        Target::Hostgroup(title) => {
+            let doc = map(vec![("hostgroups", seq(named(body, "title", title, label)?))]);
+            let mut s = src(doc)?;
+            s.hostgroups.pop().map(|g| Op::PutHostgroup(Box::new(g))).ok_or_else(|| one("host group"))
+        }
+        Target::Param(name) => {
+            // Without a declared type (or hidden flag), the map form: the value keeps its own
+            // JSON/YAML type, as `name: value` in an estate file does.
+            let doc = if field(&body, "parameter_type").is_none() && field(&body, "hidden_value").is_none() {
+                let Some(value) = field(&body, "value").cloned() else {
+                    return Err(invalid(label, "the body has no `value`"));
+                };
+                if let NodeKind::Map(pairs) = &body.kind
+                    && let Some((k, _)) = pairs
+                        .iter()
+                        .find(|(k, _)| !matches!(&k.kind, NodeKind::Scalar(Value::String(s)) if s == "value"))
+                {
+                    return Err(invalid(label, format!("unknown field {:?} in a parameter", k.to_value().to_ruby_s())));
+                }
+                map(vec![("parameters", map(vec![(name, value)]))])
+            } else {
+                map(vec![("parameters", seq(named(body, "name", name, label)?))])
+            };
+            let mut s = src(doc)?;
+            s.parameters.pop().map(|p| Op::PutParam(ParamOwner::Global, p)).ok_or_else(|| one("parameter"))
+        }
+        Target::Key(class, key) => {
+            let doc =
+                map(vec![("puppetclasses", map(vec![(class, map(vec![("parameters", map(vec![(key, body)]))]))]))]);
+            let mut s = src(doc)?;
+            let k = s
+                .puppetclasses
+                .pop()
+                .and_then(|mut c| c.parameters.pop())
+                .ok_or_else(|| one("smart class parameter"))?;
+            Ok(Op::PutKey(class.to_string(), Box::new(k)))
+        }
+        Target::Override(class, key, m) => {
+            let body = named(body, "match", m, label)?;
+            let doc = map(vec![(
+                "puppetclasses",
+                map(vec![(
+                    class,
+                    map(vec![("parameters", map(vec![(key, map(vec![("override_values", seq(body))]))]))]),
+                )]),
+            )]);
+            let mut s = src(doc)?;
+            let v = s
+                .puppetclasses
+                .pop()
+                .and_then(|mut c| c.parameters.pop())
+                .and_then(|mut k| k.override_values.pop())
+                .ok_or_else(|| one("override value"))?;
+            Ok(Op::PutOverride(class.to_string(), key.to_string(), v))
+        }
+    }
+}
+
+/// Facts from an upload body: a hash of facts, or Foreman's upload shape
+/// `{"name": CERTNAME, "facts": {...}}` (what node.rb/enc.rb `--push-facts` sends to
+/// `/api/hosts/facts`), whose `facts` are taken.
+///
+/// # Errors
+/// A body that is not a hash, naming `label`.
+pub fn parse_facts(body: &str, label: &str) -> Result<Map, Errors> {
+    let v = lamina_yaml::parse_value(body, label, &Limits::hiera()).map_err(|e| invalid(label, e.to_string()))?;
+    match v {
+        Some(Value::Hash(mut h)) => {
+            let foreman = matches!(h.get("facts"), Some(Value::Hash(_)))
+                && matches!(h.get("name"), Some(Value::String(_)))
+                && h.keys().all(|k| ["name", "certname", "facts", "facts_source"].contains(&k.as_str()));
+            if foreman {
+                if let Some(Value::Hash(f)) = h.swap_remove("facts") {
+                    return Ok(f);
+                }
+            }
+            Ok(h)
+        }
+        _ => Err(invalid(label, "the facts must be a JSON (or YAML) object")),
+    }
+}
+
+fn owner_params<'s>(src: &'s mut EstateSource, owner: &ParamOwner) -> Result<&'s mut Vec<Parameter>, EditError> {
+    let missing = |what: &str, name: &str| EditError::NotFound(format!("no {what} {name:?}"));
+    Ok(match owner {
+        ParamOwner::Global => &mut src.parameters,
+        ParamOwner::Organization(t) => {
+            &mut src
+                .organizations
+                .iter_mut()
+                .find(|o| &o.title == t)
+                .ok_or_else(|| missing("organization", t))?
+                .parameters
+        }
+        ParamOwner::Location(t) => {
+            &mut src.locations.iter_mut().find(|o| &o.title == t).ok_or_else(|| missing("location", t))?.parameters
+        }
+        ParamOwner::Domain(n) => {
+            &mut src.domains.iter_mut().find(|d| &d.name == n).ok_or_else(|| missing("domain", n))?.parameters
+        }
+        ParamOwner::Subnet(n) => {
+            &mut src.subnets.iter_mut().find(|d| &d.name == n).ok_or_else(|| missing("subnet", n))?.parameters
+        }
+        ParamOwner::Os(t) => {
+            &mut src
+                .operatingsystems
+                .iter_mut()
+                .find(|o| &o.title() == t)
+                .ok_or_else(|| missing("operating system", t))?
+                .parameters
+        }
+        ParamOwner::Hostgroup(t) => {
+            &mut src.hostgroups.iter_mut().find(|g| &g.title == t).ok_or_else(|| missing("host group", t))?.parameters
+        }
+        ParamOwner::Host(n) => {
+            &mut src.hosts.iter_mut().find(|h| &h.name == n).ok_or_else(|| missing("host", n))?.parameters
+        }
+    })
+}
+
+fn key_mut<'s>(src: &'s mut EstateSource, class: &str, key: &str) -> Result<&'s mut SmartParam, EditError> {
+    let c = src
+        .puppetclasses
+        .iter_mut()
+        .find(|c| c.name == class)
+        .ok_or_else(|| EditError::NotFound(format!("no class {class:?}")))?;
+    c.parameters
+        .iter_mut()
+        .find(|k| k.key == key)
+        .ok_or_else(|| EditError::NotFound(format!("no smart class parameter {key:?} in class {class:?}")))
+}
+
+/// Replace in place, or append: the in-memory order then matches the store's ids (an existing
+/// object keeps its id, a new one gets the next).
+fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T) -> bool) {
+    match list.iter_mut().find(|x| same(x)) {
+        Some(slot) => *slot = item,
+        None => list.push(item),
+    }
+}
+
+fn remove<T>(list: &mut Vec<T>, same: impl Fn(&T) -> bool, what: impl FnOnce() -> String) -> Result<(), EditError> {
+    let before = list.len();
+    list.retain(|x| !same(x));
+    if list.len() == before { Err(EditError::NotFound(what())) } else { Ok(()) }
+}
+
+/// Make the edit in `src`; the store change that makes it in the store.
+///
+/// # Errors
+/// [`EditError::NotFound`] for an object (or owner) that does not exist.
+pub fn apply(src: &mut EstateSource, op: Op) -> Result<Change, EditError> {
+    Ok(match op {
+        Op::PutHost(h) => {
+            let name = h.name.clone();
+            upsert(&mut src.hosts, (*h).clone(), |x| x.name == name);
+            Change::Host(name, Some(h))
+        }
+        Op::DeleteHost(name) => {
+            remove(&mut src.hosts, |x| x.name == name, || format!("no host {name:?}"))?;
+            Change::Host(name, None)
+        }
+        Op::PutHostgroup(g) => {
+            let title = g.title.clone();
+            upsert(&mut src.hostgroups, (*g).clone(), |x| x.title == title);
+            Change::Hostgroup(title, Some(g))
+        }
+        Op::DeleteHostgroup(title) => {
+            remove(&mut src.hostgroups, |x| x.title == title, || format!("no host group {title:?}"))?;
+            Change::Hostgroup(title, None)
+        }
+        Op::PutParam(owner, p) => {
+            let list = owner_params(src, &owner)?;
+            let name = p.name.clone();
+            upsert(list, p, |x| x.name == name);
+            Change::Params(owner, list.clone())
+        }
+        Op::DeleteParam(owner, name) => {
+            let list = owner_params(src, &owner)?;
+            remove(list, |x| x.name == name, || format!("no parameter {name:?}"))?;
+            Change::Params(owner, list.clone())
+        }
+        Op::PutKey(class, k) => {
+            let c = src
+                .puppetclasses
+                .iter_mut()
+                .find(|c| c.name == class)
+                .ok_or_else(|| EditError::NotFound(format!("no class {class:?} (classes come with an import)")))?;
+            let key = k.key.clone();
+            upsert(&mut c.parameters, (*k).clone(), |x| x.key == key);
+            Change::Key { class, key, param: Some(k) }
+        }
+        Op::DeleteKey(class, key) => {
+            let c = src
+                .puppetclasses
+                .iter_mut()
+                .find(|c| c.name == class)
+                .ok_or_else(|| EditError::NotFound(format!("no class {class:?}")))?;
+            remove(
+                &mut c.parameters,
+                |x| x.key == key,
+                || format!("no smart class parameter {key:?} in class {class:?}"),
+            )?;
+            Change::Key { class, key, param: None }
+        }
+        Op::PutOverride(class, key, v) => {
+            let k = key_mut(src, &class, &key)?;
+            let m = v.match_.clone();
+            upsert(&mut k.override_values, v, |x| x.match_ == m);
+            Change::Key { class, key, param: Some(Box::new(k.clone())) }
+        }
+        Op::DeleteOverride(class, key, m) => {
+            let k = key_mut(src, &class, &key)?;
+            remove(
+                &mut k.override_values,
+                |x| x.match_ == m,
+                || format!("no override value {m:?} for {class}::{key}"),
+            )?;
+            Change::Key { class, key, param: Some(Box::new(k.clone())) }
+        }
+        Op::Facts(certname, facts) => {
+            let h = src
+                .hosts
+                .iter_mut()
+                .find(|h| h.certname() == certname)
+                .ok_or_else(|| EditError::NotFound(format!("no host {certname:?}")))?;
+            h.facts = facts.clone();
+            Change::Facts(certname, facts)
+        }
+    })
+}
+
+/// A parameter edit names its owner in the URL; the body parser sees a global parameter.
+#[must_use]
+pub fn with_owner(op: Op, owner: ParamOwner) -> Op {
+    match op {
+        Op::PutParam(_, p) => Op::PutParam(owner, p),
+        other => other,
+    }
+}

@@ -1,0 +1,239 @@
+//! Estate stores: an estate kept in SQLite (one file, the embedded default) or PostgreSQL, with
+//! one schema (`hierarchy/store/migrations/`, applied by sqlx's migrator) and one code path.
+//!
+//! - [`import`] loads and validates estate files exactly as the file loader does, refuses an
+//!   invalid estate with all its errors (writing nothing), and writes everything in one
+//!   transaction that replaces the store's previous content;
+//! - [`load_estate`] reads the whole estate back and compiles it;
+//! - [`load_host`] reads only what one host needs (see `host.rs`) and compiles that partial
+//!   estate, trusting the references the import validated: the ENC is byte-identical to the
+//!   whole estate's, for a fraction of the reading;
+//! - [`export`] writes the store back as estate files (lossless: import → export → import gives
+//!   the same ENC for every host).
+//!
+//! The database work is async (sqlx), and stays inside this module: each public function runs
+//! it on a current-thread tokio runtime of its own, so callers (the CLI, the pure resolver's
+//! users) stay synchronous. URLs: `sqlite://PATH` (relative or absolute path), `sqlite::memory:`
+//! is useless here (each call opens its own connection), `postgres://USER@HOST:PORT/DATABASE`.
+
+mod db;
+mod export;
+mod host;
+mod json;
+mod live;
+mod read;
+mod write;
+
+use db::{Conn, Create};
+use lamina_estate::PsychText;
+pub use lamina_estate::edit::{Change, ParamOwner};
+use lamina_foreman::error::{Error, ErrorKind, Errors};
+use lamina_foreman::model::{EstateSource, ValidatorType};
+use lamina_foreman::{Estate, compile};
+use lamina_yaml::Limits;
+pub use live::{BoxFuture, Live, LiveError};
+use std::path::Path;
+
+/// What an import wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Hosts.
+    pub hosts: usize,
+    /// Host groups.
+    pub hostgroups: usize,
+    /// Puppet classes.
+    pub classes: usize,
+    /// Override values.
+    pub override_values: usize,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportSummary {
+    /// Files written.
+    pub files: usize,
+    /// Hosts.
+    pub hosts: usize,
+}
+
+/// The URL as shown in messages: without a password.
+fn shown(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or_default();
+            format!("{}{user}{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// A store failure as an error naming the store.
+fn fail(url: &str, msg: impl Into<String>) -> Errors {
+    Errors(vec![Error::new(ErrorKind::Invalid, format!("store {}", shown(url)), msg)])
+}
+
+fn validator_name(t: &ValidatorType) -> &'static str {
+    match t {
+        ValidatorType::Regexp => "regexp",
+        ValidatorType::List => "list",
+    }
+}
+
+/// Run async store work to completion on a runtime of its own.
+fn block_on<T>(url: &str, f: impl std::future::Future<Output = Result<T, String>>) -> Result<T, Errors> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(url, format!("cannot start the I/O runtime: {e}")))?;
+    rt.block_on(f).map_err(|e| fail(url, e))
+}
+
+/// Open a store for reading: it must exist and hold an estate.
+async fn open_existing(url: &str) -> Result<Conn, String> {
+    let mut conn = Conn::open(url, Create::No).await?;
+    if !conn.has_schema().await? {
+        conn.close().await;
+        return Err("the store holds no estate (run `lamina import ESTATE --store URL` first)".into());
+    }
+    Ok(conn)
+}
+
+/// Write a validated source into the store at `url` (created and migrated as needed), in one
+/// transaction replacing the previous content.
+///
+/// # Errors
+/// When the store cannot be opened, migrated or written; nothing is written then.
+pub fn import_source(src: &EstateSource, url: &str) -> Result<(), Errors> {
+    block_on(url, async {
+        let mut conn = Conn::open(url, Create::Yes).await?;
+        conn.migrate().await?;
+        conn.exec("BEGIN", &[]).await?;
+        let res = match write::write(&mut conn, src).await {
+            Ok(()) => live::bump(&mut conn, None).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        let res = match res {
+            Ok(()) => conn.exec("COMMIT", &[]).await.map(|_| ()),
+            Err(e) => {
+                let _ = conn.exec("ROLLBACK", &[]).await;
+                Err(e)
+            }
+        };
+        conn.close().await;
+        res
+    })
+}
+
+/// Load the estate files at `estate` as the loader does, validate them, and write them into the
+/// store at `url` in one transaction (replacing what it held).
+///
+/// # Errors
+/// Every load and validation error of an invalid estate (the store is not touched), or the
+/// store's error.
+pub fn import(estate: &Path, url: &str) -> Result<ImportSummary, Errors> {
+    let src = lamina_estate::load_source(estate, &Limits::default())?;
+    let compiled = compile(src.clone(), &PsychText)?;
+    let summary = ImportSummary {
+        hosts: compiled.hosts.len(),
+        hostgroups: compiled.hostgroups.len(),
+        classes: compiled.classes.len(),
+        override_values: compiled.keys.iter().map(|k| k.src.override_values.len()).sum(),
+    };
+    drop(compiled);
+    import_source(&src, url)?;
+    Ok(summary)
+}
+
+/// The whole estate source held by the store.
+///
+/// # Errors
+/// When the store cannot be read.
+pub fn load_source(url: &str) -> Result<EstateSource, Errors> {
+    block_on(url, async {
+        let mut conn = open_existing(url).await?;
+        let src = read::read_all(&mut conn).await;
+        conn.close().await;
+        src
+    })
+}
+
+/// The whole estate from the store, compiled.
+///
+/// # Errors
+/// When the store cannot be read, or every validation error of what it holds.
+pub fn load_estate(url: &str) -> Result<Estate, Errors> {
+    compile(load_source(url)?, &PsychText)
+}
+
+/// Only what the host `certname` (or, failing that, the host of that FQDN) needs, compiled:
+/// `None` for an unknown host. Resolving the host in the result gives exactly what it gives
+/// in [`load_estate`]'s.
+///
+/// # Errors
+/// When the store cannot be read, or the validation errors of the host's part of the estate.
+pub fn load_host(url: &str, certname: &str) -> Result<Option<Estate>, Errors> {
+    let loaded = block_on(url, async {
+        let mut conn = open_existing(url).await?;
+        let r = host::load_host(&mut conn, certname).await;
+        conn.close().await;
+        r
+    })?;
+    match loaded {
+        host::HostLoad::Found(e) => Ok(Some(*e)),
+        host::HostLoad::Unknown => Ok(None),
+        host::HostLoad::Invalid(errs) => Err(errs),
+    }
+}
+
+/// Write the store's estate as estate files under `out` (absent or empty).
+///
+/// # Errors
+/// When the store cannot be read or a file cannot be written.
+pub fn export(url: &str, out: &Path) -> Result<ExportSummary, Errors> {
+    let src = load_source(url)?;
+    let files = export::files(&src).map_err(|e| fail(url, e))?;
+    export::write(out, &files).map_err(|e| fail(url, e))?;
+    Ok(ExportSummary { files: files.len(), hosts: src.hosts.len() })
+}
+
+/// Create the database named by a `postgres://` URL (or the file of a `sqlite://` one), e.g.
+/// a scratch database for tests.
+///
+/// # Errors
+/// When it cannot be created (it exists, or the server refuses).
+pub fn create_database(url: &str) -> Result<(), Errors> {
+    use sqlx::migrate::MigrateDatabase;
+    block_on(url, async {
+        if url.starts_with("sqlite:") {
+            sqlx::Sqlite::create_database(url).await.map_err(|e| e.to_string())
+        } else {
+            sqlx::Postgres::create_database(url).await.map_err(|e| e.to_string())
+        }
+    })
+}
+
+/// Drop the database named by a `postgres://` URL (closing its sessions), or delete the file of
+/// a `sqlite://` one.
+///
+/// # Errors
+/// When it cannot be dropped.
+pub fn drop_database(url: &str) -> Result<(), Errors> {
+    use sqlx::migrate::MigrateDatabase;
+    block_on(url, async {
+        if url.starts_with("sqlite:") {
+            sqlx::Sqlite::drop_database(url).await.map_err(|e| e.to_string())
+        } else {
+            sqlx::Postgres::force_drop_database(url).await.map_err(|e| e.to_string())
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(super::shown("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
+        assert_eq!(super::shown("sqlite://x.db"), "sqlite://x.db");
+    }
+}

@@ -1,0 +1,403 @@
+//! `%{...}` interpolation (`pops/lookup/interpolation.rb`) and Ruby's `to_s`/`inspect` of the
+//! interpolated values.
+
+use super::engine::{Hiera, Memo};
+use super::{HieraError, MAX_ALIAS_NODES, MAX_NESTING, MAX_STRING};
+use crate::{Map, Value};
+use lamina_value::ruby_float;
+use regex::Regex;
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+static METHOD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^(\w+)\((?:"([^"]+)"|'([^']+)')\)$"#).expect("method regex"));
+
+/// Expressions that interpolate to `''` (Puppet's escape mechanism, `interpolation.rb:34`).
+const EMPTY: [&str; 6] = ["", "::", "\"\"", "''", "\"::\"", "'::'"];
+
+/// Ruby `to_s` of an interpolated value: nil is `''`, containers use Ruby 3.1's `inspect`.
+#[must_use]
+pub fn to_s(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(_) if let Some(d) = super::rich::as_bignum(v) => d.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => ruby_float(*f),
+        other => ruby_inspect(other),
+    }
+}
+
+/// Ruby 3.1 `inspect`: `{"a"=>1, "b"=>[nil, true]}`.
+#[must_use]
+pub fn ruby_inspect(v: &Value) -> String {
+    let mut out = String::new();
+    inspect_into(&mut out, v);
+    out
+}
+
+fn inspect_into(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("nil"),
+        Value::String(_) if let Some(d) = super::rich::as_bignum(v) => out.push_str(d),
+        Value::String(s) => inspect_str(out, s),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                inspect_into(out, x);
+            }
+            out.push(']');
+        }
+        Value::Hash(h) => {
+            out.push('{');
+            for (i, (k, x)) in h.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                match super::rich::key(k) {
+                    super::rich::RichKey::Str(k) => inspect_str(out, k),
+                    super::rich::RichKey::Int(t) | super::rich::RichKey::Float(t) => out.push_str(t),
+                    super::rich::RichKey::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+                    super::rich::RichKey::Nil => out.push_str("nil"),
+                }
+                out.push_str("=>");
+                inspect_into(out, x);
+            }
+            out.push('}');
+        }
+        other => out.push_str(&to_s(other)),
+    }
+}
+
+fn inspect_str(out: &mut String, s: &str) {
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{1b}' => out.push_str("\\e"),
+            '#' if matches!(chars.peek(), Some('{' | '$' | '@')) => out.push_str("\\#"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\x{:02X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Counts nodes up to `cap` (early exit).
+fn node_count(v: &Value, cap: usize) -> usize {
+    let mut n = 0;
+    let mut stack = vec![v];
+    while let Some(x) = stack.pop() {
+        n += 1;
+        if n > cap {
+            return n;
+        }
+        match x {
+            Value::Array(a) => stack.extend(a),
+            Value::Hash(h) => stack.extend(h.values()),
+            _ => {}
+        }
+    }
+    n
+}
+
+impl Hiera<'_> {
+    /// Interpolates every string in `v`, hash keys included (`interpolation.rb:17-30`).
+    /// `allow_methods` is false in hiera.yaml; `local` binds a mapped_paths variable.
+    ///
+    /// # Errors
+    /// Interpolation errors with Puppet's wording, and Lamina's size limits.
+    pub(super) fn interpolate(
+        &self,
+        v: Value,
+        allow_methods: bool,
+        local: Option<(&str, &Value)>,
+    ) -> Result<Value, HieraError> {
+        match v {
+            Value::String(s) => self.interpolate_string(s, allow_methods, local),
+            Value::Array(a) => a
+                .into_iter()
+                .map(|x| self.interpolate(x, allow_methods, local))
+                .collect::<Result<_, _>>()
+                .map(Value::Array),
+            Value::Hash(h) => {
+                let mut out = Map::with_capacity(h.len());
+                for (k, x) in h {
+                    let k = to_s(&self.interpolate_string(k, allow_methods, local)?);
+                    out.insert(k, self.interpolate(x, allow_methods, local)?);
+                }
+                Ok(Value::Hash(out))
+            }
+            other => Ok(other),
+        }
+    }
+
+    fn interpolate_string(
+        &self,
+        s: String,
+        allow_methods: bool,
+        local: Option<(&str, &Value)>,
+    ) -> Result<Value, HieraError> {
+        if find_expr(&s, 0).is_none() {
+            return Ok(Value::String(s));
+        }
+        let mut out = String::with_capacity(s.len());
+        let mut last = 0;
+        for (start, end) in expressions(&s) {
+            let whole = &s[start..end];
+            out.push_str(&s[last..start]);
+            last = end;
+            let expr = whole[2..whole.len() - 1].trim();
+            if EMPTY.contains(&expr) {
+                continue;
+            }
+            self.note(|| format!("Interpolation on \"{whole}\""));
+            let method_call = if expr.contains('(') { METHOD.captures(expr) } else { None };
+            let (method, arg) = match method_call {
+                Some(mc) => {
+                    if !allow_methods {
+                        return Err(HieraError::coded(
+                            "Interpolation using method syntax is not allowed in this context",
+                        ));
+                    }
+                    let arg = mc.get(2).or_else(|| mc.get(3)).map_or("", |a| a.as_str());
+                    (mc.get(1).map_or("", |m| m.as_str()), arg)
+                }
+                None => ("scope", expr),
+            };
+            let value = match method {
+                "alias" => {
+                    if s != whole {
+                        return Err(HieraError::coded(
+                            "'alias' interpolation is only permitted if the expression is equal to the entire string",
+                        ));
+                    }
+                    let v = self.nested_lookup(arg)?;
+                    if node_count(&v, MAX_ALIAS_NODES) > MAX_ALIAS_NODES {
+                        return Err(HieraError::plain(format!(
+                            "alias('{arg}') yields more than {MAX_ALIAS_NODES} values (Lamina's limit)"
+                        )));
+                    }
+                    return Ok(v);
+                }
+                "lookup" | "hiera" => {
+                    let v = self.nested_lookup(arg)?;
+                    self.reinterpolate(|| arg.to_string(), v, local)?
+                }
+                "scope" if local.is_none() && self.push_scope_text(&mut out, arg) => {
+                    check_len(&out, &s)?;
+                    continue;
+                }
+                "scope" => {
+                    // A malformed variable name is reported against the whole string being
+                    // interpolated (puppet `lookup/interpolation.rb`: "#{problem} in string: #{subject}").
+                    let v = self.scope_ref(arg, local).map_err(|e| {
+                        if e.message.starts_with("Syntax error in key") {
+                            HieraError::plain(format!("Syntax error in string: {s}"))
+                        } else {
+                            e
+                        }
+                    })?;
+                    match v {
+                        // The common case: a string or number copied straight into the result.
+                        Some(v) if !contains_expr(v) => {
+                            let start = out.len();
+                            push_to_s(&mut out, v);
+                            if local.is_none() {
+                                self.scope_text.borrow_mut().insert(arg.to_string(), out[start..].to_string());
+                            }
+                            check_len(&out, &s)?;
+                            continue;
+                        }
+                        Some(v) => self.reinterpolate(|| format!("scope:{arg}"), v.clone(), local)?,
+                        None => Value::Null,
+                    }
+                }
+                "literal" => Value::from(arg),
+                other => return Err(HieraError::coded(format!("Unknown interpolation method '{other}'"))),
+            };
+            push_to_s(&mut out, &value);
+            check_len(&out, &s)?;
+        }
+        out.push_str(&s[last..]);
+        Ok(Value::String(out))
+    }
+
+    /// Appends the memoised text of a scope expression; false when it is not known yet.
+    fn push_scope_text(&self, out: &mut String, expr: &str) -> bool {
+        match self.scope_text.borrow().get(expr) {
+            Some(t) => {
+                out.push_str(t);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The value of a lookup or variable is interpolated again, under a recursion check
+    /// (`check(method_key == :scope ? "scope:#{key}" : key)`).
+    fn reinterpolate(
+        &self,
+        name: impl FnOnce() -> String,
+        v: Value,
+        local: Option<(&str, &Value)>,
+    ) -> Result<Value, HieraError> {
+        if !contains_expr(&v) {
+            return Ok(v);
+        }
+        self.check(&name(), || self.interpolate(v, true, local))
+    }
+
+    /// `Lookup.lookup(key, nil, '', true, nil)`: the key's own lookup_options, `''` when not
+    /// found. Memoised: the scope is fixed, so a key yields the same value wherever its
+    /// recursion checks pass (see [`Memo`]); Puppet itself looks it up again every time.
+    fn nested_lookup(&self, key: &str) -> Result<Value, HieraError> {
+        self.frames.set(self.frames.get() + 1);
+        if let Some(v) = self.memo_hit(key) {
+            return Ok(v);
+        }
+        let (start, depth0) = (self.trail.borrow().len(), self.stack.borrow().len());
+        let outer_deepest = self.deepest.replace(depth0);
+        self.recording.set(self.recording.get() + 1);
+        let r = self.lookup_rich(key, None);
+        self.recording.set(self.recording.get() - 1);
+        let depth = self.deepest.get() - depth0;
+        self.deepest.set(outer_deepest.max(self.deepest.get()));
+        let mut names = {
+            let mut trail = self.trail.borrow_mut();
+            let names = trail.get(start..).unwrap_or_default().to_vec();
+            if self.recording.get() == 0 {
+                trail.clear();
+            }
+            names
+        };
+        let v = r?.unwrap_or_else(|| Value::from(""));
+        names.sort_unstable();
+        names.dedup();
+        self.memo.borrow_mut().insert(key.to_string(), Memo { value: v.clone(), names, depth });
+        Ok(v)
+    }
+
+    /// The memoised answer for `key` when a fresh lookup here would give it too; the names and
+    /// depth it stands for are added to an enclosing recording.
+    fn memo_hit(&self, key: &str) -> Option<Value> {
+        let memo = self.memo.borrow();
+        let m = memo.get(key)?;
+        let st = self.stack.borrow();
+        if st.len() + m.depth > MAX_NESTING || m.names.iter().any(|n| st.contains(n)) {
+            return None;
+        }
+        if self.recording.get() > 0 {
+            self.trail.borrow_mut().extend(m.names.iter().cloned());
+            self.deepest.set(self.deepest.get().max(st.len() + m.depth));
+        }
+        Some(m.value.clone())
+    }
+}
+
+/// The byte ranges of the `%{...}` expressions of `s`, left to right: what the regex
+/// `/%\{([^}]*)\}/` of `interpolation.rb` matches, scanned by hand (it is the hot path of every
+/// interpolated value).
+fn expressions(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let start = find_expr(s, from)?;
+        let end = start + 2 + s[start + 2..].find('}')? + 1;
+        from = end;
+        Some((start, end))
+    })
+}
+
+/// `out << v.to_s`.
+fn push_to_s(out: &mut String, v: &Value) {
+    match v {
+        Value::String(x) if !x.starts_with(super::rich::MARK) => out.push_str(x),
+        Value::Null => {}
+        other => out.push_str(&to_s(other)),
+    }
+}
+
+fn check_len(out: &str, s: &str) -> Result<(), HieraError> {
+    if out.len() > MAX_STRING {
+        return Err(HieraError::plain(format!(
+            "Interpolation of '{}' produces more than {MAX_STRING} bytes (Lamina's limit)",
+            truncate(s, 80)
+        )));
+    }
+    Ok(())
+}
+
+/// The byte offset of the first `%{` at or after `from` (a byte scan: `str::find` with a
+/// two-byte pattern sets up a two-way searcher on every call, a measurable cost here).
+fn find_expr(s: &str, from: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = from;
+    while let Some(p) = b.get(i..)?.iter().position(|&c| c == b'%') {
+        i += p;
+        if b.get(i + 1) == Some(&b'{') {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// True if interpolating `v` can change it (a `%{` in a string or a key).
+#[must_use]
+pub fn needs_interpolation(v: &Value) -> bool {
+    contains_expr(v)
+}
+
+/// [`needs_interpolation`] and [`super::rich::has_marks`] in one walk: (has a `%{`, has a mark).
+#[must_use]
+pub fn scan(v: &Value) -> (bool, bool) {
+    fn text(s: &str, acc: &mut (bool, bool)) {
+        acc.0 |= find_expr(s, 0).is_some();
+        acc.1 |= s.starts_with(super::rich::MARK);
+    }
+    fn walk(v: &Value, acc: &mut (bool, bool)) {
+        match v {
+            Value::String(s) => text(s, acc),
+            Value::Array(a) => a.iter().for_each(|x| walk(x, acc)),
+            Value::Hash(h) => h.iter().for_each(|(k, x)| {
+                text(k, acc);
+                walk(x, acc);
+            }),
+            _ => {}
+        }
+    }
+    let mut acc = (false, false);
+    walk(v, &mut acc);
+    acc
+}
+
+fn contains_expr(v: &Value) -> bool {
+    match v {
+        Value::String(s) => find_expr(s, 0).is_some(),
+        Value::Array(a) => a.iter().any(contains_expr),
+        Value::Hash(h) => h.iter().any(|(k, x)| find_expr(k, 0).is_some() || contains_expr(x)),
+        _ => false,
+    }
+}
+
+fn truncate(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+#[cfg(test)]
+#[path = "interp_tests.rs"]
+mod tests;
