@@ -164,8 +164,10 @@ fn run_case(path: &std::path::Path) -> Result<(), Vec<String>> {
                     fail.push(format!("host {name} not in the estate"));
                     continue;
                 };
-                let doc =
-                    resolve::resolve(&estate, h, false).and_then(|r| enc::document(&r)).map_err(|e| e.to_string());
+                let doc = resolve::resolve(&estate, h, false)
+                    .and_then(|r| enc::document(&r))
+                    .map(|d| d.into_value())
+                    .map_err(|e| e.to_string());
                 let mut hf = Vec::new();
                 check_host(doc, exp, &mut hf);
                 fail.extend(hf.into_iter().map(|m| format!("{name}: {m}")));

@@ -14,7 +14,7 @@ fn demo() -> &'static Estate {
 fn doc(certname: &str) -> Value {
     let e = demo();
     let h = e.host(certname).unwrap_or_else(|| panic!("{certname} in demo"));
-    enc::document(&resolve::resolve(e, h, false).expect("resolves")).expect("document")
+    enc::document(&resolve::resolve(e, h, false).expect("resolves")).expect("document").into_value()
 }
 
 fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {

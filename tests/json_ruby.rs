@@ -8,9 +8,8 @@
 //! floats by their bits, strings (invalid UTF-8 scrubbed to U+FFFD on both sides: `Value`
 //! strings are Rust strings, see the module's doc).
 
-use lamina_foreman::Value;
-use lamina_hiera::rich;
 use lamina_tests::{under_ci, which};
+use lamina_value::Data;
 use std::fmt::Write as _;
 use std::process::{Command, Stdio};
 
@@ -312,19 +311,20 @@ fn esc(s: &str) -> String {
     out
 }
 
-fn dump(v: &Value) -> String {
+fn dump(v: &Data) -> String {
     match v {
-        Value::Null => "N".into(),
-        Value::Bool(true) => "T".into(),
-        Value::Bool(false) => "F".into(),
-        Value::Int(i) => format!("i{i}"),
-        Value::Float(f) => format!("d{:016x}", f.to_bits()),
-        Value::String(_) if let Some(d) = rich::as_bignum(v) => format!("i{d}"),
-        Value::String(s) => format!("\"{}\"", esc(s)),
-        Value::Array(a) => format!("[{}]", a.iter().map(dump).collect::<Vec<_>>().join(",")),
-        Value::Hash(h) => format!(
+        Data::Null => "N".into(),
+        Data::Bool(true) => "T".into(),
+        Data::Bool(false) => "F".into(),
+        Data::Int(i) => format!("i{i}"),
+        Data::Float(f) => format!("d{:016x}", f.to_bits()),
+        Data::BigInt(d) => format!("i{d}"),
+        Data::Symbol(s) => format!(":{s}"),
+        Data::String(s) => format!("\"{}\"", esc(s)),
+        Data::Array(a) => format!("[{}]", a.iter().map(dump).collect::<Vec<_>>().join(",")),
+        Data::Hash(h) => format!(
             "{{{}}}",
-            h.iter().map(|(k, x)| format!("\"{}\":{}", esc(k), dump(x))).collect::<Vec<_>>().join(",")
+            h.iter().map(|(k, x)| format!("\"{}\":{}", esc(&k.to_s()), dump(x))).collect::<Vec<_>>().join(",")
         ),
     }
 }

@@ -24,7 +24,7 @@ fn source() -> &'static EstateSource {
 fn render(e: &Estate, certname: &str) -> String {
     let h = e.host(certname).expect("host");
     match resolve::resolve(e, h, false).and_then(|r| enc::document(&r)) {
-        Ok(doc) => to_yaml(&doc),
+        Ok(doc) => to_yaml(&doc.into_value()),
         Err(err) => format!("error: {err}"),
     }
 }

@@ -25,7 +25,7 @@ fn import(estate: &Path, url: &str) {
 
 fn yaml_of(e: &Estate, certname: &str) -> String {
     let idx = e.host(certname).expect("host");
-    emit::to_yaml(&enc::document(&resolve::resolve(e, idx, false).expect("resolves")).expect("document"))
+    emit::to_yaml(&enc::document(&resolve::resolve(e, idx, false).expect("resolves")).expect("document").into_value())
 }
 
 fn get(s: &Server, path: &str) -> (u16, String) {
@@ -58,7 +58,7 @@ fn node_answers_are_the_cli_documents() {
         let (status, body) = get(&s, &format!("/node/{c}?format=json"));
         assert_eq!(status, 200);
         let idx = e.host(c).expect("host");
-        let doc = enc::document(&resolve::resolve(&e, idx, false).expect("resolves")).expect("document");
+        let doc = enc::document(&resolve::resolve(&e, idx, false).expect("resolves")).expect("document").into_value();
         assert_eq!(body, emit::to_json(&doc), "{c}");
     }
     let (status, body) = get(&s, "/node/nope.example.com?format=yml");

@@ -27,7 +27,7 @@ fn encs(e: &Estate) -> Vec<(String, String)> {
 fn one_enc(e: &Estate, certname: &str) -> String {
     let h = e.host(certname).expect("host in estate");
     match resolve::resolve(e, h, false).and_then(|r| enc::document(&r)) {
-        Ok(doc) => emit::to_yaml(&doc),
+        Ok(doc) => emit::to_yaml(&doc.into_value()),
         Err(err) => format!("error: {err}"),
     }
 }

@@ -30,7 +30,7 @@ fn benches(c: &mut Criterion) {
         let mut buf = String::new();
         b.iter(|| {
             let r = resolve::resolve(&e, black_box(mid), false).expect("resolves");
-            let doc = enc::document(&r).expect("document");
+            let doc = enc::document(&r).expect("document").into_value();
             buf.clear();
             emit::write_yaml(&doc, &mut buf);
             black_box(buf.len())
@@ -44,7 +44,7 @@ fn benches(c: &mut Criterion) {
                 .map_init(String::new, |buf, n| {
                     let h = e.host(n).expect("host");
                     let r = resolve::resolve(&e, h, false).expect("resolves");
-                    let doc = enc::document(&r).expect("document");
+                    let doc = enc::document(&r).expect("document").into_value();
                     buf.clear();
                     emit::write_yaml(&doc, buf);
                     buf.len()

@@ -13,9 +13,9 @@
 //! times instead, for callgrind's load-independent counts.
 
 use criterion::{Criterion, Throughput, criterion_group};
-use lamina_foreman::{Map, Value};
 use lamina_hiera::{DeepOptions, Hiera, Query, Strategy, top_scope};
 use lamina_hiera_files::{FileSource, load_layers};
+use lamina_value::{Data, DataMap};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
@@ -67,12 +67,12 @@ fn queries(path: &Path) -> Vec<Query> {
         .collect()
 }
 
-fn read_facts(path: &Path) -> Map {
+fn read_facts(path: &Path) -> DataMap {
     let text = std::fs::read_to_string(path).expect("read facts");
-    let v = lamina_yaml::parse_value(&text, &path.display().to_string(), &lamina_yaml::Limits::hiera())
+    let v = lamina_yaml::parse_facts(&text, &path.display().to_string(), &lamina_yaml::Limits::hiera())
         .expect("parse facts");
     match v {
-        Some(Value::Hash(h)) => h,
+        Some(Data::Hash(h)) => h,
         _ => panic!("facts are not a hash"),
     }
 }
@@ -111,10 +111,10 @@ fn fixed_iterations(n: usize) {
     println!("{set}: {found} lookups answered");
 }
 
-fn setup() -> (PathBuf, Map) {
+fn setup() -> (PathBuf, DataMap) {
     let fix = fixture();
     // The CLI's scope for `--node NODE --facts FILE` when NODE is not an estate host.
-    let scope = top_scope(read_facts(&fix.join("facts.yaml")), Map::new(), Some(NODE.to_string()), "production");
+    let scope = top_scope(read_facts(&fix.join("facts.yaml")), DataMap::new(), Some(NODE.to_string()), "production");
     (fix, scope)
 }
 
@@ -136,11 +136,11 @@ fn benches(c: &mut Criterion) {
     let probe = |key: &str, merge: Option<Strategy>| {
         engine.query(&Query { names: vec![key.into()], merge, default: None, value_type: None }).expect("ok")
     };
-    assert_eq!(probe("mod0::key0", None), Some(Value::String("web-Debian-0".into())));
-    assert_eq!(probe("mod1::key1", None), Some(Value::String("v1-1".into())));
+    assert_eq!(probe("mod0::key0", None), Some(Data::String("web-Debian-0".into())));
+    assert_eq!(probe("mod1::key1", None), Some(Data::String("v1-1".into())));
     match probe("merge::a1", Some(Strategy::Unique)) {
-        Some(Value::Array(a)) => {
-            let got: Vec<&str> = a.iter().map(|v| if let Value::String(s) = v { s.as_str() } else { "?" }).collect();
+        Some(Data::Array(a)) => {
+            let got: Vec<&str> = a.iter().map(|v| if let Data::String(s) = v { s.as_str() } else { "?" }).collect();
             // `lamina lookup merge::a1 --merge unique --render-as json` (and puppet lookup)
             assert_eq!(got, ["e0", "common", "e1", "e2", "e3", "e4"]);
         }

@@ -1,28 +1,54 @@
-//! Lamina as a library (work in progress: the facade the front-ends share).
+//! Lamina as a library: the jobs every front-end (the `lamina` command, `lamina serve`, the
+//! Python binding, the benches) shares, in one place.
+//!
+//! - [`Estate`]: open an estate from files or a store ([`Source`]), validated and compiled,
+//!   with a [`FactsPolicy`] for how much of the hosts' facts to build; a host's ENC as a typed
+//!   [`EncDocument`], its explanation, all its facts; [`Estate::open_host`] reads only one
+//!   host's rows from a store.
+//! - Hiera: [`global_config`] (which `hiera.yaml`), [`HieraLayers`] and [`HieraFiles`]
+//!   (configurations and data files, read once), [`node_scope`] (the top scope of a node's
+//!   lookups, as `puppet lookup --node` builds it) and [`MergeOptions`] (the merge a user asks
+//!   for, checked as Puppet checks it).
+//!
+//! The engines underneath are pure and can be used alone: `lamina-foreman` (classification),
+//! `lamina-hiera` (lookups); the readers are `lamina-yaml`, `lamina-estate`,
+//! `lamina-hiera-files` and `lamina-store`.
+//!
+//! ```
+//! use lamina::{Environment, Estate, FactsPolicy, HieraLayers, Source, node_scope};
+//! use lamina_hiera::{Hiera, Query};
+//! use lamina_value::Data;
+//!
+//! let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/demo");
+//! let estate = Estate::open(Source::Files(dir.clone()), FactsPolicy::Matchers)?;
+//! let host = estate.host("web01.demo.example.com").expect("a demo host");
+//!
+//! // The ENC document, typed.
+//! let doc = estate.enc(host)?;
+//! assert_eq!(doc.environment.as_deref(), Some("production"));
+//! assert!(doc.classes.as_ref().is_some_and(|c| c.contains_key("ntp")));
+//! // As Puppet reads it.
+//! let yaml = lamina_yaml::emit::to_yaml(&doc.into_value());
+//! assert!(yaml.starts_with("---\nparameters:\n"));
+//!
+//! // A lookup with the node's scope: its facts and ENC parameters.
+//! let scope = node_scope(Some(&estate), Some("web01.demo.example.com"), None, Environment::OfEnc)?;
+//! let layers = HieraLayers::load(&dir.join("hiera/hiera.yaml"), None);
+//! let source = lamina_hiera_files::FileSource::new();
+//! let hiera = Hiera::new(&layers.layers, &source, &scope);
+//! let answer = hiera.query(&Query::new(vec!["environment".into()]));
+//! assert!(answer.is_ok());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-use lamina_foreman::Estate;
-use lamina_foreman::error::{Error, ErrorKind};
-use lamina_foreman::{enc, resolve};
-use lamina_value::{Map, Value};
+mod estate;
+mod facts;
+mod hiera;
 
-/// The top scope a Puppet master gives a host's Hiera lookups: its facts, its ENC parameters
-/// as top-scope variables (winning over facts of the same name, as Puppet's node merge does),
-/// `trusted.certname` = its certname, and `environment` = its ENC environment (else
-/// `production`, Puppet's default).
-///
-/// # Errors
-/// When the host cannot be resolved (as its ENC would fail).
-pub fn lookup_scope(estate: &Estate, host: lamina_foreman::compile::Idx) -> Result<Map, Error> {
-    let doc = enc::document(&resolve::resolve(estate, host, false)?)?;
-    let Value::Hash(mut doc) = doc else { return Err(Error::new(ErrorKind::Resolve, "ENC", "not a hash")) };
-    let environment = match doc.get("environment") {
-        Some(Value::String(e)) => e.clone(),
-        _ => "production".to_string(),
-    };
-    let params = match doc.swap_remove("parameters") {
-        Some(Value::Hash(p)) => p,
-        _ => Map::new(),
-    };
-    let src = &estate.hosts[host as usize].src;
-    Ok(lamina_hiera::top_scope(src.facts.clone(), params, Some(src.certname().to_string()), &environment))
-}
+pub use estate::{Estate, FactsPolicy, Source, host_enc, shown_url, unknown_host};
+pub use hiera::{
+    Environment, HieraFiles, HieraLayers, Merge, MergeError, MergeOptions, PUPPET_HIERA_CONFIG, data_map,
+    global_config, host_scope, node_scope,
+};
+pub use lamina_foreman::enc::EncDocument;
+pub use lamina_foreman::{Error, ErrorKind, Errors};

@@ -2,7 +2,7 @@
 //! this only maps shapes — `Null` → `None`, `Bool` → `bool`, `Int` → `int`, `Float` → `float`,
 //! `String` → `str`, `Array` → `list`, `Hash` → `dict` (insertion order kept).
 
-use lamina_foreman::Value;
+use lamina_value::{Data, Value};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyList, PyString};
 use rustc_hash::FxHashMap;
@@ -98,24 +98,27 @@ pub(crate) fn to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
     Ok(Converter::plain().convert(py, v)?.unbind())
 }
 
-/// A lookup result with the reader's marks (`lamina_hiera::rich`): integers beyond 64
-/// bits become Python ints (Puppet has them as Integers), marked keys their plain text, anything
-/// else what `rich::unmark` makes of it.
-pub(crate) fn to_py_rich(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
-    use lamina_hiera::rich;
+/// A lookup's answer: Ruby's data as Python objects. Integers beyond 64 bits become Python
+/// ints (Puppet has them as Integers), keys their `to_s` (a later key with the same text
+/// replacing an earlier one, as in a `dict`), Symbols their names.
+pub(crate) fn data_to_py(py: Python<'_>, v: &Data) -> PyResult<Py<PyAny>> {
     Ok(match v {
-        Value::String(_) if let Some(digits) = rich::as_bignum(v) => py.get_type::<PyInt>().call1((digits,))?.unbind(),
-        Value::Array(items) => {
-            let converted = items.iter().map(|item| to_py_rich(py, item)).collect::<PyResult<Vec<_>>>()?;
+        Data::Null => py.None(),
+        Data::Bool(b) => b.into_pyobject(py)?.to_owned().into_any().unbind(),
+        Data::Int(i) => i.into_pyobject(py)?.into_any().unbind(),
+        Data::BigInt(b) => py.get_type::<PyInt>().call1((b.as_str(),))?.unbind(),
+        Data::Float(f) => f.into_pyobject(py)?.into_any().unbind(),
+        Data::String(s) | Data::Symbol(s) => PyString::new(py, s).into_any().unbind(),
+        Data::Array(items) => {
+            let converted = items.iter().map(|item| data_to_py(py, item)).collect::<PyResult<Vec<_>>>()?;
             PyList::new(py, converted)?.into_any().unbind()
         }
-        Value::Hash(map) => {
+        Data::Hash(map) => {
             let dict = PyDict::new(py);
             for (k, item) in map {
-                dict.set_item(rich::plain_key(k), to_py_rich(py, item)?)?;
+                dict.set_item(&*k.to_s(), data_to_py(py, item)?)?;
             }
             dict.into_any().unbind()
         }
-        other => to_py(py, &rich::unmark(other.clone()))?,
     })
 }

@@ -4,42 +4,25 @@
 
 use crate::convert::to_py;
 use crate::errors::{from_errors, host_not_found, key_not_found, lamina_error};
-use crate::facts::Facts;
-use crate::lookup::{Failure, HieraFiles, Options, from_py};
+use crate::lookup::{Failure, Options, from_py, merge_arg};
 use crate::render::{RenderIter, enc_doc};
-use lamina_estate::{LoadOptions, load_with};
-use lamina_foreman::{Value, explain, resolve};
+use lamina::{FactsPolicy, HieraFiles, MergeOptions, Source};
+use lamina_value::Data;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// URL schemes that name an estate store instead of a path.
-const STORE_SCHEMES: [&str; 3] = ["sqlite://", "postgres://", "postgresql://"];
-
 /// A compiled estate. Immutable: safe to share between threads.
 #[pyclass(frozen, module = "lamina", name = "Estate")]
 #[derive(Debug)]
 pub(crate) struct Estate {
-    inner: Arc<lamina_foreman::Estate>,
+    inner: Arc<lamina::Estate>,
     /// What it was opened from, for `repr` (a store URL without its password).
     source: String,
-    /// Where lookups find a host's whole facts.
-    facts: Facts,
     /// Hiera layers and data files, read when a lookup first needs them.
     hiera: HieraFiles,
-}
-
-/// A store URL as shown: without a password.
-fn shown(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let user = url[s + 3..at].split(':').next().unwrap_or_default();
-            format!("{}{user}{}", &url[..s + 3], &url[at..])
-        }
-        _ => url.to_string(),
-    }
 }
 
 /// Estates with at least this many hosts are freed on a thread of their own.
@@ -49,7 +32,7 @@ impl Drop for Estate {
     /// Freeing a large estate (millions of values) takes a noticeable part of a second; the last reference is released on a background thread instead of the
     /// caller's, as the `lamina` command skips it by exiting.
     fn drop(&mut self) {
-        if Arc::strong_count(&self.inner) == 1 && self.inner.hosts.len() >= BACKGROUND_DROP_HOSTS {
+        if Arc::strong_count(&self.inner) == 1 && self.inner.len() >= BACKGROUND_DROP_HOSTS {
             let last = Arc::clone(&self.inner);
             let _ = std::thread::Builder::new().name("lamina-drop".into()).spawn(move || {
                 // Wait for `self.inner` to go (right after this `drop` returns): then this is
@@ -77,42 +60,30 @@ impl Estate {
     #[staticmethod]
     fn open(py: Python<'_>, path_or_store_url: PathBuf) -> PyResult<Self> {
         let text = path_or_store_url.to_string_lossy().into_owned();
-        if STORE_SCHEMES.iter().any(|s| text.starts_with(s)) {
-            let loaded = py.detach(|| lamina_store::load_estate(&text));
-            return match loaded {
-                Ok(e) => Ok(Estate {
-                    inner: Arc::new(e),
-                    source: shown(&text),
-                    facts: Facts::Kept,
-                    hiera: HieraFiles::new(None),
-                }),
-                Err(errs) => Err(from_errors(py, &errs.0)),
-            };
-        }
-        // Only the facts matchers name are built (see `facts.rs`); lookups read the others.
-        let loaded = py.detach(|| {
-            let facts = Facts::before_loading(&path_or_store_url);
-            load_with(&path_or_store_url, &LoadOptions::default()).map(|e| (e, facts))
-        });
-        match loaded {
-            Ok((e, facts)) => {
-                // Absolute: a later `chdir` does not move the Hiera files of an open estate.
-                let path = std::path::absolute(&path_or_store_url).unwrap_or(path_or_store_url);
-                Ok(Estate { inner: Arc::new(e), source: text, facts, hiera: HieraFiles::new(Some(path)) })
-            }
+        let source = match Source::parse(&text) {
+            Source::Files(_) => Source::Files(path_or_store_url),
+            store => store,
+        };
+        let shown = match &source {
+            Source::Store(_) => source.shown(),
+            Source::Files(_) => text,
+        };
+        // Only the facts matchers name are built; lookups read the others.
+        match py.detach(|| lamina::Estate::open(source, FactsPolicy::Matchers)) {
+            Ok(e) => Ok(Estate { inner: Arc::new(e), source: shown, hiera: HieraFiles::new() }),
             Err(errs) => Err(from_errors(py, &errs.0)),
         }
     }
 
     /// Every host's certname, sorted.
     fn hosts(&self) -> Vec<String> {
-        self.inner.certnames.clone()
+        self.inner.certnames().to_vec()
     }
 
     /// The ENC document of a host (found by certname, else by FQDN).
     fn enc(&self, py: Python<'_>, certname: &str) -> PyResult<Py<PyAny>> {
         let host = self.host(py, certname)?;
-        let estate = &*self.inner;
+        let estate = self.inner.compiled();
         match py.detach(|| enc_doc(estate, host)) {
             Ok(doc) => to_py(py, &doc),
             Err(e) => Err(from_errors(py, &[e])),
@@ -124,7 +95,7 @@ impl Estate {
     fn explain(&self, py: Python<'_>, certname: &str, show_hidden: bool) -> PyResult<Py<PyAny>> {
         let host = self.host(py, certname)?;
         let estate = &*self.inner;
-        let out = py.detach(|| resolve::resolve(estate, host, true).and_then(|r| explain::explain(&r, show_hidden)));
+        let out = py.detach(|| estate.explain(host, show_hidden));
         match out {
             Ok(doc) => to_py(py, &doc),
             Err(e) => Err(from_errors(py, &[e])),
@@ -137,7 +108,7 @@ impl Estate {
     /// document.
     #[pyo3(signature = (parallel = true))]
     fn render_all(&self, parallel: bool) -> RenderIter {
-        RenderIter::new(&self.inner, parallel)
+        RenderIter::new(self.inner.compiled(), parallel)
     }
 
     /// A Hiera 5 lookup as `puppet lookup KEY [--node NODE] [--facts F] [--merge M] ...` does
@@ -182,19 +153,21 @@ impl Estate {
         }
         let opts = Options {
             facts: match facts.map(|f| from_py(f.as_any())).transpose()? {
-                Some(Value::Hash(m)) => Some(m),
+                Some(Data::Hash(m)) => Some(m),
                 _ => None,
             },
-            merge: merge.map(from_py).transpose()?,
-            knock_out_prefix,
-            sort_merged_arrays,
-            merge_hash_arrays,
+            merge: MergeOptions {
+                merge: merge.map(merge_arg).transpose()?,
+                knock_out_prefix,
+                sort_merged_arrays,
+                merge_hash_arrays,
+            },
             environment: environment.to_string(),
             hiera_config,
         };
-        let (estate, facts, hiera) = (&*self.inner, &self.facts, &self.hiera);
-        match py.detach(|| crate::lookup::lookup(estate, facts, hiera, key, node, opts)) {
-            Ok(v) => crate::convert::to_py_rich(py, &v),
+        let (estate, hiera) = (&*self.inner, &self.hiera);
+        match py.detach(|| crate::lookup::lookup(estate, hiera, key, node, opts)) {
+            Ok(v) => crate::convert::data_to_py(py, &v),
             Err(Failure::NotFound(msg)) => match default {
                 Some(d) => Ok(d.unbind()),
                 None => Err(key_not_found(py, key, &msg)),
@@ -206,12 +179,12 @@ impl Estate {
     /// Warnings of a Hiera configuration (by default the estate's; read on first use).
     #[pyo3(signature = (hiera_config = None))]
     fn hiera_warnings(&self, py: Python<'_>, hiera_config: Option<PathBuf>) -> Vec<String> {
-        let hiera = &self.hiera;
-        py.detach(|| hiera.layers(hiera_config.as_deref()).warnings().to_vec())
+        let (estate, hiera) = (&*self.inner, &self.hiera);
+        py.detach(|| hiera.layers(&lamina::global_config(hiera_config.as_deref(), estate.path())).warnings.clone())
     }
 
     fn __len__(&self) -> usize {
-        self.inner.hosts.len()
+        self.inner.len()
     }
 
     fn __contains__(&self, certname: &str) -> bool {
@@ -219,6 +192,6 @@ impl Estate {
     }
 
     fn __repr__(&self) -> String {
-        format!("<lamina.Estate {:?} ({} hosts)>", self.source, self.inner.hosts.len())
+        format!("<lamina.Estate {:?} ({} hosts)>", self.source, self.inner.len())
     }
 }

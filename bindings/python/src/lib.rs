@@ -1,12 +1,11 @@
-//! `lamina._native`: the Rust half of Lamina's Python binding. Registration only; see
-//! `estate.rs` (the `Estate` class), `render.rs` (the `render_all` iterator), `lookup.rs` and
-//! `facts.rs` (Hiera lookups and the facts they read), `convert.rs` (values to Python objects)
-//! and `errors.rs` (errors to the exceptions defined in `python/lamina/__init__.py`).
+//! `lamina._native`: the Rust half of Lamina's Python binding, over the `lamina` facade.
+//! Registration only; see `estate.rs` (the `Estate` class), `render.rs` (the `render_all`
+//! iterator), `lookup.rs` (Hiera lookups), `convert.rs` (values to Python objects) and
+//! `errors.rs` (errors to the exceptions defined in `python/lamina/__init__.py`).
 
 mod convert;
 mod errors;
 mod estate;
-mod facts;
 mod lookup;
 mod render;
 

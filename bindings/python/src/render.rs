@@ -8,7 +8,7 @@
 
 use crate::convert::Converter;
 use crate::errors::errors_instance;
-use lamina_foreman::{Error, ErrorKind, Estate, Value, enc, resolve};
+use lamina_foreman::{Error, ErrorKind, Estate, Value};
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 use pyo3::types::{PyString, PyTuple};
@@ -27,7 +27,7 @@ type Rendered = Vec<(String, Result<Value, Error>)>;
 
 /// One host's ENC document.
 pub(crate) fn enc_doc(estate: &Estate, host: u32) -> Result<Value, Error> {
-    enc::document(&resolve::resolve(estate, host, false)?)
+    lamina::host_enc(estate, host).map(lamina::EncDocument::into_value)
 }
 
 /// The documents of the hosts `range` (indices into `estate.certnames`).

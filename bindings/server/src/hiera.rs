@@ -2,8 +2,9 @@
 //! options) and `GET /v1/hosts/{certname}/hiera` (every key of the host's hierarchy in one JSON
 //! document, for hiera-http and the `lamina::data_hash` backend).
 //!
-//! The scope is what a Puppet master gives the host (`enc::lookup_scope`); a certname the
-//! estate does not have gets `trusted.certname` only, as `puppet lookup --node` does.
+//! The scope is what a Puppet master gives the host (`lamina::host_scope` with the ENC's
+//! environment); a certname the estate does not have gets `trusted.certname` only, as
+//! `puppet lookup --node` does.
 //! Lookups read data files (cached after the first read), so they run on the blocking pool.
 
 use crate::read::{json_error, json_text};
@@ -11,16 +12,10 @@ use crate::state::{HieraCtx, State};
 use axum::extract::{Path, Query, State as S};
 use axum::http::StatusCode;
 use axum::response::Response;
-use lamina_hiera::options::{strategy_by_name, with_deep_flags};
-use lamina_hiera::{DataSource, Hiera, HieraError, Strategy, not_found_message, rich, top_scope};
+use lamina::{Environment, Merge, MergeError, MergeOptions};
+use lamina_hiera::{DataSource, Hiera, HieraError, Strategy, not_found_message};
+use lamina_value::{Data, DataMap, Key};
 use lamina_yaml::emit;
-
-/// One key through every layer, Ruby's types kept (`rich`): answers are written with
-/// [`emit::to_ruby_json`], so the Puppet side reads bignums back as Integers.
-fn lookup_rich(engine: &Hiera<'_>, key: &str, merge: Option<Strategy>) -> Result<Option<Value>, HieraError> {
-    engine.query_rich(&lamina_hiera::Query { names: vec![key.to_string()], merge, default: None, value_type: None })
-}
-use lamina_foreman::{Map, Value};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -38,22 +33,29 @@ pub(crate) struct LookupQuery {
 }
 
 fn strategy(q: &LookupQuery) -> Result<Option<Strategy>, String> {
-    let merge = match q.merge.as_deref() {
-        None => None,
-        Some(m @ ("first" | "unique" | "hash" | "deep")) => Some(strategy_by_name(m).map_err(|e| e.message)?),
-        Some(m) => return Err(format!("unknown merge {m:?}: use first, unique, hash or deep")),
+    let opts = MergeOptions {
+        merge: q.merge.clone().map(Merge::Flag),
+        knock_out_prefix: q.knock_out_prefix.clone(),
+        sort_merged_arrays: q.sort_merged_arrays,
+        merge_hash_arrays: q.merge_hash_arrays,
     };
-    with_deep_flags(merge, q.knock_out_prefix.as_deref(), q.sort_merged_arrays, q.merge_hash_arrays)
-        .map_err(|_| "knock_out_prefix, sort_merged_arrays and merge_hash_arrays need merge=deep".to_string())
+    opts.strategy().map_err(|e| match e {
+        MergeError::DeepOptionsWithoutDeep => {
+            "knock_out_prefix, sort_merged_arrays and merge_hash_arrays need merge=deep".to_string()
+        }
+        other => other.to_string(),
+    })
 }
 
-/// The host's scope; `None` for a host the estate does not have (then only `trusted.certname`).
-fn scope(st: &State, certname: &str) -> Result<(Map, bool), String> {
+/// The host's scope, and whether the estate has the host (else only `trusted.certname`).
+fn scope(st: &State, certname: &str) -> Result<(DataMap, bool), String> {
     let snap = st.current();
-    match snap.estate.host(certname) {
-        Some(idx) => lamina::lookup_scope(&snap.estate, idx).map(|s| (s, true)).map_err(|e| e.to_string()),
-        None => Ok((top_scope(Map::new(), Map::new(), Some(certname.to_string()), "production"), false)),
-    }
+    let Some(host) = snap.estate.host(certname) else {
+        let scope = lamina::node_scope(None, Some(certname), None, Environment::OfEnc).map_err(|e| e.to_string())?;
+        return Ok((scope, false));
+    };
+    let facts = lamina::data_map(snap.estate.hosts[host as usize].src.facts.clone());
+    lamina::host_scope(&snap.estate, host, facts, Environment::OfEnc).map(|s| (s, true)).map_err(|e| e.to_string())
 }
 
 /// 404 when the server has no Hiera configuration.
@@ -65,6 +67,12 @@ fn no_hiera(st: &State) -> Option<Response> {
 
 /// The Hiera document and the keys left out with their errors.
 type Document = (String, Vec<(String, String)>);
+
+/// One key through every layer, Ruby's types kept ([`Data`]): answers are written with
+/// [`emit::to_ruby_json`], so the Puppet side reads bignums back as Integers.
+fn lookup_data(engine: &Hiera<'_>, key: &str, merge: Option<Strategy>) -> Result<Option<Data>, HieraError> {
+    engine.query(&lamina_hiera::Query { names: vec![key.to_string()], merge, default: None, value_type: None })
+}
 
 /// `GET /v1/hosts/{certname}/lookup/{key}` → `{"<key>": value}` (a one-key object, so that
 /// hiera-http's default `dig` finds the value with a `__KEY__` URI); 404 not found; 422 a
@@ -83,20 +91,20 @@ pub(crate) async fn lookup(
     };
     let st2 = Arc::clone(&st);
     let k = key.clone();
-    let res = tokio::task::spawn_blocking(move || -> Result<Option<Value>, (StatusCode, String)> {
+    let res = tokio::task::spawn_blocking(move || -> Result<Option<Data>, (StatusCode, String)> {
         let ctx = st2.hiera.as_ref().ok_or((StatusCode::NOT_FOUND, String::new()))?;
         let (scope, _) = scope(&st2, &certname).map_err(|e| (StatusCode::PRECONDITION_FAILED, e))?;
         let engine = Hiera::new(&ctx.layers, &ctx.source, &scope);
-        let found = lookup_rich(&engine, &k, merge)
+        let found = lookup_data(&engine, &k, merge)
             .map_err(|HieraError { message, .. }| (StatusCode::UNPROCESSABLE_ENTITY, message))?;
-        Ok(found.or_else(|| q.default.map(Value::String)))
+        Ok(found.or_else(|| q.default.map(Data::String)))
     })
     .await;
     match res {
         Ok(Ok(Some(v))) => {
-            let mut m = Map::new();
-            m.insert(key, v);
-            match emit::to_ruby_json(&Value::Hash(m)) {
+            let mut m = DataMap::new();
+            m.insert(Key::Str(key), v);
+            match emit::to_ruby_json(&Data::Hash(m)) {
                 Ok(text) => json_text(text),
                 Err(e) => json_error(StatusCode::UNPROCESSABLE_ENTITY, e),
             }
@@ -111,11 +119,16 @@ pub(crate) async fn lookup(
 /// hierarchy defines).
 struct Recording<'a> {
     inner: &'a dyn DataSource,
-    seen: Mutex<Vec<Arc<Map>>>,
+    seen: Mutex<Vec<Arc<DataMap>>>,
 }
 
 impl DataSource for Recording<'_> {
-    fn data(&self, function: &str, path: &str, warn: &mut dyn FnMut(String)) -> Result<Option<Arc<Map>>, HieraError> {
+    fn data(
+        &self,
+        function: &str,
+        path: &str,
+        warn: &mut dyn FnMut(String),
+    ) -> Result<Option<Arc<DataMap>>, HieraError> {
         let r = self.inner.data(function, path, warn)?;
         if let Some(m) = &r {
             self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(Arc::clone(m));
@@ -134,7 +147,7 @@ const PROBE: &str = "lamina_server_probe_key_that_no_data_defines";
 /// Every key of the host's hierarchy with the value `lookup(key)` gives it, as one JSON object
 /// (each value written once, in Ruby's JSON). Keys whose lookup fails are left out and named in
 /// the second list (one bad key must not hide the others).
-fn document(ctx: &HieraCtx, scope: &Map) -> Result<Document, String> {
+fn document(ctx: &HieraCtx, scope: &DataMap) -> Result<Document, String> {
     let rec = Recording { inner: &ctx.source, seen: Mutex::new(Vec::new()) };
     let probe = Hiera::new(&ctx.layers, &rec, scope);
     probe.lookup(PROBE, None).map_err(|e| e.message)?;
@@ -144,7 +157,10 @@ fn document(ctx: &HieraCtx, scope: &Map) -> Result<Document, String> {
     let keys: BTreeSet<&String> = seen
         .iter()
         .flat_map(|m| m.keys())
-        .filter(|k| *k != "lookup_options" && matches!(rich::key(k), rich::RichKey::Str(_)))
+        .filter_map(|k| match k {
+            Key::Str(s) if s != "lookup_options" => Some(s),
+            _ => None,
+        })
         .collect();
     let engine = Hiera::new(&ctx.layers, &ctx.source, scope);
     let mut out = String::from("{");
@@ -152,14 +168,14 @@ fn document(ctx: &HieraCtx, scope: &Map) -> Result<Document, String> {
     for k in keys {
         // A key with a dot must be quoted to be looked up as one name, not dug into.
         let name = if k.contains('.') { format!("\"{k}\"") } else { k.clone() };
-        match lookup_rich(&engine, &name, None) {
+        match lookup_data(&engine, &name, None) {
             // A value JSON cannot hold (NaN, infinities) is a failed key.
             Ok(Some(v)) => match emit::to_ruby_json(&v) {
                 Ok(json) => {
                     if out.len() > 1 {
                         out.push(',');
                     }
-                    out.push_str(&emit::to_ruby_json(&Value::String(k.clone()))?);
+                    out.push_str(&emit::to_ruby_json(&Data::String(k.clone()))?);
                     out.push(':');
                     out.push_str(&json);
                 }

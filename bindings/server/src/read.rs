@@ -5,6 +5,7 @@ use crate::state::State;
 use axum::extract::{Path, Query, State as S};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use lamina_foreman::enc::EncDocument;
 use lamina_foreman::{Value, enc, explain, resolve};
 use lamina_yaml::emit;
 use serde::Deserialize;
@@ -53,7 +54,7 @@ fn build(st: &State, certname: &str, do_explain: bool) -> Result<Value, Failure>
     // Resolver errors name the parameter, its owner and the rule, never a value, so the reason
     // is safe to return; explain masks hidden values (show_hidden = false).
     let r = resolve::resolve(estate, host, do_explain).map_err(|e| Failure::Unresolvable(e.to_string()))?;
-    if do_explain { explain::explain(&r, false) } else { enc::document(&r) }
+    if do_explain { explain::explain(&r, false) } else { enc::document(&r).map(EncDocument::into_value) }
         .map_err(|e| Failure::Unresolvable(e.to_string()))
 }
 

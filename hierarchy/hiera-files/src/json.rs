@@ -38,12 +38,11 @@
 //!   `?` and the next byte is swallowed. Duplicate keys keep the first position and the last value.
 //!
 //! Not reproduced: Ruby strings may hold invalid UTF-8 (raw bytes in the file, or a lone
-//! `\uDC00`–`\uDFFF` escape, which the gem encodes as three bytes); `Value::String` cannot, so
+//! `\uDC00`–`\uDFFF` escape, which the gem encodes as three bytes); `Data::String` cannot, so
 //! such bytes become U+FFFD here (Puppet itself then fails rendering the value:
 //! `source sequence is illegal/malformed utf-8`). Messages quoting such bytes are likewise lossy.
 
-use lamina_hiera::rich;
-use lamina_value::{Map, Value};
+use lamina_value::{Data, DataMap, Int, Key};
 
 /// The gem's default `max_nesting`.
 const MAX_NESTING: usize = 100;
@@ -52,7 +51,7 @@ const MAX_NESTING: usize = 100;
 ///
 /// # Errors
 /// The gem's `JSON::ParserError`/`JSON::NestingError` message, e.g. `859: unexpected token at '{,}'`.
-pub fn parse(text: &str) -> Result<Value, String> {
+pub fn parse(text: &str) -> Result<Data, String> {
     parse_bytes(text.as_bytes())
 }
 
@@ -60,7 +59,7 @@ pub fn parse(text: &str) -> Result<Value, String> {
 ///
 /// # Errors
 /// As [`parse`].
-pub fn parse_bytes(src: &[u8]) -> Result<Value, String> {
+pub fn parse_bytes(src: &[u8]) -> Result<Data, String> {
     Parser { s: src, nesting: 0 }.document()
 }
 
@@ -120,7 +119,7 @@ impl Parser<'_> {
     }
 
     /// The `JSON` machine: `ignore* begin_value ignore*`, then the end of the input.
-    fn document(&mut self) -> Result<Value, String> {
+    fn document(&mut self) -> Result<Data, String> {
         let s = self.s;
         let top = |at| unexpected(s, 859, at);
         let i = self.ignore(0).map_err(top)?;
@@ -139,20 +138,20 @@ impl Parser<'_> {
     }
 
     /// The `JSON_value` machine at a `begin_value` byte: the value and where it ends.
-    fn value(&mut self, i: usize) -> Step<(Value, usize)> {
+    fn value(&mut self, i: usize) -> Step<(Data, usize)> {
         let rest = &self.s[i..];
-        let word = |w: &[u8], v: Value| if rest.starts_with(w) { Ok((v, i + w.len())) } else { Err(Stop::Fail) };
+        let word = |w: &[u8], v: Data| if rest.starts_with(w) { Ok((v, i + w.len())) } else { Err(Stop::Fail) };
         match rest[0] {
-            b'n' => word(b"null", Value::Null),
-            b't' => word(b"true", Value::Bool(true)),
-            b'f' => word(b"false", Value::Bool(false)),
+            b'n' => word(b"null", Data::Null),
+            b't' => word(b"true", Data::Bool(true)),
+            b'f' => word(b"false", Data::Bool(false)),
             // `parse_nan`/`parse_infinity` raise on the word's last byte, quoting from `p - 2` and `p - 8`.
             b'N' if rest.starts_with(b"NaN") => Err(Stop::Raise(unexpected(self.s, 225, i))),
             b'I' if rest.starts_with(b"Infinity") => {
                 Err(Stop::Raise(message(self.s, 232, "unexpected token", i.checked_sub(1))))
             }
             b'N' | b'I' => Err(Stop::Fail),
-            b'"' => self.string(i).map(|(s, end)| (Value::String(s), end)),
+            b'"' => self.string(i).map(|(s, end)| (Data::String(s), end)),
             b'[' => self.nested(|p| p.array(i)),
             b'{' => self.nested(|p| p.object(i)),
             _ => self.number(i),
@@ -160,7 +159,7 @@ impl Parser<'_> {
     }
 
     /// `current_nesting` goes up before an array or object machine starts, which refuses > 100.
-    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Step<(Value, usize)>) -> Step<(Value, usize)> {
+    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Step<(Data, usize)>) -> Step<(Data, usize)> {
         self.nesting += 1;
         if self.nesting > MAX_NESTING {
             return Err(Stop::Raise(format!("nesting of {} is too deep", self.nesting)));
@@ -171,7 +170,7 @@ impl Parser<'_> {
     }
 
     /// `parse_number`: `-Infinity` (9 bytes available), else `JSON_float`, else `JSON_integer`.
-    fn number(&self, i: usize) -> Step<(Value, usize)> {
+    fn number(&self, i: usize) -> Step<(Data, usize)> {
         if self.s[i..].starts_with(b"-Infinity") {
             return Err(Stop::Raise(unexpected(self.s, 249, i)));
         }
@@ -213,13 +212,13 @@ impl Parser<'_> {
         let text = |end: usize| std::str::from_utf8(&self.s[i..end]).unwrap_or_default();
         if let Some(end) = float_end.filter(|&e| !matches!(self.at(e), Some(b'0'..=b'9' | b'e' | b'E' | b'.' | b'-'))) {
             // rb_cstr_to_dbl: correctly rounded like Rust's parser; out of range is ±Infinity/±0.0.
-            return Ok((Value::Float(text(end).parse().unwrap_or(f64::NAN)), end));
+            return Ok((Data::Float(text(end).parse().unwrap_or(f64::NAN)), end));
         }
         if self.at(int_end).is_some_and(|b| b.is_ascii_digit()) {
             return Err(Stop::Fail); // `01`, `-00`
         }
         let t = text(int_end);
-        let v = t.parse::<i64>().map_or_else(|_| Value::String(rich::bignum(t)), Value::Int);
+        let v = t.parse::<i64>().map_or_else(|_| Int::from_decimal(t).map_or(Data::Null, Data::from), Data::Int);
         Ok((v, int_end))
     }
 
@@ -318,13 +317,13 @@ impl Parser<'_> {
     }
 
     /// The `JSON_array` machine at `[`; it raises (451) on any failure.
-    fn array(&mut self, start: usize) -> Step<(Value, usize)> {
+    fn array(&mut self, start: usize) -> Step<(Data, usize)> {
         let s = self.s;
         let raise = |at| Stop::Raise(unexpected(s, 451, at));
         let mut items = Vec::new();
         let mut i = self.ignore(start + 1).map_err(raise)?;
         if self.at(i) == Some(b']') {
-            return Ok((Value::Array(items), i + 1));
+            return Ok((Data::Array(items), i + 1));
         }
         loop {
             if !begins_value(self.at(i)) {
@@ -334,7 +333,7 @@ impl Parser<'_> {
             items.push(v);
             i = self.ignore(next).map_err(raise)?;
             match self.at(i) {
-                Some(b']') => return Ok((Value::Array(items), i + 1)),
+                Some(b']') => return Ok((Data::Array(items), i + 1)),
                 Some(b',') => i = self.ignore(i + 1).map_err(raise)?,
                 _ => return Err(raise(i)),
             }
@@ -342,12 +341,12 @@ impl Parser<'_> {
     }
 
     /// The `JSON_object` machine at `{`; it never raises itself (its caller reports its start).
-    fn object(&mut self, start: usize) -> Step<(Value, usize)> {
+    fn object(&mut self, start: usize) -> Step<(Data, usize)> {
         let fail = |_| Stop::Fail;
-        let mut map = Map::new();
+        let mut map = DataMap::new();
         let mut i = self.ignore(start + 1).map_err(fail)?;
         if self.at(i) == Some(b'}') {
-            return Ok((Value::Hash(map), i + 1));
+            return Ok((Data::Hash(map), i + 1));
         }
         loop {
             if self.at(i) != Some(b'"') {
@@ -364,10 +363,10 @@ impl Parser<'_> {
             }
             let (v, next) = self.value(i)?;
             // rb_hash_aset: a repeated key keeps its place and takes the new value.
-            map.insert(key, v);
+            map.insert(Key::Str(key), v);
             i = self.ignore(next).map_err(fail)?;
             match self.at(i) {
-                Some(b'}') => return Ok((Value::Hash(map), i + 1)),
+                Some(b'}') => return Ok((Data::Hash(map), i + 1)),
                 Some(b',') => i = self.ignore(i + 1).map_err(fail)?,
                 _ => return Err(Stop::Fail),
             }

@@ -3,20 +3,21 @@
 //! The live differential test is `tests/json_ruby.rs`.
 
 use super::{parse, parse_bytes};
-use lamina_hiera::rich;
-use lamina_value::Value;
+use lamina_value::Data;
 use lamina_value::ruby_float;
 
 /// Like the recording script's dump: Ruby's `to_s` for numbers, `nil`, strings quoted with
 /// `\\`, `\"` and `\xNN` for control bytes (invalid UTF-8 was `scrub`bed to U+FFFD).
-fn dump(v: &Value) -> String {
+fn dump(v: &Data) -> String {
     match v {
-        Value::Null => "nil".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Float(f) => ruby_float(*f),
-        Value::String(_) if let Some(d) = rich::as_bignum(v) => d.to_string(),
-        Value::String(s) => {
+        Data::Null => "nil".into(),
+        Data::Bool(b) => b.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => ruby_float(*f),
+        Data::BigInt(d) => d.to_string(),
+        // JSON has no Symbols.
+        Data::Symbol(s) => format!(":{s}"),
+        Data::String(s) => {
             let mut out = String::from("\"");
             for c in s.chars() {
                 match c {
@@ -28,11 +29,11 @@ fn dump(v: &Value) -> String {
             }
             out + "\""
         }
-        Value::Array(a) => format!("[{}]", a.iter().map(dump).collect::<Vec<_>>().join(", ")),
-        Value::Hash(h) => format!(
+        Data::Array(a) => format!("[{}]", a.iter().map(dump).collect::<Vec<_>>().join(", ")),
+        Data::Hash(h) => format!(
             "{{{}}}",
             h.iter()
-                .map(|(k, x)| format!("{} => {}", dump(&Value::String(k.clone())), dump(x)))
+                .map(|(k, x)| format!("{} => {}", dump(&Data::String(k.to_s().into_owned())), dump(x)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -221,27 +222,27 @@ fn nesting_stops_at_101_without_deep_recursion() {
 }
 
 #[test]
-fn integers_beyond_i64_are_marked_bignums() {
-    let Ok(Value::Array(a)) = parse("[9223372036854775807, 9223372036854775808, -9223372036854775809, 1e2]") else {
+fn integers_beyond_i64_are_bignums() {
+    let Ok(Data::Array(a)) = parse("[9223372036854775807, 9223372036854775808, -9223372036854775809, 1e2]") else {
         panic!("array")
     };
-    assert_eq!(a[0], Value::Int(i64::MAX));
-    assert_eq!(rich::as_bignum(&a[1]), Some("9223372036854775808"));
-    assert_eq!(rich::as_bignum(&a[2]), Some("-9223372036854775809"));
-    assert_eq!(a[3], Value::Float(100.0));
+    assert_eq!(a[0], Data::Int(i64::MAX));
+    assert!(matches!(&a[1], Data::BigInt(b) if b.as_str() == "9223372036854775808"), "{:?}", a[1]);
+    assert!(matches!(&a[2], Data::BigInt(b) if b.as_str() == "-9223372036854775809"), "{:?}", a[2]);
+    assert_eq!(a[3], Data::Float(100.0));
 }
 
 #[test]
 fn duplicate_keys_keep_first_position_last_value() {
-    let Ok(Value::Hash(h)) = parse(r#"{"b":1,"a":2,"b":3}"#) else { panic!("hash") };
-    let keys: Vec<&str> = h.keys().map(String::as_str).collect();
+    let Ok(Data::Hash(h)) = parse(r#"{"b":1,"a":2,"b":3}"#) else { panic!("hash") };
+    let keys: Vec<&str> = h.keys().filter_map(lamina_value::Key::as_str).collect();
     assert_eq!(keys, ["b", "a"]);
-    assert_eq!(h["b"], Value::Int(3));
+    assert_eq!(h["b"], Data::Int(3));
 }
 
 #[test]
 fn signed_zero_and_overflow() {
-    assert!(matches!(parse("-0.0"), Ok(Value::Float(f)) if f == 0.0 && f.is_sign_negative()));
-    assert_eq!(parse("-0"), Ok(Value::Int(0)));
-    assert_eq!(parse("[1.0e+400]"), Ok(Value::Array(vec![Value::Float(f64::INFINITY)])));
+    assert!(matches!(parse("-0.0"), Ok(Data::Float(f)) if f == 0.0 && f.is_sign_negative()));
+    assert_eq!(parse("-0"), Ok(Data::Int(0)));
+    assert_eq!(parse("[1.0e+400]"), Ok(Data::Array(vec![Data::Float(f64::INFINITY)])));
 }

@@ -4,14 +4,14 @@
 //! environment and revalidates by inode/mtime/size; a `lamina lookup` process never sees a file
 //! change.
 
-use lamina_hiera::{DataSource, HieraError, rich};
-use lamina_value::{Map, Value};
-use lamina_yaml::{Limits, parse_hiera_data, read_bytes_limited, read_file_limited};
+use lamina_hiera::{DataSource, HieraError};
+use lamina_value::{Data, DataMap, Key};
+use lamina_yaml::{Limits, parse_data, read_bytes_limited, read_file_limited};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-type Cached = (Result<Option<Arc<Map>>, HieraError>, Vec<String>);
+type Cached = (Result<Option<Arc<DataMap>>, HieraError>, Vec<String>);
 
 /// Reads data files from disk, each at most once.
 #[derive(Debug, Default)]
@@ -28,7 +28,12 @@ impl FileSource {
 }
 
 impl DataSource for FileSource {
-    fn data(&self, function: &str, path: &str, warn: &mut dyn FnMut(String)) -> Result<Option<Arc<Map>>, HieraError> {
+    fn data(
+        &self,
+        function: &str,
+        path: &str,
+        warn: &mut dyn FnMut(String),
+    ) -> Result<Option<Arc<DataMap>>, HieraError> {
         let key = (function.to_string(), path.to_string());
         let mut cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (r, ws) = cache.entry(key).or_insert_with(|| read(function, path));
@@ -56,14 +61,10 @@ fn read(function: &str, path: &str) -> Cached {
             Err(e) => Err(unable(e.message)),
             Ok(bytes) => match super::json::parse_bytes(&bytes) {
                 Err(e) => Err(unable(e)),
-                Ok(Value::Hash(h)) => Ok(Some(Arc::new(h))),
+                Ok(Data::Hash(h)) => Ok(Some(Arc::new(h))),
                 Ok(other) => Err(HieraError::plain(format!(
                     "Value returned from data_hash function 'json_data', when using location '{path}', has wrong type, expects a Hash value, got {}",
-                    if rich::as_bignum(&other).is_some() {
-                        "Integer"
-                    } else {
-                        lamina_hiera::merge::puppet_type_name(&other)
-                    }
+                    lamina_hiera::merge::puppet_type_name(&other)
                 ))),
             },
         };
@@ -79,17 +80,18 @@ fn read(function: &str, path: &str) -> Cached {
         Err(e) => return (Err(unable(e.message)), warnings),
     };
     let r = match function {
-        "yaml_data" => match parse_hiera_data(&text, path, &Limits::hiera()) {
+        "yaml_data" => match parse_data(&text, path, &Limits::hiera()) {
             // `yaml_data.rb`: "Unable to parse #{YamlLoadError message}".
             Err(e) => Err(HieraError::plain(format!("Unable to parse {}", e.puppet_message(path)))),
-            Ok(Some(Value::Hash(h))) => Ok(Some(Arc::new(h))),
+            Ok(Some(Data::Hash(h))) => Ok(Some(Arc::new(h))),
             Ok(_) => {
                 warnings.push(format!("{path}: file does not contain a valid yaml hash"));
-                Ok(Some(Arc::new(Map::new())))
+                Ok(Some(Arc::new(DataMap::new())))
             }
         },
         "hocon_data" => match super::hocon::parse(&text) {
-            Ok(m) => Ok(Some(Arc::new(m))),
+            // HOCON keys are strings, its numbers fit 64 bits.
+            Ok(m) => Ok(Some(Arc::new(m.into_iter().map(|(k, v)| (Key::Str(k), Data::from(v))).collect()))),
             Err(e) => Err(unable(e)),
         },
         other => Err(HieraError::plain(format!(

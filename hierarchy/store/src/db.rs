@@ -34,6 +34,9 @@ macro_rules! both {
     };
 }
 
+/// The schema version this code reads and writes (the last migration).
+pub(crate) const SCHEMA_VERSION: i64 = 3;
+
 /// The migrations, embedded (the files under `hierarchy/store/migrations/`, in the layout `sqlx
 /// migrate` uses, so that its CLI can apply them too).
 fn migrator() -> Migrator {
@@ -44,6 +47,7 @@ fn migrator() -> Migrator {
         migrations: Cow::Owned(vec![
             m(1, "estate", include_str!("../migrations/0001_estate.sql")),
             m(2, "revision", include_str!("../migrations/0002_revision.sql")),
+            m(3, "nonfinite reals", include_str!("../migrations/0003_nonfinite_reals.sql")),
         ]),
         ..Migrator::DEFAULT
     }
@@ -234,13 +238,15 @@ impl Conn {
         both!(self, |c, DB| m.run_direct(c).await.map_err(|e| format!("migration failed: {e}")))
     }
 
-    /// Whether the schema exists (a store that was never imported into has no tables).
-    pub(crate) async fn has_schema(&mut self) -> Result<bool, String> {
-        // Both engines answer this standard query shape differently, so ask for the table and
-        // treat "no such table" as no schema.
-        match self.fetch("SELECT COUNT(*) FROM settings", &[], &[Col::Int]).await {
-            Ok(_) => Ok(true),
-            Err(e) if e.contains("no such table") || e.contains("does not exist") => Ok(false),
+    /// The schema version (the latest migration applied); 0 for a store that was never
+    /// imported into (no tables).
+    pub(crate) async fn schema_version(&mut self) -> Result<i64, String> {
+        // Both engines answer a catalog query differently, so ask for the table and treat
+        // "no such table" as no schema.
+        let sql = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+        match self.fetch(sql, &[], &[Col::Int]).await {
+            Ok(rows) => Ok(rows.first().map_or(0, |r| r.int(0))),
+            Err(e) if e.contains("no such table") || e.contains("does not exist") => Ok(0),
             Err(e) => Err(e),
         }
     }

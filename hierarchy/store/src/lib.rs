@@ -89,14 +89,30 @@ fn block_on<T>(url: &str, f: impl std::future::Future<Output = Result<T, String>
     rt.block_on(f).map_err(|e| fail(url, e))
 }
 
-/// Open a store for reading: it must exist and hold an estate.
+/// Open a store for reading: it must exist and hold an estate. A store of an older schema is
+/// brought up to date first (once: a read-only connection is used after that), since its rows
+/// may be spelled as the older schema spelled them.
 async fn open_existing(url: &str) -> Result<Conn, String> {
     let mut conn = Conn::open(url, Create::No).await?;
-    if !conn.has_schema().await? {
+    let version = conn.schema_version().await?;
+    if version == 0 {
         conn.close().await;
         return Err("the store holds no estate (run `lamina import ESTATE --store URL` first)".into());
     }
-    Ok(conn)
+    if version >= db::SCHEMA_VERSION {
+        return Ok(conn);
+    }
+    conn.close().await;
+    let mut rw = Conn::open(url, Create::Existing).await?;
+    let migrated = rw.migrate().await;
+    rw.close().await;
+    migrated.map_err(|e| {
+        format!(
+            "the store's schema (version {version}) is older than this lamina's ({}) and could not be brought up to date: {e}",
+            db::SCHEMA_VERSION
+        )
+    })?;
+    Conn::open(url, Create::No).await
 }
 
 /// Write a validated source into the store at `url` (created and migrated as needed), in one
@@ -231,6 +247,36 @@ pub fn drop_database(url: &str) -> Result<(), Errors> {
 
 #[cfg(test)]
 mod tests {
+    use lamina_foreman::Value;
+
+    /// Regression (issue 10): stores written before schema 3 hold non-finite reals as tagged
+    /// objects; a read brings the store up to date first (migration 3 rewrites them).
+    #[test]
+    fn issue10_migration_3_rewrites_tagged_reals() {
+        let dir = tempfile::tempdir().unwrap();
+        let est = dir.path().join("e.yaml");
+        std::fs::write(&est, "parameters: {a: 1.5, b: 2.5, c: 3.5}\nhosts:\n  - {name: h.example.com}\n").unwrap();
+        let url = format!("sqlite://{}", dir.path().join("s.db").display());
+        super::import(&est, &url).unwrap();
+        // The store as a schema 2 lamina left it.
+        super::block_on(&url, async {
+            let mut conn = super::Conn::open(&url, super::Create::Existing).await?;
+            for (name, old) in [("a", "nan"), ("b", "inf"), ("c", "-inf")] {
+                let tagged = format!(r#"{{"\u0000lamina:float":"{old}"}}"#);
+                let sql = "UPDATE parameters SET value_json = $1 WHERE owner_kind = 'global' AND name = $2";
+                conn.exec(sql, &[super::db::Arg::from(tagged), super::db::Arg::from(name)]).await?;
+            }
+            conn.exec("DELETE FROM _sqlx_migrations WHERE version = 3", &[]).await?;
+            conn.close().await;
+            Ok(())
+        })
+        .unwrap();
+        let src = super::load_source(&url).unwrap();
+        let got: Vec<Value> = src.parameters.iter().map(|p| p.value.clone()).collect();
+        assert!(matches!(got[0], Value::Float(f) if f.is_nan()), "{got:?}");
+        assert_eq!(got[1..], [Value::Float(f64::INFINITY), Value::Float(f64::NEG_INFINITY)]);
+    }
+
     #[test]
     fn passwords_are_not_shown() {
         assert_eq!(super::shown("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");

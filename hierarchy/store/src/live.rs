@@ -98,7 +98,7 @@ impl Live {
     pub async fn open(url: &str) -> Result<Live, String> {
         let mut conn =
             Conn::open(url, Create::Existing).await.map_err(|e| format!("store {}: {e}", super::shown(url)))?;
-        if !conn.has_schema().await? {
+        if conn.schema_version().await? == 0 {
             conn.close().await;
             return Err(format!(
                 "store {}: it holds no estate (run `lamina import ESTATE --store URL` first)",

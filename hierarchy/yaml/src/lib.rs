@@ -18,15 +18,16 @@
 //!   written *before* the `<<` and are overridden by keys written after it.
 //! * Only the first document of a stream is read.
 //!
-//! Deliberate differences: integers outside i64 fail (Psych makes a Bignum; Hiera data, read
-//! by [`parse_hiera_data`], keeps them); `!!binary` fails;
-//! Ruby Symbols (`:foo`, permitted by Puppet) become the string `foo` — as map keys that is exactly
-//! what Puppet's `symkeys_to_string` does (`:symkey: v` is found as `symkey`); as values Puppet's
-//! lookup would refuse the Runtime[ruby, 'Symbol'] value, but failing the whole file would also
-//! break every other key, so the name is the least surprising value. Non-string map keys are
-//! stringified by [`Node::to_value`]. Hiera data is read by [`parse_hiera_data`] instead, which
-//! keeps both apart for the lookup engine (marked strings, `lamina_hiera::rich`), so
-//! that lookups refuse Symbols and `true`/`nil` keys and dig Integer keys as Puppet does. A flow
+//! Estate files are read into [`Value`]s, with deliberate differences: integers outside i64
+//! fail (Psych makes a Bignum); `!!binary` fails; Ruby Symbols (`:foo`, permitted by Puppet)
+//! become the string `foo` — as map keys that is exactly what Puppet's `symkeys_to_string` does
+//! (`:symkey: v` is found as `symkey`); as values Puppet's lookup would refuse the
+//! Runtime[ruby, 'Symbol'] value, but failing the whole file would also break every other key, so
+//! the name is the least surprising value. Non-string map keys are stringified by
+//! [`Node::to_value`]. Hiera data is read by [`parse_data`] instead, into [`Data`], which keeps
+//! Ruby's types (Integer keys, Symbols, bignums), so that lookups refuse Symbols and `true`/`nil`
+//! keys and dig Integer keys as Puppet does.
+//!
 //! On top of Psych: budgets ([`Limits`]), a UTF-8-only input check, and positions for
 //! control characters (Psych reports libyaml's reader errors at line 1 column 1).
 //!
@@ -46,10 +47,10 @@ use std::fmt;
 use std::io::Read;
 use std::path::Path;
 
-use lamina_value::{Map, Value};
+use lamina_value::{Data, Map, Value};
 
 pub use reader::Skip;
-use reader::{Fail, NodeSink, Sink, ValueSink};
+use reader::{DataSink, Fail, NodeSink, Sink, ValueSink};
 
 /// Budgets for one document. Psych has none (a 292-byte alias bomb costs Puppet minutes and
 /// gigabytes); these make hostile input fail fast with bounded memory.
@@ -226,28 +227,23 @@ pub fn parse_value(src: &str, file: &str, limits: &Limits) -> Result<Option<Valu
     parse_with(src, file, limits, ValueSink::default, None)
 }
 
-/// [`parse_value`], except that integers beyond 64 bits are kept, marked as
-/// `lamina_hiera::rich` marks them (facts for a lookup scope: Puppet reads them as
-/// Integers, and interpolation prints their digits).
+/// Ruby data as Puppet reads a Hiera data file ([`Data`]): keys keep their types (`1:` is an
+/// Integer key), Symbols stay Symbols, Integers beyond 64 bits are kept.
 ///
 /// # Errors
 /// As [`parse_node`].
-pub fn parse_value_with_bignums(src: &str, file: &str, limits: &Limits) -> Result<Option<Value>, YamlError> {
-    parse_with(src, file, limits, ValueSink::bignums, None)
+pub fn parse_data(src: &str, file: &str, limits: &Limits) -> Result<Option<Data>, YamlError> {
+    parse_with(src, file, limits, DataSink::typed, None)
 }
 
-/// [`parse_value`] for Hiera data: non-string keys and Symbols are marked rather than
-/// stringified, and a top-level value Puppet refuses as not `RichData` is replaced by the mark
-/// of its refusal (`lamina_hiera::rich`, read only by the lookup engine).
+/// A facts file as `puppet lookup --facts` reads it: as [`parse_value`] (keys by their `to_s`,
+/// Symbols by their names), except that Integers beyond 64 bits are kept: Puppet has them as
+/// Integers, and interpolation prints their digits.
 ///
 /// # Errors
 /// As [`parse_node`].
-pub fn parse_hiera_data(src: &str, file: &str, limits: &Limits) -> Result<Option<Value>, YamlError> {
-    let v = parse_with(src, file, limits, ValueSink::rich, None)?;
-    Ok(v.map(|v| match v {
-        Value::Hash(h) => Value::Hash(h.into_iter().map(|(k, v)| (k, lamina_hiera::rich::checked(v))).collect()),
-        other => other,
-    }))
+pub fn parse_facts(src: &str, file: &str, limits: &Limits) -> Result<Option<Data>, YamlError> {
+    parse_with(src, file, limits, DataSink::default, None)
 }
 
 fn parse_with<S: Sink>(

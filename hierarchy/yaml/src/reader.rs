@@ -5,17 +5,17 @@
 //! checked when a collection *opens* — a 10,000-deep `[[[[...` stops at level `max_depth + 1`
 //! having read only that much of the input.
 //!
-//! The same driver feeds two sinks: [`ValueSink`] (straight to `Value`, the fast path) and
-//! [`NodeSink`] (a `Node` tree with marks and duplicate keys kept).
+//! The same driver feeds three sinks: [`ValueSink`] (straight to `Value`, the fast path),
+//! [`DataSink`] (Ruby's data for Hiera: typed keys, Symbols, bignums) and [`NodeSink`] (a
+//! `Node` tree with marks and duplicate keys kept).
 
 use std::collections::HashMap;
 
-use lamina_value::{Map, Value};
+use lamina_value::{Data, DataMap, Int, Key, Map, Value};
 use libyaml_safer::{Encoding, Event, EventData, Parser, ScalarStyle};
 
 use super::scalar::{self, SeqKind, Token};
 use super::{Limits, Mark, Node, NodeKind, key_string};
-use lamina_hiera::rich;
 
 /// Why building stopped.
 #[derive(Debug)]
@@ -471,23 +471,6 @@ impl<S: Sink> Builder<'_, S> {
 pub(super) struct ValueSink {
     items: Vec<Value>,
     pairs: Vec<(String, Value)>,
-    /// Hiera data: non-string keys and Symbols are marked for the lookup engine
-    /// (`lamina_hiera::rich`) instead of stringified.
-    pub(super) rich: bool,
-    /// Integers beyond 64 bits are kept (marked) rather than refused; implied by `rich`.
-    pub(super) bignums: bool,
-}
-
-impl ValueSink {
-    /// The sink of Hiera data (see `rich`).
-    pub(super) fn rich() -> Self {
-        ValueSink { rich: true, bignums: true, ..ValueSink::default() }
-    }
-
-    /// Plain values, but integers beyond 64 bits kept (facts: Puppet has them as Integers).
-    pub(super) fn bignums() -> Self {
-        ValueSink { bignums: true, ..ValueSink::default() }
-    }
 }
 
 impl Sink for ValueSink {
@@ -499,16 +482,6 @@ impl Sink for ValueSink {
 
     fn scalar(&mut self, v: Value, _: Mark) -> Value {
         v
-    }
-    fn symbol(&mut self, name: String, _: Mark) -> Value {
-        if self.rich { Value::String(rich::symbol(&name)) } else { Value::String(name) }
-    }
-    fn bignum(&mut self, text: &str, decimal: String, _: Mark) -> Result<Value, String> {
-        if self.bignums {
-            Ok(Value::String(rich::bignum(&decimal)))
-        } else {
-            Token::Big { text: text.to_string(), decimal }.into_value()
-        }
     }
     fn new_seq(&mut self) -> usize {
         self.items.len()
@@ -523,15 +496,7 @@ impl Sink for ValueSink {
         self.pairs.len()
     }
     fn map_insert(&mut self, _: &mut usize, key: Value, value: Value) {
-        let key = if self.rich {
-            rich_key(key)
-        } else if self.bignums {
-            // A bignum key is its digits, as Ruby's `to_s` makes it.
-            key_string(rich::unmark(key))
-        } else {
-            key_string(key)
-        };
-        self.pairs.push((key, value));
+        self.pairs.push((key_string(key), value));
     }
     fn map_merge(&mut self, _: &mut usize, value: Value, source: Source) -> Result<(), Value> {
         // Psych's `hash.merge! val` is a series of `hash[k] = v`, and so are the pairs here: a
@@ -579,22 +544,114 @@ impl Sink for ValueSink {
     }
 }
 
-/// A map key of Hiera data. Symbol keys are strings, as Puppet's `symkeys_to_string` makes
-/// them; Integer, Float, Boolean and nil keys are marked; a collection as a key (which Puppet
-/// refuses as not `RichDataKey`) is marked as nil, which is refused the same way.
-fn rich_key(k: Value) -> String {
+/// Builds [`Data`]: Ruby's objects as Puppet's lookup reads them, as [`ValueSink`] builds
+/// `Value`s. Integers beyond 64 bits are kept. For Hiera data (`typed`), Symbols stay Symbols
+/// and keys keep their types; for facts (`puppet lookup --facts`), keys are stringified and
+/// Symbols become their names, as [`ValueSink`] does.
+#[derive(Debug, Default)]
+pub(super) struct DataSink {
+    items: Vec<Data>,
+    pairs: Vec<(Key, Data)>,
+    typed: bool,
+}
+
+impl DataSink {
+    /// The sink of Hiera data (typed keys, Symbols).
+    pub(super) fn typed() -> Self {
+        DataSink { typed: true, ..DataSink::default() }
+    }
+}
+
+impl Sink for DataSink {
+    type Item = Data;
+    type Seq = usize;
+    type Map = usize;
+
+    fn scalar(&mut self, v: Value, _: Mark) -> Data {
+        Data::from(v)
+    }
+    fn symbol(&mut self, name: String, _: Mark) -> Data {
+        if self.typed { Data::Symbol(name) } else { Data::String(name) }
+    }
+    fn bignum(&mut self, _: &str, decimal: String, _: Mark) -> Result<Data, String> {
+        Int::from_decimal(&decimal).map(Data::from).ok_or_else(|| format!("invalid value for Integer(): {decimal:?}"))
+    }
+    fn new_seq(&mut self) -> usize {
+        self.items.len()
+    }
+    fn seq_push(&mut self, _: &mut usize, item: Data) {
+        self.items.push(item);
+    }
+    fn end_seq(&mut self, start: usize, _: Mark) -> Data {
+        Data::Array(self.items.split_off(start))
+    }
+    fn new_map(&mut self) -> usize {
+        self.pairs.len()
+    }
+    fn map_insert(&mut self, _: &mut usize, key: Data, value: Data) {
+        let key = if self.typed { data_key(key) } else { Key::Str(data_key_string(key)) };
+        self.pairs.push((key, value));
+    }
+    fn map_merge(&mut self, _: &mut usize, value: Data, source: Source) -> Result<(), Data> {
+        // As `ValueSink::map_merge`.
+        match (source, value) {
+            (Source::Alias | Source::Mapping, Data::Hash(h)) => {
+                self.pairs.extend(h);
+                Ok(())
+            }
+            (Source::Sequence, Data::Array(items)) if items.iter().all(|v| matches!(v, Data::Hash(_))) => {
+                for item in items.into_iter().rev() {
+                    if let Data::Hash(h) = item {
+                        self.pairs.extend(h);
+                    }
+                }
+                Ok(())
+            }
+            (_, v) => Err(v),
+        }
+    }
+    fn end_map(&mut self, start: usize, _: Mark) -> Data {
+        let mut map = DataMap::with_capacity(self.pairs.len() - start);
+        for (k, v) in self.pairs.drain(start..) {
+            map.insert(k, v);
+        }
+        Data::Hash(map)
+    }
+    fn is_merge_str(item: &Data) -> bool {
+        matches!(item, Data::String(s) if s == "<<")
+    }
+    fn key_str(item: &Data) -> Option<&str> {
+        item.as_str()
+    }
+    fn omap_pair(item: Data) -> Option<(Data, Data)> {
+        let Data::Hash(h) = item else { return None };
+        let mut it = h.into_iter();
+        let (k, first) = it.next()?;
+        Some((k.to_data(), it.last().map_or(first, |(_, v)| v)))
+    }
+}
+
+/// A map key of Hiera data. Symbol keys are Strings, as Puppet's `symkeys_to_string` makes
+/// them; a collection as a key (which Puppet refuses as not `RichDataKey`) is `nil`, which is
+/// refused the same way.
+fn data_key(k: Data) -> Key {
     match k {
-        Value::String(s) => match rich::as_bignum(&Value::String(s.clone())) {
-            Some(digits) => rich::int_key(digits),
-            None => match s.strip_prefix(rich::MARK).and_then(|r| r.strip_prefix('s')) {
-                Some(name) => name.to_string(),
-                None => s,
-            },
-        },
-        Value::Int(i) => rich::int_key(&i.to_string()),
-        Value::Float(f) => rich::float_key(&lamina_value::ruby_float(f)),
-        Value::Bool(_) => rich::scalar_key(&k),
-        _ => rich::scalar_key(&Value::Null),
+        Data::String(s) | Data::Symbol(s) => Key::Str(s),
+        Data::Int(i) => Key::Int(i),
+        Data::BigInt(b) => Key::BigInt(b),
+        Data::Float(f) => Key::Float(f),
+        Data::Bool(b) => Key::Bool(b),
+        Data::Null | Data::Array(_) | Data::Hash(_) => Key::Nil,
+    }
+}
+
+/// A map key of facts: its `to_s` (an Integer beyond 64 bits by its digits), collections in the
+/// workspace's JSON-ish form as [`key_string`] makes them.
+fn data_key_string(k: Data) -> String {
+    match k {
+        Data::String(s) | Data::Symbol(s) => s,
+        Data::BigInt(b) => b.as_str().to_string(),
+        other => key_string(other.into_value()),
     }
 }
 

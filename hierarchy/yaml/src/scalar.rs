@@ -436,7 +436,7 @@ fn is_integer(b: &[u8]) -> bool {
 fn big_decimal(s: &str) -> Option<String> {
     let clean: String = s.chars().filter(|&c| c != '_' && c != ',').collect();
     let (neg, radix, digits) = int_parts(&clean);
-    lamina_hiera::int::from_radix(neg, digits, radix).map(|i| i.to_string())
+    lamina_value::Int::from_radix(neg, digits, radix).map(|i| i.to_string())
 }
 
 /// Ruby's `Integer()` of a cleaned integer text, taken apart: sign, the radix its `0b`/`0x`/`0`

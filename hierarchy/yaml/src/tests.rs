@@ -4,7 +4,8 @@ use lamina_value::Value;
 
 use super::tests_psych::DOCS;
 use super::{
-    Limits, Mark, Node, NodeKind, PsychError, YamlError, parse_hiera_data, parse_node, parse_value, read_file_limited,
+    Limits, Mark, Node, NodeKind, PsychError, YamlError, parse_data, parse_facts, parse_node, parse_value,
+    read_file_limited,
 };
 
 fn val(src: &str) -> Value {
@@ -289,17 +290,23 @@ fn display_format() {
 
 #[test]
 fn hiera_data_keeps_ruby_types_apart() {
-    use lamina_hiera::rich;
+    use lamina_value::{Data, Key};
     let src = "a: 0x1FFFFFFFFFFFFFFFFF\nb: {1: x, '1': y, 1.5: z}\nc: :sym\nd: {true: x}\ne:\n  :k: v\n";
-    let Some(Value::Hash(h)) = parse_hiera_data(src, "t.yaml", &Limits::hiera()).unwrap() else { panic!("hash") };
-    assert_eq!(rich::as_bignum(&h["a"]), Some("590295810358705651711"));
-    let Value::Hash(b) = &h["b"] else { panic!("b") };
-    let keys: Vec<&str> = b.keys().map(String::as_str).collect();
-    assert_eq!(keys, [rich::int_key("1").as_str(), "1", rich::float_key("1.5").as_str()]);
-    assert_eq!(rich::refusal(&h["c"]), Some("Runtime[ruby, 'Symbol']"));
-    assert_eq!(rich::refusal(&h["d"]), Some("Hash[Boolean[true], String, 1, 1]"));
+    let Some(Data::Hash(h)) = parse_data(src, "t.yaml", &Limits::hiera()).unwrap() else { panic!("hash") };
+    assert!(matches!(&h["a"], Data::BigInt(b) if b.as_str() == "590295810358705651711"), "{:?}", h["a"]);
+    let Data::Hash(b) = &h["b"] else { panic!("b") };
+    let keys: Vec<&Key> = b.keys().collect();
+    assert_eq!(keys, [&Key::Int(1), &Key::from("1"), &Key::Float(1.5)]);
+    assert_eq!(h["c"], Data::Symbol("sym".into()));
+    assert_eq!(h["d"], Data::Hash([(Key::Bool(true), Data::from("x"))].into_iter().collect()));
     // Symbol keys are strings (Puppet's symkeys_to_string).
-    assert_eq!(h["e"], Value::Hash([("k".to_string(), Value::from("v"))].into_iter().collect()));
+    assert_eq!(h["e"], Data::Hash([(Key::from("k"), Data::from("v"))].into_iter().collect()));
+    // Facts: bignums kept, keys by their `to_s`, Symbols by their names.
+    let Some(Data::Hash(f)) = parse_facts(src, "f.yaml", &Limits::hiera()).unwrap() else { panic!("hash") };
+    assert!(matches!(&f["a"], Data::BigInt(_)));
+    let Data::Hash(b) = &f["b"] else { panic!("b") };
+    assert_eq!(b.keys().map(Key::to_s).collect::<Vec<_>>(), ["1", "1.5"]);
+    assert_eq!(f["c"], Data::from("sym"));
     // Everywhere else a bignum still fails the document.
     assert!(parse_value("a: 0x1FFFFFFFFFFFFFFFFF\n", "t.yaml", &Limits::hiera()).is_err());
 }

@@ -8,6 +8,38 @@
 use crate::error::{Error, ErrorKind};
 use crate::resolve::{Resolution, deep_merge};
 use crate::value::{Map, Value};
+use indexmap::IndexMap;
+
+/// A host's ENC document, typed: what Puppet's exec node terminus reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncDocument {
+    /// `parameters`: the built-in parameters, then the host's custom parameters (which win).
+    pub parameters: Map,
+    /// `classes`, sorted by name, each with the smart class parameters sent for it (`None`: no
+    /// parameter is sent, written `null`). `None` for a host without an environment, which
+    /// Foreman sends as `classes: []`.
+    pub classes: Option<IndexMap<String, Option<Map>>>,
+    /// `environment`: the host's, unless `settings.enc_environment` is off.
+    pub environment: Option<String>,
+}
+
+impl EncDocument {
+    /// The document as Puppet reads it: `parameters`, `classes`, then `environment`.
+    #[must_use]
+    pub fn into_value(self) -> Value {
+        let mut doc = Map::with_capacity(3);
+        doc.insert("parameters".into(), Value::Hash(self.parameters));
+        let classes = match self.classes {
+            None => Value::Array(Vec::new()),
+            Some(cs) => Value::Hash(cs.into_iter().map(|(c, p)| (c, p.map_or(Value::Null, Value::Hash))).collect()),
+        };
+        doc.insert("classes".into(), classes);
+        if let Some(env) = self.environment {
+            doc.insert("environment".into(), Value::String(env));
+        }
+        Value::Hash(doc)
+    }
+}
 
 /// Subnet attributes Foreman exports, in its order (core `app/models/subnet.rb` `attr_exportable`).
 pub const SUBNET_EXPORT: [&str; 15] = [
@@ -189,7 +221,7 @@ fn nic_type(t: &str) -> &'static str {
 /// # Errors
 /// When a value holds ERB (`<%`): Foreman would render it per host, which Lamina does not do
 /// yet, so the host fails rather than pass the template through.
-pub fn document(r: &Resolution<'_>) -> Result<Value, Error> {
+pub fn document(r: &Resolution<'_>) -> Result<EncDocument, Error> {
     let host_err =
         |what: String| Error::new(ErrorKind::Resolve, format!("host {}", r.host.src.name), what).at(&r.host.src.origin);
     let mut params = builtin(r);
@@ -213,13 +245,10 @@ pub fn document(r: &Resolution<'_>) -> Result<Value, Error> {
     }
     deep_merge(&mut params, &user);
 
-    let mut doc = Map::with_capacity(3);
-    doc.insert("parameters".into(), Value::Hash(params));
     if r.environment.is_none() {
-        doc.insert("classes".into(), Value::Array(Vec::new()));
-        return Ok(Value::Hash(doc));
+        return Ok(EncDocument { parameters: params, classes: None, environment: None });
     }
-    let mut classes = Map::with_capacity(r.classes.len());
+    let mut classes = IndexMap::with_capacity(r.classes.len());
     for c in &r.classes {
         let mut m = Map::new();
         for cp in &c.params {
@@ -233,13 +262,8 @@ pub fn document(r: &Resolution<'_>) -> Result<Value, Error> {
                 m.insert(cp.key.src.key.clone(), v.clone());
             }
         }
-        classes.insert(c.name.to_string(), if m.is_empty() { Value::Null } else { Value::Hash(m) });
+        classes.insert(c.name.to_string(), if m.is_empty() { None } else { Some(m) });
     }
-    doc.insert("classes".into(), Value::Hash(classes));
-    if r.estate.settings.enc_environment
-        && let Some(env) = r.environment
-    {
-        doc.insert("environment".into(), s(env));
-    }
-    Ok(Value::Hash(doc))
+    let environment = r.environment.filter(|_| r.estate.settings.enc_environment).map(str::to_string);
+    Ok(EncDocument { parameters: params, classes: Some(classes), environment })
 }

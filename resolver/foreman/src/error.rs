@@ -19,6 +19,16 @@ pub enum ErrorKind {
     UnknownHost,
     /// A host's data cannot be resolved (cast failure, ERB, merge conflict).
     Resolve,
+    /// A file or a request body that is not valid YAML (or JSON).
+    Syntax,
+    /// A file or directory that cannot be read or written.
+    Io,
+    /// The store failed: it cannot be reached, queried or brought up to date.
+    Store,
+    /// The store changed under a write: nothing was written.
+    Conflict,
+    /// An edit names an object (or an owner) that does not exist.
+    NotFound,
 }
 
 /// One error.

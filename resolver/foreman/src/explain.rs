@@ -45,7 +45,6 @@ fn mask(v: &Value, hide: bool) -> Value {
 /// rendered cannot be explained either.
 pub fn explain(r: &Resolution<'_>, show_hidden: bool) -> Result<Value, Error> {
     let doc = document(r)?;
-    let Value::Hash(doc) = doc else { unreachable!("document is a hash") };
     let mut out = Map::new();
     out.insert("host".into(), Value::from(r.host.src.certname()));
     let mut hm = Map::new();
@@ -81,32 +80,27 @@ pub fn explain(r: &Resolution<'_>, show_hidden: bool) -> Result<Value, Error> {
 
     // Parameters: every key of the ENC's `parameters`, with its source.
     let mut params = Map::new();
-    if let Some(Value::Hash(enc_params)) = doc.get("parameters") {
-        for (name, value) in enc_params {
-            let mut m = Map::new();
-            if let Some(rp) = r.params.get(name.as_str()) {
-                let hidden = rp.winner.param.hidden_value && !show_hidden;
-                m.insert("value".into(), mask(value, hidden));
-                if rp.winner.param.hidden_value {
-                    m.insert("hidden".into(), Value::Bool(true));
-                }
-                m.insert("source".into(), def(&rp.winner, show_hidden));
-                if !rp.overridden.is_empty() {
-                    m.insert(
-                        "overrides".into(),
-                        Value::Array(rp.overridden.iter().rev().map(|d| def(d, show_hidden)).collect()),
-                    );
-                }
-            } else {
-                let hidden = SECRET_BUILTINS.contains(&name.as_str()) && !show_hidden;
-                m.insert("value".into(), mask(value, hidden));
+    for (name, value) in &doc.parameters {
+        let mut m = Map::new();
+        if let Some(rp) = r.params.get(name.as_str()) {
+            let hidden = rp.winner.param.hidden_value && !show_hidden;
+            m.insert("value".into(), mask(value, hidden));
+            if rp.winner.param.hidden_value {
+                m.insert("hidden".into(), Value::Bool(true));
+            }
+            m.insert("source".into(), def(&rp.winner, show_hidden));
+            if !rp.overridden.is_empty() {
                 m.insert(
-                    "source".into(),
-                    Value::Hash(Map::from_iter([("layer".to_string(), Value::from("built-in"))])),
+                    "overrides".into(),
+                    Value::Array(rp.overridden.iter().rev().map(|d| def(d, show_hidden)).collect()),
                 );
             }
-            params.insert(name.clone(), Value::Hash(m));
+        } else {
+            let hidden = SECRET_BUILTINS.contains(&name.as_str()) && !show_hidden;
+            m.insert("value".into(), mask(value, hidden));
+            m.insert("source".into(), Value::Hash(Map::from_iter([("layer".to_string(), Value::from("built-in"))])));
         }
+        params.insert(name.clone(), Value::Hash(m));
     }
     out.insert("parameters".into(), Value::Hash(params));
 

@@ -45,10 +45,8 @@
 //! let estate = compile(src, &NoText).expect("valid estate");
 //! let host = estate.host("web01.example.com").expect("known host");
 //! let doc = enc::document(&resolve::resolve(&estate, host, false)?)?;
-//! let Value::Hash(doc) = doc else { unreachable!() };
-//! let Some(Value::Hash(params)) = doc.get("parameters") else { unreachable!() };
-//! assert_eq!(params.get("ntp_server"), Some(&Value::from("pool.ntp.org")));
-//! assert_eq!(doc.get("classes"), Some(&Value::Array(vec![])), "no environment: `classes: []`");
+//! assert_eq!(doc.parameters.get("ntp_server"), Some(&Value::from("pool.ntp.org")));
+//! assert_eq!(doc.classes, None, "no environment: Foreman sends `classes: []`");
 //! # Ok::<(), lamina_foreman::Error>(())
 //! ```
 pub mod cast;

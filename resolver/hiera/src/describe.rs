@@ -6,10 +6,8 @@
 //! fails is reported, and Variants merge their members' mismatches as Puppet does.
 
 use super::infer;
-use super::int::IntRef;
-use super::rich::{self, RichKey};
 use super::types::PType;
-use crate::Value;
+use crate::{Data, Key};
 use lamina_value::ruby_float;
 
 /// One step of a mismatch's path.
@@ -64,30 +62,25 @@ impl Class {
     }
 }
 
-fn class_of(v: &Value) -> Class {
+fn class_of(v: &Data) -> Class {
     match v {
-        Value::Null => Class::Undef,
-        Value::Bool(_) => Class::Boolean,
-        Value::Int(_) => Class::Integer,
-        Value::Float(_) => Class::Float,
-        Value::String(_) if rich::as_bignum(v).is_some() => Class::Integer,
-        Value::String(_) if rich::as_symbol(v).is_some() => Class::Runtime,
-        Value::String(_) => Class::String,
-        Value::Array(a) if a.is_empty() => Class::Array,
-        Value::Array(_) => Class::Tuple,
-        Value::Hash(h)
-            if !h.is_empty() && h.keys().all(|k| matches!(rich::key(k), RichKey::Str(s) if !s.is_empty())) =>
-        {
-            Class::Struct
-        }
-        Value::Hash(_) => Class::Hash,
+        Data::Null => Class::Undef,
+        Data::Bool(_) => Class::Boolean,
+        Data::Int(_) | Data::BigInt(_) => Class::Integer,
+        Data::Float(_) => Class::Float,
+        Data::Symbol(_) => Class::Runtime,
+        Data::String(_) => Class::String,
+        Data::Array(a) if a.is_empty() => Class::Array,
+        Data::Array(_) => Class::Tuple,
+        Data::Hash(h) if !h.is_empty() && h.keys().all(|k| matches!(k, Key::Str(s) if !s.is_empty())) => Class::Struct,
+        Data::Hash(_) => Class::Hash,
     }
 }
 
 /// The short name of a value's inferred type (`Integer`, `Tuple`, `Struct`, ...), as merge and
 /// type errors print it when they do not detail it.
 #[must_use]
-pub(super) fn type_name(v: &Value) -> &'static str {
+pub(super) fn type_name(v: &Data) -> &'static str {
     class_of(v).name()
 }
 
@@ -102,12 +95,12 @@ struct Actual {
 }
 
 impl Actual {
-    fn of(v: &Value) -> Actual {
+    fn of(v: &Data) -> Actual {
         let class = class_of(v);
         let full = match (class, v) {
-            (Class::Integer, _) => IntRef::of(v).map(|i| format!("Integer[{i}, {i}]")).unwrap_or_default(),
-            (Class::Float, Value::Float(x)) => format!("Float[{}, {}]", ruby_float(*x), ruby_float(*x)),
-            (Class::Boolean, Value::Bool(b)) => format!("Boolean[{b}]"),
+            (Class::Integer, _) => v.as_int().map(|i| format!("Integer[{i}, {i}]")).unwrap_or_default(),
+            (Class::Float, Data::Float(x)) => format!("Float[{}, {}]", ruby_float(*x), ruby_float(*x)),
+            (Class::Boolean, Data::Bool(b)) => format!("Boolean[{b}]"),
             (Class::String, _) => "String".into(),
             // The describer's `PHashType.new(key_type, value_type)`: the size dropped.
             (Class::Hash, _) => infer::describe_hash(v),
@@ -136,11 +129,11 @@ struct Mismatch {
 }
 
 impl Mismatch {
-    fn typed(path: &[Elem], original: &PType, v: &Value) -> Mismatch {
+    fn typed(path: &[Elem], original: &PType, v: &Data) -> Mismatch {
         Mismatch { path: path.to_vec(), kind: Kind::Type(original.normalize()), actual: Actual::of(v) }
     }
 
-    fn size(path: &[Elem], expected: (Option<i64>, Option<i64>), n: usize, v: &Value) -> Mismatch {
+    fn size(path: &[Elem], expected: (Option<i64>, Option<i64>), n: usize, v: &Data) -> Mismatch {
         let n = i64::try_from(n).unwrap_or(i64::MAX);
         Mismatch {
             path: path.to_vec(),
@@ -334,7 +327,7 @@ fn default_accepts(e: &PType, a: Class) -> bool {
 /// Puppet's `describe_mismatch`: the message of a `TypeAssertionError` for `subject` (`Found
 /// value has wrong type,`): one mismatch on its own, several one per line; empty when the
 /// describer finds nothing (a bare `Optional` or `Variant`).
-pub(super) fn describe_mismatch(subject: &str, expected: &PType, v: &Value) -> String {
+pub(super) fn describe_mismatch(subject: &str, expected: &PType, v: &Data) -> String {
     let ds = describe(expected, v, &[]);
     match ds.as_slice() {
         [] => String::new(),
@@ -343,7 +336,7 @@ pub(super) fn describe_mismatch(subject: &str, expected: &PType, v: &Value) -> S
     }
 }
 
-fn describe(expected: &PType, v: &Value, path: &[Elem]) -> Vec<Mismatch> {
+fn describe(expected: &PType, v: &Data, path: &[Elem]) -> Vec<Mismatch> {
     internal(&expected.normalize(), expected, v, path)
 }
 
@@ -353,7 +346,7 @@ fn with(path: &[Elem], e: Elem) -> Vec<Elem> {
     p
 }
 
-fn internal(e: &PType, original: &PType, v: &Value, path: &[Elem]) -> Vec<Mismatch> {
+fn internal(e: &PType, original: &PType, v: &Data, path: &[Elem]) -> Vec<Mismatch> {
     match e {
         PType::Variant(ts) => variant(ts, original, v, path),
         PType::Hash(..) => hash(e, original, v, path),
@@ -370,7 +363,7 @@ fn internal(e: &PType, original: &PType, v: &Value, path: &[Elem]) -> Vec<Mismat
     }
 }
 
-fn variant(ts: &[PType], original: &PType, v: &Value, path: &[Elem]) -> Vec<Mismatch> {
+fn variant(ts: &[PType], original: &PType, v: &Data, path: &[Elem]) -> Vec<Mismatch> {
     let undef = [PType::Undef];
     let types: Vec<&PType> =
         if matches!(original, PType::Optional(_)) { undef.iter().chain(ts).collect() } else { ts.iter().collect() };
@@ -422,10 +415,10 @@ fn merge_descriptions(varying: usize, per_variant: Vec<Vec<Mismatch>>) -> Vec<Mi
     out
 }
 
-fn array(e: &PType, original: &PType, v: &Value, path: &[Elem]) -> Vec<Mismatch> {
+fn array(e: &PType, original: &PType, v: &Data, path: &[Elem]) -> Vec<Mismatch> {
     let PType::Array(t, min, max) = e else { return Vec::new() };
     match v {
-        Value::Array(items) if !items.is_empty() => {
+        Data::Array(items) if !items.is_empty() => {
             let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
             if min.is_some_and(|a| n < a) || max.is_some_and(|b| n > b) {
                 return vec![Mismatch::size(path, (*min, *max), items.len(), v)];
@@ -438,14 +431,14 @@ fn array(e: &PType, original: &PType, v: &Value, path: &[Elem]) -> Vec<Mismatch>
             }
             out
         }
-        Value::Array(_) if min.is_some_and(|a| a > 0) => vec![Mismatch::size(path, (*min, *max), 0, v)],
+        Data::Array(_) if min.is_some_and(|a| a > 0) => vec![Mismatch::size(path, (*min, *max), 0, v)],
         _ => vec![Mismatch::typed(path, original, v)],
     }
 }
 
-fn hash(e: &PType, original: &PType, v: &Value, path: &[Elem]) -> Vec<Mismatch> {
+fn hash(e: &PType, original: &PType, v: &Data, path: &[Elem]) -> Vec<Mismatch> {
     let PType::Hash(k, t, min, max) = e else { return Vec::new() };
-    let Value::Hash(h) = v else { return vec![Mismatch::typed(path, original, v)] };
+    let Data::Hash(h) = v else { return vec![Mismatch::typed(path, original, v)] };
     let n = i64::try_from(h.len()).unwrap_or(i64::MAX);
     if min.is_some_and(|a| n < a) || max.is_some_and(|b| n > b) {
         return vec![Mismatch::size(path, (*min, *max), h.len(), v)];
@@ -456,12 +449,14 @@ fn hash(e: &PType, original: &PType, v: &Value, path: &[Elem]) -> Vec<Mismatch> 
     }
     let mut out = Vec::new();
     for (key, x) in h {
-        let kv = Value::String(key.clone());
+        // A Struct: every key is a String.
+        let key = key.to_s().into_owned();
+        let kv = Data::String(key.clone());
         if !k.matches(&kv) {
             out.extend(describe(k, &kv, &with(path, Elem::Key(key.clone()))));
         }
         if !t.matches(x) {
-            out.extend(describe(t, x, &with(path, Elem::Entry(key.clone()))));
+            out.extend(describe(t, x, &with(path, Elem::Entry(key))));
         }
     }
     out

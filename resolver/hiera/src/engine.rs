@@ -8,7 +8,7 @@ use super::merge::Strategy;
 use super::options::{key_options, parse_merge};
 use super::options_cache::{LookupOptions, Part};
 use super::{Config, DataSource, HieraError, Layers, Level, Locations, MAX_NESTING, Query, join_path};
-use crate::{Map, Value};
+use crate::{Data, DataMap};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell, RefCell};
@@ -21,13 +21,13 @@ use std::rc::Rc;
 pub struct Hiera<'a> {
     pub(super) layers: &'a Layers,
     pub(super) source: &'a dyn DataSource,
-    pub(super) scope: &'a Map,
+    pub(super) scope: &'a DataMap,
     /// By module name (`""` for none).
     pub(super) lo_cache: RefCell<FxHashMap<String, Rc<LookupOptions>>>,
     /// The global layer's lookup_options, and the global and environment ones merged (see
     /// `options_cache`).
     pub(super) global_lo: RefCell<Part>,
-    pub(super) env_lo: RefCell<Option<Option<Map>>>,
+    pub(super) env_lo: RefCell<Option<Option<DataMap>>>,
     /// lookup_options reads under way, and whether one started inside another.
     pub(super) lo_depth: Cell<usize>,
     pub(super) lo_nested: Cell<bool>,
@@ -51,8 +51,6 @@ pub struct Hiera<'a> {
     /// an expression always gives the same text (only values that need no further
     /// interpolation are kept).
     pub(super) scope_text: RefCell<FxHashMap<String, String>>,
-    /// True once a value read from data held a mark (see `rich`): results then need unmarking.
-    saw_marks: Cell<bool>,
     /// Buffers of popped `stack` names, for reuse.
     spare: RefCell<Vec<String>>,
     /// The hasher of the maps merges build, and the hashes of their keys.
@@ -85,7 +83,7 @@ impl<'a> Hiera<'a> {
     /// A session. `scope` holds the top-scope variables (facts, `facts`, `trusted`,
     /// `server_facts`, `environment`, node parameters).
     #[must_use]
-    pub fn new(layers: &'a Layers, source: &'a dyn DataSource, scope: &'a Map) -> Self {
+    pub fn new(layers: &'a Layers, source: &'a dyn DataSource, scope: &'a DataMap) -> Self {
         let configs = [&layers.global, &layers.environment]
             .into_iter()
             .flatten()
@@ -116,7 +114,6 @@ impl<'a> Hiera<'a> {
             spare: RefCell::default(),
             key_hashes: KeyHashes::default(),
             scope_text: RefCell::default(),
-            saw_marks: Cell::new(false),
             warnings: RefCell::default(),
             explain: None,
         }
@@ -171,24 +168,14 @@ impl<'a> Hiera<'a> {
     }
 
     /// `lookup(names, type, merge, default)`: the first name found wins, then the default.
-    /// `Ok(None)` means not found (see [`super::not_found_message`]).
+    /// `Ok(None)` means not found (see [`super::not_found_message`]). The value keeps Ruby's
+    /// types ([`Data`]); [`Data::into_value`] gives what callers outside Hiera see.
     ///
     /// # Errors
     /// Any lookup error, and type mismatches of the found value or the default.
-    pub fn query(&self, q: &Query) -> Result<Option<Value>, HieraError> {
-        let v = self.query_rich(q)?;
-        // Only data values carry marks, and every one is scanned when it is read.
-        Ok(if self.saw_marks.get() { v.map(super::rich::unmark) } else { v })
-    }
-
-    /// [`Self::query`] with Ruby's data kept apart as the reader marked it (Integer keys,
-    /// bignums: see [`super::rich`]), for renderers that print them as Puppet does.
-    ///
-    /// # Errors
-    /// As [`Self::query`].
-    pub fn query_rich(&self, q: &Query) -> Result<Option<Value>, HieraError> {
+    pub fn query(&self, q: &Query) -> Result<Option<Data>, HieraError> {
         for name in &q.names {
-            if let Some(v) = self.lookup_rich(name, q.merge.as_ref())? {
+            if let Some(v) = self.lookup(name, q.merge.as_ref())? {
                 if let Some(t) = &q.value_type {
                     t.check("Found value", &v).map_err(HieraError::plain)?;
                 }
@@ -205,23 +192,16 @@ impl<'a> Hiera<'a> {
     }
 
     /// One key through every layer (`LookupAdapter#lookup`), `merge` overriding the key's
-    /// `lookup_options`.
+    /// `lookup_options`: what nested lookups and [`Self::query`] work on.
     ///
     /// # Errors
     /// Any lookup error.
-    pub fn lookup(&self, key: &str, merge: Option<&Strategy>) -> Result<Option<Value>, HieraError> {
-        let v = self.lookup_rich(key, merge)?;
-        Ok(if self.saw_marks.get() { v.map(super::rich::unmark) } else { v })
-    }
-
-    /// [`Self::lookup`] with the reader's marks kept (see [`super::rich`]): what nested
-    /// lookups and [`Self::query_rich`] work on.
-    pub(super) fn lookup_rich(&self, key: &str, merge: Option<&Strategy>) -> Result<Option<Value>, HieraError> {
+    pub fn lookup(&self, key: &str, merge: Option<&Strategy>) -> Result<Option<Data>, HieraError> {
         self.note(|| format!("Searching for \"{key}\""));
         self.nested(|| self.lookup_inner(key, merge))
     }
 
-    fn lookup_inner(&self, key: &str, merge: Option<&Strategy>) -> Result<Option<Value>, HieraError> {
+    fn lookup_inner(&self, key: &str, merge: Option<&Strategy>) -> Result<Option<Data>, HieraError> {
         // A key without dots or quotes is its own root: no segments to split or dig. (A byte
         // scan: `contains` with a char set decodes UTF-8.)
         let (segs, root): (Vec<Segment>, Cow<'_, str>) = if key.bytes().any(|b| matches!(b, b'.' | b'\'' | b'"')) {
@@ -271,14 +251,7 @@ impl<'a> Hiera<'a> {
             found = self.default_hierarchy_lookup(m, &root, key, segs, merge)?;
         }
         match (found, opts.and_then(|o| o.get("convert_to"))) {
-            (Some(v), Some(t)) => {
-                let v = super::types::convert_to(&root, v, t)?;
-                // `Integer.new` can make a bignum (a marked string) out of plain data.
-                if super::rich::has_marks(&v) {
-                    self.saw_marks.set(true);
-                }
-                Ok(Some(v))
-            }
+            (Some(v), Some(t)) => Ok(Some(super::types::convert_to(&root, v, t)?)),
             (found, _) => Ok(found),
         }
     }
@@ -292,7 +265,7 @@ impl<'a> Hiera<'a> {
         key: &str,
         segs: &[Segment],
         merge: Option<&Strategy>,
-    ) -> Result<Option<Value>, HieraError> {
+    ) -> Result<Option<Data>, HieraError> {
         let Some(Some(Ok(cfg))) = self.layers.modules.get(module) else { return Ok(None) };
         if cfg.default_hierarchy.is_empty() {
             return Ok(None);
@@ -300,9 +273,9 @@ impl<'a> Hiera<'a> {
         self.note(|| format!("Module \"{module}\" default hierarchy"));
         let lo = self.levels_fold(cfg, &cfg.default_hierarchy, "lookup_options", &Strategy::Hash, Some(module))?;
         let lo = match lo.map(Found::into_value) {
-            Some(Value::Hash(h)) => h,
+            Some(Data::Hash(h)) => h,
             Some(_) => return Err(HieraError::coded("value of lookup_options must be a hash")),
-            None => Map::new(),
+            None => DataMap::new(),
         };
         let strategy = match (merge, key_options(&lo, root)?.and_then(|o| o.get("merge"))) {
             (Some(m), _) => m.clone(),
@@ -465,19 +438,17 @@ impl<'a> Hiera<'a> {
                     Ok(None)
                 }
                 Some((idx, v)) => {
-                    // `validate_data_value` (`data_provider.rb:84`): the reader marks what is
-                    // not RichData (see `rich`).
-                    if let Some(t) = super::rich::refusal(v) {
-                        return Err(HieraError::plain(format!(
-                            "Value for key '{root}', in hash returned from data_hash function '{}', when using location '{path}', has wrong type, expects Puppet::LookupValue, got {t}",
-                            level.function
-                        )));
-                    }
                     // Most values hold no `%{`: they stay references into the data until a
                     // merge or the caller copies what it needs.
                     let (interpolate, flags) = loc.scan(data, idx, v);
-                    if flags & super::fold::MARKED != 0 {
-                        self.saw_marks.set(true);
+                    // `validate_data_value` (`data_provider.rb:84`): a Symbol, or a Boolean or
+                    // nil key, is not RichData.
+                    if flags & super::fold::REFUSED != 0 {
+                        return Err(HieraError::plain(format!(
+                            "Value for key '{root}', in hash returned from data_hash function '{}', when using location '{path}', has wrong type, expects Puppet::LookupValue, got {}",
+                            level.function,
+                            super::infer::infer(v)
+                        )));
                     }
                     let found = if interpolate {
                         self.interpolate_entry(loc, data, idx, v, flags)?
@@ -497,9 +468,9 @@ impl<'a> Hiera<'a> {
     fn interpolate_entry<'s>(
         &'s self,
         loc: &'s Loc,
-        data: &Map,
+        data: &DataMap,
         idx: usize,
-        v: &Value,
+        v: &Data,
         flags: u8,
     ) -> Result<Found<'s>, HieraError> {
         let cell = loc.interpolated(data, idx);
@@ -512,11 +483,8 @@ impl<'a> Hiera<'a> {
         let (Some(cell), None, true) = (cell, &self.explain, scope_only) else {
             return Ok(Found::Owned(iv));
         };
-        let (_, marks) = super::interp::scan(&iv);
-        let f = super::fold::flags(&iv, marks || flags & super::fold::MARKED != 0);
-        if f & super::fold::MARKED != 0 {
-            self.saw_marks.set(true);
-        }
+        let (_, rich) = super::interp::scan(&iv);
+        let f = super::fold::flags(&iv, rich || flags & super::fold::RICH != 0);
         let (iv, f) = cell.get_or_init(|| (iv, f));
         Ok(Found::Data(iv, *f))
     }
@@ -531,7 +499,7 @@ impl<'a> Hiera<'a> {
         }
         if let (Some(m), Ok(Some(data))) = (module, &data) {
             let prefix = format!("{m}::");
-            if data.keys().any(|k| k != "lookup_options" && !k.starts_with(&prefix)) {
+            if data.keys().any(|k| k.as_str().is_none_or(|k| k != "lookup_options" && !k.starts_with(&prefix))) {
                 self.warn(format!(
                     "Module '{m}': Value returned from data_hash function '{}', when using location '{path}', must use keys qualified with the name of the module",
                     level.function
@@ -553,8 +521,8 @@ impl<'a> Hiera<'a> {
         let in_file = |e: HieraError| {
             if e.coded { HieraError::coded(format!("{} (file: {})", e.message, cfg.file)) } else { e }
         };
-        let interp = |s: &str, local: Option<(&str, &Value)>| -> Result<String, HieraError> {
-            let v = self.interpolate(Value::from(s), false, local).map_err(in_file)?;
+        let interp = |s: &str, local: Option<(&str, &Data)>| -> Result<String, HieraError> {
+            let v = self.interpolate(Data::from(s), false, local).map_err(in_file)?;
             Ok(super::interp::to_s(&v))
         };
         let datadir = interp(&level.datadir, None)?;
@@ -577,12 +545,10 @@ impl<'a> Hiera<'a> {
             }
             Locations::Mapped { var, name, template } => {
                 let elems = match self.scope_value(var, None)? {
-                    None | Some(Value::Null) => vec![],
-                    Some(Value::String(s)) if s.is_empty() => vec![],
-                    Some(Value::Array(a)) => a,
-                    Some(Value::Hash(h)) => {
-                        h.into_iter().map(|(k, v)| Value::Array(vec![Value::String(k), v])).collect()
-                    }
+                    None | Some(Data::Null) => vec![],
+                    Some(Data::String(s)) if s.is_empty() => vec![],
+                    Some(Data::Array(a)) => a,
+                    Some(Data::Hash(h)) => h.into_iter().map(|(k, v)| Data::Array(vec![k.to_data(), v])).collect(),
                     Some(other) => vec![other],
                 };
                 elems.iter().map(|e| Ok(join_path(&datadir, &interp(template, Some((name, e)))?))).collect::<Result<
@@ -600,7 +566,7 @@ impl<'a> Hiera<'a> {
 
     /// A scope expression (`facts.a.b`, `::x`, a mapped_paths local): `Ok(None)` for an
     /// undefined variable (warned), `Some(Null)` for a missing segment.
-    pub(super) fn scope_value(&self, expr: &str, local: Option<(&str, &Value)>) -> Result<Option<Value>, HieraError> {
+    pub(super) fn scope_value(&self, expr: &str, local: Option<(&str, &Data)>) -> Result<Option<Data>, HieraError> {
         Ok(self.scope_ref(expr, local)?.cloned())
     }
 
@@ -608,8 +574,8 @@ impl<'a> Hiera<'a> {
     pub(super) fn scope_ref<'v>(
         &'v self,
         expr: &str,
-        local: Option<(&str, &'v Value)>,
-    ) -> Result<Option<&'v Value>, HieraError> {
+        local: Option<(&str, &'v Data)>,
+    ) -> Result<Option<&'v Data>, HieraError> {
         // The common `%{facts.os.family}` is split without the regex parser or allocations.
         if !expr.contains('.') && !expr.contains(['\'', '"']) {
             return self.scope_dig(expr, expr, std::iter::empty(), local);
@@ -634,9 +600,9 @@ impl<'a> Hiera<'a> {
         expr: &str,
         root: &str,
         segs: impl Iterator<Item = SegRef<'s>>,
-        local: Option<(&str, &'v Value)>,
-    ) -> Result<Option<&'v Value>, HieraError> {
-        static NULL: Value = Value::Null;
+        local: Option<(&str, &'v Data)>,
+    ) -> Result<Option<&'v Data>, HieraError> {
+        static NULL: Data = Data::Null;
         let name = root.strip_prefix("::").unwrap_or(root);
         let base = match local {
             Some((n, v)) if n == name => v,
@@ -658,7 +624,7 @@ impl<'a> Hiera<'a> {
 /// deeper than where it starts).
 #[derive(Debug)]
 pub(super) struct Memo {
-    pub(super) value: Value,
+    pub(super) value: Data,
     pub(super) names: Vec<String>,
     pub(super) depth: usize,
 }

@@ -8,7 +8,7 @@
 
 use super::HieraError;
 use super::merge::{DeepOptions, Strategy, check_hash, check_unique, dedup_arrays, truthy};
-use crate::{Map, Value};
+use crate::{Data, DataMap, Key};
 use indexmap::map::RawEntryApiV1;
 use indexmap::map::raw_entry_v1::RawEntryMut;
 use rustc_hash::FxHashMap;
@@ -22,7 +22,7 @@ use std::hash::BuildHasher;
 #[derive(Debug, Default)]
 pub(super) struct KeyHashes {
     state: RandomState,
-    /// By [`fingerprint`] for keys below 8 bytes (it is the key then: no string compare).
+    /// By [`str_fingerprint`] for keys below 8 bytes (it is the key then: no string compare).
     short: RefCell<FxHashMap<u64, u64>>,
     long: RefCell<FxHashMap<Box<str>, u64>>,
 }
@@ -31,13 +31,13 @@ pub(super) struct KeyHashes {
 const MAX_CACHED_KEYS: usize = 1 << 16;
 
 impl KeyHashes {
-    fn map(&self, n: usize) -> Map {
-        Map::with_capacity_and_hasher(n, self.state.clone())
+    fn map(&self, n: usize) -> DataMap {
+        DataMap::with_capacity_and_hasher(n, self.state.clone())
     }
 
     fn hash(&self, k: &str) -> u64 {
         if k.len() < 8 {
-            let fp = fingerprint(k);
+            let fp = str_fingerprint(k);
             if let Some(&h) = self.short.borrow().get(&fp) {
                 return h;
             }
@@ -60,11 +60,16 @@ impl KeyHashes {
     }
 
     /// `out.insert(k, v)` for a map made by [`Self::map`].
-    fn insert(&self, out: &mut Map, k: &str, v: Value) {
-        let hash = self.hash(k);
-        match out.raw_entry_mut_v1().from_hash(hash, |x| x == k) {
+    fn insert(&self, out: &mut DataMap, k: &Key, v: Data) {
+        let Key::Str(s) = k else {
+            // Keys of other types are rare: no cached hash.
+            out.insert(k.clone(), v);
+            return;
+        };
+        let hash = self.hash(s);
+        match out.raw_entry_mut_v1().from_hash(hash, |x| matches!(x, Key::Str(x) if x == s)) {
             RawEntryMut::Vacant(e) => {
-                e.insert_hashed_nocheck(hash, k.to_string(), v);
+                e.insert_hashed_nocheck(hash, k.clone(), v);
             }
             RawEntryMut::Occupied(mut e) => *e.get_mut() = v,
         }
@@ -76,31 +81,46 @@ impl KeyHashes {
 pub(super) enum Found<'d> {
     /// A value of a data file, as read (no interpolation needed), borrowed from the session's
     /// data, with its [`flags`] (computed once per session).
-    Data(&'d Value, u8),
+    Data(&'d Data, u8),
     /// A value built for this lookup (interpolated, merged).
-    Owned(Value),
+    Owned(Data),
 }
 
-/// [`flags`]: the value holds a mark ([`super::rich`]): it may have non-string keys.
-pub(super) const MARKED: u8 = 8;
+/// [`flags`]: the value is rich ([`Data::is_rich`]): it may have non-string keys.
+pub(super) const RICH: u8 = 8;
 /// [`flags`]: the value is an array with duplicates.
 const DUPLICATES: u8 = 16;
+/// [`flags`]: the value is not Puppet's `RichData`: a lookup of it fails.
+pub(super) const REFUSED: u8 = 32;
 
-/// What the merges want to know of a data value without walking it each time.
-pub(super) fn flags(v: &Value, marked: bool) -> u8 {
-    let dups = matches!(v, Value::Array(a) if has_duplicates(a));
-    (if marked { MARKED } else { 0 }) | if dups { DUPLICATES } else { 0 }
+/// What the merges want to know of a data value without walking it each time. `rich`: the
+/// value is [`Data::is_rich`] (the caller's scan found it out).
+pub(super) fn flags(v: &Data, rich: bool) -> u8 {
+    let dups = matches!(v, Data::Array(a) if has_duplicates(a));
+    let refused = rich && !is_rich_data(v);
+    (if rich { RICH } else { 0 }) | if dups { DUPLICATES } else { 0 } | if refused { REFUSED } else { 0 }
+}
+
+/// Puppet's `RichData`: no Symbol (a `Runtime[ruby, 'Symbol']`), and no hash key that is a
+/// Boolean or nil (`RichDataKey` is `Variant[String, Numeric]`).
+fn is_rich_data(v: &Data) -> bool {
+    match v {
+        Data::Symbol(_) => false,
+        Data::Array(a) => a.iter().all(is_rich_data),
+        Data::Hash(h) => h.iter().all(|(k, v)| !matches!(k, Key::Bool(_) | Key::Nil) && is_rich_data(v)),
+        _ => true,
+    }
 }
 
 impl Found<'_> {
-    pub(super) fn value(&self) -> &Value {
+    pub(super) fn value(&self) -> &Data {
         match self {
             Found::Data(v, _) => v,
             Found::Owned(v) => v,
         }
     }
 
-    pub(super) fn into_value(self) -> Value {
+    pub(super) fn into_value(self) -> Data {
         match self {
             Found::Data(v, _) => v.clone(),
             Found::Owned(v) => v,
@@ -108,8 +128,8 @@ impl Found<'_> {
     }
 
     /// Whether the value may hold non-string keys (a built value is not known not to).
-    fn marked(&self) -> bool {
-        !matches!(self, Found::Data(_, f) if f & MARKED == 0)
+    fn rich(&self) -> bool {
+        !matches!(self, Found::Data(_, f) if f & RICH == 0)
     }
 }
 
@@ -118,13 +138,13 @@ pub(super) fn merge_single<'d>(strategy: &Strategy, v: Found<'d>) -> Found<'d> {
     let dups = *strategy == Strategy::Unique
         && match &v {
             Found::Data(_, f) => f & DUPLICATES != 0,
-            Found::Owned(Value::Array(a)) => has_duplicates(a),
+            Found::Owned(Data::Array(a)) => has_duplicates(a),
             Found::Owned(_) => false,
         };
     if dups { Found::Owned(strategy.merge_single(v.into_value())) } else { v }
 }
 
-fn has_duplicates(a: &[Value]) -> bool {
+fn has_duplicates(a: &[Data]) -> bool {
     a.iter().enumerate().any(|(i, v)| a[..i].iter().any(|x| same_value(x, v)))
 }
 
@@ -138,7 +158,7 @@ pub(super) struct Fold<'s, 'd> {
     /// The highest priority value, then the others (often none: no allocation then).
     first: Option<Found<'d>>,
     rest: Vec<Found<'d>>,
-    memo: Option<Value>,
+    memo: Option<Data>,
     /// At most this many values come.
     n: usize,
 }
@@ -165,22 +185,22 @@ impl<'s, 'd> Fold<'s, 'd> {
         };
         // The checks of the first element (the fold so far) can only fail on the first merge:
         // later values passed them as second elements, and the fold only gathers their parts.
-        // Without marks a value has no non-string keys: only its type is checked then.
+        // A value that is not rich has no non-string keys: only its type is checked then.
         if self.rest.is_empty() {
             match self.strategy {
-                Strategy::Unique if first.marked() => check_unique_converted(first.value())?,
-                Strategy::Hash if first.marked() => check_hash("first", first.value())?,
-                Strategy::Hash if !matches!(first.value(), Value::Hash(_)) => check_hash("first", first.value())?,
+                Strategy::Unique if first.rich() => check_unique_converted(first.value())?,
+                Strategy::Hash if first.rich() => check_hash("first", first.value())?,
+                Strategy::Hash if !matches!(first.value(), Data::Hash(_)) => check_hash("first", first.value())?,
                 _ => {}
             }
             self.rest.reserve_exact(self.n.saturating_sub(1));
         }
-        let plain = !v.marked();
+        let plain = !v.rich();
         match (self.strategy, v.value()) {
-            (Strategy::Unique, Value::Null | Value::Hash(_)) => check_unique("second", v.value())?,
+            (Strategy::Unique, Data::Null | Data::Hash(_)) => check_unique("second", v.value())?,
             (Strategy::Unique, _) if plain => {}
             (Strategy::Unique, x) => check_unique("second", x)?,
-            (Strategy::Hash, Value::Hash(_)) if plain => {}
+            (Strategy::Hash, Data::Hash(_)) if plain => {}
             (Strategy::Hash, x) => check_hash("second", x)?,
             _ => {}
         }
@@ -197,7 +217,7 @@ impl<'s, 'd> Fold<'s, 'd> {
         if self.rest.is_empty() || *self.strategy == Strategy::First {
             // `convert_value`: only Unique converts (flattens, or wraps a non-array).
             return Ok(Some(match (self.strategy, first.value()) {
-                (Strategy::Unique, Value::Array(a)) if !a.iter().any(|x| matches!(x, Value::Array(_))) => first,
+                (Strategy::Unique, Data::Array(a)) if !a.iter().any(|x| matches!(x, Data::Array(_))) => first,
                 (Strategy::Unique, _) => Found::Owned(self.strategy.convert_value(first.into_value())),
                 _ => first,
             }));
@@ -212,22 +232,22 @@ impl<'s, 'd> Fold<'s, 'd> {
 }
 
 /// `check_unique("first", convert_value(v))` without converting when it cannot fail.
-fn check_unique_converted(v: &Value) -> Result<(), HieraError> {
+fn check_unique_converted(v: &Data) -> Result<(), HieraError> {
     let mut items = Vec::new();
     flatten_into(v, &mut items);
-    if items.iter().any(|x| super::rich::has_rich_keys(x)) {
+    if items.iter().any(|x| x.has_rich_keys()) {
         return check_unique("first", &Strategy::Unique.convert_value(v.clone()));
     }
     Ok(())
 }
 
 /// `convert_value` of one value by reference: an array's flattened elements, else the value.
-fn flatten_into<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+fn flatten_into<'a>(v: &'a Data, out: &mut Vec<&'a Data>) {
     match v {
-        Value::Array(a) => {
+        Data::Array(a) => {
             for x in a {
                 match x {
-                    Value::Array(_) => flatten_into(x, out),
+                    Data::Array(_) => flatten_into(x, out),
                     x => out.push(x),
                 }
             }
@@ -237,10 +257,10 @@ fn flatten_into<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
 }
 
 /// Unique: the flattened values, highest priority first, each element once.
-fn unique(v1: &Value, rest: &[Found<'_>]) -> Value {
+fn unique(v1: &Data, rest: &[Found<'_>]) -> Data {
     let vals = || std::iter::once(v1).chain(rest.iter().map(Found::value));
-    let n = vals().map(|v| if let Value::Array(a) = v { a.len() } else { 1 }).sum();
-    let mut items: Vec<&Value> = Vec::with_capacity(n);
+    let n = vals().map(|v| if let Data::Array(a) = v { a.len() } else { 1 }).sum();
+    let mut items: Vec<&Data> = Vec::with_capacity(n);
     let mut all = Vec::with_capacity(n);
     for v in vals() {
         all.clear();
@@ -251,14 +271,14 @@ fn unique(v1: &Value, rest: &[Found<'_>]) -> Value {
             }
         }
     }
-    Value::Array(items.into_iter().cloned().collect())
+    Data::Array(items.into_iter().cloned().collect())
 }
 
 /// The keys of `maps` (highest priority first) as the folds order them — the lowest priority
 /// map's keys first, then each higher one's new keys — appended to `keys`, and which map holds
 /// which key appended to `table` (`table[key * maps.len() + map]`, both relative to their ends
 /// on entry).
-fn key_table<'m>(maps: &[&'m Map], keys: &mut Vec<(&'m String, u64)>, table: &mut Vec<Option<&'m Value>>) {
+fn key_table<'m>(maps: &[&'m DataMap], keys: &mut Vec<(&'m Key, u64)>, table: &mut Vec<Option<&'m Data>>) {
     let m = maps.len();
     let (kbase, tbase) = (keys.len(), table.len());
     // Rows for every key there could be; cut to the keys there are at the end.
@@ -266,21 +286,21 @@ fn key_table<'m>(maps: &[&'m Map], keys: &mut Vec<(&'m String, u64)>, table: &mu
     keys.reserve(total);
     table.resize(tbase + total * m, None);
     // Past a few dozen keys a hashed index beats scanning the list.
-    let mut index: Option<rustc_hash::FxHashMap<&str, usize>> = None;
+    let mut index: Option<rustc_hash::FxHashMap<&Key, usize>> = None;
     for (j, h) in maps.iter().enumerate().rev() {
         for (k, v) in h.iter() {
-            let fp = fingerprint(k);
+            let (fp, exact) = fingerprint(k);
             let slot = match &mut index {
-                Some(ix) => ix.get(k.as_str()).copied(),
-                None => keys[kbase..].iter().position(|(o, ofp)| *ofp == fp && (k.len() < 8 || *o == k)),
+                Some(ix) => ix.get(k).copied(),
+                None => keys[kbase..].iter().position(|(o, ofp)| *ofp == fp && (exact || *o == k)),
             };
             let slot = slot.unwrap_or_else(|| {
                 keys.push((k, fp));
                 let n = keys.len() - kbase;
                 if let Some(ix) = &mut index {
-                    ix.insert(k.as_str(), n - 1);
+                    ix.insert(k, n - 1);
                 } else if n > 32 {
-                    index = Some(keys[kbase..].iter().enumerate().map(|(i, (o, _))| (o.as_str(), i)).collect());
+                    index = Some(keys[kbase..].iter().enumerate().map(|(i, (o, _))| (*o, i)).collect());
                 }
                 n - 1
             });
@@ -290,9 +310,17 @@ fn key_table<'m>(maps: &[&'m Map], keys: &mut Vec<(&'m String, u64)>, table: &mu
     table.truncate(tbase + (keys.len() - kbase) * m);
 }
 
-/// A key's length and first bytes in one word: equal words mean equal keys below 8 bytes, and
-/// tell most longer keys apart without comparing them.
-fn fingerprint(k: &str) -> u64 {
+/// A String key's length and first bytes in one word: equal words mean equal keys below 8
+/// bytes (then `true`: the word is exact), and tell most longer keys apart without comparing
+/// them. Keys of other types (rare) share one word and are compared.
+fn fingerprint(k: &Key) -> (u64, bool) {
+    match k {
+        Key::Str(k) => (str_fingerprint(k), k.len() < 8),
+        _ => (u64::MAX, false),
+    }
+}
+
+fn str_fingerprint(k: &str) -> u64 {
     // Shifts, not a copy: a variable-length copy is a `memcpy` call.
     let len = u64::try_from(k.len()).unwrap_or(u64::MAX).min(255);
     k.bytes().take(7).enumerate().fold(len << 56, |w, (i, c)| w | u64::from(c) << (8 * i))
@@ -300,10 +328,10 @@ fn fingerprint(k: &str) -> u64 {
 
 /// Hash: Ruby's `e2.merge(e1)` folded: the lowest priority keys first, each key's value from
 /// the highest priority map holding it.
-fn hash(hashes: &KeyHashes, v1: &Value, rest: &[Found<'_>]) -> Value {
-    let maps: Vec<&Map> = std::iter::once(v1)
+fn hash(hashes: &KeyHashes, v1: &Data, rest: &[Found<'_>]) -> Data {
+    let maps: Vec<&DataMap> = std::iter::once(v1)
         .chain(rest.iter().map(Found::value))
-        .filter_map(|v| if let Value::Hash(h) = v { Some(h) } else { None })
+        .filter_map(|v| if let Data::Hash(h) = v { Some(h) } else { None })
         .collect();
     let (mut order, mut table) = (Vec::new(), Vec::new());
     key_table(&maps, &mut order, &mut table);
@@ -313,21 +341,21 @@ fn hash(hashes: &KeyHashes, v1: &Value, rest: &[Found<'_>]) -> Value {
             hashes.insert(&mut out, k, v.clone());
         }
     }
-    Value::Hash(out)
+    Data::Hash(out)
 }
 
 /// One step of a deep merge fold, applied to the value so far.
 #[derive(Debug, Clone, Copy)]
 enum Op<'a> {
     /// `deep_merge!(so_far, dest)`: the next (lower priority) value.
-    Merge(&'a Value),
+    Merge(&'a Data),
     /// `deep_merge!(so_far, so_far.dup)` (a key the next hash lacks, or holds nil or false):
     /// without options, each array below loses its duplicates.
     Dedup,
 }
 
 /// Deep (no options): the fold of `vals` (highest priority first), built once.
-fn deep<'a>(hashes: &'a KeyHashes, v1: &'a Value, rest: &'a [Found<'_>]) -> Value {
+fn deep<'a>(hashes: &'a KeyHashes, v1: &'a Data, rest: &'a [Found<'_>]) -> Data {
     let n = rest.len();
     // Room for a few nesting levels: the stacks then never grow in common data.
     let mut d = Deep {
@@ -349,18 +377,18 @@ struct Deep<'a> {
     /// Steps; `ops[lo..hi]` are the current value's.
     ops: Vec<Op<'a>>,
     /// The hashes merged at each open level.
-    maps: Vec<&'a Map>,
+    maps: Vec<&'a DataMap>,
     /// Their keys in result order, and which hash holds which (see [`key_table`]).
-    keys: Vec<(&'a String, u64)>,
-    table: Vec<Option<&'a Value>>,
+    keys: Vec<(&'a Key, u64)>,
+    table: Vec<Option<&'a Data>>,
     /// An array's elements.
-    items: Vec<&'a Value>,
+    items: Vec<&'a Data>,
 }
 
 impl<'a> Deep<'a> {
     /// The value `init` becomes through `ops[lo..hi]`: what the gem's pairwise merges give,
     /// without building the intermediate values.
-    fn eval(&mut self, init: &'a Value, lo: usize, hi: usize) -> Value {
+    fn eval(&mut self, init: &'a Data, lo: usize, hi: usize) -> Data {
         // A nil so far takes the next value as it is ("do nothing if source is nil").
         let mut start = init;
         let mut i = lo;
@@ -371,13 +399,13 @@ impl<'a> Deep<'a> {
             i += 1;
         }
         match start {
-            Value::Array(a) => self.array(a, i, hi),
-            Value::Hash(h) => {
+            Data::Array(a) => self.array(a, i, hi),
+            Data::Hash(h) => {
                 // A hash over a (truthy) non-hash keeps a mix of raw and merged values: rare,
                 // so it is done by the pairwise merges themselves.
                 let clash = self.ops[i..hi]
                     .iter()
-                    .any(|op| matches!(op, Op::Merge(d) if truthy(d) && !matches!(d, Value::Hash(_))));
+                    .any(|op| matches!(op, Op::Merge(d) if truthy(d) && !matches!(d, Data::Hash(_))));
                 if clash { pairwise(start, &self.ops[i..hi]) } else { self.hash(h, i, hi) }
             }
             // A scalar (false included) overwrites whatever comes next; nil stays nil.
@@ -387,13 +415,13 @@ impl<'a> Deep<'a> {
 
     /// An array through `ops[lo..hi]`: `dest | source` for each array merged into it (the
     /// lowest priority elements first), de-duplicated by a `Dedup`; other values leave it.
-    fn array(&mut self, a: &'a [Value], lo: usize, hi: usize) -> Value {
+    fn array(&mut self, a: &'a [Data], lo: usize, hi: usize) -> Data {
         let ops = &self.ops[lo..hi];
-        let merged = |op: &Op<'a>| if let Op::Merge(Value::Array(d)) = op { Some(d.as_slice()) } else { None };
+        let merged = |op: &Op<'a>| if let Op::Merge(Data::Array(d)) = op { Some(d.as_slice()) } else { None };
         if !ops.iter().any(|op| merged(op).is_some())
             && (!ops.iter().any(|op| matches!(op, Op::Dedup)) || !has_duplicates(a))
         {
-            return Value::Array(a.to_vec());
+            return Data::Array(a.to_vec());
         }
         let base = self.items.len();
         for x in ops.iter().rev().filter_map(merged).flatten().chain(a) {
@@ -403,16 +431,16 @@ impl<'a> Deep<'a> {
         }
         let out = self.items[base..].iter().map(|x| (*x).clone()).collect();
         self.items.truncate(base);
-        Value::Array(out)
+        Data::Array(out)
     }
 
     /// A hash through `ops[lo..hi]`, which merge only hashes (or nil/false, which leave it):
     /// key by key, each key's own steps derived as the gem takes them.
-    fn hash(&mut self, h: &'a Map, lo: usize, hi: usize) -> Value {
+    fn hash(&mut self, h: &'a DataMap, lo: usize, hi: usize) -> Data {
         let (mbase, kbase, tbase) = (self.maps.len(), self.keys.len(), self.table.len());
         self.maps.push(h);
         for i in lo..hi {
-            if let Op::Merge(Value::Hash(d)) = self.ops[i] {
+            if let Op::Merge(Data::Hash(d)) = self.ops[i] {
                 self.maps.push(d);
             }
         }
@@ -424,7 +452,7 @@ impl<'a> Deep<'a> {
             let row = tbase + slot * m;
             // A key that starts as a scalar keeps it, whatever follows (the common leaf).
             if let Some(v) = self.table[row..row + m].iter().find_map(|v| *v)
-                && !matches!(v, Value::Null | Value::Array(_) | Value::Hash(_))
+                && !matches!(v, Data::Null | Data::Array(_) | Data::Hash(_))
             {
                 self.hashes.insert(&mut out, self.keys[kbase + slot].0, v.clone());
                 continue;
@@ -435,7 +463,7 @@ impl<'a> Deep<'a> {
             let mut j = 0;
             for i in lo..hi {
                 match self.ops[i] {
-                    Op::Merge(Value::Hash(_)) => {
+                    Op::Merge(Data::Hash(_)) => {
                         j += 1;
                         match (self.table[row + j], init) {
                             // The key so far merges into the next hash's value, or (nil, false
@@ -460,7 +488,7 @@ impl<'a> Deep<'a> {
         self.maps.truncate(mbase);
         self.keys.truncate(kbase);
         self.table.truncate(tbase);
-        Value::Hash(out)
+        Data::Hash(out)
     }
 }
 
@@ -470,15 +498,15 @@ fn same_key(a: &str, b: &str) -> bool {
 }
 
 /// `==` of two values, with strings compared inline (most array elements are short strings).
-fn same_value(a: &Value, b: &Value) -> bool {
+fn same_value(a: &Data, b: &Data) -> bool {
     match (a, b) {
-        (Value::String(x), Value::String(y)) => same_key(x, y),
+        (Data::String(x), Data::String(y)) => same_key(x, y),
         _ => a == b,
     }
 }
 
 /// The pairwise fold itself, on owned copies.
-fn pairwise(start: &Value, ops: &[Op<'_>]) -> Value {
+fn pairwise(start: &Data, ops: &[Op<'_>]) -> Data {
     let deep = Strategy::Deep(DeepOptions::default());
     let mut acc = start.clone();
     for op in ops {

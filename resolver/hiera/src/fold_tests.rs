@@ -3,15 +3,16 @@
 //! benchmark: nil, false, scalars against containers, duplicates, keys new at any level.
 
 use super::*;
+use crate::Key;
 use proptest::prelude::{ProptestConfig, prop_assert_eq, prop_oneof, proptest};
 use proptest::strategy::Strategy as _;
 
 /// The reference: `MergeStrategy#lookup` as the engine did it before, on owned copies.
-fn reference(strategy: &Strategy, vals: &[Value]) -> Result<Option<Value>, HieraError> {
+fn reference(strategy: &Strategy, vals: &[Data]) -> Result<Option<Data>, HieraError> {
     if vals.len() == 1 {
         return Ok(Some(strategy.merge_single(vals[0].clone())));
     }
-    let mut memo: Option<Value> = None;
+    let mut memo: Option<Data> = None;
     for v in vals {
         if *strategy == Strategy::First {
             return Ok(Some(v.clone()));
@@ -25,10 +26,10 @@ fn reference(strategy: &Strategy, vals: &[Value]) -> Result<Option<Value>, Hiera
 }
 
 /// The same through [`Fold`] with every value borrowed from a shared map.
-fn by_reference(strategy: &Strategy, vals: &[Value]) -> Result<Option<Value>, HieraError> {
+fn by_reference(strategy: &Strategy, vals: &[Data]) -> Result<Option<Data>, HieraError> {
     let found = |i: usize| {
         let v = &vals[i];
-        Found::Data(v, flags(v, crate::rich::has_marks(v)))
+        Found::Data(v, flags(v, v.is_rich()))
     };
     if vals.len() == 1 {
         return Ok(Some(merge_single(strategy, found(0)).into_value()));
@@ -41,39 +42,39 @@ fn by_reference(strategy: &Strategy, vals: &[Value]) -> Result<Option<Value>, Hi
     Ok(fold.finish()?.map(Found::into_value))
 }
 
-fn scalar() -> impl proptest::strategy::Strategy<Value = Value> {
+fn scalar() -> impl proptest::strategy::Strategy<Value = Data> {
     prop_oneof![
-        (0i64..3).prop_map(Value::Int),
-        "[a-c]".prop_map(Value::String),
-        proptest::bool::ANY.prop_map(Value::Bool),
-        proptest::strategy::Just(Value::Null),
+        (0i64..3).prop_map(Data::Int),
+        "[a-c]".prop_map(Data::String),
+        proptest::bool::ANY.prop_map(Data::Bool),
+        proptest::strategy::Just(Data::Null),
     ]
 }
 
-/// Hash keys: mostly plain, sometimes an Integer key as the reader marks it (which the `hash`
-/// and `unique` strategies refuse).
-fn key() -> impl proptest::strategy::Strategy<Value = String> {
-    prop_oneof![12 => "[a-d]", 1 => proptest::strategy::Just(crate::rich::int_key("1"))]
+/// Hash keys: mostly Strings, sometimes the Integer key 1 (which the `hash` and `unique`
+/// strategies refuse).
+fn key() -> impl proptest::strategy::Strategy<Value = Key> {
+    prop_oneof![12 => "[a-d]".prop_map(Key::from), 1 => proptest::strategy::Just(Key::Int(1))]
 }
 
-fn data() -> impl proptest::strategy::Strategy<Value = Value> {
+fn data() -> impl proptest::strategy::Strategy<Value = Data> {
     scalar().prop_recursive(4, 32, 4, |inner| {
         prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            proptest::collection::vec((key(), inner), 0..4).prop_map(|kv| Value::Hash(kv.into_iter().collect())),
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Data::Array),
+            proptest::collection::vec((key(), inner), 0..4).prop_map(|kv| Data::Hash(kv.into_iter().collect())),
         ]
     })
 }
 
 /// Mostly hashes of hashes and arrays (what deep merges meet), sometimes anything.
-fn level() -> impl proptest::strategy::Strategy<Value = Value> {
+fn level() -> impl proptest::strategy::Strategy<Value = Data> {
     prop_oneof![
-        3 => proptest::collection::vec((key(), data()), 0..5).prop_map(|kv| Value::Hash(kv.into_iter().collect())),
+        3 => proptest::collection::vec((key(), data()), 0..5).prop_map(|kv| Data::Hash(kv.into_iter().collect())),
         1 => data(),
     ]
 }
 
-fn same(strategy: &Strategy, vals: &[Value]) -> Result<(), proptest::test_runner::TestCaseError> {
+fn same(strategy: &Strategy, vals: &[Data]) -> Result<(), proptest::test_runner::TestCaseError> {
     // Key order matters: compare the printed form too.
     let a = reference(strategy, vals).map(|v| v.map(|v| (v.to_string(), v)));
     let b = by_reference(strategy, vals).map(|v| v.map(|v| (v.to_string(), v)));
@@ -105,14 +106,16 @@ proptest! {
 #[test]
 fn fixture_shapes() {
     let lvl = |n: i64| {
-        Value::Hash(
+        Data::Hash(
             [
-                (format!("l{n}"), Value::Int(n)),
-                ("shared".into(), Value::Int(n)),
+                (Key::from(format!("l{n}")), Data::Int(n)),
+                ("shared".into(), Data::Int(n)),
                 (
                     "nested".into(),
-                    Value::Hash(
-                        [(format!("a{n}"), Value::Array(vec![Value::Int(n), Value::from("x")]))].into_iter().collect(),
+                    Data::Hash(
+                        [(Key::from(format!("a{n}")), Data::Array(vec![Data::Int(n), Data::from("x")]))]
+                            .into_iter()
+                            .collect(),
                     ),
                 ),
             ]
@@ -120,7 +123,7 @@ fn fixture_shapes() {
             .collect(),
         )
     };
-    let vals: Vec<Value> = (0..5).map(lvl).collect();
+    let vals: Vec<Data> = (0..5).map(lvl).collect();
     let merged = by_reference(&Strategy::Deep(DeepOptions::default()), &vals).unwrap().unwrap();
     assert_eq!(merged, reference(&Strategy::Deep(DeepOptions::default()), &vals).unwrap().unwrap());
     assert_eq!(

@@ -5,8 +5,7 @@
 //! `hash` merge of a hash with non-string keys (`TypeMismatchDescriber#describe_PHashType`,
 //! `infer_set`). Covers the types data can infer to; checked against Puppet 7.23's own output.
 
-use super::rich::{self, RichKey};
-use crate::Value;
+use crate::{Data, Key};
 use lamina_value::ruby_float;
 use std::fmt;
 
@@ -91,45 +90,47 @@ impl fmt::Display for PT {
     }
 }
 
-/// The type of a (marked) map key.
-fn key_type(k: &str) -> PT {
-    match rich::key(k) {
-        RichKey::Str(s) => PT::Str(Some(s.to_string())),
-        RichKey::Int(d) => d.parse::<i128>().map_or(PT::Int(0, 0), |i| PT::Int(i, i)),
-        RichKey::Float(t) => t.parse::<f64>().map_or(PT::Float(0.0, 0.0), |x| PT::Float(x, x)),
-        RichKey::Bool(b) => PT::Bool(Some(b)),
-        RichKey::Nil => PT::Undef,
+/// The type of a map key.
+fn key_type(k: &Key) -> PT {
+    match k {
+        Key::Str(s) => PT::Str(Some(s.clone())),
+        Key::Int(i) => PT::Int(i128::from(*i), i128::from(*i)),
+        Key::BigInt(b) => b.as_str().parse::<i128>().map_or(PT::Int(0, 0), |i| PT::Int(i, i)),
+        Key::Float(x) => PT::Float(*x, *x),
+        Key::Bool(b) => PT::Bool(Some(*b)),
+        Key::Nil => PT::Undef,
     }
 }
 
-fn scalar(v: &Value) -> Option<PT> {
+fn scalar(v: &Data) -> Option<PT> {
     Some(match v {
-        Value::Null => PT::Undef,
-        Value::Bool(b) => PT::Bool(Some(*b)),
-        Value::Int(i) => PT::Int(i128::from(*i), i128::from(*i)),
-        Value::Float(x) => PT::Float(*x, *x),
-        Value::String(_) if rich::as_symbol(v).is_some() => PT::Symbol,
-        Value::String(_) if let Some(d) = rich::as_bignum(v) => {
-            let i = d.parse::<i128>().unwrap_or(if d.starts_with('-') { i128::MIN } else { i128::MAX });
+        Data::Null => PT::Undef,
+        Data::Bool(b) => PT::Bool(Some(*b)),
+        Data::Int(i) => PT::Int(i128::from(*i), i128::from(*i)),
+        Data::Float(x) => PT::Float(*x, *x),
+        Data::Symbol(_) => PT::Symbol,
+        Data::BigInt(b) => {
+            let d = b.as_str();
+            let i = d.parse::<i128>().unwrap_or(if b.is_negative() { i128::MIN } else { i128::MAX });
             PT::Int(i, i)
         }
-        Value::String(s) => PT::Str(Some(s.clone())),
+        Data::String(s) => PT::Str(Some(s.clone())),
         _ => return None,
     })
 }
 
 /// `TypeCalculator#infer`: collections reduce their members with [`common_type`].
 #[must_use]
-pub fn infer(v: &Value) -> PT {
+pub fn infer(v: &Data) -> PT {
     if let Some(t) = scalar(v) {
         return t;
     }
     match v {
-        Value::Array(a) if a.is_empty() => PT::Array(None, Some((0, 0))),
-        Value::Array(a) => PT::Array(Some(Box::new(reduce(a.iter().map(infer)))), Some((a.len(), a.len()))),
-        Value::Hash(h) if h.is_empty() => PT::Hash(None, Some((0, 0))),
-        Value::Hash(h) => {
-            let k = reduce(h.keys().map(|k| key_type(k)));
+        Data::Array(a) if a.is_empty() => PT::Array(None, Some((0, 0))),
+        Data::Array(a) => PT::Array(Some(Box::new(reduce(a.iter().map(infer)))), Some((a.len(), a.len()))),
+        Data::Hash(h) if h.is_empty() => PT::Hash(None, Some((0, 0))),
+        Data::Hash(h) => {
+            let k = reduce(h.keys().map(key_type));
             let t = reduce(h.values().map(infer));
             PT::Hash(Some(Box::new((k, t))), Some((h.len(), h.len())))
         }
@@ -143,19 +144,19 @@ fn reduce(ts: impl Iterator<Item = PT>) -> PT {
 
 /// `TypeCalculator#infer_set`: arrays are Tuples, string-keyed hashes Structs.
 #[must_use]
-pub fn infer_set(v: &Value) -> PT {
+pub fn infer_set(v: &Data) -> PT {
     if let Some(t) = scalar(v) {
         return t;
     }
     match v {
-        Value::Array(a) if a.is_empty() => PT::Array(None, Some((0, 0))),
-        Value::Array(a) => PT::Tuple(a.iter().map(infer_set).collect()),
-        Value::Hash(h) if h.is_empty() => PT::Hash(None, Some((0, 0))),
-        Value::Hash(h) if h.keys().all(|k| matches!(rich::key(k), RichKey::Str(s) if !s.is_empty())) => {
-            PT::Struct(h.iter().map(|(k, v)| (k.clone(), infer_set(v))).collect())
+        Data::Array(a) if a.is_empty() => PT::Array(None, Some((0, 0))),
+        Data::Array(a) => PT::Tuple(a.iter().map(infer_set).collect()),
+        Data::Hash(h) if h.is_empty() => PT::Hash(None, Some((0, 0))),
+        Data::Hash(h) if h.keys().all(|k| matches!(k, Key::Str(s) if !s.is_empty())) => {
+            PT::Struct(h.iter().map(|(k, v)| (k.to_s().into_owned(), infer_set(v))).collect())
         }
-        Value::Hash(h) => {
-            let k = unwrap_single(maybe_variant(h.keys().map(|k| key_type(k)).collect()));
+        Data::Hash(h) => {
+            let k = unwrap_single(maybe_variant(h.keys().map(key_type).collect()));
             let t = unwrap_single(maybe_variant(h.values().map(infer_set).collect()));
             PT::Hash(Some(Box::new((k, t))), Some((h.len(), h.len())))
         }
@@ -166,7 +167,7 @@ pub fn infer_set(v: &Value) -> PT {
 /// What the describer prints for a `Hash[String, Data]` mismatch of a non-Struct hash:
 /// `PHashType.new(key_type, value_type)` (the size dropped), normalized.
 #[must_use]
-pub fn describe_hash(v: &Value) -> String {
+pub fn describe_hash(v: &Data) -> String {
     match infer_set(v) {
         PT::Hash(Some(kv), _) => {
             let (k, t) = *kv;
@@ -418,57 +419,59 @@ pub fn common_type(a: PT, b: PT) -> PT {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Map;
+    use crate::DataMap;
 
-    fn h(pairs: &[(&str, Value)]) -> Value {
-        let mut m = Map::new();
+    fn h(pairs: &[(Key, Data)]) -> Data {
+        let mut m = DataMap::new();
         for (k, v) in pairs {
-            m.insert((*k).to_string(), v.clone());
+            m.insert(k.clone(), v.clone());
         }
-        Value::Hash(m)
+        Data::Hash(m)
     }
 
-    fn s(x: &str) -> Value {
-        Value::from(x)
+    fn k(x: &str) -> Key {
+        Key::from(x)
+    }
+
+    fn s(x: &str) -> Data {
+        Data::from(x)
     }
 
     // Expected texts: Puppet 7.23 `TypeCalculator.singleton.infer(v).to_s` and
     // `TypeAsserter.assert_instance_of('X', Hash[String,Data], v)` messages.
     #[test]
     fn infer_like_puppet() {
-        let bt = rich::scalar_key(&Value::Bool(true));
-        let bf = rich::scalar_key(&Value::Bool(false));
-        assert_eq!(infer(&h(&[(&bt, s("x"))])).to_string(), "Hash[Boolean[true], String, 1, 1]");
-        assert_eq!(infer(&h(&[(&bt, s("x")), (&bf, s("yy"))])).to_string(), "Hash[ScalarData, Enum['x', 'yy'], 2, 2]");
-        let sym = Value::String(rich::symbol("a"));
-        assert_eq!(infer(&Value::Array(vec![sym.clone(), s("b")])).to_string(), "Array[Any, 2, 2]");
-        assert_eq!(infer(&Value::Array(vec![Value::Int(1), s("a")])).to_string(), "Array[ScalarData, 2, 2]");
-        assert_eq!(infer(&Value::Array(vec![Value::Int(1), Value::Float(2.5)])).to_string(), "Array[Numeric, 2, 2]");
-        assert_eq!(infer(&h(&[("a", sym)])).to_string(), "Hash[String, Runtime[ruby, 'Symbol'], 1, 1]");
-        let v = h(&[("a", Value::Array(vec![Value::Int(1), Value::Int(2)])), ("b", h(&[]))]);
+        let (bt, bf) = (Key::Bool(true), Key::Bool(false));
+        assert_eq!(infer(&h(&[(bt.clone(), s("x"))])).to_string(), "Hash[Boolean[true], String, 1, 1]");
+        assert_eq!(infer(&h(&[(bt, s("x")), (bf, s("yy"))])).to_string(), "Hash[ScalarData, Enum['x', 'yy'], 2, 2]");
+        let sym = Data::Symbol("a".into());
+        assert_eq!(infer(&Data::Array(vec![sym.clone(), s("b")])).to_string(), "Array[Any, 2, 2]");
+        assert_eq!(infer(&Data::Array(vec![Data::Int(1), s("a")])).to_string(), "Array[ScalarData, 2, 2]");
+        assert_eq!(infer(&Data::Array(vec![Data::Int(1), Data::Float(2.5)])).to_string(), "Array[Numeric, 2, 2]");
+        assert_eq!(infer(&h(&[(k("a"), sym)])).to_string(), "Hash[String, Runtime[ruby, 'Symbol'], 1, 1]");
+        let v = h(&[(k("a"), Data::Array(vec![Data::Int(1), Data::Int(2)])), (k("b"), h(&[]))]);
         assert_eq!(infer(&v).to_string(), "Hash[Enum['a', 'b'], Data, 2, 2]");
-        let v = Value::Array(vec![Value::Array(vec![]), h(&[])]);
+        let v = Data::Array(vec![Data::Array(vec![]), h(&[])]);
         assert_eq!(infer(&v).to_string(), "Array[Data, 2, 2]");
-        let n = rich::scalar_key(&Value::Null);
-        let v = h(&[(&n, Value::Int(1)), ("k", Value::Array(vec![Value::Bool(true), Value::Null]))]);
+        let v = h(&[(Key::Nil, Data::Int(1)), (k("k"), Data::Array(vec![Data::Bool(true), Data::Null]))]);
         assert_eq!(infer(&v).to_string(), "Hash[String, Data, 2, 2]");
     }
 
     #[test]
     fn describe_like_puppet() {
-        let (i1, i2, i3, i5) = (rich::int_key("1"), rich::int_key("2"), rich::int_key("3"), rich::int_key("5"));
-        let v = h(&[(&i1, s("a")), (&i2, s("b")), ("x", s("c"))]);
+        let (i1, i2, i3, i5) = (Key::Int(1), Key::Int(2), Key::Int(3), Key::Int(5));
+        let v = h(&[(i1.clone(), s("a")), (i2.clone(), s("b")), (k("x"), s("c"))]);
         assert_eq!(describe_hash(&v), "Hash[Variant[Integer[1, 2], String], Enum['a', 'b', 'c']]");
-        let v = h(&[(&i3, Value::Int(1)), ("k", Value::Int(2)), (&i1, Value::Int(3)), ("j", s("s"))]);
+        let v = h(&[(i3.clone(), Data::Int(1)), (k("k"), Data::Int(2)), (i1.clone(), Data::Int(3)), (k("j"), s("s"))]);
         assert_eq!(
             describe_hash(&v),
             "Hash[Variant[Integer[1, 1], Integer[3, 3], Enum['j', 'k']], Variant[Integer[2, 3], Integer[1, 1], String]]"
         );
-        let v = h(&[(&i1, Value::Null), ("a", Value::Array(vec![]))]);
+        let v = h(&[(i1.clone(), Data::Null), (k("a"), Data::Array(vec![]))]);
         assert_eq!(describe_hash(&v), "Hash[Variant[Integer[1, 1], String], Optional[Array[0, 0]]]");
-        let v = h(&[(&i2, h(&[])), (&i5, s("a"))]);
+        let v = h(&[(i2.clone(), h(&[])), (i5.clone(), s("a"))]);
         assert_eq!(describe_hash(&v), "Hash[Variant[Integer[2, 2], Integer[5, 5]], Variant[Hash[0, 0], String]]");
-        let v = h(&[(&i1, h(&[("a", h(&[("b", Value::Int(1))]))]))]);
+        let v = h(&[(i1.clone(), h(&[(k("a"), h(&[(k("b"), Data::Int(1))]))]))]);
         assert_eq!(describe_hash(&v), "Hash[Integer[1, 1], Struct[{'a' => Struct[{'b' => Integer[1, 1]}]}]]");
     }
 }

@@ -3,7 +3,7 @@
 
 use super::engine::{Hiera, Memo};
 use super::{HieraError, MAX_ALIAS_NODES, MAX_NESTING, MAX_STRING};
-use crate::{Map, Value};
+use crate::{Data, DataMap, Key};
 use lamina_value::ruby_float;
 use regex::Regex;
 use std::fmt::Write as _;
@@ -17,32 +17,36 @@ const EMPTY: [&str; 6] = ["", "::", "\"\"", "''", "\"::\"", "'::'"];
 
 /// Ruby `to_s` of an interpolated value: nil is `''`, containers use Ruby 3.1's `inspect`.
 #[must_use]
-pub fn to_s(v: &Value) -> String {
+pub fn to_s(v: &Data) -> String {
     match v {
-        Value::Null => String::new(),
-        Value::String(_) if let Some(d) = super::rich::as_bignum(v) => d.to_string(),
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
-        Value::Float(f) => ruby_float(*f),
+        Data::Null => String::new(),
+        Data::BigInt(b) => b.to_string(),
+        Data::String(s) | Data::Symbol(s) => s.clone(),
+        Data::Bool(b) => b.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => ruby_float(*f),
         other => ruby_inspect(other),
     }
 }
 
 /// Ruby 3.1 `inspect`: `{"a"=>1, "b"=>[nil, true]}`.
 #[must_use]
-pub fn ruby_inspect(v: &Value) -> String {
+pub fn ruby_inspect(v: &Data) -> String {
     let mut out = String::new();
     inspect_into(&mut out, v);
     out
 }
 
-fn inspect_into(out: &mut String, v: &Value) {
+fn inspect_into(out: &mut String, v: &Data) {
     match v {
-        Value::Null => out.push_str("nil"),
-        Value::String(_) if let Some(d) = super::rich::as_bignum(v) => out.push_str(d),
-        Value::String(s) => inspect_str(out, s),
-        Value::Array(a) => {
+        Data::Null => out.push_str("nil"),
+        Data::BigInt(b) => out.push_str(b.as_str()),
+        Data::String(s) => inspect_str(out, s),
+        Data::Symbol(s) => {
+            out.push(':');
+            out.push_str(s);
+        }
+        Data::Array(a) => {
             out.push('[');
             for (i, x) in a.iter().enumerate() {
                 if i > 0 {
@@ -52,17 +56,16 @@ fn inspect_into(out: &mut String, v: &Value) {
             }
             out.push(']');
         }
-        Value::Hash(h) => {
+        Data::Hash(h) => {
             out.push('{');
             for (i, (k, x)) in h.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                match super::rich::key(k) {
-                    super::rich::RichKey::Str(k) => inspect_str(out, k),
-                    super::rich::RichKey::Int(t) | super::rich::RichKey::Float(t) => out.push_str(t),
-                    super::rich::RichKey::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-                    super::rich::RichKey::Nil => out.push_str("nil"),
+                match k {
+                    Key::Str(k) => inspect_str(out, k),
+                    Key::Nil => out.push_str("nil"),
+                    other => out.push_str(&other.to_s()),
                 }
                 out.push_str("=>");
                 inspect_into(out, x);
@@ -95,7 +98,7 @@ fn inspect_str(out: &mut String, s: &str) {
 }
 
 /// Counts nodes up to `cap` (early exit).
-fn node_count(v: &Value, cap: usize) -> usize {
+fn node_count(v: &Data, cap: usize) -> usize {
     let mut n = 0;
     let mut stack = vec![v];
     while let Some(x) = stack.pop() {
@@ -104,8 +107,8 @@ fn node_count(v: &Value, cap: usize) -> usize {
             return n;
         }
         match x {
-            Value::Array(a) => stack.extend(a),
-            Value::Hash(h) => stack.extend(h.values()),
+            Data::Array(a) => stack.extend(a),
+            Data::Hash(h) => stack.extend(h.values()),
             _ => {}
         }
     }
@@ -120,24 +123,28 @@ impl Hiera<'_> {
     /// Interpolation errors with Puppet's wording, and Lamina's size limits.
     pub(super) fn interpolate(
         &self,
-        v: Value,
+        v: Data,
         allow_methods: bool,
-        local: Option<(&str, &Value)>,
-    ) -> Result<Value, HieraError> {
+        local: Option<(&str, &Data)>,
+    ) -> Result<Data, HieraError> {
         match v {
-            Value::String(s) => self.interpolate_string(s, allow_methods, local),
-            Value::Array(a) => a
+            Data::String(s) => self.interpolate_string(s, allow_methods, local),
+            Data::Array(a) => a
                 .into_iter()
                 .map(|x| self.interpolate(x, allow_methods, local))
                 .collect::<Result<_, _>>()
-                .map(Value::Array),
-            Value::Hash(h) => {
-                let mut out = Map::with_capacity(h.len());
+                .map(Data::Array),
+            Data::Hash(h) => {
+                let mut out = DataMap::with_capacity(h.len());
                 for (k, x) in h {
-                    let k = to_s(&self.interpolate_string(k, allow_methods, local)?);
+                    // Keys that are not strings are not interpolated.
+                    let k = match k {
+                        Key::Str(k) => Key::Str(to_s(&self.interpolate_string(k, allow_methods, local)?)),
+                        other => other,
+                    };
                     out.insert(k, self.interpolate(x, allow_methods, local)?);
                 }
-                Ok(Value::Hash(out))
+                Ok(Data::Hash(out))
             }
             other => Ok(other),
         }
@@ -147,10 +154,10 @@ impl Hiera<'_> {
         &self,
         s: String,
         allow_methods: bool,
-        local: Option<(&str, &Value)>,
-    ) -> Result<Value, HieraError> {
+        local: Option<(&str, &Data)>,
+    ) -> Result<Data, HieraError> {
         if find_expr(&s, 0).is_none() {
-            return Ok(Value::String(s));
+            return Ok(Data::String(s));
         }
         let mut out = String::with_capacity(s.len());
         let mut last = 0;
@@ -221,17 +228,17 @@ impl Hiera<'_> {
                             continue;
                         }
                         Some(v) => self.reinterpolate(|| format!("scope:{arg}"), v.clone(), local)?,
-                        None => Value::Null,
+                        None => Data::Null,
                     }
                 }
-                "literal" => Value::from(arg),
+                "literal" => Data::from(arg),
                 other => return Err(HieraError::coded(format!("Unknown interpolation method '{other}'"))),
             };
             push_to_s(&mut out, &value);
             check_len(&out, &s)?;
         }
         out.push_str(&s[last..]);
-        Ok(Value::String(out))
+        Ok(Data::String(out))
     }
 
     /// Appends the memoised text of a scope expression; false when it is not known yet.
@@ -250,9 +257,9 @@ impl Hiera<'_> {
     fn reinterpolate(
         &self,
         name: impl FnOnce() -> String,
-        v: Value,
-        local: Option<(&str, &Value)>,
-    ) -> Result<Value, HieraError> {
+        v: Data,
+        local: Option<(&str, &Data)>,
+    ) -> Result<Data, HieraError> {
         if !contains_expr(&v) {
             return Ok(v);
         }
@@ -262,7 +269,7 @@ impl Hiera<'_> {
     /// `Lookup.lookup(key, nil, '', true, nil)`: the key's own lookup_options, `''` when not
     /// found. Memoised: the scope is fixed, so a key yields the same value wherever its
     /// recursion checks pass (see [`Memo`]); Puppet itself looks it up again every time.
-    fn nested_lookup(&self, key: &str) -> Result<Value, HieraError> {
+    fn nested_lookup(&self, key: &str) -> Result<Data, HieraError> {
         self.frames.set(self.frames.get() + 1);
         if let Some(v) = self.memo_hit(key) {
             return Ok(v);
@@ -270,7 +277,7 @@ impl Hiera<'_> {
         let (start, depth0) = (self.trail.borrow().len(), self.stack.borrow().len());
         let outer_deepest = self.deepest.replace(depth0);
         self.recording.set(self.recording.get() + 1);
-        let r = self.lookup_rich(key, None);
+        let r = self.lookup(key, None);
         self.recording.set(self.recording.get() - 1);
         let depth = self.deepest.get() - depth0;
         self.deepest.set(outer_deepest.max(self.deepest.get()));
@@ -282,7 +289,7 @@ impl Hiera<'_> {
             }
             names
         };
-        let v = r?.unwrap_or_else(|| Value::from(""));
+        let v = r?.unwrap_or_else(|| Data::from(""));
         names.sort_unstable();
         names.dedup();
         self.memo.borrow_mut().insert(key.to_string(), Memo { value: v.clone(), names, depth });
@@ -291,7 +298,7 @@ impl Hiera<'_> {
 
     /// The memoised answer for `key` when a fresh lookup here would give it too; the names and
     /// depth it stands for are added to an enclosing recording.
-    fn memo_hit(&self, key: &str) -> Option<Value> {
+    fn memo_hit(&self, key: &str) -> Option<Data> {
         let memo = self.memo.borrow();
         let m = memo.get(key)?;
         let st = self.stack.borrow();
@@ -320,10 +327,10 @@ fn expressions(s: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 }
 
 /// `out << v.to_s`.
-fn push_to_s(out: &mut String, v: &Value) {
+fn push_to_s(out: &mut String, v: &Data) {
     match v {
-        Value::String(x) if !x.starts_with(super::rich::MARK) => out.push_str(x),
-        Value::Null => {}
+        Data::String(x) => out.push_str(x),
+        Data::Null => {}
         other => out.push_str(&to_s(other)),
     }
 }
@@ -355,23 +362,23 @@ fn find_expr(s: &str, from: usize) -> Option<usize> {
 
 /// True if interpolating `v` can change it (a `%{` in a string or a key).
 #[must_use]
-pub fn needs_interpolation(v: &Value) -> bool {
+pub fn needs_interpolation(v: &Data) -> bool {
     contains_expr(v)
 }
 
-/// [`needs_interpolation`] and [`super::rich::has_marks`] in one walk: (has a `%{`, has a mark).
+/// [`needs_interpolation`] and [`Data::is_rich`] in one walk: (has a `%{`, is rich).
 #[must_use]
-pub fn scan(v: &Value) -> (bool, bool) {
-    fn text(s: &str, acc: &mut (bool, bool)) {
-        acc.0 |= find_expr(s, 0).is_some();
-        acc.1 |= s.starts_with(super::rich::MARK);
-    }
-    fn walk(v: &Value, acc: &mut (bool, bool)) {
+pub fn scan(v: &Data) -> (bool, bool) {
+    fn walk(v: &Data, acc: &mut (bool, bool)) {
         match v {
-            Value::String(s) => text(s, acc),
-            Value::Array(a) => a.iter().for_each(|x| walk(x, acc)),
-            Value::Hash(h) => h.iter().for_each(|(k, x)| {
-                text(k, acc);
+            Data::String(s) => acc.0 |= find_expr(s, 0).is_some(),
+            Data::BigInt(_) | Data::Symbol(_) => acc.1 = true,
+            Data::Array(a) => a.iter().for_each(|x| walk(x, acc)),
+            Data::Hash(h) => h.iter().for_each(|(k, x)| {
+                match k {
+                    Key::Str(s) => acc.0 |= find_expr(s, 0).is_some(),
+                    _ => acc.1 = true,
+                }
                 walk(x, acc);
             }),
             _ => {}
@@ -382,11 +389,13 @@ pub fn scan(v: &Value) -> (bool, bool) {
     acc
 }
 
-fn contains_expr(v: &Value) -> bool {
+fn contains_expr(v: &Data) -> bool {
     match v {
-        Value::String(s) => find_expr(s, 0).is_some(),
-        Value::Array(a) => a.iter().any(contains_expr),
-        Value::Hash(h) => h.iter().any(|(k, x)| find_expr(k, 0).is_some() || contains_expr(x)),
+        Data::String(s) => find_expr(s, 0).is_some(),
+        Data::Array(a) => a.iter().any(contains_expr),
+        Data::Hash(h) => {
+            h.iter().any(|(k, x)| k.as_str().is_some_and(|k| find_expr(k, 0).is_some()) || contains_expr(x))
+        }
         _ => false,
     }
 }

@@ -1,8 +1,8 @@
 //! Dotted keys: `SubLookup.split_key` and `sub_lookup` (`pops/lookup/sub_lookup.rb`).
 
 use super::HieraError;
-use super::int::{Int, IntRef};
-use crate::Value;
+use super::int::Int;
+use crate::{Data, Key};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -103,7 +103,7 @@ pub fn root_name(segs: &[Segment]) -> String {
 ///
 /// # Errors
 /// `Data Provider type mismatch: Got Array when a hash-like object was expected ...`.
-pub fn dig<'v>(full_key: &str, segments: &[Segment], value: &'v Value) -> Result<Option<&'v Value>, HieraError> {
+pub fn dig<'v>(full_key: &str, segments: &[Segment], value: &'v Data) -> Result<Option<&'v Data>, HieraError> {
     dig_refs(
         full_key,
         segments.iter().map(|s| match s {
@@ -164,36 +164,41 @@ pub fn simple_segments(key: &str) -> Option<impl Iterator<Item = SegRef<'_>> + C
 pub fn dig_refs<'v, 'a>(
     full_key: &str,
     segments: impl Iterator<Item = SegRef<'a>>,
-    mut value: &'v Value,
-) -> Result<Option<&'v Value>, HieraError> {
+    mut value: &'v Data,
+) -> Result<Option<&'v Data>, HieraError> {
     for seg in segments {
         if value.is_null() {
             return Ok(None);
         }
         match (seg, value) {
-            (SegRef::Index(i), Value::Array(a)) => {
+            (SegRef::Index(i), Data::Array(a)) => {
                 let Some(v) = usize::try_from(i).ok().and_then(|i| a.get(i)) else { return Ok(None) };
                 value = v;
             }
-            // An Integer segment finds only an Integer key (`value[1]` in Ruby): the reader
-            // marks those (see `rich`), so the string key "1" is not found, as in Puppet.
-            (SegRef::Name(n), Value::Hash(h)) => {
+            // An Integer segment finds only an Integer key (`value[1]` in Ruby): the string key
+            // "1" is not found, as in Puppet.
+            (SegRef::Name(n), Data::Hash(h)) => {
                 let Some(v) = h.get(n) else { return Ok(None) };
                 value = v;
             }
-            (SegRef::Index(i), Value::Hash(h)) => {
-                let Some(v) = h.get(&super::rich::int_key(&i.to_string())) else { return Ok(None) };
+            (SegRef::Index(i), Data::Hash(h)) => {
+                let Some(v) = h.get(&Key::Int(i)) else { return Ok(None) };
                 value = v;
             }
             // Beyond any array's size.
-            (SegRef::Big(_), Value::Array(_)) => return Ok(None),
-            (SegRef::Big(d), Value::Hash(h)) => {
-                let Some(v) = h.get(&super::rich::int_key(&big_digits(d))) else { return Ok(None) };
+            (SegRef::Big(_), Data::Array(_)) => return Ok(None),
+            (SegRef::Big(d), Data::Hash(h)) => {
+                let key = match Int::from_decimal(d) {
+                    Some(Int::Big(b)) => Key::BigInt(b),
+                    Some(Int::Small(i)) => Key::Int(i),
+                    None => return Ok(None),
+                };
+                let Some(v) = h.get(&key) else { return Ok(None) };
                 value = v;
             }
             // An Integer responds to `[]`, so Puppet 7.23 goes on to `value.include?(segment)`,
             // which Integer lacks (`sub_lookup.rb:60`): Ruby's NoMethodError is the message.
-            (_, other) if let Some(i) = IntRef::of(other) => {
+            (_, other) if let Some(i) = other.as_int() => {
                 return Err(HieraError::plain(format!("undefined method `include?' for {i}:Integer")));
             }
             (_, other) => {
@@ -252,13 +257,13 @@ mod tests {
 
     #[test]
     fn dig_rules() {
-        let v = Value::Hash(
-            [("l".to_string(), Value::Array(vec![Value::Int(1), Value::Int(2)])), ("s".to_string(), Value::from("x"))]
+        let v = Data::Hash(
+            [(Key::from("l"), Data::Array(vec![Data::Int(1), Data::Int(2)])), (Key::from("s"), Data::from("x"))]
                 .into_iter()
                 .collect(),
         );
         let d = |k: &str| dig(k, &split_key(k).unwrap()[1..], &v);
-        assert_eq!(d("r.l.1").unwrap(), Some(&Value::Int(2)));
+        assert_eq!(d("r.l.1").unwrap(), Some(&Data::Int(2)));
         assert_eq!(d("r.l.2").unwrap(), None);
         assert_eq!(d("r.l.-1").unwrap(), None);
         assert_eq!(d("r.nope").unwrap(), None);

@@ -26,20 +26,20 @@
 //!
 //! ```
 //! use lamina_hiera::{Config, DataSource, Hiera, HieraError, Layers, Level, Locations, Query};
-//! use lamina_value::{Map, Value};
+//! use lamina_value::{Data, DataMap};
 //! use std::sync::Arc;
 //!
-//! struct Mem(Map);
+//! struct Mem(DataMap);
 //! impl DataSource for Mem {
-//!     fn data(&self, _f: &str, path: &str, _w: &mut dyn FnMut(String)) -> Result<Option<Arc<Map>>, HieraError> {
-//!         Ok(match self.0.get(path) { Some(Value::Hash(h)) => Some(Arc::new(h.clone())), _ => None })
+//!     fn data(&self, _f: &str, path: &str, _w: &mut dyn FnMut(String)) -> Result<Option<Arc<DataMap>>, HieraError> {
+//!         Ok(match self.0.get(path) { Some(Data::Hash(h)) => Some(Arc::new(h.clone())), _ => None })
 //!     }
 //!     fn glob(&self, _pattern: &str) -> Vec<String> { Vec::new() }
 //! }
-//! let mut files = Map::new();
-//! let mut common = Map::new();
-//! common.insert("greeting".into(), Value::from("hello %{facts.name}"));
-//! files.insert("/h/data/common.yaml".into(), Value::Hash(common));
+//! let mut files = DataMap::new();
+//! let mut common = DataMap::new();
+//! common.insert("greeting".into(), Data::from("hello %{facts.name}"));
+//! files.insert("/h/data/common.yaml".into(), Data::Hash(common));
 //! let level = Level {
 //!     name: "common".into(),
 //!     function: "yaml_data".into(),
@@ -48,14 +48,14 @@
 //! };
 //! let cfg = Config { file: "/h/hiera.yaml".into(), hierarchy: vec![level], default_hierarchy: vec![] };
 //! let layers = Layers { global: Some(Ok(cfg)), ..Layers::default() };
-//! let mut scope = Map::new();
-//! let mut facts = Map::new();
-//! facts.insert("name".into(), Value::from("web01"));
-//! scope.insert("facts".into(), Value::Hash(facts));
+//! let mut scope = DataMap::new();
+//! let mut facts = DataMap::new();
+//! facts.insert("name".into(), Data::from("web01"));
+//! scope.insert("facts".into(), Data::Hash(facts));
 //! let src = Mem(files);
 //! let hiera = Hiera::new(&layers, &src, &scope);
 //! let v = hiera.query(&Query::new(vec!["greeting".into()])).unwrap();
-//! assert_eq!(v, Some(Value::from("hello web01")));
+//! assert_eq!(v, Some(Data::from("hello web01")));
 //! ```
 
 mod scope;
@@ -71,7 +71,6 @@ mod loc;
 pub mod merge;
 pub mod options;
 mod options_cache;
-pub mod rich;
 mod rsort;
 mod type_parser;
 pub mod types;
@@ -81,7 +80,7 @@ pub use merge::{DeepOptions, Strategy};
 pub use types::PType;
 
 use indexmap::IndexMap;
-pub use lamina_value::{Map, Value};
+pub use lamina_value::{Data, DataMap, Key};
 use std::fmt;
 use std::sync::Arc;
 
@@ -188,7 +187,12 @@ pub trait DataSource {
     ///
     /// # Errors
     /// Puppet's message for an unreadable or invalid file (`Unable to parse (...)...`).
-    fn data(&self, function: &str, path: &str, warn: &mut dyn FnMut(String)) -> Result<Option<Arc<Map>>, HieraError>;
+    fn data(
+        &self,
+        function: &str,
+        path: &str,
+        warn: &mut dyn FnMut(String),
+    ) -> Result<Option<Arc<DataMap>>, HieraError>;
 
     /// The files (not directories) matching an absolute glob pattern, sorted.
     fn glob(&self, pattern: &str) -> Vec<String>;
@@ -202,7 +206,7 @@ pub struct Query {
     /// Explicit merge (overrides `lookup_options`).
     pub merge: Option<Strategy>,
     /// Default value (not merged; type-checked).
-    pub default: Option<Value>,
+    pub default: Option<Data>,
     /// Expected type of the value.
     pub value_type: Option<PType>,
 }

@@ -5,7 +5,7 @@
 //! the next (lower-priority) value.
 
 use super::HieraError;
-use crate::{Map, Value};
+use crate::{Data, DataMap, Key};
 use regex::Regex;
 
 /// Options of the `deep` strategy (the only strategy with options Puppet accepts).
@@ -47,19 +47,19 @@ impl Strategy {
     /// `merge_single`: what one variant becomes when it is the only variant of a fold
     /// (`MergeStrategy#lookup`, `when 1`). Unique de-duplicates without flattening.
     #[must_use]
-    pub fn merge_single(&self, v: Value) -> Value {
+    pub fn merge_single(&self, v: Data) -> Data {
         match (self, v) {
-            (Strategy::Unique, Value::Array(a)) => Value::Array(uniq(a)),
+            (Strategy::Unique, Data::Array(a)) => Data::Array(uniq(a)),
             (_, v) => v,
         }
     }
 
     /// `convert_value`: the first found value of a fold of two or more variants.
     #[must_use]
-    pub fn convert_value(&self, v: Value) -> Value {
+    pub fn convert_value(&self, v: Data) -> Data {
         match (self, v) {
-            (Strategy::Unique, Value::Array(a)) => Value::Array(flatten(a)),
-            (Strategy::Unique, v) => Value::Array(vec![v]),
+            (Strategy::Unique, Data::Array(a)) => Data::Array(flatten(a)),
+            (Strategy::Unique, v) => Data::Array(vec![v]),
             (_, v) => v,
         }
     }
@@ -69,7 +69,7 @@ impl Strategy {
     /// # Errors
     /// Puppet's type-mismatch messages, or a deep_merge failure (bad knockout regex, sort of
     /// incomparable values).
-    pub fn merge(&self, e1: Value, e2: Value) -> Result<Value, HieraError> {
+    pub fn merge(&self, e1: Data, e2: Data) -> Result<Data, HieraError> {
         match self {
             Strategy::First => Ok(e1),
             Strategy::Unique => {
@@ -77,25 +77,25 @@ impl Strategy {
                 check_unique("second", &e2)?;
                 // `(e1 + e2).uniq`, with e1 de-duplicated first so each element of e2 is
                 // checked once.
-                let Value::Array(acc) = self.convert_value(e1) else { unreachable!("converted") };
+                let Data::Array(acc) = self.convert_value(e1) else { unreachable!("converted") };
                 let mut acc = uniq(acc);
-                let Value::Array(more) = self.convert_value(e2) else { unreachable!("converted") };
+                let Data::Array(more) = self.convert_value(e2) else { unreachable!("converted") };
                 for v in more {
                     if !acc.contains(&v) {
                         acc.push(v);
                     }
                 }
-                Ok(Value::Array(acc))
+                Ok(Data::Array(acc))
             }
             Strategy::Hash => {
                 check_hash("first", &e1)?;
                 check_hash("second", &e2)?;
-                let (Value::Hash(h1), Value::Hash(mut h2)) = (e1, e2) else { unreachable!("checked") };
+                let (Data::Hash(h1), Data::Hash(mut h2)) = (e1, e2) else { unreachable!("checked") };
                 // Ruby `e2.merge(e1)`: e2's key order, e1's values win, new e1 keys appended.
                 for (k, v) in h1 {
                     h2.insert(k, v);
                 }
-                Ok(Value::Hash(h2))
+                Ok(Data::Hash(h2))
             }
             Strategy::Deep(o) => {
                 let ko = match &o.knockout_prefix {
@@ -136,13 +136,13 @@ fn knockout_regex(p: &str) -> Result<Regex, HieraError> {
 /// `infer_set`, then `generalize`): non-empty arrays are Tuples, string-keyed hashes Structs,
 /// bignums Integers.
 #[must_use]
-pub fn puppet_type_name(v: &Value) -> &'static str {
+pub fn puppet_type_name(v: &Data) -> &'static str {
     super::describe::type_name(v)
 }
 
-pub(super) fn check_unique(which: &str, v: &Value) -> Result<(), HieraError> {
+pub(super) fn check_unique(which: &str, v: &Data) -> Result<(), HieraError> {
     // value_t = Variant[Scalar, Array[Data]]: only nil and hashes fail (arrays are Data).
-    if matches!(v, Value::Null | Value::Hash(_)) {
+    if matches!(v, Data::Null | Data::Hash(_)) {
         return Err(HieraError::plain(format!(
             "The {which} element of the merge has wrong type, expects a value of type Scalar or Array, got {}",
             puppet_type_name(v)
@@ -150,11 +150,11 @@ pub(super) fn check_unique(which: &str, v: &Value) -> Result<(), HieraError> {
     }
     // An array holding a hash with non-string keys is not `Array[Data]`: the describer reports
     // each variant and each bad element (`type_mismatch_describer.rb`).
-    if let Value::Array(a) = v
-        && a.iter().any(super::rich::has_rich_keys)
+    if let Data::Array(a) = v
+        && a.iter().any(Data::has_rich_keys)
     {
         let mut found = vec!["variant 0 expects a Scalar value, got Tuple".to_string()];
-        for (i, x) in a.iter().enumerate().filter(|(_, x)| super::rich::has_rich_keys(x)) {
+        for (i, x) in a.iter().enumerate().filter(|(_, x)| x.has_rich_keys()) {
             data_mismatches(&format!("variant 1 index {i}"), x, &mut found);
         }
         return Err(mismatch(which, &found));
@@ -162,23 +162,23 @@ pub(super) fn check_unique(which: &str, v: &Value) -> Result<(), HieraError> {
     Ok(())
 }
 
-pub(super) fn check_hash(which: &str, v: &Value) -> Result<(), HieraError> {
-    let Value::Hash(h) = v else {
+pub(super) fn check_hash(which: &str, v: &Data) -> Result<(), HieraError> {
+    let Data::Hash(h) = v else {
         return Err(HieraError::plain(format!(
             "The {which} element of the merge has wrong type, expects a Hash value, got {}",
             puppet_type_name(v)
         )));
     };
-    // `Hash[String,Data]` (`merge_strategy.rb:266`): keys the reader marked as Integer, Float,
-    // ... fail it, here (the describer names the whole type) or below an entry.
-    if h.keys().any(|k| !matches!(super::rich::key(k), super::rich::RichKey::Str(_))) {
+    // `Hash[String,Data]` (`merge_strategy.rb:266`): Integer, Float, Boolean or nil keys fail
+    // it, here (the describer names the whole type) or below an entry.
+    if h.keys().any(|k| !matches!(k, Key::Str(_))) {
         return Err(HieraError::plain(format!(
             "The {which} element of the merge has wrong type, expects a Hash[String, Data] value, got {}",
             super::infer::describe_hash(v)
         )));
     }
     let mut found = Vec::new();
-    for (k, x) in h.iter().filter(|(_, x)| super::rich::has_rich_keys(x)) {
+    for (k, x) in h.iter().filter(|(_, x)| x.has_rich_keys()) {
         data_mismatches(&format!("entry '{k}'"), x, &mut found);
     }
     if found.is_empty() { Ok(()) } else { Err(mismatch(which, &found)) }
@@ -195,23 +195,22 @@ fn mismatch(which: &str, found: &[String]) -> HieraError {
 
 /// Why `x` (which holds a hash with non-string keys) is not `Data` =
 /// `Variant[ScalarData, Hash[String, Data], Array[Data]]`, as the describer words it at `path`.
-fn data_mismatches(path: &str, x: &Value, out: &mut Vec<String>) {
-    use super::rich::{RichKey, has_rich_keys, key};
+fn data_mismatches(path: &str, x: &Data, out: &mut Vec<String>) {
     match x {
-        Value::Hash(h) if h.keys().any(|k| !matches!(key(k), RichKey::Str(_))) => {
+        Data::Hash(h) if h.keys().any(|k| !matches!(k, Key::Str(_))) => {
             out.push(format!("{path} expects a Data value, got Hash"));
         }
-        Value::Hash(h) => {
+        Data::Hash(h) => {
             out.push(format!("{path} variant 0 expects a ScalarData value, got Struct"));
-            for (k, v) in h.iter().filter(|(_, v)| has_rich_keys(v)) {
+            for (k, v) in h.iter().filter(|(_, v)| v.has_rich_keys()) {
                 data_mismatches(&format!("{path} variant 1 entry '{k}'"), v, out);
             }
             out.push(format!("{path} variant 2 expects an Array value, got Struct"));
         }
-        Value::Array(a) => {
+        Data::Array(a) => {
             out.push(format!("{path} variant 0 expects a ScalarData value, got Tuple"));
             out.push(format!("{path} variant 1 expects a Hash value, got Tuple"));
-            for (i, v) in a.iter().enumerate().filter(|(_, v)| has_rich_keys(v)) {
+            for (i, v) in a.iter().enumerate().filter(|(_, v)| v.has_rich_keys()) {
                 data_mismatches(&format!("{path} variant 2 index {i}"), v, out);
             }
         }
@@ -220,15 +219,15 @@ fn data_mismatches(path: &str, x: &Value, out: &mut Vec<String>) {
 }
 
 /// Ruby `Array#flatten` (full depth).
-fn flatten(a: Vec<Value>) -> Vec<Value> {
-    if !a.iter().any(|v| matches!(v, Value::Array(_))) {
+fn flatten(a: Vec<Data>) -> Vec<Data> {
+    if !a.iter().any(|v| matches!(v, Data::Array(_))) {
         return a;
     }
     let mut out = Vec::with_capacity(a.len());
-    let mut stack: Vec<std::vec::IntoIter<Value>> = vec![a.into_iter()];
+    let mut stack: Vec<std::vec::IntoIter<Data>> = vec![a.into_iter()];
     while let Some(top) = stack.last_mut() {
         match top.next() {
-            Some(Value::Array(inner)) => stack.push(inner.into_iter()),
+            Some(Data::Array(inner)) => stack.push(inner.into_iter()),
             Some(v) => out.push(v),
             None => {
                 stack.pop();
@@ -240,11 +239,11 @@ fn flatten(a: Vec<Value>) -> Vec<Value> {
 
 /// Ruby `Array#uniq`: first occurrences, in order. Returns `a` itself when it has no
 /// duplicates (the common case: no new allocation).
-fn uniq(a: Vec<Value>) -> Vec<Value> {
+fn uniq(a: Vec<Data>) -> Vec<Data> {
     if a.iter().enumerate().all(|(i, v)| !a[..i].contains(v)) {
         return a;
     }
-    let mut out: Vec<Value> = Vec::with_capacity(a.len());
+    let mut out: Vec<Data> = Vec::with_capacity(a.len());
     for v in a {
         if !out.contains(&v) {
             out.push(v);
@@ -255,24 +254,24 @@ fn uniq(a: Vec<Value>) -> Vec<Value> {
 
 /// [`DeepMerge::merge_new`] and [`DeepMerge::merge_self`] without deep options: arrays
 /// de-duplicated (not their elements), hashes recursed.
-pub(super) fn dedup_arrays(v: Value) -> Value {
+pub(super) fn dedup_arrays(v: Data) -> Data {
     match v {
-        Value::Array(a) => Value::Array(uniq(a)),
-        Value::Hash(mut h) => {
+        Data::Array(a) => Data::Array(uniq(a)),
+        Data::Hash(mut h) => {
             for x in h.values_mut() {
-                if matches!(x, Value::Array(_) | Value::Hash(_)) {
+                if matches!(x, Data::Array(_) | Data::Hash(_)) {
                     *x = dedup_arrays(std::mem::take(x));
                 }
             }
-            Value::Hash(h)
+            Data::Hash(h)
         }
         other => other,
     }
 }
 
 /// Ruby truthiness: only nil and false are falsy.
-pub(super) fn truthy(v: &Value) -> bool {
-    !matches!(v, Value::Null | Value::Bool(false))
+pub(super) fn truthy(v: &Data) -> bool {
+    !matches!(v, Data::Null | Data::Bool(false))
 }
 
 struct DeepMerge<'a> {
@@ -284,10 +283,10 @@ struct DeepMerge<'a> {
 impl DeepMerge<'_> {
     /// `DeepMerge.deep_merge!(source, dest)` with `preserve_unmergeables: false`.
     /// `dest` is `None` for Ruby's nil/false dest only through [`Self::merge_value`].
-    fn merge(&self, source: Value, dest: Option<Value>) -> Result<Value, HieraError> {
+    fn merge(&self, source: Data, dest: Option<Data>) -> Result<Data, HieraError> {
         // "do nothing if source is nil"
         if source.is_null() {
-            return Ok(dest.unwrap_or(Value::Null));
+            return Ok(dest.unwrap_or(Data::Null));
         }
         let dest = match dest {
             // "if dest doesn't exist, then simply copy source to it"
@@ -296,8 +295,8 @@ impl DeepMerge<'_> {
             Some(d) => d,
         };
         match source {
-            Value::Hash(src) => match dest {
-                Value::Hash(mut d) => {
+            Data::Hash(src) => match dest {
+                Data::Hash(mut d) => {
                     // One hash of each key (the entry), not three (get, get_mut, insert); an
                     // existing key keeps its position as with `insert`.
                     for (k, sv) in src {
@@ -314,39 +313,39 @@ impl DeepMerge<'_> {
                             }
                         }
                     }
-                    Ok(Value::Hash(d))
+                    Ok(Data::Hash(d))
                 }
                 // `dest = overwrite_unmergeables(source, dest)` runs inside `source.each`: an
                 // empty source leaves dest; otherwise the first key makes dest the source hash
                 // itself, and every later key then merges that value into itself.
                 other if src.is_empty() => Ok(other),
                 _ => {
-                    let mut out = Map::new();
+                    let mut out = DataMap::new();
                     for (i, (k, v)) in src.into_iter().enumerate() {
                         let v = if i == 0 { v } else { self.merge_self(v)? };
                         out.insert(k, v);
                     }
-                    Ok(Value::Hash(out))
+                    Ok(Data::Hash(out))
                 }
             },
-            Value::Array(src) => self.merge_array(src, dest, false),
+            Data::Array(src) => self.merge_array(src, dest, false),
             scalar => self.overwrite_unmergeables(scalar, dest),
         }
     }
 
     /// `deep_merge!(src_value, src_value.dup)`: the destination lacks the key. The dup is
     /// shallow, so everything below it is the very same object in source and dest.
-    fn merge_new(&self, v: Value) -> Result<Value, HieraError> {
+    fn merge_new(&self, v: Data) -> Result<Data, HieraError> {
         if self.ko.is_none() && !self.opts.sort_merged_arrays && !self.opts.merge_hash_arrays {
             // Without options a value merged into its own dup only loses the duplicates of
             // its arrays (`dest | source` with dest == source), recursively through hashes.
             return Ok(dedup_arrays(v));
         }
         match v {
-            Value::Null | Value::Bool(false) => Ok(v),
-            Value::Hash(h) => self.merge_self_hash(h),
-            Value::Array(a) => {
-                let dup = Value::Array(a.clone());
+            Data::Null | Data::Bool(false) => Ok(v),
+            Data::Hash(h) => self.merge_self_hash(h),
+            Data::Array(a) => {
+                let dup = Data::Array(a.clone());
                 self.merge_array(a, dup, true)
             }
             scalar => self.overwrite_unmergeables(scalar.clone(), scalar),
@@ -354,21 +353,21 @@ impl DeepMerge<'_> {
     }
 
     /// `deep_merge!(x, x)` with source and dest the same Ruby object (below a new key).
-    fn merge_self(&self, v: Value) -> Result<Value, HieraError> {
+    fn merge_self(&self, v: Data) -> Result<Data, HieraError> {
         match v {
-            Value::Null | Value::Bool(false) => Ok(v),
-            Value::Hash(h) => self.merge_self_hash(h),
-            Value::Array(mut a) => {
+            Data::Null | Data::Bool(false) => Ok(v),
+            Data::Hash(h) => self.merge_self_hash(h),
+            Data::Array(mut a) => {
                 // A naked prefix clears dest, which is source too.
                 if let Some(p) = self.prefix
                     && a.iter().any(|v| v.as_str() == Some(p))
                 {
-                    return Ok(Value::Array(Vec::new()));
+                    return Ok(Data::Array(Vec::new()));
                 }
                 if let Some(re) = &self.ko {
                     aliased_delete_if(&mut a, re);
                 }
-                let mut out = if self.opts.merge_hash_arrays && a.iter().all(|v| matches!(v, Value::Hash(_))) {
+                let mut out = if self.opts.merge_hash_arrays && a.iter().all(|v| matches!(v, Data::Hash(_))) {
                     a.into_iter().map(|v| self.merge_self(v)).collect::<Result<Vec<_>, _>>()?
                 } else {
                     uniq(a)
@@ -376,61 +375,61 @@ impl DeepMerge<'_> {
                 if self.opts.sort_merged_arrays {
                     ruby_sort(&mut out)?;
                 }
-                Ok(Value::Array(out))
+                Ok(Data::Array(out))
             }
             scalar => self.overwrite_unmergeables(scalar.clone(), scalar),
         }
     }
 
     /// A hash merged into itself: every truthy value merges into itself, in place.
-    fn merge_self_hash(&self, mut h: Map) -> Result<Value, HieraError> {
+    fn merge_self_hash(&self, mut h: DataMap) -> Result<Data, HieraError> {
         // In place: the keys stay, only the values change.
         for v in h.values_mut() {
             if truthy(v) {
                 *v = self.merge_self(std::mem::take(v))?;
             }
         }
-        Ok(Value::Hash(h))
+        Ok(Data::Hash(h))
     }
 
     /// The array branch of `deep_merge!`. `fresh`: dest is a shallow dup of src, so the hashes
     /// of a hash-array merge are each merged into themselves.
-    fn merge_array(&self, mut src: Vec<Value>, dest: Value, fresh: bool) -> Result<Value, HieraError> {
+    fn merge_array(&self, mut src: Vec<Data>, dest: Data, fresh: bool) -> Result<Data, HieraError> {
         let mut dest = dest;
         // A naked knockout prefix in the source truncates dest.
         if let Some(p) = self.prefix
             && src.iter().any(|v| v.as_str() == Some(p))
         {
             dest = match dest {
-                Value::Array(_) => Value::Array(Vec::new()),
-                Value::Hash(_) => Value::Hash(Map::new()),
-                Value::String(_) => Value::String(String::new()),
-                _ => Value::Null,
+                Data::Array(_) => Data::Array(Vec::new()),
+                Data::Hash(_) => Data::Hash(DataMap::new()),
+                Data::String(_) => Data::String(String::new()),
+                _ => Data::Null,
             };
             // Ruby `source.delete(prefix)` removes every occurrence.
             src.retain(|v| v.as_str() != Some(p));
         }
         match dest {
-            Value::Array(mut d) => {
+            Data::Array(mut d) => {
                 if let Some(re) = &self.ko {
                     src.retain(|item| {
-                        let Value::String(s) = item else { return true };
+                        let Data::String(s) = item else { return true };
                         let stripped = re.replace_all(s, "");
                         if stripped == s.as_str() {
                             return true;
                         }
-                        let stripped = Value::String(stripped.into_owned());
+                        let stripped = Data::String(stripped.into_owned());
                         d.retain(|x| x != &stripped && x != item);
                         false
                     });
                 }
-                let all_hashes = |a: &[Value]| a.iter().all(|v| matches!(v, Value::Hash(_)));
+                let all_hashes = |a: &[Data]| a.iter().all(|v| matches!(v, Data::Hash(_)));
                 let mut out = if self.opts.merge_hash_arrays && all_hashes(&src) && all_hashes(&d) {
                     let n = d.len();
                     let mut list = Vec::with_capacity(n.max(src.len()));
                     let mut src_iter = src.into_iter();
                     for dv in d {
-                        let sv = src_iter.next().unwrap_or_else(|| Value::Hash(Map::new()));
+                        let sv = src_iter.next().unwrap_or_else(|| Data::Hash(DataMap::new()));
                         list.push(if fresh { self.merge_self(dv)? } else { self.merge(sv, Some(dv))? });
                     }
                     list.extend(src_iter);
@@ -448,25 +447,25 @@ impl DeepMerge<'_> {
                 if self.opts.sort_merged_arrays {
                     ruby_sort(&mut out)?;
                 }
-                Ok(Value::Array(out))
+                Ok(Data::Array(out))
             }
-            other => self.overwrite_unmergeables(Value::Array(src), other),
+            other => self.overwrite_unmergeables(Data::Array(src), other),
         }
     }
 
     /// `overwrite_unmergeables`: the source replaces dest, minus knockouts.
-    fn overwrite_unmergeables(&self, source: Value, _dest: Value) -> Result<Value, HieraError> {
+    fn overwrite_unmergeables(&self, source: Data, _dest: Data) -> Result<Data, HieraError> {
         let Some(re) = &self.ko else { return Ok(source) };
         Ok(match source {
-            Value::String(s) => {
+            Data::String(s) => {
                 let stripped = re.replace_all(&s, "");
-                if stripped == s.as_str() { Value::String(s) } else { Value::String(String::new()) }
+                if stripped == s.as_str() { Data::String(s) } else { Data::String(String::new()) }
             }
             // `source.delete_if` mutates source itself, so `src_tmp == source` always holds and
             // the array (minus its knockout elements) replaces dest.
-            Value::Array(mut a) => {
-                a.retain(|v| !matches!(v, Value::String(s) if re.is_match(s)));
-                Value::Array(a)
+            Data::Array(mut a) => {
+                a.retain(|v| !matches!(v, Data::String(s) if re.is_match(s)));
+                Data::Array(a)
             }
             other => other,
         })
@@ -477,17 +476,17 @@ impl DeepMerge<'_> {
 /// and dest are the same array: Ruby 3.1's `reject_bang_i` walks `a` while the block compacts
 /// it, so the element after a deleted knockout is skipped and `select_bang_ensure` then cuts the
 /// array at the write index (`["b","--z","w"]` becomes `["b"]`).
-fn aliased_delete_if(a: &mut Vec<Value>, re: &Regex) {
+fn aliased_delete_if(a: &mut Vec<Data>, re: &Regex) {
     let (mut i1, mut i2) = (0usize, 0usize);
     while i1 < a.len() {
         let v = a[i1].clone();
         let knocked = match &v {
-            Value::String(s) => {
+            Data::String(s) => {
                 let stripped = re.replace_all(s, "");
                 if stripped == s.as_str() {
                     false
                 } else {
-                    let stripped = Value::String(stripped.into_owned());
+                    let stripped = Data::String(stripped.into_owned());
                     a.retain(|x| x != &stripped);
                     a.retain(|x| x != &v);
                     true
@@ -515,7 +514,7 @@ fn aliased_delete_if(a: &mut Vec<Value>, re: &Regex) {
 }
 
 /// Ruby `Array#sort!` with Ruby's comparison sequence ([`super::rsort`]).
-fn ruby_sort(a: &mut Vec<Value>) -> Result<(), HieraError> {
+fn ruby_sort(a: &mut Vec<Data>) -> Result<(), HieraError> {
     super::rsort::ruby_sort(a).map_err(HieraError::plain)
 }
 

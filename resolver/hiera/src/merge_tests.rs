@@ -1,16 +1,21 @@
 use super::Strategy;
 use super::*;
+use crate::Key;
 use proptest::prelude::{ProptestConfig, prop_assert_eq, prop_oneof, proptest};
 use proptest::strategy::Strategy as _;
 
-fn s(x: &str) -> Value {
-    Value::from(x)
+fn s(x: &str) -> Data {
+    Data::from(x)
 }
-fn arr(xs: &[Value]) -> Value {
-    Value::Array(xs.to_vec())
+fn arr(xs: &[Data]) -> Data {
+    Data::Array(xs.to_vec())
 }
-fn hash(pairs: &[(&str, Value)]) -> Value {
-    Value::Hash(pairs.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect())
+fn hash_k(pairs: &[(Key, Data)]) -> Data {
+    Data::Hash(pairs.iter().cloned().collect())
+}
+
+fn hash(pairs: &[(&str, Data)]) -> Data {
+    Data::Hash(pairs.iter().map(|(k, v)| (Key::from(*k), v.clone())).collect())
 }
 fn deep(o: DeepOptions) -> Strategy {
     Strategy::Deep(o)
@@ -40,8 +45,8 @@ fn hash_is_shallow_with_low_keys_first() {
     let h = Strategy::Hash;
     let m = h.merge(hash(&[("z", s("high")), ("a", s("high"))]), hash(&[("b", s("low")), ("z", s("low"))])).unwrap();
     assert_eq!(m, hash(&[("b", s("low")), ("z", s("high")), ("a", s("high"))]));
-    let Value::Hash(m) = m else { panic!() };
-    assert_eq!(m.keys().collect::<Vec<_>>(), ["b", "z", "a"]);
+    let Data::Hash(m) = m else { panic!() };
+    assert_eq!(m.keys().map(|k| k.to_s()).collect::<Vec<_>>(), ["b", "z", "a"]);
     assert_eq!(
         h.merge(arr(&[s("x")]), hash(&[])).unwrap_err().message,
         "The first element of the merge has wrong type, expects a Hash value, got Tuple"
@@ -60,7 +65,7 @@ fn deep_merge_gem_rules() {
     let m = d.merge(arr(&[s("c"), s("a"), arr(&[s("x")])]), arr(&[s("b"), s("a"), s("c")])).unwrap();
     assert_eq!(m, arr(&[s("b"), s("a"), s("c"), arr(&[s("x")])]));
     // A nil source keeps dest; scalars replace.
-    assert_eq!(d.merge(Value::Null, hash(&[("y", Value::Int(2))])).unwrap(), hash(&[("y", Value::Int(2))]));
+    assert_eq!(d.merge(Data::Null, hash(&[("y", Data::Int(2))])).unwrap(), hash(&[("y", Data::Int(2))]));
     assert_eq!(d.merge(s("high"), hash(&[])).unwrap(), s("high"));
 }
 
@@ -92,15 +97,15 @@ fn deep_knockout_sort_and_hash_arrays() {
     );
     let sorted = deep(DeepOptions { sort_merged_arrays: true, ..DeepOptions::default() });
     assert_eq!(
-        sorted.merge(arr(&[Value::Int(3), Value::Int(1)]), arr(&[Value::Int(2), Value::Int(4)])).unwrap(),
-        arr(&[1, 2, 3, 4].map(Value::Int))
+        sorted.merge(arr(&[Data::Int(3), Data::Int(1)]), arr(&[Data::Int(2), Data::Int(4)])).unwrap(),
+        arr(&[1, 2, 3, 4].map(Data::Int))
     );
-    assert!(sorted.merge(arr(&[s("a")]), arr(&[Value::Int(2)])).unwrap_err().message.starts_with("comparison of"));
+    assert!(sorted.merge(arr(&[s("a")]), arr(&[Data::Int(2)])).unwrap_err().message.starts_with("comparison of"));
     let mha = deep(DeepOptions { merge_hash_arrays: true, ..DeepOptions::default() });
     let m = mha
-        .merge(arr(&[hash(&[("port", Value::Int(443))])]), arr(&[hash(&[("name", s("x"))]), hash(&[("name", s("y"))])]))
+        .merge(arr(&[hash(&[("port", Data::Int(443))])]), arr(&[hash(&[("name", s("x"))]), hash(&[("name", s("y"))])]))
         .unwrap();
-    assert_eq!(m, arr(&[hash(&[("name", s("x")), ("port", Value::Int(443))]), hash(&[("name", s("y"))])]));
+    assert_eq!(m, arr(&[hash(&[("name", s("x")), ("port", Data::Int(443))]), hash(&[("name", s("y"))])]));
 }
 
 fn ko() -> Strategy {
@@ -116,25 +121,25 @@ fn deep_knockout_in_new_subtrees() {
         ("top_fresh", s("--x")),
         (
             "newsub",
-            hash(&[("deep", hash(&[("s", s("--y")), ("keep", Value::Int(1)), ("l", arr(&[s("--q"), s("r")]))]))]),
+            hash(&[("deep", hash(&[("s", s("--y")), ("keep", Data::Int(1)), ("l", arr(&[s("--q"), s("r")]))]))]),
         ),
     ]);
-    let low = hash(&[("sub", hash(&[("other", Value::Int(1))])), ("keep", Value::Int(2))]);
+    let low = hash(&[("sub", hash(&[("other", Data::Int(1))])), ("keep", Data::Int(2))]);
     assert_eq!(
         ko().merge(high, low).unwrap(),
         hash(&[
-            ("sub", hash(&[("other", Value::Int(1)), ("fresh", s("")), ("list", arr(&[s("b")]))])),
-            ("keep", Value::Int(2)),
+            ("sub", hash(&[("other", Data::Int(1)), ("fresh", s("")), ("list", arr(&[s("b")]))])),
+            ("keep", Data::Int(2)),
             ("top_fresh", s("")),
-            ("newsub", hash(&[("deep", hash(&[("s", s("")), ("keep", Value::Int(1)), ("l", arr(&[]))]))])),
+            ("newsub", hash(&[("deep", hash(&[("s", s("")), ("keep", Data::Int(1)), ("l", arr(&[]))]))])),
         ])
     );
     // Random case c0071 `h3`: the knockout deletes from the array it walks, so Ruby's delete_if
     // skips the next element and then truncates ("w" is lost too).
     let high = hash(&[("n", hash(&[("k1", s("--beta")), ("k2", arr(&[s("beta"), s("alpha"), s("--z"), s("w")]))]))]);
     assert_eq!(
-        ko().merge(high, hash(&[("o", Value::Int(1))])).unwrap(),
-        hash(&[("o", Value::Int(1)), ("n", hash(&[("k1", s("")), ("k2", arr(&[s("beta"), s("alpha")]))]))])
+        ko().merge(high, hash(&[("o", Data::Int(1))])).unwrap(),
+        hash(&[("o", Data::Int(1)), ("n", hash(&[("k1", s("")), ("k2", arr(&[s("beta"), s("alpha")]))]))])
     );
     // Naked prefix below a new key empties the array; a new array's own copy is cleared only.
     let high = hash(&[
@@ -142,18 +147,18 @@ fn deep_knockout_in_new_subtrees() {
         ("arr", arr(&[s("--"), s("c"), s("--d"), s("d")])),
     ]);
     assert_eq!(
-        ko().merge(high, hash(&[("other", Value::Int(1))])).unwrap(),
-        hash(&[("other", Value::Int(1)), ("fresh", hash(&[("l", arr(&[]))])), ("arr", arr(&[s("c"), s("d")])),])
+        ko().merge(high, hash(&[("other", Data::Int(1))])).unwrap(),
+        hash(&[("other", Data::Int(1)), ("fresh", hash(&[("l", arr(&[]))])), ("arr", arr(&[s("c"), s("d")])),])
     );
     // Hash arrays below a new key: each hash merges into itself only with merge_hash_arrays.
     let high = hash(&[(
         "fresh",
         hash(&[("l", arr(&[hash(&[("a", s("--x"))]), hash(&[("b", arr(&[s("y"), s("--y"), s("z")]))])]))]),
     )]);
-    let low = hash(&[("other", Value::Int(1))]);
+    let low = hash(&[("other", Data::Int(1))]);
     assert_eq!(ko().merge(high.clone(), low.clone()).unwrap(), {
         let mut want = low.clone();
-        let (Value::Hash(w), Value::Hash(h)) = (&mut want, &high) else { unreachable!() };
+        let (Data::Hash(w), Data::Hash(h)) = (&mut want, &high) else { unreachable!() };
         w.insert("fresh".into(), h["fresh"].clone());
         want
     });
@@ -162,7 +167,7 @@ fn deep_knockout_in_new_subtrees() {
     assert_eq!(
         mha.merge(high, low).unwrap(),
         hash(&[
-            ("other", Value::Int(1)),
+            ("other", Data::Int(1)),
             ("fresh", hash(&[("l", arr(&[hash(&[("a", s(""))]), hash(&[("b", arr(&[s("z")]))])]))])),
         ])
     );
@@ -190,11 +195,11 @@ fn deep_hash_over_non_hash() {
         "fresh",
         hash(&[("l", arr(&[s("a"), s("b"), s("a")])), ("s", arr(&[s("c"), s("a"), s("b"), s("c")]))]),
     )]);
-    let low = hash(&[("other", Value::Int(1))]);
+    let low = hash(&[("other", Data::Int(1))]);
     assert_eq!(
         d.merge(high.clone(), low.clone()).unwrap(),
         hash(&[
-            ("other", Value::Int(1)),
+            ("other", Data::Int(1)),
             ("fresh", hash(&[("l", arr(&[s("a"), s("b")])), ("s", arr(&[s("c"), s("a"), s("b")]))])),
         ])
     );
@@ -202,37 +207,40 @@ fn deep_hash_over_non_hash() {
     assert_eq!(
         sorted.merge(high, low).unwrap(),
         hash(&[
-            ("other", Value::Int(1)),
+            ("other", Data::Int(1)),
             ("fresh", hash(&[("l", arr(&[s("a"), s("b")])), ("s", arr(&[s("a"), s("b"), s("c")]))])),
         ])
     );
 }
 
-fn scalar() -> impl proptest::strategy::Strategy<Value = Value> {
-    prop_oneof![(0i64..4).prop_map(Value::Int), "[a-c]".prop_map(Value::String)]
+fn scalar() -> impl proptest::strategy::Strategy<Value = Data> {
+    prop_oneof![(0i64..4).prop_map(Data::Int), "[a-c]".prop_map(Data::String)]
 }
 
-fn data() -> impl proptest::strategy::Strategy<Value = Value> {
+fn data() -> impl proptest::strategy::Strategy<Value = Data> {
     scalar().prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            proptest::collection::vec(("[a-d]", inner), 0..4).prop_map(|kv| Value::Hash(kv.into_iter().collect())),
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Data::Array),
+            proptest::collection::vec(("[a-d]", inner), 0..4)
+                .prop_map(|kv| Data::Hash(kv.into_iter().map(|(k, v)| (Key::from(k), v)).collect())),
         ]
     })
 }
 
-fn arrays() -> impl proptest::strategy::Strategy<Value = Value> {
-    proptest::collection::vec(scalar(), 0..5).prop_map(Value::Array)
+fn arrays() -> impl proptest::strategy::Strategy<Value = Data> {
+    proptest::collection::vec(scalar(), 0..5).prop_map(Data::Array)
 }
 
-fn shaped() -> impl proptest::strategy::Strategy<Value = Value> {
-    let inner =
-        proptest::collection::vec(("[a-c]", arrays()), 0..3).prop_map(|kv| Value::Hash(kv.into_iter().collect()));
-    proptest::collection::vec(("[a-c]", inner), 0..3).prop_map(|kv| Value::Hash(kv.into_iter().collect()))
+fn shaped() -> impl proptest::strategy::Strategy<Value = Data> {
+    let inner = proptest::collection::vec(("[a-c]", arrays()), 0..3)
+        .prop_map(|kv| Data::Hash(kv.into_iter().map(|(k, v)| (Key::from(k), v)).collect()));
+    proptest::collection::vec(("[a-c]", inner), 0..3)
+        .prop_map(|kv| Data::Hash(kv.into_iter().map(|(k, v)| (Key::from(k), v)).collect()))
 }
 
-fn hashes() -> impl proptest::strategy::Strategy<Value = Value> {
-    proptest::collection::vec(("[a-e]", data()), 0..5).prop_map(|kv| Value::Hash(kv.into_iter().collect()))
+fn hashes() -> impl proptest::strategy::Strategy<Value = Data> {
+    proptest::collection::vec(("[a-e]", data()), 0..5)
+        .prop_map(|kv| Data::Hash(kv.into_iter().map(|(k, v)| (Key::from(k), v)).collect()))
 }
 
 proptest! {
@@ -263,7 +271,7 @@ proptest! {
         let d = Strategy::Deep(DeepOptions::default());
         // The gem merges a new key's value into its own copy, which de-duplicates arrays, so
         // the property holds on values already in that normal form (arrays without duplicates).
-        let norm = |v: Value| d.merge(v.clone(), v).unwrap();
+        let norm = |v: Data| d.merge(v.clone(), v).unwrap();
         let (a, b, c) = (norm(a), norm(b), norm(c));
         let ab_c = d.merge(d.merge(a.clone(), b.clone()).unwrap(), c.clone()).unwrap();
         let a_bc = d.merge(a.clone(), d.merge(b, c).unwrap()).unwrap();
@@ -273,18 +281,19 @@ proptest! {
     }
 }
 
-/// Non-string keys (marked by the Hiera reader) fail `Hash[String,Data]` and `Array[Data]`
+/// Non-string keys fail `Hash[String,Data]` and `Array[Data]`
 /// with the describer's texts (checked against `puppet lookup` 7.23).
 #[test]
 fn non_string_keys_fail_data_types_as_puppet_says() {
-    let ik = crate::rich::int_key;
-    let e = Strategy::Hash.merge(hash(&[(&ik("1"), s("one"))]), hash(&[("b", s("x"))])).unwrap_err();
+    let e = Strategy::Hash.merge(hash_k(&[(Key::Int(1), s("one"))]), hash(&[("b", s("x"))])).unwrap_err();
     assert_eq!(
         e.message,
         "The first element of the merge has wrong type, expects a Hash[String, Data] value, got Hash[Integer[1, 1], String]"
     );
-    let nested =
-        hash(&[("a", hash(&[(&ik("1"), s("x"))])), ("c", hash(&[("d", arr(&[hash(&[(&ik("3"), s("x"))])]))]))]);
+    let nested = hash(&[
+        ("a", hash_k(&[(Key::Int(1), s("x"))])),
+        ("c", hash(&[("d", arr(&[hash_k(&[(Key::Int(3), s("x"))])]))])),
+    ]);
     let e = Strategy::Hash.merge(nested, hash(&[])).unwrap_err();
     assert_eq!(
         e.message,
@@ -295,13 +304,13 @@ fn non_string_keys_fail_data_types_as_puppet_says() {
          The first element of the merge has wrong type, entry 'c' variant 1 entry 'd' variant 2 index 0 expects a Data value, got Hash\n  \
          The first element of the merge has wrong type, entry 'c' variant 2 expects an Array value, got Struct"
     );
-    let e = Strategy::Unique.merge(arr(&[s("x")]), arr(&[s("y"), hash(&[(&ik("1"), s("a"))])])).unwrap_err();
+    let e = Strategy::Unique.merge(arr(&[s("x")]), arr(&[s("y"), hash_k(&[(Key::Int(1), s("a"))])])).unwrap_err();
     assert_eq!(
         e.message,
         " The second element of the merge has wrong type, variant 0 expects a Scalar value, got Tuple\n  \
          The second element of the merge has wrong type, variant 1 index 1 expects a Data value, got Hash"
     );
     // Integer keys are kept apart from string keys by the deep merge.
-    let got = deep(DeepOptions::default()).merge(hash(&[(&ik("1"), s("a"))]), hash(&[("1", s("b"))])).unwrap();
-    assert_eq!(got, hash(&[("1", s("b")), (&ik("1"), s("a"))]));
+    let got = deep(DeepOptions::default()).merge(hash_k(&[(Key::Int(1), s("a"))]), hash(&[("1", s("b"))])).unwrap();
+    assert_eq!(got, hash_k(&[(Key::from("1"), s("b")), (Key::Int(1), s("a"))]));
 }

@@ -3,7 +3,7 @@
 
 use super::HieraError;
 use super::merge::{DeepOptions, Strategy};
-use crate::{Map, Value};
+use crate::{Data, DataMap};
 use regex::Regex;
 
 /// The options entry of `root`: an exact key wins, else the first key starting with `^` whose
@@ -11,12 +11,15 @@ use regex::Regex;
 ///
 /// # Errors
 /// A pattern that is not a valid regex.
-pub fn key_options<'m>(lo: &'m Map, root: &str) -> Result<Option<&'m Map>, HieraError> {
+pub fn key_options<'m>(lo: &'m DataMap, root: &str) -> Result<Option<&'m DataMap>, HieraError> {
     if let Some(v) = lo.get(root) {
         return Ok(as_map(v));
     }
     for (k, v) in lo {
-        if k.starts_with('^') && compile_pattern(k)?.is_match(root) {
+        if let Some(k) = k.as_str()
+            && k.starts_with('^')
+            && compile_pattern(k)?.is_match(root)
+        {
             return Ok(as_map(v));
         }
     }
@@ -32,9 +35,9 @@ pub fn compile_pattern(k: &str) -> Result<Regex, HieraError> {
 }
 
 /// `v` when it is a hash.
-pub(super) fn as_map(v: &Value) -> Option<&Map> {
+pub(super) fn as_map(v: &Data) -> Option<&DataMap> {
     match v {
-        Value::Hash(h) => Some(h),
+        Data::Hash(h) => Some(h),
         _ => None,
     }
 }
@@ -86,37 +89,38 @@ pub fn with_deep_flags(
 ///
 /// # Errors
 /// Unknown strategy, missing `strategy`, badly typed or unknown options.
-pub fn parse_merge(v: &Value) -> Result<Strategy, HieraError> {
+pub fn parse_merge(v: &Data) -> Result<Strategy, HieraError> {
     match v {
-        Value::String(s) => strategy_by_name(s),
-        Value::Hash(h) => {
-            let Some(Value::String(name)) = h.get("strategy") else {
+        Data::String(s) => strategy_by_name(s),
+        Data::Hash(h) => {
+            let Some(Data::String(name)) = h.get("strategy") else {
                 return Err(HieraError::plain(
                     "The hash given as 'merge' must contain the name of a strategy in string form for the key 'strategy'",
                 ));
             };
             let mut strategy = strategy_by_name(name)?;
-            let wrong = |k: &str, want: &str, got: &Value| {
+            let wrong = |k: &str, want: &str, got: &Data| {
                 HieraError::plain(format!(
                     "The merge options has wrong type, entry '{k}' expects a value of type Undef or {want}, got {}",
                     super::merge::puppet_type_name(got)
                 ))
             };
             for (k, val) in h {
-                match (&mut strategy, k.as_str()) {
+                let k = k.to_s();
+                match (&mut strategy, &*k) {
                     (_, "strategy") => {}
                     (Strategy::Deep(o), "knockout_prefix") => match val {
-                        Value::Null => o.knockout_prefix = None,
-                        Value::String(s) => o.knockout_prefix = Some(s.clone()),
-                        other => return Err(wrong(k, "String", other)),
+                        Data::Null => o.knockout_prefix = None,
+                        Data::String(s) => o.knockout_prefix = Some(s.clone()),
+                        other => return Err(wrong(&k, "String", other)),
                     },
                     (Strategy::Deep(o), "sort_merged_arrays" | "merge_hash_arrays" | "merge_debug") => {
                         let b = match val {
-                            Value::Null => false,
-                            Value::Bool(b) => *b,
-                            other => return Err(wrong(k, "Boolean", other)),
+                            Data::Null => false,
+                            Data::Bool(b) => *b,
+                            other => return Err(wrong(&k, "Boolean", other)),
                         };
-                        match k.as_str() {
+                        match &*k {
                             "sort_merged_arrays" => o.sort_merged_arrays = b,
                             "merge_hash_arrays" => o.merge_hash_arrays = b,
                             _ => {}
@@ -138,20 +142,21 @@ pub fn parse_merge(v: &Value) -> Result<Strategy, HieraError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Key;
 
-    fn map(pairs: &[(&str, Value)]) -> Map {
-        pairs.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect()
+    fn map(pairs: &[(&str, Data)]) -> DataMap {
+        pairs.iter().map(|(k, v)| (Key::from(*k), v.clone())).collect()
     }
 
-    fn merge_of(s: &str) -> Value {
-        Value::Hash(map(&[("merge", Value::from(s))]))
+    fn merge_of(s: &str) -> Data {
+        Data::Hash(map(&[("merge", Data::from(s))]))
     }
 
     #[test]
     fn exact_key_wins_over_patterns() {
         let lo = map(&[("^profile::", merge_of("deep")), ("profile::x", merge_of("first"))]);
         let o = key_options(&lo, "profile::x").unwrap().unwrap();
-        assert_eq!(o.get("merge"), Some(&Value::from("first")));
+        assert_eq!(o.get("merge"), Some(&Data::from("first")));
     }
 
     #[test]
@@ -159,7 +164,7 @@ mod tests {
         // The oracle case lookup_options_regex: `^profile::` comes first in merged order.
         let lo = map(&[("^profile::", merge_of("deep")), ("^profile::.*::packages$", merge_of("unique"))]);
         let o = key_options(&lo, "profile::web::packages").unwrap().unwrap();
-        assert_eq!(o.get("merge"), Some(&Value::from("deep")));
+        assert_eq!(o.get("merge"), Some(&Data::from("deep")));
         assert!(key_options(&lo, "other::x").unwrap().is_none());
         // Patterns are unanchored at the end unless `$`.
         let lo = map(&[("^a::b$", merge_of("hash"))]);
@@ -171,17 +176,17 @@ mod tests {
 
     #[test]
     fn merge_option_parsing() {
-        assert_eq!(parse_merge(&Value::from("unique")).unwrap(), Strategy::Unique);
-        assert_eq!(parse_merge(&Value::from("nosuch")).unwrap_err().message, "Unknown merge strategy: 'nosuch'");
-        let deep = Value::Hash(map(&[
-            ("strategy", Value::from("deep")),
-            ("knockout_prefix", Value::from("--")),
-            ("sort_merged_arrays", Value::Bool(true)),
+        assert_eq!(parse_merge(&Data::from("unique")).unwrap(), Strategy::Unique);
+        assert_eq!(parse_merge(&Data::from("nosuch")).unwrap_err().message, "Unknown merge strategy: 'nosuch'");
+        let deep = Data::Hash(map(&[
+            ("strategy", Data::from("deep")),
+            ("knockout_prefix", Data::from("--")),
+            ("sort_merged_arrays", Data::Bool(true)),
         ]));
         let Strategy::Deep(o) = parse_merge(&deep).unwrap() else { panic!("deep") };
         assert_eq!(o.knockout_prefix.as_deref(), Some("--"));
         assert!(o.sort_merged_arrays && !o.merge_hash_arrays);
-        let bad = Value::Hash(map(&[("strategy", Value::from("deep")), ("knockout_prefix", Value::Int(1))]));
+        let bad = Data::Hash(map(&[("strategy", Data::from("deep")), ("knockout_prefix", Data::Int(1))]));
         assert_eq!(
             parse_merge(&bad).unwrap_err().message,
             "The merge options has wrong type, entry 'knockout_prefix' expects a value of type Undef or String, got Integer"

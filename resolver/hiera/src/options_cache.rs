@@ -12,14 +12,14 @@ use super::engine::{Hiera, Layer};
 use super::fold::Found;
 use super::merge::Strategy;
 use super::options::as_map;
-use crate::{Map, Value};
+use crate::{Data, DataMap};
 use std::rc::Rc;
 
 /// Merged lookup_options of one module (or of none), with their `^pattern` keys compiled once
 /// (`lookup_adapter.rb` compiles them once per adapter too).
 #[derive(Debug)]
 pub(super) struct LookupOptions {
-    map: Map,
+    map: DataMap,
     /// Index in `map` and the compiled regex (or its error) of every `^pattern` key, in order.
     patterns: Vec<(usize, Result<regex::Regex, HieraError>)>,
 }
@@ -29,7 +29,7 @@ pub(super) struct LookupOptions {
 pub(super) enum Part {
     NotStarted,
     InProgress,
-    Done(Option<Map>),
+    Done(Option<DataMap>),
 }
 
 impl Hiera<'_> {
@@ -64,7 +64,7 @@ impl Hiera<'_> {
         Ok(r)
     }
 
-    fn compute_lookup_options(&self, module: Option<&str>) -> Result<Map, HieraError> {
+    fn compute_lookup_options(&self, module: Option<&str>) -> Result<DataMap, HieraError> {
         let env = self.env_options()?;
         let Some(m) = module else { return Ok(env.unwrap_or_default()) };
         // `@lookup_options[nil] = compile_patterns(opts) unless @lookup_options.include?(nil)`:
@@ -77,6 +77,7 @@ impl Hiera<'_> {
         if let Some(mo) = as_hash(self.options_in(Layer::Module(m))?)? {
             let prefix = format!("{m}::");
             for k in mo.keys() {
+                let k = k.to_s();
                 if let Some(pat) = k.strip_prefix('^') {
                     if !pat.starts_with(&prefix) {
                         return Err(HieraError::coded(format!(
@@ -95,7 +96,7 @@ impl Hiera<'_> {
     }
 
     /// Global over environment (`env_lookup_options`).
-    fn env_options(&self) -> Result<Option<Map>, HieraError> {
+    fn env_options(&self) -> Result<Option<DataMap>, HieraError> {
         if let Some(v) = self.env_lo.borrow().as_ref() {
             return Ok(v.clone());
         }
@@ -110,7 +111,7 @@ impl Hiera<'_> {
     }
 
     /// `global_lookup_options`: marked as read (none) before it is read.
-    fn global_options(&self) -> Result<Option<Map>, HieraError> {
+    fn global_options(&self) -> Result<Option<DataMap>, HieraError> {
         match &*self.global_lo.borrow() {
             Part::InProgress => return Ok(None),
             Part::Done(v) => return Ok(v.clone()),
@@ -132,16 +133,16 @@ impl Hiera<'_> {
     }
 }
 
-fn as_hash(v: Option<Found<'_>>) -> Result<Option<Map>, HieraError> {
+fn as_hash(v: Option<Found<'_>>) -> Result<Option<DataMap>, HieraError> {
     match v.map(Found::into_value) {
         None => Ok(None),
-        Some(Value::Hash(h)) => Ok(Some(h)),
+        Some(Data::Hash(h)) => Ok(Some(h)),
         Some(_) => Err(HieraError::coded("value of lookup_options must be a hash")),
     }
 }
 
 /// Hash merge of two lookup_options hashes, `high` winning per key.
-fn hash_over(high: Map, mut low: Map) -> Map {
+fn hash_over(high: DataMap, mut low: DataMap) -> DataMap {
     for (k, v) in high {
         low.insert(k, v);
     }
@@ -149,18 +150,18 @@ fn hash_over(high: Map, mut low: Map) -> Map {
 }
 
 impl LookupOptions {
-    fn new(map: Map) -> Self {
+    fn new(map: DataMap) -> Self {
         let patterns = map
             .keys()
             .enumerate()
-            .filter(|(_, k)| k.starts_with('^'))
+            .filter_map(|(i, k)| Some((i, k.as_str().filter(|k| k.starts_with('^'))?)))
             .map(|(i, k)| (i, super::options::compile_pattern(k)))
             .collect();
         LookupOptions { map, patterns }
     }
 
     /// [`super::options::key_options`] with the patterns compiled once.
-    pub(super) fn key_options(&self, root: &str) -> Result<Option<&Map>, HieraError> {
+    pub(super) fn key_options(&self, root: &str) -> Result<Option<&DataMap>, HieraError> {
         if let Some(v) = self.map.get(root) {
             return Ok(as_map(v));
         }

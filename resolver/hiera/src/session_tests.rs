@@ -4,16 +4,16 @@
 //! be what a fresh session gives for the same query, whatever was asked before.
 
 use super::super::{Config, DataSource, Hiera, HieraError, Layers, Level, Locations, Query, Strategy};
-use crate::{Map, Value};
+use crate::{Data, DataMap, Key};
 use proptest::prelude::{ProptestConfig, prop_assert_eq, proptest};
 use proptest::strategy::Strategy as _;
 use std::sync::Arc;
 
 /// Two data files, `node.yaml` over `common.yaml`.
-struct Files(Map, Map);
+struct Files(DataMap, DataMap);
 
 impl DataSource for Files {
-    fn data(&self, _f: &str, path: &str, _w: &mut dyn FnMut(String)) -> Result<Option<Arc<Map>>, HieraError> {
+    fn data(&self, _f: &str, path: &str, _w: &mut dyn FnMut(String)) -> Result<Option<Arc<DataMap>>, HieraError> {
         Ok(Some(Arc::new(if path.ends_with("node.yaml") { self.0.clone() } else { self.1.clone() })))
     }
     fn glob(&self, _pattern: &str) -> Vec<String> {
@@ -38,24 +38,24 @@ fn layers() -> Layers {
     }
 }
 
-fn scope() -> Map {
-    let mut facts = Map::new();
-    facts.insert("os".into(), Value::Hash([("family".to_string(), Value::from("Debian"))].into_iter().collect()));
-    facts.insert("role".into(), Value::from("web"));
+fn scope() -> DataMap {
+    let mut facts = DataMap::new();
+    facts.insert("os".into(), Data::Hash([(Key::from("family"), Data::from("Debian"))].into_iter().collect()));
+    facts.insert("role".into(), Data::from("web"));
     let mut s = facts.clone();
-    s.insert("facts".into(), Value::Hash(facts));
+    s.insert("facts".into(), Data::Hash(facts));
     // A variable whose value interpolates again, scope only and through a lookup.
-    s.insert("again".into(), Value::from("<%{facts.role}>"));
-    s.insert("via".into(), Value::from("<%{lookup('k1')}>"));
+    s.insert("again".into(), Data::from("<%{facts.role}>"));
+    s.insert("via".into(), Data::from("<%{lookup('k1')}>"));
     s
 }
 
 const KEYS: usize = 5;
 
 /// Strings that read the scope, look keys up (possibly in a cycle), alias, or are plain.
-fn text() -> impl proptest::strategy::Strategy<Value = Value> {
+fn text() -> impl proptest::strategy::Strategy<Value = Data> {
     (0usize..11, 0usize..KEYS).prop_map(|(kind, k)| {
-        Value::from(match kind {
+        Data::from(match kind {
             0 => "plain".to_string(),
             1 => "%{facts.os.family}-%{facts.role}".to_string(),
             2 => "%{nosuch}|%{::role}".to_string(),
@@ -71,46 +71,47 @@ fn text() -> impl proptest::strategy::Strategy<Value = Value> {
     })
 }
 
-fn value() -> impl proptest::strategy::Strategy<Value = Value> {
-    let leaf = proptest::prop_oneof![3 => text(), 1 => (0i64..3).prop_map(Value::Int)];
+fn value() -> impl proptest::strategy::Strategy<Value = Data> {
+    let leaf = proptest::prop_oneof![3 => text(), 1 => (0i64..3).prop_map(Data::Int)];
     leaf.prop_recursive(2, 8, 3, |inner| {
         proptest::prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(Data::Array),
             proptest::collection::vec((proptest::sample::select(vec!["x", "y", "%{facts.role}"]), inner), 0..3)
-                .prop_map(|kv| Value::Hash(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+                .prop_map(|kv| Data::Hash(kv.into_iter().map(|(k, v)| (Key::from(k), v)).collect())),
         ]
     })
 }
 
 /// `lookup_options` giving some keys a merge (by name or by pattern), possibly a broken one.
-fn options() -> impl proptest::strategy::Strategy<Value = Option<Value>> {
+fn options() -> impl proptest::strategy::Strategy<Value = Option<Data>> {
     let merge = |key: &str, how: &str| {
-        let how: Map = [("merge".to_string(), Value::from(how))].into_iter().collect();
-        Some(Value::Hash([(key.to_string(), Value::Hash(how))].into_iter().collect()))
+        let how: DataMap = [(Key::from("merge"), Data::from(how))].into_iter().collect();
+        Some(Data::Hash([(Key::from(key), Data::Hash(how))].into_iter().collect()))
     };
     (0usize..9).prop_map(move |i| match i {
         0 => merge("k0", "unique"),
         1 => merge("^k[12]", "deep"),
         2 => merge("k3", "hash"),
         3 => merge("k4", "nosuch"),
-        4 => Some(Value::from("%{facts.role}")),
+        4 => Some(Data::from("%{facts.role}")),
         // Nested lookups while the options are read (see `options_cache`).
         5 => merge("k0", "%{lookup('s')}"),
         6 => merge("k1", "%{lookup('k1')}"),
-        7 => Some(Value::from("%{alias('opts')}")),
+        7 => Some(Data::from("%{alias('opts')}")),
         _ => None,
     })
 }
 
-fn file() -> impl proptest::strategy::Strategy<Value = Map> {
+fn file() -> impl proptest::strategy::Strategy<Value = DataMap> {
     (proptest::collection::vec(proptest::option::of(value()), KEYS), options()).prop_map(|(vs, lo)| {
-        let mut m: Map = vs.into_iter().enumerate().filter_map(|(i, v)| Some((format!("k{i}"), v?))).collect();
+        let mut m: DataMap =
+            vs.into_iter().enumerate().filter_map(|(i, v)| Some((Key::from(format!("k{i}")), v?))).collect();
         if let Some(lo) = lo {
             m.insert("lookup_options".into(), lo);
         }
-        m.insert("s".into(), Value::from("unique"));
-        let deep: Map = [("merge".to_string(), Value::from("deep"))].into_iter().collect();
-        m.insert("opts".into(), Value::Hash([("k2".to_string(), Value::Hash(deep))].into_iter().collect()));
+        m.insert("s".into(), Data::from("unique"));
+        let deep: DataMap = [(Key::from("merge"), Data::from("deep"))].into_iter().collect();
+        m.insert("opts".into(), Data::Hash([(Key::from("k2"), Data::Hash(deep))].into_iter().collect()));
         m
     })
 }
@@ -127,7 +128,7 @@ fn query(k: usize, dotted: bool, merge: usize) -> Query {
     q
 }
 
-fn answer(r: Result<Option<Value>, HieraError>) -> String {
+fn answer(r: Result<Option<Data>, HieraError>) -> String {
     match r {
         Ok(Some(v)) => format!("{v:?}"),
         Ok(None) => "not found".into(),
@@ -159,8 +160,8 @@ proptest! {
 /// it, hiding Puppet's recursion error (found by the property above).
 #[test]
 fn issue3_memoised_nested_lookup_keeps_the_recursion_check() {
-    let node: Map = [("k1".to_string(), Value::from("plain"))].into_iter().collect();
-    let common: Map = [("k1".to_string(), Value::Array(vec![Value::from("%{lookup('k1')}!")]))].into_iter().collect();
+    let node: DataMap = [(Key::from("k1"), Data::from("plain"))].into_iter().collect();
+    let common: DataMap = [(Key::from("k1"), Data::Array(vec![Data::from("%{lookup('k1')}!")]))].into_iter().collect();
     let (l, sc, src) = (layers(), scope(), Files(node, common));
     let session = Hiera::new(&l, &src, &sc);
     // `k1.x` interpolates common's k1 under the name `k1.x`: the nested `k1` is found ("plain"),

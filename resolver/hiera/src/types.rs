@@ -2,14 +2,13 @@
 //! wording of Puppet's `TypeMismatchDescriber` (the private `describe` module), the parser
 //! (`type_parser`) and `convert_to` (`new(T, value)`).
 //!
-//! An Integer beyond 64 bits (a marked bignum string, see [`super::rich`]) is an Integer here,
-//! as in Puppet: `Integer`, `Numeric` and `Scalar` accept it, `String` does not.
+//! An Integer beyond 64 bits ([`Data::BigInt`]) is an Integer here, as in Puppet: `Integer`,
+//! `Numeric` and `Scalar` accept it, `String` does not.
 
 use super::HieraError;
-use super::int::{Int, IntRef};
+use super::int::Int;
 use super::merge::puppet_type_name;
-use super::rich::{self, RichKey};
-use crate::Value;
+use crate::{Data, Key};
 use lamina_value::ruby_float;
 use regex::Regex;
 
@@ -134,23 +133,9 @@ impl std::fmt::Display for PType {
     }
 }
 
-/// A plain string (not a marked bignum or Symbol).
-fn plain_str(v: &Value) -> Option<&str> {
-    match v {
-        Value::String(s) if !s.starts_with(rich::MARK) => Some(s),
-        _ => None,
-    }
-}
-
-/// A hash key as the value Puppet sees (the reader marks Integer, Float, Boolean, nil keys).
-pub(super) fn key_value(k: &str) -> Value {
-    match rich::key(k) {
-        RichKey::Str(s) => Value::String(s.to_string()),
-        RichKey::Int(d) => Int::from_decimal(d).map_or_else(|| Value::String(k.to_string()), Int::into_value),
-        RichKey::Float(t) => t.parse().map_or_else(|_| Value::String(k.to_string()), Value::Float),
-        RichKey::Bool(b) => Value::Bool(b),
-        RichKey::Nil => Value::Null,
-    }
+/// A String's text.
+fn plain_str(v: &Data) -> Option<&str> {
+    v.as_str()
 }
 
 fn in_range(n: usize, a: Option<i64>, b: Option<i64>) -> bool {
@@ -194,39 +179,37 @@ impl PType {
 
     /// `instance?`: does `v` belong to this type?
     #[must_use]
-    pub fn matches(&self, v: &Value) -> bool {
+    pub fn matches(&self, v: &Data) -> bool {
         match self {
             PType::Any | PType::Data => true,
             PType::Scalar | PType::ScalarData => {
-                matches!(v, Value::Bool(_) | Value::Int(_) | Value::Float(_))
-                    || plain_str(v).is_some()
-                    || rich::as_bignum(v).is_some()
+                matches!(v, Data::Bool(_) | Data::Int(_) | Data::BigInt(_) | Data::Float(_) | Data::String(_))
             }
             PType::Undef => v.is_null(),
-            PType::Boolean(b) => matches!(v, Value::Bool(x) if b.is_none_or(|b| b == *x)),
-            PType::Numeric => matches!(v, Value::Float(_)) || IntRef::of(v).is_some(),
-            PType::Integer(a, b) => IntRef::of(v).is_some_and(|i| {
+            PType::Boolean(b) => matches!(v, Data::Bool(x) if b.is_none_or(|b| b == *x)),
+            PType::Numeric => matches!(v, Data::Float(_)) || v.as_int().is_some(),
+            PType::Integer(a, b) => v.as_int().is_some_and(|i| {
                 a.as_ref().is_none_or(|a| i.cmp(&a.as_ref()).is_ge())
                     && b.as_ref().is_none_or(|b| i.cmp(&b.as_ref()).is_le())
             }),
             PType::Float(a, b) => {
-                matches!(v, Value::Float(x) if a.is_none_or(|a| *x >= a) && b.is_none_or(|b| *x <= b))
+                matches!(v, Data::Float(x) if a.is_none_or(|a| *x >= a) && b.is_none_or(|b| *x <= b))
             }
             PType::String(a, b) => plain_str(v).is_some_and(|s| in_range(s.chars().count(), *a, *b)),
             PType::Array(t, a, b) => match v {
-                Value::Array(items) => in_range(items.len(), *a, *b) && items.iter().all(|x| t.matches(x)),
+                Data::Array(items) => in_range(items.len(), *a, *b) && items.iter().all(|x| t.matches(x)),
                 _ => false,
             },
             PType::Hash(k, t, a, b) => match v {
-                Value::Hash(h) => {
+                Data::Hash(h) => {
                     in_range(h.len(), *a, *b)
                         && h.iter().all(|(key, x)| {
-                            let key_ok = match rich::key(key) {
+                            let key_ok = match key {
                                 // The common case without building a value.
-                                RichKey::Str(s) if matches!(**k, PType::Any | PType::Data) || s.is_empty() => {
-                                    k.matches(&Value::String(s.to_string()))
+                                Key::Str(s) if matches!(**k, PType::Any | PType::Data) || s.is_empty() => {
+                                    k.matches(&Data::String(s.clone()))
                                 }
-                                _ => k.matches(&key_value(key)),
+                                _ => k.matches(&key.to_data()),
                             };
                             key_ok && t.matches(x)
                         })
@@ -247,7 +230,7 @@ impl PType {
     ///
     /// # Errors
     /// The mismatch description.
-    pub fn check(&self, subject: &str, v: &Value) -> Result<(), String> {
+    pub fn check(&self, subject: &str, v: &Data) -> Result<(), String> {
         if self.matches(v) {
             return Ok(());
         }
@@ -418,10 +401,10 @@ fn merge_range(a: &PType, b: &PType) -> Option<PType> {
 ///
 /// # Errors
 /// Puppet's `Invalid data type in lookup_options ...` and `The convert_to lookup_option ...`.
-pub fn convert_to(root: &str, v: Value, spec: &Value) -> Result<Value, HieraError> {
-    let (tname, args): (&str, &[Value]) = match spec {
-        Value::String(s) => (s, &[]),
-        Value::Array(a) if matches!(a.first(), Some(Value::String(_))) => (a[0].as_str().unwrap_or_default(), &a[1..]),
+pub fn convert_to(root: &str, v: Data, spec: &Data) -> Result<Data, HieraError> {
+    let (tname, args): (&str, &[Data]) = match spec {
+        Data::String(s) => (s, &[]),
+        Data::Array(a) if matches!(a.first(), Some(Data::String(_))) => (a[0].as_str().unwrap_or_default(), &a[1..]),
         other => {
             return Err(HieraError::plain(format!("Invalid data type in lookup_options for key '{root}': {other}")));
         }
@@ -436,47 +419,45 @@ pub fn convert_to(root: &str, v: Value, spec: &Value) -> Result<Value, HieraErro
     let cant = || fail(format!("Converting to {t} from {} is not supported by Lamina", puppet_type_name(&v)));
     // Ruby's `Integer(s, radix)` when `[Integer, radix]` is given.
     let radix = match args.first() {
-        Some(Value::Int(r @ (2 | 8 | 10 | 16))) => u32::try_from(*r).ok(),
+        Some(Data::Int(r @ (2 | 8 | 10 | 16))) => u32::try_from(*r).ok(),
         _ => None,
     };
     let not_integer = |s: &str| fail(format!("'new' The string '{s}' cannot be converted to Integer"));
     Ok(match (&t, &v) {
-        (PType::Sensitive(_), _) => Value::from("Sensitive [value redacted]"),
+        (PType::Sensitive(_), _) => Data::from("Sensitive [value redacted]"),
         // An Integer of any size stays itself; a Float from it is Ruby's `to_f`.
-        (PType::Integer(..) | PType::Numeric, _) if IntRef::of(&v).is_some() => v,
-        (PType::Float(..), _) if let Some(i) = IntRef::of(&v) => Value::Float(i.to_f64()),
-        (PType::Float(..) | PType::Numeric, Value::Float(_)) => v,
-        (PType::Integer(..), Value::Float(f)) => match Int::from_f64(*f) {
-            Some(i) => i.into_value(),
+        (PType::Integer(..) | PType::Numeric, _) if v.as_int().is_some() => v,
+        (PType::Float(..), _) if let Some(i) = v.as_int() => Data::Float(i.to_f64()),
+        (PType::Float(..) | PType::Numeric, Data::Float(_)) => v,
+        (PType::Integer(..), Data::Float(f)) => match Int::from_f64(*f) {
+            Some(i) => Data::from(i),
             None => return Err(cant()),
         },
-        (PType::Integer(..), Value::Bool(b)) => Value::Int(i64::from(*b)),
-        (PType::Integer(..) | PType::Numeric, Value::String(s)) => match super::int::parse_integer(s, radix) {
-            Some(i) => i.into_value(),
+        (PType::Integer(..), Data::Bool(b)) => Data::Int(i64::from(*b)),
+        (PType::Integer(..) | PType::Numeric, Data::String(s)) => match super::int::parse_integer(s, radix) {
+            Some(i) => Data::from(i),
             None => match (&t, s.trim().parse::<f64>()) {
-                (PType::Numeric, Ok(f)) => Value::Float(f),
+                (PType::Numeric, Ok(f)) => Data::Float(f),
                 _ => return Err(not_integer(s)),
             },
         },
-        (PType::Float(..), Value::String(s)) => {
-            Value::Float(s.trim().parse().map_err(|_| fail(format!("The string '{s}' cannot be converted to Float")))?)
+        (PType::Float(..), Data::String(s)) => {
+            Data::Float(s.trim().parse().map_err(|_| fail(format!("The string '{s}' cannot be converted to Float")))?)
         }
-        (PType::String(..), _) if !matches!(v, Value::Array(_) | Value::Hash(_)) => {
-            Value::String(super::interp::to_s(&v))
-        }
-        (PType::Boolean(_), Value::Bool(_)) => v,
+        (PType::String(..), _) if !matches!(v, Data::Array(_) | Data::Hash(_)) => Data::String(super::interp::to_s(&v)),
+        (PType::Boolean(_), Data::Bool(_)) => v,
         // `Boolean.new(n)`: zero is false.
-        (PType::Boolean(_), Value::Int(i)) => Value::Bool(*i != 0),
-        (PType::Boolean(_), _) if rich::as_bignum(&v).is_some() => Value::Bool(true),
-        (PType::Boolean(_), Value::String(s)) => match s.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "y" => Value::Bool(true),
-            "false" | "no" | "n" => Value::Bool(false),
+        (PType::Boolean(_), Data::Int(i)) => Data::Bool(*i != 0),
+        (PType::Boolean(_), Data::BigInt(_)) => Data::Bool(true),
+        (PType::Boolean(_), Data::String(s)) => match s.to_ascii_lowercase().as_str() {
+            "true" | "yes" | "y" => Data::Bool(true),
+            "false" | "no" | "n" => Data::Bool(false),
             _ => return Err(fail(format!("The string '{s}' cannot be converted to Boolean"))),
         },
-        (PType::Array(..), Value::Array(_)) => v,
-        (PType::Array(..), _) if args.first() == Some(&Value::Bool(true)) => Value::Array(vec![v]),
-        (PType::Array(..), Value::Hash(h)) => {
-            Value::Array(h.iter().map(|(k, x)| Value::Array(vec![key_value(k), x.clone()])).collect())
+        (PType::Array(..), Data::Array(_)) => v,
+        (PType::Array(..), _) if args.first() == Some(&Data::Bool(true)) => Data::Array(vec![v]),
+        (PType::Array(..), Data::Hash(h)) => {
+            Data::Array(h.iter().map(|(k, x)| Data::Array(vec![k.to_data(), x.clone()])).collect())
         }
         (PType::Any | PType::Data, _) => v,
         _ => return Err(cant()),

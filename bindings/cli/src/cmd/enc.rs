@@ -35,8 +35,13 @@ pub(crate) fn run(
         eprintln!("lamina: unknown host {certname:?}");
         return ExitCode::from(EXIT_UNKNOWN_HOST);
     };
-    let out = resolve::resolve(&estate, host, do_explain)
-        .and_then(|r| if do_explain { explain::explain(&r, show_hidden) } else { enc::document(&r) });
+    let out = resolve::resolve(&estate, host, do_explain).and_then(|r| {
+        if do_explain {
+            explain::explain(&r, show_hidden)
+        } else {
+            enc::document(&r).map(lamina::EncDocument::into_value)
+        }
+    });
     match out {
         Ok(doc) => {
             let text = match format {

@@ -6,10 +6,10 @@
 //! `/etc/puppetlabs/puppet/hiera.yaml`) is the global layer; `--environmentpath DIR` with
 //! `--environment ENV` makes `DIR/ENV` the environment layer (its `hiera.yaml`, `modules/`).
 
-use lamina_foreman::{Map, Value};
-use lamina_hiera::options::{strategy_by_name, with_deep_flags};
+use lamina::{Environment, Estate, FactsPolicy, HieraLayers, Merge, MergeError, MergeOptions, Source};
 use lamina_hiera::{self as hiera, Hiera, HieraError, PType, Query, Strategy};
-use lamina_hiera_files::{FileSource, load_layers};
+use lamina_hiera_files::FileSource;
+use lamina_value::{Data, DataMap, Key};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -95,18 +95,19 @@ fn usage(msg: &str) -> String {
 }
 
 fn strategy(args: &LookupArgs) -> Result<Option<Strategy>, String> {
-    let merge = match args.merge.as_deref() {
-        None => None,
-        Some(m @ ("first" | "unique" | "hash" | "deep")) => Some(strategy_by_name(m).map_err(|e| e.message)?),
-        Some(_) => return Err(usage("The --merge option only accepts 'first', 'hash', 'unique', or 'deep'")),
+    let opts = MergeOptions {
+        merge: args.merge.clone().map(Merge::Flag),
+        knock_out_prefix: args.knock_out_prefix.clone(),
+        sort_merged_arrays: args.sort_merged_arrays,
+        merge_hash_arrays: args.merge_hash_arrays,
     };
-    with_deep_flags(merge, args.knock_out_prefix.as_deref(), args.sort_merged_arrays, args.merge_hash_arrays).map_err(
-        |_| {
-            usage(
-                "The options --knock-out-prefix, --sort-merged-arrays, and --merge-hash-arrays are only available with '--merge deep'",
-            )
-        },
-    )
+    opts.strategy().map_err(|e| match e {
+        MergeError::UnknownFlag(_) => usage("The --merge option only accepts 'first', 'hash', 'unique', or 'deep'"),
+        MergeError::DeepOptionsWithoutDeep => usage(
+            "The options --knock-out-prefix, --sort-merged-arrays, and --merge-hash-arrays are only available with '--merge deep'",
+        ),
+        MergeError::Invalid(m) => m,
+    })
 }
 
 /// The rendered output, `None` when not found (message already printed).
@@ -117,36 +118,27 @@ fn lookup(args: &LookupArgs) -> Result<Option<String>, String> {
     }
     let value_type = args.value_type.as_deref().map(PType::parse_cli).transpose()?;
     let estate_dir = estate_dir(args);
-    let (mut facts, params, certname) = estate_scope(args, estate_dir.as_deref())?;
-    if let Some(f) = &args.facts {
-        facts = read_facts(f)?;
-    }
-    let scope = lamina_hiera::top_scope(facts, params, certname, &args.environment);
-    let global = args.hiera_config.clone().unwrap_or_else(|| {
-        estate_dir
-            .as_ref()
-            .map(|d| d.join("hiera/hiera.yaml"))
-            .filter(|p| p.is_file())
-            .unwrap_or_else(|| PathBuf::from("/etc/puppetlabs/puppet/hiera.yaml"))
-    });
-    let global = std::path::absolute(&global).unwrap_or(global);
+    let facts = args.facts.as_deref().map(read_facts).transpose()?;
+    let estate = node_estate(args, estate_dir.as_deref())?;
+    let scope = lamina::node_scope(estate.as_ref(), args.node.as_deref(), facts, Environment::Named(&args.environment))
+        .map_err(|e| e.to_string())?;
+    let global = lamina::global_config(args.hiera_config.as_deref(), estate_dir.as_deref());
     let env_dir = match &args.environment_dir {
         Some(d) => Some(std::path::absolute(d).unwrap_or_else(|_| d.clone())),
         None => args.environmentpath.as_ref().map(|d| d.join(&args.environment)),
     }
     .filter(|d| d.is_dir());
-    let (layers, warnings) = load_layers(&global, env_dir.as_deref());
-    for w in &warnings {
+    let layers = HieraLayers::load(&global, env_dir.as_deref());
+    for w in &layers.warnings {
         eprintln!("Warning: {w}");
     }
     let source = FileSource::new();
-    let mut engine = Hiera::new(&layers, &source, &scope);
+    let mut engine = Hiera::new(&layers.layers, &source, &scope);
     if args.explain {
         engine = engine.with_explain();
     }
-    let query = Query { names: args.keys.clone(), merge, default: args.default.clone().map(Value::String), value_type };
-    // Rich: bignums and Integer keys as the data holds them (`render` prints them as Puppet).
-    let result = engine.query_rich(&query);
+    let query = Query { names: args.keys.clone(), merge, default: args.default.clone().map(Data::String), value_type };
+    let result = engine.query(&query);
     for w in engine.warnings() {
         eprintln!("Warning: {w}");
     }
@@ -179,24 +171,33 @@ fn lookup(args: &LookupArgs) -> Result<Option<String>, String> {
 
 /// `--render-as`: `json` is what `puppet lookup --render-as json` prints (compact, Ruby's
 /// float format, a trailing newline); `yaml` the YAML 1.1-safe emitter; `s` Ruby's `to_s`.
-fn render(v: &Value, how: &str) -> Result<String, String> {
+fn render(v: &Data, how: &str) -> Result<String, String> {
     Ok(match how {
         "json" => lamina_yaml::emit::to_ruby_json(v)? + "\n",
         "s" => hiera::interp::to_s(v) + "\n",
-        _ => lamina_yaml::emit::to_yaml(&unmark_for_yaml(v.clone())),
+        _ => lamina_yaml::emit::to_yaml(&string_keys(v.clone())),
     })
 }
 
-/// `rich::unmark`, except that bignums keep their mark: the emitter writes them as integers, as
-/// Psych does (`--- 123456789012345678901234567890`).
-fn unmark_for_yaml(v: Value) -> Value {
+/// The value with every key by its `to_s` (a later key with the same text replacing an earlier
+/// one) and Symbols by their names; Integers beyond 64 bits stay Integers, which the emitter
+/// writes as Psych does (`--- 123456789012345678901234567890`).
+fn string_keys(v: Data) -> Data {
     match v {
-        Value::String(_) if hiera::rich::as_bignum(&v).is_some() => v,
-        Value::Array(a) => Value::Array(a.into_iter().map(unmark_for_yaml).collect()),
-        Value::Hash(h) => Value::Hash(
-            h.into_iter().map(|(k, v)| (hiera::rich::plain_key(&k).to_string(), unmark_for_yaml(v))).collect(),
-        ),
-        other => hiera::rich::unmark(other),
+        Data::Symbol(s) => Data::String(s),
+        Data::Array(a) => Data::Array(a.into_iter().map(string_keys).collect()),
+        Data::Hash(h) => {
+            let mut out = DataMap::with_capacity(h.len());
+            for (k, v) in h {
+                let k = match k {
+                    Key::Str(s) => Key::Str(s),
+                    other => Key::Str(other.to_s().into_owned()),
+                };
+                out.insert(k, string_keys(v));
+            }
+            Data::Hash(out)
+        }
+        other => other,
     }
 }
 
@@ -208,45 +209,28 @@ fn estate_dir(args: &LookupArgs) -> Option<PathBuf> {
     args.estate.clone().or_else(|| fallback.then(super::demo_estate)).filter(|p| p.exists())
 }
 
-/// Facts, ENC parameters and certname of the `--node` host when the estate has it.
-fn estate_scope(args: &LookupArgs, estate: Option<&Path>) -> Result<(Map, Map, Option<String>), String> {
-    let Some(node) = &args.node else { return Ok((Map::new(), Map::new(), None)) };
+/// The estate the `--node` host is read from, when there is one: only that host's rows from a
+/// store; estate files with the facts the matchers need (the host's file is read again for all
+/// its facts when they are asked for).
+fn node_estate(args: &LookupArgs, estate_dir: Option<&Path>) -> Result<Option<Estate>, String> {
+    let Some(node) = &args.node else { return Ok(None) };
     let first = |errs: lamina_foreman::Errors| errs.0.first().map(ToString::to_string).unwrap_or_default();
-    let estate = if let Some(url) = &args.store {
-        match lamina_store::load_host(url, node).map_err(first)? {
-            Some(e) => e,
-            None => return Ok((Map::new(), Map::new(), Some(node.clone()))),
-        }
-    } else {
-        let Some(path) = estate else { return Ok((Map::new(), Map::new(), Some(node.clone()))) };
-        let opts = lamina_estate::LoadOptions { all_facts: true, ..Default::default() };
-        lamina_estate::load_with(path, &opts)
-            .map_err(|errs| format!("{} is invalid: {}", path.display(), first(errs)))?
-    };
-    let Some(idx) = estate.host(node) else { return Ok((Map::new(), Map::new(), Some(node.clone()))) };
-    let host = &estate.hosts[idx as usize].src;
-    let doc = lamina_foreman::enc::document(
-        &lamina_foreman::resolve::resolve(&estate, idx, false).map_err(|e| e.to_string())?,
-    )
-    .map_err(|e| e.to_string())?;
-    let params = match doc {
-        Value::Hash(mut d) => match d.swap_remove("parameters") {
-            Some(Value::Hash(p)) => p,
-            _ => Map::new(),
-        },
-        _ => Map::new(),
-    };
-    Ok((host.facts.clone(), params, Some(host.certname().to_string())))
+    if let Some(url) = &args.store {
+        return Estate::open_host(url, node).map_err(first);
+    }
+    let Some(path) = estate_dir else { return Ok(None) };
+    Estate::open(Source::Files(path.to_path_buf()), FactsPolicy::Matchers)
+        .map(Some)
+        .map_err(|errs| format!("{} is invalid: {}", path.display(), first(errs)))
 }
 
-fn read_facts(path: &Path) -> Result<Map, String> {
+fn read_facts(path: &Path) -> Result<DataMap, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read facts {}: {e}", path.display()))?;
     let name = path.display().to_string();
     let limits = lamina_yaml::Limits::hiera();
-    let v =
-        lamina_yaml::parse_value_with_bignums(&text, &name, &limits).map_err(|e| format!("cannot parse facts: {e}"))?;
+    let v = lamina_yaml::parse_facts(&text, &name, &limits).map_err(|e| format!("cannot parse facts: {e}"))?;
     match v {
-        Some(Value::Hash(h)) => Ok(h),
+        Some(Data::Hash(h)) => Ok(h),
         _ => Err(format!("the facts file {name} does not contain a hash")),
     }
 }

@@ -14,7 +14,7 @@ use std::time::Instant;
 fn render_one(estate: &Estate, certname: &str, format: RenderFormat, buf: &mut String) -> Result<(), String> {
     let host = estate.host(certname).ok_or_else(|| format!("unknown host {certname}"))?;
     let r = resolve::resolve(estate, host, false).map_err(|e| e.to_string())?;
-    let doc = enc::document(&r).map_err(|e| e.to_string())?;
+    let doc = enc::document(&r).map_err(|e| e.to_string())?.into_value();
     match format {
         RenderFormat::Yaml => emit::write_yaml(&doc, buf),
         RenderFormat::Json => {

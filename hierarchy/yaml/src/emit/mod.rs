@@ -23,18 +23,100 @@ mod tests;
 
 pub use ruby_json::to_ruby_json;
 
-use lamina_value::Value;
+use indexmap::IndexMap;
+use lamina_value::{Data, Key, Value};
+use std::borrow::Cow;
 
-/// The ENC document as YAML, starting with `---\n`, like Psych's `to_yaml(line_width: -1)`.
+/// What the emitters write: an estate [`Value`] (an ENC document) or Hiera [`Data`] (a lookup's
+/// answer, whose Integers beyond 64 bits are written as integers, Symbols by their names and
+/// keys by their `to_s`, as `puppet lookup --render-as` writes them).
+pub trait Emit: Sized {
+    /// The map key type.
+    type Key: EmitKey;
+    /// What the value is, for the emitters.
+    fn shape(&self) -> Shape<'_, Self>;
+}
+
+/// A map key as the emitters write it.
+pub trait EmitKey {
+    /// Its text (Ruby's `to_s`).
+    fn text(&self) -> Cow<'_, str>;
+}
+
+/// A value as the emitters see it.
+#[derive(Debug)]
+pub enum Shape<'a, V: Emit> {
+    /// nil.
+    Null,
+    /// A Boolean.
+    Bool(bool),
+    /// An Integer that fits 64 bits.
+    Int(i64),
+    /// An Integer beyond 64 bits, by its decimal digits.
+    BigInt(&'a str),
+    /// A Float.
+    Float(f64),
+    /// A String (or a Symbol's name).
+    Str(&'a str),
+    /// An Array.
+    Array(&'a [V]),
+    /// A Hash.
+    Hash(&'a IndexMap<V::Key, V>),
+}
+
+impl EmitKey for String {
+    fn text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl EmitKey for Key {
+    fn text(&self) -> Cow<'_, str> {
+        self.to_s()
+    }
+}
+
+impl Emit for Value {
+    type Key = String;
+    fn shape(&self) -> Shape<'_, Self> {
+        match self {
+            Value::Null => Shape::Null,
+            Value::Bool(b) => Shape::Bool(*b),
+            Value::Int(i) => Shape::Int(*i),
+            Value::Float(f) => Shape::Float(*f),
+            Value::String(s) => Shape::Str(s),
+            Value::Array(a) => Shape::Array(a),
+            Value::Hash(h) => Shape::Hash(h),
+        }
+    }
+}
+
+impl Emit for Data {
+    type Key = Key;
+    fn shape(&self) -> Shape<'_, Self> {
+        match self {
+            Data::Null => Shape::Null,
+            Data::Bool(b) => Shape::Bool(*b),
+            Data::Int(i) => Shape::Int(*i),
+            Data::BigInt(b) => Shape::BigInt(b.as_str()),
+            Data::Float(f) => Shape::Float(*f),
+            Data::String(s) | Data::Symbol(s) => Shape::Str(s),
+            Data::Array(a) => Shape::Array(a),
+            Data::Hash(h) => Shape::Hash(h),
+        }
+    }
+}
+
+/// The document as YAML, starting with `---\n`, like Psych's `to_yaml(line_width: -1)`.
 #[must_use]
-pub fn to_yaml(doc: &Value) -> String {
+pub fn to_yaml<V: Emit>(doc: &V) -> String {
     let mut out = String::with_capacity(1024);
     write_yaml(doc, &mut out);
     out
 }
 
 /// Append the YAML document for `doc` (starting with `---\n`) to `out`.
-pub fn write_yaml(doc: &Value, out: &mut String) {
+pub fn write_yaml<V: Emit>(doc: &V, out: &mut String) {
     yaml::write_document(doc, out);
 }
 

@@ -1,7 +1,8 @@
 //! The YAML 1.1-safe block emitter.
 
-use lamina_value::Value;
+use super::{Emit, EmitKey, Shape};
 use lamina_value::ruby_float;
+use std::borrow::Cow;
 
 /// How a string is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -293,47 +294,47 @@ fn write_float(f: f64, out: &mut String) {
     }
 }
 
-enum Frame<'a> {
-    Seq { items: std::slice::Iter<'a, Value>, indent: usize },
-    Map { entries: indexmap::map::Iter<'a, String, Value>, indent: usize },
+enum Frame<'a, V: Emit> {
+    Seq { items: std::slice::Iter<'a, V>, indent: usize },
+    Map { entries: indexmap::map::Iter<'a, V::Key, V>, indent: usize },
 }
 
 /// Where a value goes: `indent` is the column of the key or dash before it; `after_dash` for
 /// `- ` and explicit `: ` positions, where a nested collection starts on the same line.
-fn write_node<'a>(
-    v: &'a Value,
+fn write_node<'a, V: Emit>(
+    v: &'a V,
     indent: usize,
     after_dash: bool,
     out: &mut String,
-    stack: &mut Vec<Frame<'a>>,
+    stack: &mut Vec<Frame<'a, V>>,
     inline: &mut bool,
 ) {
-    match v {
-        Value::Null => out.push('\n'),
-        Value::Bool(b) => out.push_str(if *b { " true\n" } else { " false\n" }),
-        Value::Int(i) => {
+    match v.shape() {
+        Shape::Null => out.push('\n'),
+        Shape::Bool(b) => out.push_str(if b { " true\n" } else { " false\n" }),
+        Shape::Int(i) => {
             out.push(' ');
-            write_int(*i, out);
+            write_int(i, out);
             out.push('\n');
         }
-        Value::Float(f) => {
-            out.push(' ');
-            write_float(*f, out);
-            out.push('\n');
-        }
-        // A Ruby Bignum from Hiera data (`lamina_hiera::rich`): Psych writes its digits.
-        Value::String(_) if let Some(digits) = lamina_hiera::rich::as_bignum(v) => {
+        // A Ruby Bignum (Hiera data): Psych writes its digits.
+        Shape::BigInt(digits) => {
             out.push(' ');
             out.push_str(digits);
             out.push('\n');
         }
-        Value::String(s) => {
+        Shape::Float(f) => {
+            out.push(' ');
+            write_float(f, out);
+            out.push('\n');
+        }
+        Shape::Str(s) => {
             out.push(' ');
             write_str_value(s, indent + 2, out);
         }
-        Value::Array(a) if a.is_empty() => out.push_str(" []\n"),
-        Value::Hash(h) if h.is_empty() => out.push_str(" {}\n"),
-        Value::Array(a) => {
+        Shape::Array([]) => out.push_str(" []\n"),
+        Shape::Hash(h) if h.is_empty() => out.push_str(" {}\n"),
+        Shape::Array(a) => {
             if after_dash {
                 out.push(' ');
                 *inline = true;
@@ -344,7 +345,7 @@ fn write_node<'a>(
                 stack.push(Frame::Seq { items: a.iter(), indent });
             }
         }
-        Value::Hash(h) => {
+        Shape::Hash(h) => {
             if after_dash {
                 out.push(' ');
                 *inline = true;
@@ -356,30 +357,30 @@ fn write_node<'a>(
     }
 }
 
-enum Item<'a> {
-    Elem(&'a Value, usize),
-    Entry(&'a str, &'a Value, usize),
+enum Item<'a, V> {
+    Elem(&'a V, usize),
+    Entry(Cow<'a, str>, &'a V, usize),
 }
 
-pub(crate) fn write_document(doc: &Value, out: &mut String) {
+pub(crate) fn write_document<V: Emit>(doc: &V, out: &mut String) {
     out.push_str("---");
-    let mut stack: Vec<Frame<'_>> = Vec::new();
+    let mut stack: Vec<Frame<'_, V>> = Vec::new();
     let mut inline = false;
-    match doc {
-        Value::Array(a) if !a.is_empty() => {
+    match doc.shape() {
+        Shape::Array(a) if !a.is_empty() => {
             out.push('\n');
             stack.push(Frame::Seq { items: a.iter(), indent: 0 });
         }
-        Value::Hash(h) if !h.is_empty() => {
+        Shape::Hash(h) if !h.is_empty() => {
             out.push('\n');
             stack.push(Frame::Map { entries: h.iter(), indent: 0 });
         }
-        scalar => write_node(scalar, 0, false, out, &mut stack, &mut inline),
+        _ => write_node(doc, 0, false, out, &mut stack, &mut inline),
     }
     while let Some(frame) = stack.last_mut() {
         let item = match frame {
             Frame::Seq { items, indent } => items.next().map(|v| Item::Elem(v, *indent)),
-            Frame::Map { entries, indent } => entries.next().map(|(k, v)| Item::Entry(k.as_str(), v, *indent)),
+            Frame::Map { entries, indent } => entries.next().map(|(k, v)| Item::Entry(k.text(), v, *indent)),
         };
         let Some(item) = item else {
             stack.pop();
@@ -398,7 +399,7 @@ pub(crate) fn write_document(doc: &Value, out: &mut String) {
             }
             Item::Entry(k, v, _) => {
                 let start = out.len();
-                write_key(k, out);
+                write_key(&k, out);
                 if out.len() - start > MAX_SIMPLE_KEY {
                     out.insert_str(start, "? ");
                     out.push('\n');

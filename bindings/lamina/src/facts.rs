@@ -1,15 +1,14 @@
-//! A host's whole facts, for Hiera lookups.
+//! A host's whole facts, for Hiera lookups (see [`crate::FactsPolicy`]).
 //!
 //! Facts are most of an estate's bytes, and ENC resolution reads only the few that matchers
-//! name. So `Estate.open` of a path builds only those (as `lamina render` does: less than half
-//! the time, a seventh of the memory on the 10,000-host benchmark estate), and a lookup for an
-//! estate host reads that host's file again, once, for all of its facts
-//! (`lamina_estate::host_facts`). A file changed since the estate was opened is
-//! refused rather than mixed with the compiled estate. Estates read from a store keep every
-//! fact: a store reads each host's facts in one column anyway.
+//! name. So an estate opened from files with [`crate::FactsPolicy::Matchers`] builds only those
+//! (as `lamina render` does), and a lookup for an estate host reads that host's file again, once,
+//! for all of its facts (`lamina_estate::host_facts`). A file changed since the estate was
+//! opened is refused rather than mixed with the compiled estate. Estates read from a store keep
+//! every fact: a store reads each host's facts in one column anyway.
 
 use lamina_estate::{estate_files, host_facts};
-use lamina_foreman::{Estate, Map};
+use lamina_foreman::{Error, ErrorKind, Estate, Map};
 use lamina_yaml::Limits;
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
@@ -60,7 +59,7 @@ impl Facts {
     }
 
     /// Every fact of host `idx`.
-    pub(crate) fn of(&self, estate: &Estate, idx: u32) -> Result<Map, String> {
+    pub(crate) fn of(&self, estate: &Estate, idx: u32) -> Result<Map, Error> {
         let src = &estate.hosts[idx as usize].src;
         let Facts::Reread(r) = self else { return Ok(src.facts.clone()) };
         let name = &*src.origin.file;
@@ -72,12 +71,16 @@ impl Facts {
     }
 }
 
-fn changed(name: &str) -> String {
-    format!("estate file {name} changed since Estate.open: open the estate again to look up its hosts' facts")
+fn changed(name: &str) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        "",
+        format!("estate file {name} changed since Estate.open: open the estate again to look up its hosts' facts"),
+    )
 }
 
 impl Reread {
-    fn file(&self, name: &str) -> Result<Arc<FileFacts>, String> {
+    fn file(&self, name: &str) -> Result<Arc<FileFacts>, Error> {
         if let Some(f) = self.files.lock().unwrap_or_else(PoisonError::into_inner).get(name) {
             return Ok(Arc::clone(f));
         }
@@ -89,7 +92,8 @@ impl Reread {
         // Read without the lock held: lookups of other files go on meanwhile (two threads may
         // read the same file once each; both get the same facts).
         let hosts = host_facts(&path, &Limits::default()).map_err(|e| {
-            format!("cannot read the facts of {name}: {}", e.0.first().map(ToString::to_string).unwrap_or_default())
+            let first = e.0.first().map(ToString::to_string).unwrap_or_default();
+            Error::new(ErrorKind::Io, "", format!("cannot read the facts of {name}: {first}"))
         })?;
         let facts: Arc<FileFacts> =
             Arc::new(hosts.into_iter().map(|(origin, certname, facts)| (origin.line, (certname, facts))).collect());
