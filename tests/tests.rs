@@ -18,6 +18,8 @@ mod hiera_oracle;
 mod json_ruby;
 // Estate stores: SQLite and PostgreSQL, round trips, the per-host read, the CLI.
 mod store;
+// Every field of the estate format's table through the loader, the store and the exporter.
+mod estate_fields;
 // Hiera lookups against the oracle cases real Puppet answered (corpus/hiera/oracle-cases/).
 mod hiera;
 // `lamina enc --server`: the thin ENC client against `lamina serve`, its cache, and Puppet through it.

@@ -7,7 +7,7 @@
 # LookupError messages (which the CLI hides) are kept. Everything is sandboxed: confdir, codedir, vardir,
 # logdir, rundir and environmentpath live in a temporary directory that is removed at exit; nothing
 # outside the case directories is read (no facter, no external facts, no server, no SSL).
-# Adapted from the project's reference oracle (shared/oracle/batch_lookup.rb); the project runs this copy.
+# It grew out of an earlier in-process oracle script; this copy is the one the project runs (tests/oracle/README.md).
 #
 # Usage:
 #   batch_lookup.rb CASE_DIR FACTS_FILE QUERY_FILE [--bench N]

@@ -2,6 +2,7 @@
 
 use super::fields::Ctx;
 use super::into_value;
+use super::schema::fields_of;
 use lamina_foreman::Value;
 use lamina_foreman::error::{Error, ErrorKind};
 use lamina_foreman::model::{Origin, OverrideValue, ParamType, PuppetClass, SmartParam, ValidatorType};
@@ -29,7 +30,7 @@ impl Ctx<'_> {
             let what = format!("puppet class {name}");
             let mut class = PuppetClass { name, environments: None, parameters: Vec::new(), origin: corigin };
             if !matches!(v.kind, NodeKind::Scalar(Value::Null)) {
-                let Some((f, _)) = self.fields(v, &what, &["environments", "parameters"]) else { continue };
+                let Some((f, _)) = self.fields(v, &what, const { fields_of("puppetclasses") }) else { continue };
                 for (k, v) in f {
                     if k == "environments" {
                         class.environments = Some(self.strings(v, &what, "environments"));
@@ -69,23 +70,7 @@ impl Ctx<'_> {
     }
 
     fn smart_param(&mut self, n: Node, class: &str, key: String, origin: Origin) -> Option<SmartParam> {
-        const F: [&str; 15] = [
-            "parameter_type",
-            "default_value",
-            "override",
-            "override_value_order",
-            "merge_overrides",
-            "merge_default",
-            "avoid_duplicates",
-            "omit",
-            "hidden_value",
-            "validator_type",
-            "validator_rule",
-            "required",
-            "description",
-            "override_values",
-            "key_type",
-        ];
+        const F: &[&str] = fields_of("puppetclasses.parameters");
         let what = format!("{class}::{key}");
         let mut p = SmartParam {
             key,
@@ -108,7 +93,7 @@ impl Ctx<'_> {
         if matches!(n.kind, NodeKind::Scalar(Value::Null)) {
             return Some(p);
         }
-        let (f, _) = self.fields(n, &what, &F)?;
+        let (f, _) = self.fields(n, &what, F)?;
         for (k, v) in f {
             match k.as_str() {
                 "parameter_type" | "key_type" => p.parameter_type = self.ptype(v, &what).unwrap_or(ParamType::String),
@@ -193,7 +178,11 @@ impl Ctx<'_> {
     }
 
     fn override_value(&mut self, n: Node, what: &str) -> Option<OverrideValue> {
-        let (f, origin) = self.fields(n, &format!("{what} override value"), &["match", "value", "omit"])?;
+        let (f, origin) = self.fields(
+            n,
+            &format!("{what} override value"),
+            const { fields_of("puppetclasses.parameters.override_values") },
+        )?;
         let mut ov = OverrideValue { match_: String::new(), value: None, omit: false, origin };
         let mut m = None;
         for (k, v) in f {

@@ -2,6 +2,7 @@
 //! fields and wrong types are errors naming the file, line and field: typos must not pass.
 
 use super::into_value;
+use super::schema::fields_of;
 use lamina_foreman::error::{Error, ErrorKind};
 use lamina_foreman::model::{
     ConfigGroup, Domain, EstateSource, Host, Hostgroup, Interface, OperatingSystem, Origin, Owner, ParamType,
@@ -212,31 +213,14 @@ impl Ctx<'_> {
     }
 
     pub(crate) fn file_parts(&mut self, n: Node) -> FileParts {
-        const TOP: [&str; 12] = [
-            "settings",
-            "parameters",
-            "organizations",
-            "locations",
-            "domains",
-            "subnets",
-            "operatingsystems",
-            "environments",
-            "puppetclasses",
-            "config_groups",
-            "hostgroups",
-            "hosts",
-        ];
+        const TOP: &[&str] = fields_of("estate");
         let mut parts = FileParts::default();
         parts.src.settings.origin = Origin::new(&self.file, 0);
-        let Some((fields, _)) = self.fields(n, "estate file", &TOP) else { return parts };
+        let Some((fields, _)) = self.fields(n, "estate file", TOP) else { return parts };
         for (k, v) in fields {
             match k.as_str() {
                 "settings" => {
-                    if let Some((f, _)) = self.fields(
-                        v,
-                        "settings",
-                        &["default_lookup_path", "matchers_inheritance", "enc_environment", "root_pass"],
-                    ) {
+                    if let Some((f, _)) = self.fields(v, "settings", const { fields_of("settings") }) {
                         parts.settings = f;
                     }
                 }
@@ -305,8 +289,7 @@ impl Ctx<'_> {
             NodeKind::Seq(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for i in items {
-                    let Some((f, origin)) = self.fields(i, &what, &["name", "value", "parameter_type", "hidden_value"])
-                    else {
+                    let Some((f, origin)) = self.fields(i, &what, const { fields_of("parameters") }) else {
                         continue;
                     };
                     let mut p = Parameter {
@@ -381,7 +364,12 @@ impl Ctx<'_> {
     }
 
     fn taxonomy(&mut self, n: Node, what: &str) -> Option<Taxonomy> {
-        let (f, origin) = self.fields(n, what, &["title", "parameters"])?;
+        let section = if what == "organization" {
+            const { fields_of("organizations") }
+        } else {
+            const { fields_of("locations") }
+        };
+        let (f, origin) = self.fields(n, what, section)?;
         let (mut title, mut params) = (None, Vec::new());
         for (k, v) in f {
             match k.as_str() {
@@ -394,7 +382,7 @@ impl Ctx<'_> {
     }
 
     fn domain(&mut self, n: Node) -> Option<Domain> {
-        let (f, origin) = self.fields(n, "domain", &["name", "fullname", "parameters"])?;
+        let (f, origin) = self.fields(n, "domain", const { fields_of("domains") })?;
         let mut d = Domain { name: String::new(), fullname: None, parameters: Vec::new(), origin };
         let mut name = None;
         for (k, v) in f {
@@ -410,8 +398,7 @@ impl Ctx<'_> {
 
     fn subnet(&mut self, n: Node) -> Option<Subnet> {
         // Every attribute Foreman exports, plus the subnet's parameters.
-        let allowed: Vec<&str> = lamina_foreman::enc::SUBNET_EXPORT.iter().copied().chain(["parameters"]).collect();
-        let (f, origin) = self.fields(n, "subnet", &allowed)?;
+        let (f, origin) = self.fields(n, "subnet", const { fields_of("subnets") })?;
         let mut s = Subnet { name: String::new(), attrs: Map::new(), parameters: Vec::new(), origin };
         let mut name = None;
         for (k, v) in f {
@@ -433,11 +420,7 @@ impl Ctx<'_> {
     }
 
     fn os(&mut self, n: Node) -> Option<OperatingSystem> {
-        let (f, origin) = self.fields(
-            n,
-            "operating system",
-            &["name", "major", "minor", "description", "password_hash", "parameters"],
-        )?;
+        let (f, origin) = self.fields(n, "operating system", const { fields_of("operatingsystems") })?;
         let w = "operating system";
         let mut o = OperatingSystem {
             name: String::new(),
@@ -465,7 +448,7 @@ impl Ctx<'_> {
     }
 
     fn config_group(&mut self, n: Node) -> Option<ConfigGroup> {
-        let (f, origin) = self.fields(n, "config group", &["name", "puppetclasses"])?;
+        let (f, origin) = self.fields(n, "config group", const { fields_of("config_groups") })?;
         let (mut name, mut classes) = (None, Vec::new());
         for (k, v) in f {
             if k == "name" {
@@ -479,17 +462,8 @@ impl Ctx<'_> {
     }
 
     fn hostgroup(&mut self, n: Node) -> Option<Hostgroup> {
-        const F: [&str; 8] = [
-            "title",
-            "environment",
-            "puppetclasses",
-            "config_groups",
-            "parameters",
-            "root_pass",
-            "puppet_proxy",
-            "puppet_ca_proxy",
-        ];
-        let (f, origin) = self.fields(n, "host group", &F)?;
+        const F: &[&str] = fields_of("hostgroups");
+        let (f, origin) = self.fields(n, "host group", F)?;
         let mut g = Hostgroup { origin, ..Hostgroup::default() };
         let w = "host group";
         let mut title = None;
@@ -510,30 +484,8 @@ impl Ctx<'_> {
     }
 
     fn host(&mut self, n: Node) -> Option<Host> {
-        const F: [&str; 21] = [
-            "name",
-            "certname",
-            "hostgroup",
-            "organization",
-            "location",
-            "domain",
-            "subnet",
-            "subnet6",
-            "operatingsystem",
-            "architecture",
-            "environment",
-            "puppetclasses",
-            "config_groups",
-            "parameters",
-            "comment",
-            "owner",
-            "root_pass",
-            "puppet_proxy",
-            "puppet_ca_proxy",
-            "interfaces",
-            "facts",
-        ];
-        let (f, origin) = self.fields(n, "host", &F)?;
+        const F: &[&str] = fields_of("hosts");
+        let (f, origin) = self.fields(n, "host", F)?;
         let mut h = Host { origin, ..Host::default() };
         let mut name = None;
         let w = "host";
@@ -558,7 +510,7 @@ impl Ctx<'_> {
                 "puppet_proxy" => h.puppet_proxy = self.string(v, w, "puppet_proxy"),
                 "puppet_ca_proxy" => h.puppet_ca_proxy = self.string(v, w, "puppet_ca_proxy"),
                 "owner" => {
-                    if let Some((f, _)) = self.fields(v, "host owner", &["name", "email"]) {
+                    if let Some((f, _)) = self.fields(v, "host owner", const { fields_of("hosts.owner") }) {
                         let mut o = Owner::default();
                         for (k, v) in f {
                             if k == "name" {
@@ -591,8 +543,7 @@ impl Ctx<'_> {
 
     fn interface(&mut self, n: Node) -> Option<Interface> {
         // An interface takes exactly the attributes Foreman exports for it.
-        const F: [&str; 16] = lamina_foreman::enc::NIC_EXPORT;
-        let (f, origin) = self.fields(n, "interface", &F)?;
+        let (f, origin) = self.fields(n, "interface", const { fields_of("hosts.interfaces") })?;
         let mut nic = Interface { attrs: Map::new(), origin };
         for (k, v) in f {
             let val = into_value(v);

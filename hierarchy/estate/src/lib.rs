@@ -3,10 +3,13 @@
 //! Files are parsed in parallel (one task per file), converted to the resolver's input model
 //! with every field checked (unknown fields, wrong types), then merged in sorted path order and
 //! compiled; all errors of all files are reported together, each naming its file and line.
+//! The accepted field names of every section are [`FIELDS`]; `docs/estate-format.md` documents
+//! the format.
 
 mod classes;
 pub mod edit;
 mod fields;
+mod schema;
 
 use fields::{Ctx, FileParts};
 use lamina_foreman::cast::TextParser;
@@ -15,6 +18,7 @@ use lamina_foreman::model::{EstateSource, Origin};
 use lamina_foreman::{Estate, Value, compile};
 use lamina_yaml::{self as yaml, Limits, Node, NodeKind};
 use rayon::prelude::*;
+pub use schema::{FIELDS, fields_of};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

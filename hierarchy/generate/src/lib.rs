@@ -1,6 +1,6 @@
 //! Deterministic generation of large, realistic estates (for benchmarks, load tests and demos).
 //!
-//! [`generate`] writes an estate directory (see `shared/spec/estate-format.md`) shaped like a real
+//! [`generate`] writes an estate directory (see `docs/estate-format.md`) shaped like a real
 //! Foreman site: nested organizations and locations, domains, subnets, operating systems, host
 //! group trees up to five levels deep, a few hundred Puppet classes whose smart class parameters
 //! carry thousands of override values over every matcher kind (fqdn, hostgroup, os, domain,

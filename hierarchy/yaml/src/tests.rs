@@ -38,7 +38,7 @@ fn parse_value_equals_node_to_value() {
 
 #[test]
 fn puppet_yaml_scalars_case() {
-    // /work/shared/oracle/cases/yaml_scalars: what `puppet lookup` returned for each key.
+    // corpus/hiera/oracle-cases/yaml_scalars: what `puppet lookup` returned for each key.
     let v = val(DOCS[0]);
     let Value::Hash(h) = v else { panic!() };
     assert_eq!(json(&h["bools"]), r#"[true,false,true,false,"y","n",true,false,true,false,"yes"]"#);
@@ -60,7 +60,7 @@ fn puppet_yaml_scalars_case() {
 
 #[test]
 fn puppet_errors_data_case() {
-    // /work/shared/oracle/cases/errors_data/data/err/*.yaml
+    // corpus/hiera/oracle-cases/errors_data/data/err/*.yaml
     let e = err("when: 2024-01-31\n");
     assert_eq!(e.to_string(), "t.yaml:1:7: Tried to load unspecified class: Date");
     assert_eq!(val("common_key: first\ncommon_key: second\n"), val("common_key: second"));

@@ -567,7 +567,7 @@ fn fuzz_documents(n: usize) -> Vec<String> {
 /// Documents whose Psych reading we reproduce exactly (deliberate differences — Bignums,
 /// `!!binary`, recursive aliases — are tested in `tests.rs` instead).
 pub(super) const DOCS: &[&str] = &[
-    // /work/shared/oracle/cases/yaml_scalars/data/common.yaml without its Bignum line
+    // corpus/hiera/oracle-cases/yaml_scalars/data/common.yaml without its Bignum line
     "bools: [yes, no, on, off, y, n, true, false, True, FALSE, \"yes\"]\nnulls: [~, null, Null, \"\", \"~\"]\nints: [0, -7, +7, 017, 0o17, 0x1F, 1_000, 0b101, 190:20:30]\nfloats: [1.5, 1e3, 1.0e+3, .5, 6.8523015e+5, 1_000.5, 1.0, -0.0, 1.0e+20, 3.0e-5]\nnonfinite: [-.inf, .NaN]\nstrings: [1.2.3, \"017\", 'single ''quoted''', 0.0.0.0, 12abc, -, \"%{literal('%')}\"]\nmultiline_literal: |\n  line1\n  line2\nmultiline_folded: >\n  folded\n  text\nanchors:\n  base: &base {a: 1, b: 2}\n  derived:\n    <<: *base\n    b: 3\n  ref: *base\nint_keys: {1: one, 2: two}\nbool_key: {yes: was-yes, true: was-true}\nnull_key: {~: null-key}\nfloat_key: {1.5: x}\n\"quoted: key\": 1\n",
     // merge keys
     "b: 3\n<<: {b: 2, c: 1}",

@@ -1,7 +1,8 @@
 //! Foreman's caster and validators.
 //!
 //! Follows core `app/services/foreman/parameters/caster.rb` and `app/services/foreman/cast.rb`
-//! (see `reference/foreman-semantics.md` §1.2) and `app/services/foreman/parameters/validator.rb`.
+//! (with `app/models/concerns/key_type.rb` for the type names) and
+//! `app/services/foreman/parameters/validator.rb`.
 
 use crate::model::{ParamType, ValidatorType};
 use crate::value::Value;

@@ -2,8 +2,8 @@
 //! (`external_nodes`). Puppet spawns it once per catalog compile, so it stays small and
 //! blocking: `ureq`, no async runtime, no estate loading.
 //!
-//! It follows Foreman's `enc.rb` (theforeman/puppet-puppetserver_foreman `files/enc.rb`,
-//! ../shared/reference/peers-and-contracts.md §1.1): optionally push the node's facts, GET
+//! It follows Foreman's `enc.rb` (theforeman/puppet-puppetserver_foreman `files/enc.rb`, the
+//! script Puppet masters run as `node.rb`): optionally push the node's facts, GET
 //! `/node/CERTNAME?format=yml` within one timeout (10 s by default), print the body verbatim and
 //! cache it; when the server cannot answer, print the last good copy instead. Where Lamina
 //! differs (which answers fall back to the cache, how the cache is written) the code says why.
