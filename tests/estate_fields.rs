@@ -401,7 +401,10 @@ fn same_model(got: &EstateSource, want: &EstateSource, what: &str) {
 }
 
 fn enc_doc(e: &Estate, host: u32) -> Result<Value, String> {
-    resolve::resolve(e, host, false).and_then(|r| enc::document(&r)).map_err(|err| format!("error: {err}"))
+    resolve::resolve(e, host, false)
+        .and_then(|r| enc::document(&r))
+        .map(|d| d.into_value())
+        .map_err(|err| format!("error: {err}"))
 }
 
 /// Every host's ENC (or its error), in certname order.
