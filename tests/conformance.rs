@@ -1,6 +1,7 @@
 //! Runs every case in `corpus/conformance/` (format: `corpus/conformance/README.md`). Each case
 //! is an estate transcribed from one of Foreman's or foreman_puppet's own tests, with what that
-//! test asserts; all failures are reported together.
+//! test asserts. Each case is its own test, named by its file stem (`cargo test -p lamina-tests
+//! <case_id>`); a failing case reports all its mismatches together.
 
 use lamina_estate::{PsychText, load_source_node};
 use lamina_foreman::{Value, compile, enc, resolve};
@@ -189,22 +190,40 @@ impl HashGet for Value {
     }
 }
 
+fn cases_dir() -> std::path::PathBuf {
+    repo_root().join("corpus/conformance")
+}
+
+/// Runs the case in `corpus/conformance/<file>`; panics with every mismatch it finds.
+fn run_named(file: &str) {
+    if let Err(msgs) = run_case(&cases_dir().join(file)) {
+        panic!("{file}: {} mismatch(es):\n  {}", msgs.len(), msgs.join("\n  "));
+    }
+}
+
+/// One `#[test]` per case file, named by its id (the file stem): `tests/build.rs` writes them.
+mod cases {
+    include!(concat!(env!("OUT_DIR"), "/conformance_cases.rs"));
+}
+
+/// The generated tests are exactly the case files now in the directory: a case added, renamed
+/// or removed since the build cannot be skipped silently (Cargo reruns `tests/build.rs` when the
+/// directory changes, so this fails only for a stale binary).
 #[test]
-fn foreman_conformance_cases() {
-    let dir = repo_root().join("corpus/conformance");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+fn every_case_has_a_test() {
+    let mut files: Vec<String> = std::fs::read_dir(cases_dir())
         .expect("corpus/conformance exists")
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml"))
+        .map(|p| p.file_name().unwrap_or_default().to_string_lossy().into_owned())
         .collect();
     files.sort();
     assert!(files.len() >= 40, "expected at least 40 conformance cases, found {}", files.len());
-    let mut report = Vec::new();
-    for f in &files {
-        if let Err(msgs) = run_case(f) {
-            report.push(format!("{}:\n  {}", f.file_name().unwrap_or_default().to_string_lossy(), msgs.join("\n  ")));
-        }
-    }
-    assert!(report.is_empty(), "{} of {} conformance cases failed:\n{}", report.len(), files.len(), report.join("\n"));
+    let new: Vec<&String> = files.iter().filter(|f| !cases::GENERATED.contains(&f.as_str())).collect();
+    let gone: Vec<&&str> = cases::GENERATED.iter().filter(|g| !files.iter().any(|f| f == *g)).collect();
+    assert!(
+        new.is_empty() && gone.is_empty(),
+        "corpus/conformance changed since the tests were generated (rebuild): without a test {new:?}, removed {gone:?}"
+    );
 }

@@ -295,318 +295,59 @@ pub fn compile(src: EstateSource, parser: &dyn TextParser) -> Result<Estate, Err
     compile_with(src, parser, CompileOptions::default())
 }
 
-/// [`compile`] with options.
+/// [`compile`] with options. The stages below run in this order, each adding its problems to
+/// one list, so that an estate's errors always come out in the same order.
 ///
 /// # Errors
 /// Every problem found, each naming its file, line and object.
-#[allow(clippy::too_many_lines)]
 pub fn compile_with(mut src: EstateSource, parser: &dyn TextParser, opts: CompileOptions) -> Result<Estate, Errors> {
     let mut errs = Vec::new();
     let settings = src.settings.clone();
-    check_lookup_path(&settings, &mut errs);
-
+    check_settings(&settings, &mut errs);
     check_params(&mut src.parameters, "global", parser, &mut errs);
-
-    // Environments.
     let env_index = index_names(src.environments.iter().map(|(n, o)| (n.as_str(), o)), "environment", &mut errs);
-    let env_ref = |name: &Option<String>, what: &str, origin: &Origin, errs: &mut Vec<Error>| -> Option<Idx> {
-        let n = name.as_ref()?;
-        let found = env_index.get(n).copied();
-        if found.is_none() {
-            errs.push(
-                Error::new(ErrorKind::UnknownReference, what.to_string(), format!("environment {n:?} does not exist"))
-                    .at(origin),
-            );
-        }
-        found
+    let (organizations, org_index) = build_taxonomies(&mut src.organizations, "organization", parser, &mut errs);
+    let (locations, loc_index) = build_taxonomies(&mut src.locations, "location", parser, &mut errs);
+    let domain_index = build_domains(&mut src.domains, parser, &mut errs);
+    let subnet_index = build_subnets(&mut src.subnets, parser, &mut errs);
+    let (operatingsystems, os_index) = build_operatingsystems(&mut src.operatingsystems, parser, &mut errs);
+    let (classes, mut keys, class_index) = build_classes(&mut src.puppetclasses, &env_index, &mut errs);
+    let (config_groups, cg_index) = build_config_groups(&src.config_groups, &class_index, &mut errs);
+    let names = Names {
+        environments: env_index,
+        organizations: org_index,
+        locations: loc_index,
+        domains: domain_index,
+        subnets: subnet_index,
+        operatingsystems: os_index,
+        classes: class_index,
+        config_groups: cg_index,
     };
-
-    // Taxonomies.
-    let taxes = |list: &mut Vec<Taxonomy>, what: &str, errs: &mut Vec<Error>| -> (Vec<Tax>, HashMap<String, Idx>) {
-        for t in list.iter_mut() {
-            let owner = format!("{what} {}", t.title);
-            check_params(&mut t.parameters, &owner, parser, errs);
-        }
-        let index = index_names(list.iter().map(|t| (t.title.as_str(), &t.origin)), what, errs);
-        let titles: Vec<(&str, &Origin)> = list.iter().map(|t| (t.title.as_str(), &t.origin)).collect();
-        let ch = chains(&titles, &index, what, errs);
-        let out = list
-            .drain(..)
-            .zip(ch)
-            .map(|(t, chain)| Tax { name: t.title.rsplit('/').next().unwrap_or_default().to_string(), src: t, chain })
-            .collect();
-        (out, index)
+    let (hostgroups, hg_index) = build_hostgroups(&mut src.hostgroups, &names, parser, &mut errs);
+    let host_ctx = HostCtx {
+        names: &names,
+        hg_index: &hg_index,
+        hostgroups: &hostgroups,
+        classes: &classes,
+        environments: &src.environments,
+        parser,
     };
-    let (organizations, org_index) = taxes(&mut src.organizations, "organization", &mut errs);
-    let (locations, loc_index) = taxes(&mut src.locations, "location", &mut errs);
-
-    for d in &mut src.domains {
-        let owner = format!("domain {}", d.name);
-        check_params(&mut d.parameters, &owner, parser, &mut errs);
-    }
-    let domain_index = index_names(src.domains.iter().map(|d| (d.name.as_str(), &d.origin)), "domain", &mut errs);
-    for s in &mut src.subnets {
-        let owner = format!("subnet {}", s.name);
-        check_params(&mut s.parameters, &owner, parser, &mut errs);
-    }
-    let subnet_index = index_names(src.subnets.iter().map(|s| (s.name.as_str(), &s.origin)), "subnet", &mut errs);
-    for o in &mut src.operatingsystems {
-        let owner = format!("operating system {}", o.title());
-        check_params(&mut o.parameters, &owner, parser, &mut errs);
-    }
-    let operatingsystems: Vec<(OperatingSystem, String)> = src
-        .operatingsystems
-        .drain(..)
-        .map(|o| {
-            let t = o.title();
-            (o, t)
-        })
-        .collect();
-    let os_index =
-        index_names(operatingsystems.iter().map(|(o, t)| (t.as_str(), &o.origin)), "operating system", &mut errs);
-
-    // Classes, sorted by name as Foreman's default scope does.
-    src.puppetclasses.sort_by(|a, b| a.name.cmp(&b.name));
-    let class_index =
-        index_names(src.puppetclasses.iter().map(|c| (c.name.as_str(), &c.origin)), "puppet class", &mut errs);
-    let mut classes = Vec::new();
-    let mut keys = Vec::new();
-    for (ci, pc) in src.puppetclasses.drain(..).enumerate() {
-        let PuppetClass { name, environments, parameters, origin } = pc;
-        let envs = environments.map(|list| {
-            list.iter()
-                .filter_map(|e| env_ref(&Some(e.clone()), &format!("puppet class {name}"), &origin, &mut errs))
-                .collect::<HashSet<_>>()
-        });
-        let mut params = parameters;
-        params.sort_by(|a, b| a.key.cmp(&b.key));
-        let mut override_keys = Vec::new();
-        let mut seen = HashSet::default();
-        for p in params {
-            if !seen.insert(p.key.clone()) {
-                errs.push(
-                    Error::new(
-                        ErrorKind::Duplicate,
-                        format!("{name}::{}", p.key),
-                        "smart class parameter defined twice",
-                    )
-                    .at(&p.origin),
-                );
-                continue;
-            }
-            let ki = idx(keys.len());
-            if p.override_ {
-                override_keys.push(ki);
-            }
-            keys.push(Key {
-                class: idx(ci),
-                src: p,
-                lines: Vec::new(),
-                values: HashMap::default(),
-                line_ids: Vec::new(),
-                value_ids: HashMap::default(),
-            });
-        }
-        classes.push(Class { name, environments: envs, override_keys, origin });
-    }
-
-    let cg_index =
-        index_names(src.config_groups.iter().map(|c| (c.name.as_str(), &c.origin)), "config group", &mut errs);
-    let class_refs = |names: &[String], owner: &str, origin: &Origin, errs: &mut Vec<Error>| -> Vec<Idx> {
-        let mut out = Vec::new();
-        for n in names {
-            match class_index.get(n) {
-                Some(&c) => {
-                    if !out.contains(&c) {
-                        out.push(c);
-                    }
-                }
-                None => errs.push(
-                    Error::new(
-                        ErrorKind::UnknownReference,
-                        owner.to_string(),
-                        format!("puppet class {n:?} does not exist"),
-                    )
-                    .at(origin),
-                ),
-            }
-        }
-        out
-    };
-    let config_groups: Vec<CGroup> = src
-        .config_groups
-        .iter()
-        .map(|ConfigGroup { name, puppetclasses, origin }| CGroup {
-            name: name.clone(),
-            classes: class_refs(puppetclasses, &format!("config group {name}"), origin, &mut errs),
-        })
-        .collect();
-    let cg_refs = |names: &[String], owner: &str, origin: &Origin, errs: &mut Vec<Error>| -> Vec<Idx> {
-        names
-            .iter()
-            .filter_map(|n| {
-                let f = cg_index.get(n).copied();
-                if f.is_none() {
-                    errs.push(
-                        Error::new(
-                            ErrorKind::UnknownReference,
-                            owner.to_string(),
-                            format!("config group {n:?} does not exist"),
-                        )
-                        .at(origin),
-                    );
-                }
-                f
-            })
-            .collect()
-    };
-
-    // Host groups: chains root→leaf, then inherited attributes in chain order.
-    for g in &mut src.hostgroups {
-        let owner = format!("host group {}", g.title);
-        check_params(&mut g.parameters, &owner, parser, &mut errs);
-    }
-    let hg_index = index_names(src.hostgroups.iter().map(|g| (g.title.as_str(), &g.origin)), "host group", &mut errs);
-    let hg_titles: Vec<(&str, &Origin)> = src.hostgroups.iter().map(|g| (g.title.as_str(), &g.origin)).collect();
-    let hg_chains = chains(&hg_titles, &hg_index, "host group", &mut errs);
-    let mut hostgroups: Vec<Group> = Vec::with_capacity(src.hostgroups.len());
-    for (g, chain) in src.hostgroups.drain(..).zip(hg_chains) {
-        let owner = format!("host group {}", g.title);
-        let own_env = env_ref(&g.environment, &owner, &g.origin, &mut errs);
-        let classes = class_refs(&g.puppetclasses, &owner, &g.origin, &mut errs);
-        let cgs = cg_refs(&g.config_groups, &owner, &g.origin, &mut errs);
-        hostgroups.push(Group {
-            environment: own_env,
-            root_pass: g.root_pass.clone(),
-            puppet_proxy: g.puppet_proxy.clone(),
-            puppet_ca_proxy: g.puppet_ca_proxy.clone(),
-            classes,
-            config_groups: cgs,
-            chain,
-            src: g,
-        });
-    }
-    // Inheritance: a value set nearest to the leaf wins (ancestry's `nested_attribute_for`).
-    for i in 0..hostgroups.len() {
-        let chain = hostgroups[i].chain.clone();
-        let pick = |f: &dyn Fn(&Group) -> Option<String>| chain.iter().rev().find_map(|&a| f(&hostgroups[a as usize]));
-        let root_pass = pick(&|g| g.src.root_pass.clone().filter(|s| !s.is_empty()));
-        let proxy = pick(&|g| g.src.puppet_proxy.clone());
-        let ca = pick(&|g| g.src.puppet_ca_proxy.clone());
-        let env = chain.iter().rev().find_map(|&a| hostgroups[a as usize].environment);
-        let g = &mut hostgroups[i];
-        g.root_pass = root_pass;
-        g.puppet_proxy = proxy;
-        g.puppet_ca_proxy = ca;
-        g.environment = env;
-    }
-
-    // Hosts.
-    let classes_tbl = &classes;
-    let host_name_index = index_names(src.hosts.iter().map(|h| (h.name.as_str(), &h.origin)), "host", &mut errs);
-    let host_by_certname = index_names(src.hosts.iter().map(|h| (h.certname(), &h.origin)), "host certname", &mut errs);
-    let mut hosts = Vec::with_capacity(src.hosts.len());
-    for mut h in src.hosts.drain(..) {
-        let owner = format!("host {}", h.name);
-        check_params(&mut h.parameters, &owner, parser, &mut errs);
-        let look =
-            |name: &Option<String>, index: &HashMap<String, Idx>, what: &str, errs: &mut Vec<Error>| -> Option<Idx> {
-                let n = name.as_ref()?;
-                let f = index.get(n).copied();
-                if f.is_none() {
-                    errs.push(
-                        Error::new(ErrorKind::UnknownReference, owner.clone(), format!("{what} {n:?} does not exist"))
-                            .at(&h.origin),
-                    );
-                }
-                f
-            };
-        let hostgroup = look(&h.hostgroup, &hg_index, "host group", &mut errs);
-        let organization = look(&h.organization, &org_index, "organization", &mut errs);
-        let location = look(&h.location, &loc_index, "location", &mut errs);
-        let domain = look(&h.domain, &domain_index, "domain", &mut errs);
-        let os = look(&h.operatingsystem, &os_index, "operating system", &mut errs);
-        let (subnet_name, subnet6_name) = host_subnets(&h, &owner, &mut errs);
-        let subnet = look(&subnet_name, &subnet_index, "subnet", &mut errs);
-        let subnet6 = look(&subnet6_name, &subnet_index, "subnet", &mut errs);
-        for nic in &h.interfaces {
-            for k in ["subnet", "subnet6"] {
-                if let Some(s) = nic.get_str(k)
-                    && !subnet_index.contains_key(s)
-                {
-                    errs.push(
-                        Error::new(
-                            ErrorKind::UnknownReference,
-                            owner.clone(),
-                            format!("interface {k} {s:?} does not exist"),
-                        )
-                        .at(&nic.origin),
-                    );
-                }
-            }
-        }
-        let own_env = env_ref(&h.environment, &owner, &h.origin, &mut errs);
-        let environment = own_env.or_else(|| hostgroup.and_then(|g| hostgroups[g as usize].environment));
-        let classes = class_refs(&h.puppetclasses, &owner, &h.origin, &mut errs);
-        // A class assigned to the host itself must exist in its environment (fp host_test
-        // "host puppet classes must belong to the host environment"); inherited ones are
-        // filtered instead.
-        if let Some(env) = environment {
-            for &c in &classes {
-                let class = &classes_tbl[c as usize];
-                if class.environments.as_ref().is_some_and(|s| !s.contains(&env)) {
-                    errs.push(
-                        Error::new(
-                            ErrorKind::Invalid,
-                            owner.clone(),
-                            format!(
-                                "puppet class {} does not belong to the {} environment",
-                                class.name, src.environments[env as usize].0
-                            ),
-                        )
-                        .at(&h.origin),
-                    );
-                }
-            }
-        }
-        let config_groups = cg_refs(&h.config_groups, &owner, &h.origin, &mut errs);
-        h.subnet = subnet_name;
-        h.subnet6 = subnet6_name;
-        hosts.push(CHost {
-            src: h,
-            hostgroup,
-            organization,
-            location,
-            domain,
-            subnet,
-            subnet6,
-            os,
-            environment,
-            classes,
-            config_groups,
-        });
-    }
-
-    // Smart class parameters: types, defaults, flags, order lines, override values.
-    let ctx = KeyCtx {
+    let (hosts, host_by_name, host_by_certname) = build_hosts(&mut src.hosts, &host_ctx, &mut errs);
+    let key_ctx = KeyCtx {
         settings: &settings,
-        host_names: &host_name_index,
+        host_names: &host_by_name,
         hostgroups: &hostgroups,
         hg_index: &hg_index,
         parser,
         trusted_references: opts.trusted_references,
     };
-    for k in &mut keys {
-        let class_name = &classes[k.class as usize].name;
-        ctx.check_key(k, class_name, &mut errs);
-    }
+    check_keys(&mut keys, &classes, &key_ctx, &mut errs);
 
     if !errs.is_empty() {
         return Err(Errors(errs));
     }
     let (rules, match_ids) = intern_matchers(&mut keys);
-    let mut certnames: Vec<String> = host_by_certname.keys().cloned().collect();
-    certnames.sort();
+    let certnames = sorted_certnames(&host_by_certname);
     Ok(Estate {
         settings,
         globals: src.parameters,
@@ -622,18 +363,367 @@ pub fn compile_with(mut src: EstateSource, parser: &dyn TextParser, opts: Compil
         hostgroups,
         hosts,
         host_by_certname,
-        host_by_name: host_name_index,
+        host_by_name,
         rules,
         match_ids,
         certnames,
     })
 }
 
-fn check_lookup_path(settings: &Settings, errs: &mut Vec<Error>) {
+/// Name → index of the objects host groups and hosts refer to by name.
+struct Names {
+    environments: HashMap<String, Idx>,
+    organizations: HashMap<String, Idx>,
+    locations: HashMap<String, Idx>,
+    domains: HashMap<String, Idx>,
+    subnets: HashMap<String, Idx>,
+    operatingsystems: HashMap<String, Idx>,
+    classes: HashMap<String, Idx>,
+    config_groups: HashMap<String, Idx>,
+}
+
+/// The object whose references are being resolved: errors name it and where it is defined.
+#[derive(Clone, Copy)]
+struct Referrer<'a> {
+    owner: &'a str,
+    origin: &'a Origin,
+}
+
+impl Referrer<'_> {
+    /// The `what` called `name` in `index`; an error when there is none.
+    fn find(self, index: &HashMap<String, Idx>, name: Option<&str>, what: &str, errs: &mut Vec<Error>) -> Option<Idx> {
+        let n = name?;
+        let found = index.get(n).copied();
+        if found.is_none() {
+            errs.push(
+                Error::new(ErrorKind::UnknownReference, self.owner, format!("{what} {n:?} does not exist"))
+                    .at(self.origin),
+            );
+        }
+        found
+    }
+
+    /// Classes by name, each once, in the order written; an error per unknown name.
+    fn classes(self, index: &HashMap<String, Idx>, names: &[String], errs: &mut Vec<Error>) -> Vec<Idx> {
+        let mut out = Vec::new();
+        for n in names {
+            match index.get(n) {
+                Some(&c) => {
+                    if !out.contains(&c) {
+                        out.push(c);
+                    }
+                }
+                None => errs.push(
+                    Error::new(ErrorKind::UnknownReference, self.owner, format!("puppet class {n:?} does not exist"))
+                        .at(self.origin),
+                ),
+            }
+        }
+        out
+    }
+
+    /// Config groups by name, in the order written; an error per unknown name.
+    fn config_groups(self, index: &HashMap<String, Idx>, names: &[String], errs: &mut Vec<Error>) -> Vec<Idx> {
+        names.iter().filter_map(|n| self.find(index, Some(n), "config group", errs)).collect()
+    }
+}
+
+/// Settings: `default_lookup_path` can't be blank.
+fn check_settings(settings: &Settings, errs: &mut Vec<Error>) {
     if settings.default_lookup_path.is_empty() {
         errs.push(
             Error::new(ErrorKind::Invalid, "settings default_lookup_path", "can't be blank").at(&settings.origin),
         );
+    }
+}
+
+/// Organizations or locations (`what`): parameters cast, titles indexed, chains root→leaf.
+fn build_taxonomies(
+    list: &mut Vec<Taxonomy>,
+    what: &str,
+    parser: &dyn TextParser,
+    errs: &mut Vec<Error>,
+) -> (Vec<Tax>, HashMap<String, Idx>) {
+    for t in list.iter_mut() {
+        let owner = format!("{what} {}", t.title);
+        check_params(&mut t.parameters, &owner, parser, errs);
+    }
+    let index = index_names(list.iter().map(|t| (t.title.as_str(), &t.origin)), what, errs);
+    let titles: Vec<(&str, &Origin)> = list.iter().map(|t| (t.title.as_str(), &t.origin)).collect();
+    let ch = chains(&titles, &index, what, errs);
+    let out = list
+        .drain(..)
+        .zip(ch)
+        .map(|(t, chain)| Tax { name: t.title.rsplit('/').next().unwrap_or_default().to_string(), src: t, chain })
+        .collect();
+    (out, index)
+}
+
+/// Domains: parameters cast, names indexed.
+fn build_domains(list: &mut [Domain], parser: &dyn TextParser, errs: &mut Vec<Error>) -> HashMap<String, Idx> {
+    for d in list.iter_mut() {
+        let owner = format!("domain {}", d.name);
+        check_params(&mut d.parameters, &owner, parser, errs);
+    }
+    index_names(list.iter().map(|d| (d.name.as_str(), &d.origin)), "domain", errs)
+}
+
+/// Subnets: parameters cast, names indexed.
+fn build_subnets(list: &mut [Subnet], parser: &dyn TextParser, errs: &mut Vec<Error>) -> HashMap<String, Idx> {
+    for s in list.iter_mut() {
+        let owner = format!("subnet {}", s.name);
+        check_params(&mut s.parameters, &owner, parser, errs);
+    }
+    index_names(list.iter().map(|s| (s.name.as_str(), &s.origin)), "subnet", errs)
+}
+
+/// Operating systems: parameters cast, each paired with its title (`Name major.minor`), titles
+/// indexed.
+fn build_operatingsystems(
+    list: &mut Vec<OperatingSystem>,
+    parser: &dyn TextParser,
+    errs: &mut Vec<Error>,
+) -> (Vec<(OperatingSystem, String)>, HashMap<String, Idx>) {
+    for o in list.iter_mut() {
+        let owner = format!("operating system {}", o.title());
+        check_params(&mut o.parameters, &owner, parser, errs);
+    }
+    let out: Vec<(OperatingSystem, String)> = list
+        .drain(..)
+        .map(|o| {
+            let t = o.title();
+            (o, t)
+        })
+        .collect();
+    let index = index_names(out.iter().map(|(o, t)| (t.as_str(), &o.origin)), "operating system", errs);
+    (out, index)
+}
+
+/// Classes, sorted by name as Foreman's default scope does: names indexed, environments
+/// resolved, and their smart class parameters (sorted by key; a key defined twice in a class is
+/// an error) collected into one key table.
+fn build_classes(
+    list: &mut Vec<PuppetClass>,
+    env_index: &HashMap<String, Idx>,
+    errs: &mut Vec<Error>,
+) -> (Vec<Class>, Vec<Key>, HashMap<String, Idx>) {
+    list.sort_by(|a, b| a.name.cmp(&b.name));
+    let index = index_names(list.iter().map(|c| (c.name.as_str(), &c.origin)), "puppet class", errs);
+    let mut classes = Vec::new();
+    let mut keys = Vec::new();
+    for (ci, pc) in list.drain(..).enumerate() {
+        let PuppetClass { name, environments, parameters, origin } = pc;
+        let envs = environments.map(|list| {
+            let owner = format!("puppet class {name}");
+            let by = Referrer { owner: &owner, origin: &origin };
+            list.iter().filter_map(|e| by.find(env_index, Some(e), "environment", errs)).collect::<HashSet<_>>()
+        });
+        let override_keys = push_keys(idx(ci), &name, parameters, &mut keys, errs);
+        classes.push(Class { name, environments: envs, override_keys, origin });
+    }
+    (classes, keys, index)
+}
+
+/// Appends class `class`'s smart class parameters to `keys`, sorted by key, refusing a key
+/// defined twice; returns the indexes of its overridden (`override: true`) keys.
+fn push_keys(
+    class: Idx,
+    class_name: &str,
+    mut params: Vec<SmartParam>,
+    keys: &mut Vec<Key>,
+    errs: &mut Vec<Error>,
+) -> Vec<Idx> {
+    params.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut override_keys = Vec::new();
+    let mut seen = HashSet::default();
+    for p in params {
+        if !seen.insert(p.key.clone()) {
+            errs.push(
+                Error::new(
+                    ErrorKind::Duplicate,
+                    format!("{class_name}::{}", p.key),
+                    "smart class parameter defined twice",
+                )
+                .at(&p.origin),
+            );
+            continue;
+        }
+        let ki = idx(keys.len());
+        if p.override_ {
+            override_keys.push(ki);
+        }
+        keys.push(Key {
+            class,
+            src: p,
+            lines: Vec::new(),
+            values: HashMap::default(),
+            line_ids: Vec::new(),
+            value_ids: HashMap::default(),
+        });
+    }
+    override_keys
+}
+
+/// Config groups: names indexed, then each one's classes resolved.
+fn build_config_groups(
+    list: &[ConfigGroup],
+    class_index: &HashMap<String, Idx>,
+    errs: &mut Vec<Error>,
+) -> (Vec<CGroup>, HashMap<String, Idx>) {
+    let index = index_names(list.iter().map(|c| (c.name.as_str(), &c.origin)), "config group", errs);
+    let out = list
+        .iter()
+        .map(|ConfigGroup { name, puppetclasses, origin }| {
+            let owner = format!("config group {name}");
+            let by = Referrer { owner: &owner, origin };
+            CGroup { name: name.clone(), classes: by.classes(class_index, puppetclasses, errs) }
+        })
+        .collect();
+    (out, index)
+}
+
+/// Host groups: parameters cast, titles indexed, chains root→leaf, each group's own
+/// environment, classes and config groups resolved, then its inherited attributes.
+fn build_hostgroups(
+    list: &mut Vec<Hostgroup>,
+    names: &Names,
+    parser: &dyn TextParser,
+    errs: &mut Vec<Error>,
+) -> (Vec<Group>, HashMap<String, Idx>) {
+    for g in list.iter_mut() {
+        let owner = format!("host group {}", g.title);
+        check_params(&mut g.parameters, &owner, parser, errs);
+    }
+    let index = index_names(list.iter().map(|g| (g.title.as_str(), &g.origin)), "host group", errs);
+    let titles: Vec<(&str, &Origin)> = list.iter().map(|g| (g.title.as_str(), &g.origin)).collect();
+    let hg_chains = chains(&titles, &index, "host group", errs);
+    let mut groups: Vec<Group> = Vec::with_capacity(list.len());
+    for (g, chain) in list.drain(..).zip(hg_chains) {
+        let owner = format!("host group {}", g.title);
+        let by = Referrer { owner: &owner, origin: &g.origin };
+        let own_env = by.find(&names.environments, g.environment.as_deref(), "environment", errs);
+        let classes = by.classes(&names.classes, &g.puppetclasses, errs);
+        let cgs = by.config_groups(&names.config_groups, &g.config_groups, errs);
+        groups.push(Group {
+            environment: own_env,
+            root_pass: g.root_pass.clone(),
+            puppet_proxy: g.puppet_proxy.clone(),
+            puppet_ca_proxy: g.puppet_ca_proxy.clone(),
+            classes,
+            config_groups: cgs,
+            chain,
+            src: g,
+        });
+    }
+    inherit_group_attributes(&mut groups);
+    (groups, index)
+}
+
+/// Inherited host group attributes: a value set nearest to the leaf wins (ancestry's
+/// `nested_attribute_for`); an empty root password counts as unset.
+fn inherit_group_attributes(groups: &mut [Group]) {
+    for i in 0..groups.len() {
+        let chain = groups[i].chain.clone();
+        let pick = |f: &dyn Fn(&Group) -> Option<String>| chain.iter().rev().find_map(|&a| f(&groups[a as usize]));
+        let root_pass = pick(&|g| g.src.root_pass.clone().filter(|s| !s.is_empty()));
+        let proxy = pick(&|g| g.src.puppet_proxy.clone());
+        let ca = pick(&|g| g.src.puppet_ca_proxy.clone());
+        let env = chain.iter().rev().find_map(|&a| groups[a as usize].environment);
+        let g = &mut groups[i];
+        g.root_pass = root_pass;
+        g.puppet_proxy = proxy;
+        g.puppet_ca_proxy = ca;
+        g.environment = env;
+    }
+}
+
+/// What a host's references are resolved against.
+struct HostCtx<'a> {
+    names: &'a Names,
+    hg_index: &'a HashMap<String, Idx>,
+    hostgroups: &'a [Group],
+    classes: &'a [Class],
+    environments: &'a [(String, Origin)],
+    parser: &'a dyn TextParser,
+}
+
+/// Hosts: names and certnames indexed (each unique), then each host compiled in definition
+/// order. Returns the hosts and the name and certname indexes.
+fn build_hosts(
+    list: &mut Vec<Host>,
+    ctx: &HostCtx<'_>,
+    errs: &mut Vec<Error>,
+) -> (Vec<CHost>, HashMap<String, Idx>, HashMap<String, Idx>) {
+    let by_name = index_names(list.iter().map(|h| (h.name.as_str(), &h.origin)), "host", errs);
+    let by_certname = index_names(list.iter().map(|h| (h.certname(), &h.origin)), "host certname", errs);
+    let mut hosts = Vec::with_capacity(list.len());
+    for h in list.drain(..) {
+        hosts.push(ctx.host(h, errs));
+    }
+    (hosts, by_name, by_certname)
+}
+
+impl HostCtx<'_> {
+    /// One host: parameters cast, references resolved, subnets taken from the primary interface,
+    /// environment inherited from the host group, own classes checked against it.
+    fn host(&self, mut h: Host, errs: &mut Vec<Error>) -> CHost {
+        let owner = format!("host {}", h.name);
+        check_params(&mut h.parameters, &owner, self.parser, errs);
+        let n = self.names;
+        let by = Referrer { owner: &owner, origin: &h.origin };
+        let hostgroup = by.find(self.hg_index, h.hostgroup.as_deref(), "host group", errs);
+        let organization = by.find(&n.organizations, h.organization.as_deref(), "organization", errs);
+        let location = by.find(&n.locations, h.location.as_deref(), "location", errs);
+        let domain = by.find(&n.domains, h.domain.as_deref(), "domain", errs);
+        let os = by.find(&n.operatingsystems, h.operatingsystem.as_deref(), "operating system", errs);
+        let (subnet_name, subnet6_name) = host_subnets(&h, &owner, errs);
+        let subnet = by.find(&n.subnets, subnet_name.as_deref(), "subnet", errs);
+        let subnet6 = by.find(&n.subnets, subnet6_name.as_deref(), "subnet", errs);
+        check_interfaces(&h, &n.subnets, &owner, errs);
+        let own_env = by.find(&n.environments, h.environment.as_deref(), "environment", errs);
+        let environment = own_env.or_else(|| hostgroup.and_then(|g| self.hostgroups[g as usize].environment));
+        let classes = by.classes(&n.classes, &h.puppetclasses, errs);
+        if let Some(env) = environment {
+            self.check_class_environments(&classes, env, by, errs);
+        }
+        let config_groups = by.config_groups(&n.config_groups, &h.config_groups, errs);
+        h.subnet = subnet_name;
+        h.subnet6 = subnet6_name;
+        CHost {
+            src: h,
+            hostgroup,
+            organization,
+            location,
+            domain,
+            subnet,
+            subnet6,
+            os,
+            environment,
+            classes,
+            config_groups,
+        }
+    }
+
+    /// A class assigned to the host itself must exist in its environment (fp host_test "host
+    /// puppet classes must belong to the host environment"); inherited ones are filtered
+    /// instead.
+    fn check_class_environments(&self, classes: &[Idx], env: Idx, by: Referrer<'_>, errs: &mut Vec<Error>) {
+        for &c in classes {
+            let class = &self.classes[c as usize];
+            if class.environments.as_ref().is_some_and(|s| !s.contains(&env)) {
+                errs.push(
+                    Error::new(
+                        ErrorKind::Invalid,
+                        by.owner,
+                        format!(
+                            "puppet class {} does not belong to the {} environment",
+                            class.name, self.environments[env as usize].0
+                        ),
+                    )
+                    .at(by.origin),
+                );
+            }
+        }
     }
 }
 
@@ -660,4 +750,36 @@ fn host_subnets(h: &Host, owner: &str, errs: &mut Vec<Error>) -> (Option<String>
         }
     };
     (pick(&h.subnet, "subnet"), pick(&h.subnet6, "subnet6"))
+}
+
+/// Every interface's `subnet`/`subnet6` must name a subnet.
+fn check_interfaces(h: &Host, subnets: &HashMap<String, Idx>, owner: &str, errs: &mut Vec<Error>) {
+    for nic in &h.interfaces {
+        for k in ["subnet", "subnet6"] {
+            if let Some(s) = nic.get_str(k)
+                && !subnets.contains_key(s)
+            {
+                errs.push(
+                    Error::new(ErrorKind::UnknownReference, owner, format!("interface {k} {s:?} does not exist"))
+                        .at(&nic.origin),
+                );
+            }
+        }
+    }
+}
+
+/// Smart class parameters: types, defaults, flags, order lines, override values
+/// ([`KeyCtx::check_key`], after Foreman's `LookupKey`/`LookupValue` validations).
+fn check_keys(keys: &mut [Key], classes: &[Class], ctx: &KeyCtx<'_>, errs: &mut Vec<Error>) {
+    for k in keys {
+        let class_name = &classes[k.class as usize].name;
+        ctx.check_key(k, class_name, errs);
+    }
+}
+
+/// Every certname, sorted (for deterministic listing).
+fn sorted_certnames(by_certname: &HashMap<String, Idx>) -> Vec<String> {
+    let mut certnames: Vec<String> = by_certname.keys().cloned().collect();
+    certnames.sort();
+    certnames
 }
