@@ -332,7 +332,7 @@ fn dump(v: &Data) -> String {
 fn answer(src: &[u8]) -> String {
     match lamina_hiera_files::json::parse_bytes(src) {
         Ok(v) => format!("V {}", dump(&v)),
-        Err(m) => format!("E {}", esc(&m)),
+        Err(e) => format!("E {}", esc(&e.message)),
     }
 }
 

@@ -1,14 +1,9 @@
 //! Argument parsing and dispatch.
 
 use crate::cmd;
+use crate::failure::Failure;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
-use std::process::ExitCode;
-
-/// Exit code for an unknown host.
-pub(crate) const EXIT_UNKNOWN_HOST: u8 = 1;
-/// Exit code for invalid data (the estate, or a host that cannot be resolved).
-pub(crate) const EXIT_INVALID: u8 = 2;
 
 #[derive(Parser, Debug)]
 #[command(name = "lamina", version, about = "Fast, Foreman-compatible parameter resolution for Puppet estates")]
@@ -126,7 +121,7 @@ pub(crate) enum CorpusCommand {
     },
 }
 
-pub(crate) fn run() -> ExitCode {
+pub(crate) fn run() -> Result<(), Failure> {
     let cli = Cli::parse();
     match cli.command {
         Command::Enc { certname, estate, format, explain, show_hidden, client } => {

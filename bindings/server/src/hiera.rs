@@ -106,7 +106,7 @@ pub(crate) async fn lookup(
             m.insert(Key::Str(key), v);
             match emit::to_ruby_json(&Data::Hash(m)) {
                 Ok(text) => json_text(text),
-                Err(e) => json_error(StatusCode::UNPROCESSABLE_ENTITY, e),
+                Err(e) => json_error(StatusCode::UNPROCESSABLE_ENTITY, e.message),
             }
         }
         Ok(Ok(None)) => json_error(StatusCode::NOT_FOUND, not_found_message(&[key])),
@@ -175,11 +175,11 @@ fn document(ctx: &HieraCtx, scope: &DataMap) -> Result<Document, String> {
                     if out.len() > 1 {
                         out.push(',');
                     }
-                    out.push_str(&emit::to_ruby_json(&Data::String(k.clone()))?);
+                    out.push_str(&emit::to_ruby_json_string(k));
                     out.push(':');
                     out.push_str(&json);
                 }
-                Err(e) => failed.push((k.clone(), e)),
+                Err(e) => failed.push((k.clone(), e.message)),
             },
             Ok(None) => {}
             Err(e) => failed.push((k.clone(), e.message)),

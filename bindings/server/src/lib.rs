@@ -43,6 +43,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use lamina_estate::{LoadOptions, load_with};
+use lamina_foreman::{Error, ErrorKind};
 use lamina_hiera_files::{FileSource, load_layers};
 use lamina_store::Live;
 use state::{HieraCtx, Snapshot, State};
@@ -79,8 +80,9 @@ struct Tokens {
     writers: Vec<String>,
 }
 
-fn read_tokens(path: &std::path::Path) -> Result<Tokens, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+fn read_tokens(path: &std::path::Path) -> Result<Tokens, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::new(ErrorKind::Io, "", format!("cannot read {}: {e}", path.display())).caused_by(e))?;
     let mut t = Tokens::default();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -91,10 +93,14 @@ fn read_tokens(path: &std::path::Path) -> Result<Tokens, String> {
             ["reader", tok] if tok.len() >= 16 => t.readers.push((*tok).to_string()),
             ["writer", tok] if tok.len() >= 16 => t.writers.push((*tok).to_string()),
             _ => {
-                return Err(format!(
-                    "{}:{}: expected `reader TOKEN` or `writer TOKEN` (tokens of at least 16 characters)",
-                    path.display(),
-                    n + 1
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    "",
+                    format!(
+                        "{}:{}: expected `reader TOKEN` or `writer TOKEN` (tokens of at least 16 characters)",
+                        path.display(),
+                        n + 1
+                    ),
                 ));
             }
         }
@@ -228,24 +234,27 @@ fn router(state: Arc<State>, tokens: Option<Tokens>) -> Router {
 }
 
 /// Load what the server serves: the store's estate (and the store), or estate files.
-async fn initial(cfg: &Config) -> Result<(Snapshot, Option<Live>), String> {
+async fn initial(cfg: &Config) -> Result<(Snapshot, Option<Live>), Error> {
     use lamina_foreman::compile;
+    let joined = |errs: &lamina_foreman::Errors| errs.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+    let internal = |e: tokio::task::JoinError| Error::new(ErrorKind::Io, "", e.to_string());
     if let Some(url) = &cfg.store {
         let live = Live::open(url).await?;
         let (revision, source) = live.load().await?;
         let src = source.clone();
         let estate = tokio::task::spawn_blocking(move || compile(src, &lamina_estate::PsychText))
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(internal)?
             .map_err(|errs| {
-                format!(
-                    "the store's estate is invalid: {}",
-                    errs.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-                )
+                let msg = format!("the store's estate is invalid: {}", joined(&errs));
+                Error::new(errs.kind().unwrap_or(ErrorKind::Invalid), "", msg)
             })?;
         return Ok((Snapshot { revision, source: Arc::new(source), estate: Arc::new(estate) }, Some(live)));
     }
-    let path = cfg.estate.clone().ok_or("no estate: give --store URL or --estate PATH")?;
+    let path = cfg
+        .estate
+        .clone()
+        .ok_or_else(|| Error::new(ErrorKind::Usage, "", "no estate: give --store URL or --estate PATH"))?;
     let p2 = path.clone();
     let (source, estate) = tokio::task::spawn_blocking(move || {
         let source = lamina_estate::load_source(&p2, &lamina_yaml::Limits::default())?;
@@ -253,13 +262,10 @@ async fn initial(cfg: &Config) -> Result<(Snapshot, Option<Live>), String> {
         Ok::<_, lamina_foreman::Errors>((source, estate))
     })
     .await
-    .map_err(|e| e.to_string())?
+    .map_err(internal)?
     .map_err(|errs| {
-        format!(
-            "{} is invalid: {}",
-            path.display(),
-            errs.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-        )
+        let msg = format!("{} is invalid: {}", path.display(), joined(&errs));
+        Error::new(errs.kind().unwrap_or(ErrorKind::Invalid), "", msg)
     })?;
     Ok((Snapshot { revision: 0, source: Arc::new(source), estate: Arc::new(estate) }, None))
 }
@@ -310,17 +316,18 @@ async fn shutdown() {
 /// # Errors
 /// When the estate cannot be loaded, the address cannot be bound, or access rules forbid the
 /// configuration.
-pub fn run(cfg: &Config) -> Result<(), String> {
+pub fn run(cfg: &Config) -> Result<(), Error> {
     init_logs(cfg.log_json);
     let tokens = cfg.auth_token_file.as_deref().map(read_tokens).transpose()?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let io = |what: String| move |e: std::io::Error| Error::new(ErrorKind::Io, "", format!("{what}{e}")).caused_by(e);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(io(String::new()))?;
     rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&cfg.listen).await.map_err(|e| format!("cannot listen on {}: {e}", cfg.listen))?;
-        let addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
+        let listener = tokio::net::TcpListener::bind(&cfg.listen).await.map_err(io(format!("cannot listen on {}: ", cfg.listen)))?;
+        let addr: SocketAddr = listener.local_addr().map_err(io(String::new()))?;
         if tokens.is_none() && !addr.ip().is_loopback() && !cfg.insecure_no_auth {
-            return Err(format!(
+            return Err(Error::new(ErrorKind::Usage, "", format!(
                 "refusing to serve ENC documents (which carry secrets) without authentication on {addr}: give --auth-token-file FILE, listen on a loopback address, or pass --insecure-no-auth"
-            ));
+            )));
         }
         let t = Instant::now();
         let (snap, live) = initial(cfg).await?;
@@ -343,7 +350,7 @@ pub fn run(cfg: &Config) -> Result<(), String> {
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         tracing::info!(%addr, "listening");
-        axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
+        axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(io(String::new()))
     })
 }
 

@@ -9,12 +9,12 @@
 
 use crate::metrics::Metrics;
 use lamina_estate::PsychText;
-use lamina_estate::edit::{self, EditError, Op};
+use lamina_estate::edit::{self, Op};
 use lamina_foreman::model::EstateSource;
-use lamina_foreman::{Estate, Map, compile};
+use lamina_foreman::{Error, ErrorKind, Estate, Map, compile};
 use lamina_hiera::Layers;
 use lamina_hiera_files::FileSource;
-use lamina_store::{Change, Live, LiveError};
+use lamina_store::{Change, Live};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 use tokio::sync::{Mutex, oneshot};
@@ -50,11 +50,11 @@ pub(crate) enum WriteError {
     Store(String),
 }
 
-impl From<EditError> for WriteError {
-    fn from(e: EditError) -> Self {
-        match e {
-            EditError::NotFound(m) => WriteError::NotFound(m),
-            EditError::Invalid(m) => WriteError::Invalid(vec![m]),
+impl From<Error> for WriteError {
+    fn from(e: Error) -> Self {
+        match e.kind {
+            ErrorKind::NotFound => WriteError::NotFound(e.to_string()),
+            _ => WriteError::Invalid(vec![e.to_string()]),
         }
     }
 }
@@ -107,12 +107,13 @@ impl State {
     }
 
     /// Read the store and compile it (the caller holds the writer lock).
-    async fn reload_locked(&self, live: &Live) -> Result<(), String> {
+    async fn reload_locked(&self, live: &Live) -> Result<(), Error> {
         let t = Instant::now();
         let (revision, source) = live.load().await?;
-        let estate = compile_blocking(source.clone())
-            .await
-            .map_err(|errs| format!("the store's estate at revision {revision} is invalid: {}", errs.join("; ")))?;
+        let estate = compile_blocking(source.clone()).await.map_err(|errs| {
+            let msg = format!("the store's estate at revision {revision} is invalid: {}", errs.join("; "));
+            Error::new(ErrorKind::Invalid, "", msg)
+        })?;
         self.publish(Snapshot { revision, source: Arc::new(source), estate: Arc::new(estate) });
         self.metrics.reloaded(t.elapsed());
         tracing::info!(revision, seconds = t.elapsed().as_secs_f64(), "estate reloaded from the store");
@@ -120,7 +121,7 @@ impl State {
     }
 
     /// Reload when the store moved past the snapshot (the change feed: one row read).
-    pub(crate) async fn refresh(&self) -> Result<(), String> {
+    pub(crate) async fn refresh(&self) -> Result<(), Error> {
         let Some(live) = &self.live else { return Ok(()) };
         let rev = live.revision().await?;
         if rev == self.current().revision {
@@ -140,7 +141,7 @@ impl State {
     async fn write_locked(
         &self,
         ops: Vec<Op>,
-        per_op: &mut (dyn FnMut(usize, EditError) + Send),
+        per_op: &mut (dyn FnMut(usize, Error) + Send),
     ) -> Result<i64, WriteError> {
         let Some(live) = &self.live else { return Err(WriteError::ReadOnly) };
         for _attempt in 0..3 {
@@ -163,11 +164,11 @@ impl State {
                     self.metrics.wrote(changes.len());
                     return Ok(revision);
                 }
-                Err(LiveError::Conflict { current }) => {
-                    tracing::info!(current, "the store changed under a write: reloading and validating again");
-                    self.reload_locked(live).await.map_err(WriteError::Store)?;
+                Err(e) if e.kind == ErrorKind::Conflict => {
+                    tracing::info!(error = %e, "the store changed under a write: reloading and validating again");
+                    self.reload_locked(live).await.map_err(|e| WriteError::Store(e.to_string()))?;
                 }
-                Err(LiveError::Store(e)) => return Err(WriteError::Store(e)),
+                Err(e) => return Err(WriteError::Store(e.to_string())),
             }
         }
         Err(WriteError::Store("the store kept changing under the write; try again".into()))
@@ -201,7 +202,7 @@ impl State {
                     ops.push(Op::Facts(c, f));
                     replies.push(Some(tx));
                 }
-                let mut errs: Vec<(usize, EditError)> = Vec::new();
+                let mut errs: Vec<(usize, Error)> = Vec::new();
                 let res = self.write_locked(ops, &mut |i, e| errs.push((i, e))).await;
                 self.metrics.facts_batch(replies.len());
                 for (i, e) in errs {

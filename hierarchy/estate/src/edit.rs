@@ -79,21 +79,9 @@ pub enum Op {
     Facts(String, Map),
 }
 
-/// Why an edit cannot be made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EditError {
-    /// The object (or its owner) does not exist.
-    NotFound(String),
-    /// The request is malformed or contradicts itself.
-    Invalid(String),
-}
-
-impl std::fmt::Display for EditError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EditError::NotFound(m) | EditError::Invalid(m) => f.write_str(m),
-        }
-    }
+/// An object (or owner) an edit names that does not exist ([`ErrorKind::NotFound`]).
+fn not_found(message: String) -> Error {
+    Error::new(ErrorKind::NotFound, "", message)
 }
 
 /// What a body describes, with the names the URL gives.
@@ -255,8 +243,8 @@ pub fn parse_facts(body: &str, label: &str) -> Result<Map, Errors> {
     }
 }
 
-fn owner_params<'s>(src: &'s mut EstateSource, owner: &ParamOwner) -> Result<&'s mut Vec<Parameter>, EditError> {
-    let missing = |what: &str, name: &str| EditError::NotFound(format!("no {what} {name:?}"));
+fn owner_params<'s>(src: &'s mut EstateSource, owner: &ParamOwner) -> Result<&'s mut Vec<Parameter>, Error> {
+    let missing = |what: &str, name: &str| not_found(format!("no {what} {name:?}"));
     Ok(match owner {
         ParamOwner::Global => &mut src.parameters,
         ParamOwner::Organization(t) => {
@@ -293,16 +281,16 @@ fn owner_params<'s>(src: &'s mut EstateSource, owner: &ParamOwner) -> Result<&'s
     })
 }
 
-fn key_mut<'s>(src: &'s mut EstateSource, class: &str, key: &str) -> Result<&'s mut SmartParam, EditError> {
+fn key_mut<'s>(src: &'s mut EstateSource, class: &str, key: &str) -> Result<&'s mut SmartParam, Error> {
     let c = src
         .puppetclasses
         .iter_mut()
         .find(|c| c.name == class)
-        .ok_or_else(|| EditError::NotFound(format!("no class {class:?}")))?;
+        .ok_or_else(|| not_found(format!("no class {class:?}")))?;
     c.parameters
         .iter_mut()
         .find(|k| k.key == key)
-        .ok_or_else(|| EditError::NotFound(format!("no smart class parameter {key:?} in class {class:?}")))
+        .ok_or_else(|| not_found(format!("no smart class parameter {key:?} in class {class:?}")))
 }
 
 /// Replace in place, or append: the in-memory order then matches the store's ids (an existing
@@ -314,17 +302,17 @@ fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T) -> bool) {
     }
 }
 
-fn remove<T>(list: &mut Vec<T>, same: impl Fn(&T) -> bool, what: impl FnOnce() -> String) -> Result<(), EditError> {
+fn remove<T>(list: &mut Vec<T>, same: impl Fn(&T) -> bool, what: impl FnOnce() -> String) -> Result<(), Error> {
     let before = list.len();
     list.retain(|x| !same(x));
-    if list.len() == before { Err(EditError::NotFound(what())) } else { Ok(()) }
+    if list.len() == before { Err(not_found(what())) } else { Ok(()) }
 }
 
 /// Make the edit in `src`; the store change that makes it in the store.
 ///
 /// # Errors
-/// [`EditError::NotFound`] for an object (or owner) that does not exist.
-pub fn apply(src: &mut EstateSource, op: Op) -> Result<Change, EditError> {
+/// [`ErrorKind::NotFound`] for an object (or owner) that does not exist.
+pub fn apply(src: &mut EstateSource, op: Op) -> Result<Change, Error> {
     Ok(match op {
         Op::PutHost(h) => {
             let name = h.name.clone();
@@ -360,7 +348,7 @@ pub fn apply(src: &mut EstateSource, op: Op) -> Result<Change, EditError> {
                 .puppetclasses
                 .iter_mut()
                 .find(|c| c.name == class)
-                .ok_or_else(|| EditError::NotFound(format!("no class {class:?} (classes come with an import)")))?;
+                .ok_or_else(|| not_found(format!("no class {class:?} (classes come with an import)")))?;
             let key = k.key.clone();
             upsert(&mut c.parameters, (*k).clone(), |x| x.key == key);
             Change::Key { class, key, param: Some(k) }
@@ -370,7 +358,7 @@ pub fn apply(src: &mut EstateSource, op: Op) -> Result<Change, EditError> {
                 .puppetclasses
                 .iter_mut()
                 .find(|c| c.name == class)
-                .ok_or_else(|| EditError::NotFound(format!("no class {class:?}")))?;
+                .ok_or_else(|| not_found(format!("no class {class:?}")))?;
             remove(
                 &mut c.parameters,
                 |x| x.key == key,
@@ -398,7 +386,7 @@ pub fn apply(src: &mut EstateSource, op: Op) -> Result<Change, EditError> {
                 .hosts
                 .iter_mut()
                 .find(|h| h.certname() == certname)
-                .ok_or_else(|| EditError::NotFound(format!("no host {certname:?}")))?;
+                .ok_or_else(|| not_found(format!("no host {certname:?}")))?;
             h.facts = facts.clone();
             Change::Facts(certname, facts)
         }

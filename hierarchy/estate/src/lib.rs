@@ -27,15 +27,18 @@ use std::sync::Arc;
 pub struct PsychText;
 
 impl TextParser for PsychText {
-    fn yaml(&self, s: &str) -> Result<Value, String> {
-        yaml::parse_value(s, "<value>", &Limits::hiera()).map(|v| v.unwrap_or(Value::Null)).map_err(|e| e.message)
+    fn yaml(&self, s: &str) -> Result<Value, Error> {
+        yaml::parse_value(s, "<value>", &Limits::hiera())
+            .map(|v| v.unwrap_or(Value::Null))
+            .map_err(|e| Error::new(ErrorKind::Syntax, "", e.message.clone()).at_column(e.col).caused_by(e))
     }
-    fn json(&self, s: &str) -> Result<Value, String> {
+    fn json(&self, s: &str) -> Result<Value, Error> {
         // Ruby's `JSON.load("")` is nil.
         if s.trim().is_empty() {
             return Ok(Value::Null);
         }
-        let v: serde_json::Value = serde_json::from_str(s).map_err(|e| e.to_string())?;
+        let v: serde_json::Value =
+            serde_json::from_str(s).map_err(|e| Error::new(ErrorKind::Syntax, "", e.to_string()).caused_by(e))?;
         Ok(from_json(v))
     }
 }

@@ -42,16 +42,17 @@
 //! such bytes become U+FFFD here (Puppet itself then fails rendering the value:
 //! `source sequence is illegal/malformed utf-8`). Messages quoting such bytes are likewise lossy.
 
+use lamina_hiera::HieraError;
 use lamina_value::{Data, DataMap, Int, Key};
 
 /// The gem's default `max_nesting`.
 const MAX_NESTING: usize = 100;
 
-/// `JSON.parse(text)` as json 2.6.1 does it; `Err` is the exception's message.
+/// `JSON.parse(text)` as json 2.6.1 does it.
 ///
 /// # Errors
 /// The gem's `JSON::ParserError`/`JSON::NestingError` message, e.g. `859: unexpected token at '{,}'`.
-pub fn parse(text: &str) -> Result<Data, String> {
+pub fn parse(text: &str) -> Result<Data, HieraError> {
     parse_bytes(text.as_bytes())
 }
 
@@ -59,8 +60,8 @@ pub fn parse(text: &str) -> Result<Data, String> {
 ///
 /// # Errors
 /// As [`parse`].
-pub fn parse_bytes(src: &[u8]) -> Result<Data, String> {
-    Parser { s: src, nesting: 0 }.document()
+pub fn parse_bytes(src: &[u8]) -> Result<Data, HieraError> {
+    Parser { s: src, nesting: 0 }.document().map_err(HieraError::plain)
 }
 
 /// Why a sub-machine stopped: `Fail` is its `NULL` return (the caller decides what to report),

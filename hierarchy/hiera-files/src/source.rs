@@ -60,7 +60,7 @@ fn read(function: &str, path: &str) -> Cached {
         let r = match read_bytes_limited(Path::new(path), &Limits::hiera()) {
             Err(e) => Err(unable(e.message)),
             Ok(bytes) => match super::json::parse_bytes(&bytes) {
-                Err(e) => Err(unable(e)),
+                Err(e) => Err(unable(e.message)),
                 Ok(Data::Hash(h)) => Ok(Some(Arc::new(h))),
                 Ok(other) => Err(HieraError::plain(format!(
                     "Value returned from data_hash function 'json_data', when using location '{path}', has wrong type, expects a Hash value, got {}",

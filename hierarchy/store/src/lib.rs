@@ -31,7 +31,7 @@ use lamina_foreman::error::{Error, ErrorKind, Errors};
 use lamina_foreman::model::{EstateSource, ValidatorType};
 use lamina_foreman::{Estate, compile};
 use lamina_yaml::Limits;
-pub use live::{BoxFuture, Live, LiveError};
+pub use live::{BoxFuture, Live};
 use std::path::Path;
 
 /// What an import wrote.
@@ -70,7 +70,7 @@ fn shown(url: &str) -> String {
 
 /// A store failure as an error naming the store.
 fn fail(url: &str, msg: impl Into<String>) -> Errors {
-    Errors(vec![Error::new(ErrorKind::Invalid, format!("store {}", shown(url)), msg)])
+    Errors(vec![Error::new(ErrorKind::Store, format!("store {}", shown(url)), msg)])
 }
 
 fn validator_name(t: &ValidatorType) -> &'static str {

@@ -18,6 +18,7 @@ use super::read;
 use super::write::{Files, Writer};
 use lamina_estate::edit::{Change, ParamOwner};
 use lamina_foreman::model::EstateSource;
+use lamina_foreman::{Error, ErrorKind};
 use tokio::sync::Mutex;
 
 /// A boxed, sendable future.
@@ -37,28 +38,9 @@ fn owner_table(owner: &ParamOwner) -> (&'static str, Option<(&'static str, &'sta
     }
 }
 
-/// Why a change was not written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LiveError {
-    /// The store moved past the revision the change was validated against: nothing was
-    /// written; reload and try again.
-    Conflict {
-        /// The store's revision now.
-        current: i64,
-    },
-    /// The store failed (or refused the change); nothing was written.
-    Store(String),
-}
-
-impl std::fmt::Display for LiveError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LiveError::Conflict { current } => {
-                write!(f, "the store changed meanwhile (now at revision {current}); nothing was written")
-            }
-            LiveError::Store(e) => f.write_str(e),
-        }
-    }
+/// A store failure ([`ErrorKind::Store`]) with the store's message.
+fn store_error(message: String) -> Error {
+    Error::new(ErrorKind::Store, "", message)
 }
 
 /// An open store for a long-running process. Its one connection is shared behind a mutex:
@@ -95,17 +77,18 @@ impl Live {
     ///
     /// # Errors
     /// When it cannot be opened, holds no estate, or cannot be migrated.
-    pub async fn open(url: &str) -> Result<Live, String> {
-        let mut conn =
-            Conn::open(url, Create::Existing).await.map_err(|e| format!("store {}: {e}", super::shown(url)))?;
-        if conn.schema_version().await? == 0 {
+    pub async fn open(url: &str) -> Result<Live, Error> {
+        let mut conn = Conn::open(url, Create::Existing)
+            .await
+            .map_err(|e| store_error(format!("store {}: {e}", super::shown(url))))?;
+        if conn.schema_version().await.map_err(store_error)? == 0 {
             conn.close().await;
-            return Err(format!(
+            return Err(store_error(format!(
                 "store {}: it holds no estate (run `lamina import ESTATE --store URL` first)",
                 super::shown(url)
-            ));
+            )));
         }
-        conn.migrate().await?;
+        conn.migrate().await.map_err(store_error)?;
         let pg = matches!(conn, Conn::Pg(_));
         Ok(Live { url: url.to_string(), conn: Mutex::new(conn), pg })
     }
@@ -120,8 +103,8 @@ impl Live {
     ///
     /// # Errors
     /// When the store does not answer.
-    pub async fn revision(&self) -> Result<i64, String> {
-        revision(&mut *self.conn.lock().await).await
+    pub async fn revision(&self) -> Result<i64, Error> {
+        revision(&mut *self.conn.lock().await).await.map_err(store_error)
     }
 
     /// The whole estate source and the revision it is at, read in one transaction (a
@@ -129,8 +112,8 @@ impl Live {
     ///
     /// # Errors
     /// When the store cannot be read.
-    pub fn load(&self) -> BoxFuture<'_, Result<(i64, EstateSource), String>> {
-        Box::pin(self.load_inner())
+    pub fn load(&self) -> BoxFuture<'_, Result<(i64, EstateSource), Error>> {
+        Box::pin(async { self.load_inner().await.map_err(store_error) })
     }
 
     async fn load_inner(&self) -> Result<(i64, EstateSource), String> {
@@ -151,18 +134,18 @@ impl Live {
     /// revision.
     ///
     /// # Errors
-    /// [`LiveError::Conflict`] when another writer moved the store on, [`LiveError::Store`]
+    /// [`ErrorKind::Conflict`] when another writer moved the store on, [`ErrorKind::Store`]
     /// when the store fails; nothing is written in either case.
-    pub fn commit<'a>(&'a self, expected: i64, changes: &'a [Change]) -> BoxFuture<'a, Result<i64, LiveError>> {
+    pub fn commit<'a>(&'a self, expected: i64, changes: &'a [Change]) -> BoxFuture<'a, Result<i64, Error>> {
         // Boxed as `Send` here, where the lifetimes are concrete: callers in a multi-threaded
         // server can then hold it across awaits (the compiler cannot prove `Send` for the
         // nested iterator closures of the writer from a generic caller).
         Box::pin(self.commit_inner(expected, changes))
     }
 
-    async fn commit_inner(&self, expected: i64, changes: &[Change]) -> Result<i64, LiveError> {
+    async fn commit_inner(&self, expected: i64, changes: &[Change]) -> Result<i64, Error> {
         let mut conn = self.conn.lock().await;
-        conn.exec("BEGIN", &[]).await.map_err(LiveError::Store)?;
+        conn.exec("BEGIN", &[]).await.map_err(store_error)?;
         let res = async {
             // First, so that the writer holds the lock (PostgreSQL's row lock, SQLite's write
             // lock) before it writes anything.
@@ -178,14 +161,18 @@ impl Live {
         .await;
         match res {
             Ok(rev) => {
-                conn.exec("COMMIT", &[]).await.map_err(LiveError::Store)?;
+                conn.exec("COMMIT", &[]).await.map_err(store_error)?;
                 Ok(rev)
             }
             Err(e) => {
                 let _ = conn.exec("ROLLBACK", &[]).await;
-                match e.strip_prefix("conflict:").and_then(|n| n.parse().ok()) {
-                    Some(current) => Err(LiveError::Conflict { current }),
-                    None => Err(LiveError::Store(e)),
+                match e.strip_prefix("conflict:").and_then(|n| n.parse::<i64>().ok()) {
+                    Some(current) => Err(Error::new(
+                        ErrorKind::Conflict,
+                        "",
+                        format!("the store changed meanwhile (now at revision {current}); nothing was written"),
+                    )),
+                    None => Err(store_error(e)),
                 }
             }
         }
@@ -195,7 +182,7 @@ impl Live {
     ///
     /// # Errors
     /// The store's error.
-    pub async fn ping(&self) -> Result<(), String> {
+    pub async fn ping(&self) -> Result<(), Error> {
         self.revision().await.map(|_| ())
     }
 }

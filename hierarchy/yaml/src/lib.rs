@@ -137,16 +137,58 @@ impl Node {
     }
 }
 
-/// A reading error with its position (1-based; 0:0 when there is no position, e.g. I/O).
-#[derive(Debug, Clone, PartialEq)]
+/// What kind of YAML failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum YamlErrorKind {
+    /// Not YAML: libyaml refuses it (`Psych::SyntaxError`).
+    Syntax,
+    /// YAML that Psych refuses to convert (an unquoted date, a Ruby class tag, a bad number).
+    Conversion,
+    /// YAML that Lamina refuses where Psych would load it (`!!binary`, a recursive alias, an
+    /// integer beyond 64 bits in an estate).
+    Unsupported,
+    /// Not UTF-8 text (a UTF-16 byte order mark, a NUL byte, invalid UTF-8).
+    Encoding,
+    /// Over one of the [`Limits`].
+    Limit,
+    /// The file cannot be read.
+    Io,
+    /// A value that cannot be written in the format asked for (NaN in JSON).
+    Write,
+}
+
+/// A reading (or writing) error with its position (1-based; 0:0 when there is no position,
+/// e.g. I/O).
+#[derive(Debug, Clone)]
 pub struct YamlError {
+    /// What kind.
+    pub kind: YamlErrorKind,
+    /// The file (or label) read.
     pub file: String,
+    /// 1-based line; 0 when unknown.
     pub line: u32,
+    /// 1-based column in characters; 0 when unknown.
     pub col: u32,
+    /// What is wrong.
     pub message: String,
     /// What Psych raises on the same input, when it raises (our own budgets and I/O errors
     /// have no Psych counterpart).
     pub psych: Option<PsychError>,
+    /// The I/O error behind an [`YamlErrorKind::Io`] failure.
+    pub source: Option<std::sync::Arc<std::io::Error>>,
+}
+
+impl PartialEq for YamlError {
+    /// Equal kinds, positions, messages and Psych exceptions (causes are not compared).
+    fn eq(&self, other: &YamlError) -> bool {
+        self.kind == other.kind
+            && self.file == other.file
+            && self.line == other.line
+            && self.col == other.col
+            && self.message == other.message
+            && self.psych == other.psych
+    }
 }
 
 /// The exception Psych 4.0.3 raises for a document, as far as Puppet's messages show it.
@@ -162,8 +204,13 @@ pub enum PsychError {
 }
 
 impl YamlError {
-    fn new(file: &str, line: u32, col: u32, message: impl Into<String>) -> Self {
-        YamlError { file: file.to_string(), line, col, message: message.into(), psych: None }
+    fn new(kind: YamlErrorKind, file: &str, line: u32, col: u32, message: impl Into<String>) -> Self {
+        YamlError { kind, file: file.to_string(), line, col, message: message.into(), psych: None, source: None }
+    }
+
+    /// A value that cannot be written (the emitters'), with no position.
+    pub(crate) fn write(message: &str) -> Self {
+        YamlError::new(YamlErrorKind::Write, "", 0, 0, message)
     }
 
     /// The message of the `YamlLoadError` that `Puppet::Util::Yaml.safe_load` raises for this
@@ -187,7 +234,11 @@ impl fmt::Display for YamlError {
     }
 }
 
-impl std::error::Error for YamlError {}
+impl std::error::Error for YamlError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Psych's `ScalarScanner#tokenize` for an unquoted, untagged plain scalar. `Err` carries the
 /// message Psych/Puppet fails with (`Tried to load unspecified class: Date`, `...: Time`,
@@ -196,8 +247,10 @@ impl std::error::Error for YamlError {}
 ///
 /// # Errors
 /// When Psych would raise for this scalar, or the integer does not fit in 64 bits.
-pub fn resolve_plain_scalar(s: &str) -> Result<Value, String> {
-    scalar::tokenize(s.to_string()).and_then(scalar::Token::into_value)
+pub fn resolve_plain_scalar(s: &str) -> Result<Value, YamlError> {
+    scalar::tokenize(s.to_string())
+        .and_then(scalar::Token::into_value)
+        .map_err(|m| YamlError::new(YamlErrorKind::Conversion, "<scalar>", 1, 1, m))
 }
 
 /// Parses the first document of `src` into a [`Node`] tree. `Ok(None)` for an empty stream or an
@@ -255,7 +308,7 @@ fn parse_with<S: Sink>(
 ) -> Result<Option<S::Item>, YamlError> {
     if src.len() > limits.max_bytes {
         let msg = format!("input too large ({} bytes, limit {})", src.len(), limits.max_bytes);
-        return Err(YamlError::new(file, 1, 1, msg));
+        return Err(YamlError::new(YamlErrorKind::Limit, file, 1, 1, msg));
     }
     check_characters(src.as_bytes(), file)?;
     match reader::build(src, limits, sink(), skip) {
@@ -265,16 +318,16 @@ fn parse_with<S: Sink>(
             // Psych's own exceptions keep its words; our deliberate refusals (`!!binary`,
             // recursive aliases, unsupported tags) have no Psych counterpart and read with their
             // position.
-            let psych = if msg.starts_with(DISALLOWED) {
-                Some(PsychError::DisallowedClass(msg.clone()))
+            let (kind, psych) = if msg.starts_with(DISALLOWED) {
+                (YamlErrorKind::Conversion, Some(PsychError::DisallowedClass(msg.clone())))
             } else if PSYCH_OTHER.iter().any(|p| msg.starts_with(p)) {
-                Some(PsychError::Other(msg.clone()))
+                (YamlErrorKind::Conversion, Some(PsychError::Other(msg.clone())))
             } else {
-                None
+                (YamlErrorKind::Unsupported, None)
             };
-            Err(YamlError { psych, ..YamlError::new(file, m.line, m.col, msg) })
+            Err(YamlError { psych, ..YamlError::new(kind, file, m.line, m.col, msg) })
         }
-        Err(Fail::Refused(msg, m)) => Err(YamlError::new(file, m.line, m.col, msg)),
+        Err(Fail::Refused(msg, m)) => Err(YamlError::new(YamlErrorKind::Limit, file, m.line, m.col, msg)),
     }
 }
 
@@ -303,7 +356,10 @@ fn syntax_error(file: &str, e: &libyaml_safer::Error) -> YamlError {
     }
     .unwrap_or(Mark { line: 1, col: 1 });
     let psych = format!("{text} at line {} column {}", psych_at.line, psych_at.col);
-    YamlError { psych: Some(PsychError::Syntax(psych)), ..YamlError::new(file, at.line, at.col, text) }
+    YamlError {
+        psych: Some(PsychError::Syntax(psych)),
+        ..YamlError::new(YamlErrorKind::Syntax, file, at.line, at.col, text)
+    }
 }
 
 /// 1-based line and column (in characters) of byte `pos`.
@@ -345,7 +401,10 @@ fn check_characters(b: &[u8], file: &str) -> Result<(), YamlError> {
                 // mark); ours names the character and where it is.
                 let psych = PsychError::Syntax("control characters are not allowed at line 1 column 1".into());
                 let msg = format!("control characters are not allowed ({what})");
-                return Err(YamlError { psych: Some(psych), ..YamlError::new(file, line, col, msg) });
+                return Err(YamlError {
+                    psych: Some(psych),
+                    ..YamlError::new(YamlErrorKind::Encoding, file, line, col, msg)
+                });
             }
         }
     }
@@ -375,12 +434,21 @@ pub fn read_file_limited(path: &Path, limits: &Limits) -> Result<String, YamlErr
 /// I/O errors and `file too large (N bytes, limit M)`, at 0:0.
 pub fn read_bytes_limited(path: &Path, limits: &Limits) -> Result<Vec<u8>, YamlError> {
     let name = path.display().to_string();
-    let io = |e: std::io::Error| YamlError::new(&name, 0, 0, format!("cannot read file: {e}"));
+    let io = |e: std::io::Error| {
+        let message = format!("cannot read file: {e}");
+        YamlError { source: Some(std::sync::Arc::new(e)), ..YamlError::new(YamlErrorKind::Io, &name, 0, 0, message) }
+    };
     let file = std::fs::File::open(path).map_err(io)?;
     let known_len = file.metadata().ok().filter(std::fs::Metadata::is_file).map(|m| m.len());
     let too_large = |n: Option<u64>| {
         let size = n.map_or_else(|| format!("more than {}", limits.max_bytes), |n| n.to_string());
-        YamlError::new(&name, 0, 0, format!("file too large ({size} bytes, limit {})", limits.max_bytes))
+        YamlError::new(
+            YamlErrorKind::Limit,
+            &name,
+            0,
+            0,
+            format!("file too large ({size} bytes, limit {})", limits.max_bytes),
+        )
     };
     let cap = limits.max_bytes as u64;
     if known_len.is_some_and(|n| n > cap) {
@@ -397,14 +465,16 @@ pub fn read_bytes_limited(path: &Path, limits: &Limits) -> Result<Vec<u8>, YamlE
 
 fn decode_utf8(mut buf: Vec<u8>, name: &str) -> Result<String, YamlError> {
     if buf.starts_with(&[0xFF, 0xFE]) || buf.starts_with(&[0xFE, 0xFF]) || buf.starts_with(&[0, 0, 0xFE, 0xFF]) {
-        return Err(YamlError::new(name, 1, 1, "UTF-16/UTF-32 byte order mark: only UTF-8 files are supported"));
+        let msg = "UTF-16/UTF-32 byte order mark: only UTF-8 files are supported";
+        return Err(YamlError::new(YamlErrorKind::Encoding, name, 1, 1, msg));
     }
     if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
         buf.drain(..3);
     }
     if let Some(pos) = buf.iter().position(|&c| c == 0) {
         let (line, col) = line_col(&buf, pos);
-        return Err(YamlError::new(name, line, col, "NUL byte in file (only UTF-8 text is supported)"));
+        let msg = "NUL byte in file (only UTF-8 text is supported)";
+        return Err(YamlError::new(YamlErrorKind::Encoding, name, line, col, msg));
     }
     String::from_utf8(buf).map_err(|e| {
         let pos = e.utf8_error().valid_up_to();
@@ -413,7 +483,7 @@ fn decode_utf8(mut buf: Vec<u8>, name: &str) -> Result<String, YamlError> {
         let psych = PsychError::Syntax(format!("{} at line 1 column 1", libyaml_utf8_problem(&b[pos..])));
         YamlError {
             psych: Some(psych),
-            ..YamlError::new(name, line, col, format!("invalid UTF-8 (byte 0x{:02X})", b[pos]))
+            ..YamlError::new(YamlErrorKind::Encoding, name, line, col, format!("invalid UTF-8 (byte 0x{:02X})", b[pos]))
         }
     })
 }

@@ -283,7 +283,7 @@ fn tab_indentation_is_an_error() {
 
 #[test]
 fn display_format() {
-    let e = YamlError { file: "d/x.yaml".into(), line: 3, col: 7, message: "boom".into(), psych: None };
+    let e = YamlError::new(super::YamlErrorKind::Syntax, "d/x.yaml", 3, 7, "boom");
     assert_eq!(e.to_string(), "d/x.yaml:3:7: boom");
     let _: &dyn std::error::Error = &e;
 }

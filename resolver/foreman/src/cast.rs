@@ -4,6 +4,7 @@
 //! (with `app/models/concerns/key_type.rb` for the type names) and
 //! `app/services/foreman/parameters/validator.rb`.
 
+use crate::error::Error;
 use crate::model::{ParamType, ValidatorType};
 use crate::value::Value;
 use regex::Regex;
@@ -14,9 +15,15 @@ use std::sync::LazyLock;
 /// of YAML parsers.
 pub trait TextParser: Sync {
     /// `YAML.safe_load(s)`.
-    fn yaml(&self, s: &str) -> Result<Value, String>;
+    ///
+    /// # Errors
+    /// When the text is not YAML Psych would load.
+    fn yaml(&self, s: &str) -> Result<Value, Error>;
     /// `JSON.load(s)`.
-    fn json(&self, s: &str) -> Result<Value, String>;
+    ///
+    /// # Errors
+    /// When the text is not JSON.
+    fn json(&self, s: &str) -> Result<Value, Error>;
 }
 
 static TRUE_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\A(true|t|yes|y|on|1)\z").expect("regex"));
@@ -32,7 +39,7 @@ static REAL_RE: LazyLock<Regex> =
 ///
 /// # Errors
 /// `"is invalid <type>"` when Foreman's caster raises `TypeError`.
-pub fn cast(value: &Value, to: ParamType, parser: &dyn TextParser) -> Result<Value, String> {
+pub(crate) fn cast(value: &Value, to: ParamType, parser: &dyn TextParser) -> Result<Value, String> {
     let invalid = || format!("is invalid {}", to.name());
     match to {
         ParamType::String => match value {
@@ -114,7 +121,7 @@ fn load_yaml_or_json(s: &str, parser: &dyn TextParser) -> Option<Value> {
 ///
 /// # Errors
 /// The message Foreman stores on the value.
-pub fn validate(value: &Value, validator: Option<&ValidatorType>, rule: Option<&str>) -> Result<(), String> {
+pub(crate) fn validate(value: &Value, validator: Option<&ValidatorType>, rule: Option<&str>) -> Result<(), String> {
     let (Some(kind), Some(rule)) = (validator, rule) else { return Ok(()) };
     if rule.trim().is_empty() {
         return Ok(());
@@ -140,7 +147,7 @@ pub fn validate(value: &Value, validator: Option<&ValidatorType>, rule: Option<&
 ///
 /// # Errors
 /// When the rule is not a valid regular expression.
-pub fn compile_ruby_regexp(rule: &str) -> Result<Regex, String> {
+pub(crate) fn compile_ruby_regexp(rule: &str) -> Result<Regex, String> {
     let translated = rule.replace("\\Z", "\\z").replace("\\h", "[0-9a-fA-F]");
     Regex::new(&format!("(?m){translated}")).map_err(|e| format!("invalid validator_rule: {e}"))
 }
@@ -151,11 +158,11 @@ mod tests {
 
     struct NoParse;
     impl TextParser for NoParse {
-        fn yaml(&self, _: &str) -> Result<Value, String> {
-            Err("no".into())
+        fn yaml(&self, _: &str) -> Result<Value, Error> {
+            Err(Error::new(crate::ErrorKind::Syntax, "", "no"))
         }
-        fn json(&self, _: &str) -> Result<Value, String> {
-            Err("no".into())
+        fn json(&self, _: &str) -> Result<Value, Error> {
+            Err(Error::new(crate::ErrorKind::Syntax, "", "no"))
         }
     }
 

@@ -1,7 +1,13 @@
-//! Errors with a location: which file and line, which object, what is wrong.
+//! Errors with a location: which file, line and column, which object, what is wrong.
+//!
+//! [`Error`] is the estate's error type: the compiler reports what Foreman would refuse, and the
+//! crates that read estates (`lamina-estate`, `lamina-store`) and the `lamina` facade report
+//! their failures — a file that cannot be read, a store that does not answer — with the same
+//! type and their own [`ErrorKind`]s, so that a front-end prints and maps every one alike.
 
 use crate::model::Origin;
 use std::fmt;
+use std::sync::Arc;
 
 /// What kind of failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,10 +35,16 @@ pub enum ErrorKind {
     Conflict,
     /// An edit names an object (or an owner) that does not exist.
     NotFound,
+    /// How a program was asked to run: an option, a setting or a file of settings that
+    /// cannot be used.
+    Usage,
 }
 
+/// The cause of an error, when there is one (an I/O or database error).
+pub type Source = Arc<dyn std::error::Error + Send + Sync>;
+
 /// One error.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Error {
     /// Kind.
     pub kind: ErrorKind,
@@ -40,20 +52,51 @@ pub struct Error {
     pub object: String,
     /// What is wrong.
     pub message: String,
-    /// Where the object was defined.
+    /// Where: the file and line the object was defined at (or where a file's problem is).
     pub origin: Option<Origin>,
+    /// The column of the problem in that line (1-based, in characters), where known.
+    pub column: Option<u32>,
+    /// What caused it (an I/O or database error).
+    pub source: Option<Source>,
 }
+
+impl PartialEq for Error {
+    /// Equal kinds, objects, messages and locations (causes are not compared).
+    fn eq(&self, other: &Error) -> bool {
+        self.kind == other.kind
+            && self.object == other.object
+            && self.message == other.message
+            && self.origin == other.origin
+            && self.column == other.column
+    }
+}
+
+impl Eq for Error {}
 
 impl Error {
     /// A new error.
     pub fn new(kind: ErrorKind, object: impl Into<String>, message: impl Into<String>) -> Self {
-        Error { kind, object: object.into(), message: message.into(), origin: None }
+        Error { kind, object: object.into(), message: message.into(), origin: None, column: None, source: None }
     }
 
     /// Attach the definition site.
     #[must_use]
     pub fn at(mut self, origin: &Origin) -> Self {
         self.origin = Some(origin.clone());
+        self
+    }
+
+    /// Attach the column of the problem.
+    #[must_use]
+    pub fn at_column(mut self, column: u32) -> Self {
+        self.column = (column > 0).then_some(column);
+        self
+    }
+
+    /// Attach the cause.
+    #[must_use]
+    pub fn caused_by(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
         self
     }
 }
@@ -71,11 +114,29 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Several errors found in one pass (a load reports all of them, not one per run).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Errors(pub Vec<Error>);
+
+impl Errors {
+    /// The kind of the first error (what a front-end maps to an exit code or a status).
+    #[must_use]
+    pub fn kind(&self) -> Option<ErrorKind> {
+        self.0.first().map(|e| e.kind)
+    }
+}
+
+impl From<Error> for Errors {
+    fn from(e: Error) -> Self {
+        Errors(vec![e])
+    }
+}
 
 impl fmt::Display for Errors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -23,12 +23,12 @@
 //! ```
 //! use lamina_foreman::model::{EstateSource, Host, Origin, Parameter};
 //! use lamina_foreman::cast::TextParser;
-//! use lamina_foreman::{Value, compile, enc, resolve};
+//! use lamina_foreman::{Error, ErrorKind, Value, compile, enc, resolve};
 //!
 //! struct NoText;
 //! impl TextParser for NoText {
-//!     fn yaml(&self, _: &str) -> Result<Value, String> { Err("unused".into()) }
-//!     fn json(&self, _: &str) -> Result<Value, String> { Err("unused".into()) }
+//!     fn yaml(&self, _: &str) -> Result<Value, Error> { Err(Error::new(ErrorKind::Syntax, "", "unused")) }
+//!     fn json(&self, _: &str) -> Result<Value, Error> { Err(Error::new(ErrorKind::Syntax, "", "unused")) }
 //! }
 //!
 //! let origin = Origin::default();

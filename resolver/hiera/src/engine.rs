@@ -177,14 +177,14 @@ impl<'a> Hiera<'a> {
         for name in &q.names {
             if let Some(v) = self.lookup(name, q.merge.as_ref())? {
                 if let Some(t) = &q.value_type {
-                    t.check("Found value", &v).map_err(HieraError::plain)?;
+                    t.check("Found value", &v)?;
                 }
                 return Ok(Some(v));
             }
         }
         if let Some(d) = &q.default {
             if let Some(t) = &q.value_type {
-                t.check("Default value", d).map_err(HieraError::plain)?;
+                t.check("Default value", d)?;
             }
             return Ok(Some(d.clone()));
         }

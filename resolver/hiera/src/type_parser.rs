@@ -423,7 +423,7 @@ impl Interp<'_> {
                 let mut pats = Vec::new();
                 for p in it {
                     match p {
-                        Param::Str(s) | Param::Re(s) => pats.push(Re::new(&s)?),
+                        Param::Str(s) | Param::Re(s) => pats.push(Re::new(&s).map_err(|e| e.message)?),
                         _ => return invalid(),
                     }
                 }

@@ -25,8 +25,8 @@ impl Re {
     ///
     /// # Errors
     /// The regex error.
-    pub fn new(source: &str) -> Result<Re, String> {
-        Ok(Re { source: source.to_string(), re: Regex::new(source).map_err(|e| e.to_string())? })
+    pub fn new(source: &str) -> Result<Re, HieraError> {
+        Ok(Re { source: source.to_string(), re: Regex::new(source).map_err(|e| HieraError::plain(e.to_string()))? })
     }
 }
 
@@ -150,8 +150,8 @@ impl PType {
     /// Puppet's parser messages (`Syntax error at ...`, `Invalid number of type parameters
     /// specified: ...`, `The expression <...> is not a valid type specification.`), or a type
     /// Lamina does not model.
-    pub fn parse(s: &str) -> Result<PType, String> {
-        super::type_parser::parse(s, false)
+    pub fn parse(s: &str) -> Result<PType, HieraError> {
+        super::type_parser::parse(s, false).map_err(HieraError::plain)
     }
 
     /// Parses `puppet lookup --type T`: as [`Self::parse`], except that a name outside Puppet's
@@ -160,8 +160,8 @@ impl PType {
     ///
     /// # Errors
     /// As [`Self::parse`].
-    pub fn parse_cli(s: &str) -> Result<PType, String> {
-        super::type_parser::parse(s, true)
+    pub fn parse_cli(s: &str) -> Result<PType, HieraError> {
+        super::type_parser::parse(s, true).map_err(HieraError::plain)
     }
 
     /// `Enum[values]`: sorted and unique, as Puppet's `PEnumType` keeps them.
@@ -230,11 +230,11 @@ impl PType {
     ///
     /// # Errors
     /// The mismatch description.
-    pub fn check(&self, subject: &str, v: &Data) -> Result<(), String> {
+    pub fn check(&self, subject: &str, v: &Data) -> Result<(), HieraError> {
         if self.matches(v) {
             return Ok(());
         }
-        Err(super::describe::describe_mismatch(&format!("{subject} has wrong type,"), self, v))
+        Err(HieraError::plain(super::describe::describe_mismatch(&format!("{subject} has wrong type,"), self, v)))
     }
 
     /// `assignable?(Undef)`: does the type accept undef?

@@ -4,7 +4,8 @@ use crate::Key;
 /// The describer's text without the subject, as the old single-line API read.
 fn check(t: &str, v: &Data) -> Result<(), String> {
     PType::parse(t).unwrap().check("Found value", v).map_err(|e| {
-        e.lines()
+        e.message
+            .lines()
             .map(|l| l.trim().strip_prefix("Found value has wrong type, ").unwrap_or(l.trim()).to_string())
             .collect::<Vec<_>>()
             .join("\n")
@@ -48,7 +49,7 @@ fn basic_types_and_messages() {
     assert!(check("Pattern[/^x/]", &Data::from("xy")).is_ok());
     assert!(check("Variant[String, Integer]", &Data::Int(1)).is_ok());
     assert!(check("Data", &Data::Null).is_ok());
-    assert_eq!(PType::parse("Nope[").unwrap_err(), "Syntax error at end of input");
+    assert_eq!(PType::parse("Nope[").unwrap_err().message, "Syntax error at end of input");
 }
 
 /// Texts checked against `puppet lookup --type` (Puppet 7.23).
@@ -156,7 +157,7 @@ fn bignums_are_integers() {
 
 #[test]
 fn parse_errors_as_puppet() {
-    let e = |t: &str| PType::parse_cli(t).unwrap_err();
+    let e = |t: &str| PType::parse_cli(t).unwrap_err().message;
     assert_eq!(e("Data"), super::super::type_parser::CLI_LOAD_ERROR);
     assert_eq!(e("Optional[RichData]"), super::super::type_parser::CLI_LOAD_ERROR);
     assert!(PType::parse("Data").is_ok());

@@ -8,14 +8,11 @@
 //! cache it; when the server cannot answer, print the last good copy instead. Where Lamina
 //! differs (which answers fall back to the cache, how the cache is written) the code says why.
 
-use crate::cli::{EXIT_INVALID, EXIT_UNKNOWN_HOST, EncClientArgs};
+use crate::cli::EncClientArgs;
+use crate::failure::{Failure, Status};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
-
-/// The server could not answer and there is no cached copy (enc.rb exits 1 there too).
-const EXIT_NO_ANSWER: u8 = 1;
 
 /// Largest document accepted. ureq's default (10 MB) is near what a host with large
 /// structured parameters can reach; a bigger answer is more likely a runaway than an ENC.
@@ -30,27 +27,17 @@ enum Outcome {
     Document(Vec<u8>),
     /// The server is unreachable, too slow or failing: serve the cached copy if there is one.
     Unavailable(String),
-    /// The server answered with a definite "no": exit with this code, never from the cache.
-    Refused(u8, String),
+    /// The server answered with a definite "no": exit with this status, never from the cache.
+    Refused(Status, String),
 }
 
-pub(crate) fn run(certname: &str, server: &str, args: &EncClientArgs) -> ExitCode {
+pub(crate) fn run(certname: &str, server: &str, args: &EncClientArgs) -> Result<(), Failure> {
     // Checked before anything else: the certname becomes a URL path segment and a file name.
-    if let Err(why) = check_certname(certname) {
-        eprintln!("lamina: refusing certname {certname:?}: {why}");
-        return ExitCode::from(EXIT_INVALID);
-    }
+    check_certname(certname).map_err(|why| Failure::invalid(format!("refusing certname {certname:?}: {why}")))?;
     let Some(timeout) = Duration::try_from_secs_f64(args.timeout).ok().filter(|d| !d.is_zero()) else {
-        eprintln!("lamina: --timeout must be a positive number of seconds, not {}", args.timeout);
-        return ExitCode::from(EXIT_INVALID);
+        return Err(Failure::invalid(format!("--timeout must be a positive number of seconds, not {}", args.timeout)));
     };
-    let base = match base_url(server) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("lamina: --server {server:?}: {e}");
-            return ExitCode::from(EXIT_INVALID);
-        }
-    };
+    let base = base_url(server).map_err(|e| Failure::invalid(format!("--server {server:?}: {e}")))?;
     let client = Client { agent: agent(), deadline: Instant::now() + timeout, timeout };
     let outcome = client.fetch(&base, certname, args.push_facts.as_deref());
     match outcome {
@@ -65,10 +52,7 @@ pub(crate) fn run(certname: &str, server: &str, args: &EncClientArgs) -> ExitCod
             print(&body)
         }
         Outcome::Unavailable(reason) => serve_cached(args.cache_dir.as_deref(), certname, &reason),
-        Outcome::Refused(code, message) => {
-            eprintln!("lamina: {message}");
-            ExitCode::from(code)
-        }
+        Outcome::Refused(status, message) => Err(Failure::Message(status, message)),
     }
 }
 
@@ -183,17 +167,17 @@ impl Client {
             // Unlike enc.rb, which serves its cache on any non-200 answer: here the server is up
             // and says the host does not exist. A cached copy would keep classifying a host
             // removed from the estate for as long as the copy exists.
-            404 => Outcome::Refused(EXIT_UNKNOWN_HOST, format!("unknown host {certname:?}: {reason}")),
+            404 => Outcome::Refused(Status::UnknownHost, format!("unknown host {certname:?}: {reason}")),
             // Also not from the cache (enc.rb would): the server is up and the host's data is
             // wrong (an invalid value, a missing required key). Serving the previous document
             // would hide that error behind stale but plausible classes and parameters; failing
             // the compile surfaces it where the change was made. Same exit code as `lamina enc`.
-            412 => Outcome::Refused(EXIT_INVALID, format!("the server cannot resolve {certname}: {reason}")),
+            412 => Outcome::Refused(Status::Invalid, format!("the server cannot resolve {certname}: {reason}")),
             // The server is overloaded or failing: exactly when the cached copy helps.
             408 | 429 | 500..=599 => Outcome::Unavailable(format!("the server answered {status}: {reason}")),
             // Redirects and other client errors are a misconfiguration (wrong URL, a proxy
             // demanding authentication) that a stale copy would hide indefinitely.
-            _ => Outcome::Refused(EXIT_NO_ANSWER, format!("unexpected answer from {url}: {status}: {reason}")),
+            _ => Outcome::Refused(Status::NoAnswer, format!("unexpected answer from {url}: {status}: {reason}")),
         }
     }
 
@@ -287,10 +271,10 @@ fn store(dir: &Path, certname: &str, body: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-fn serve_cached(dir: Option<&Path>, certname: &str, reason: &str) -> ExitCode {
+fn serve_cached(dir: Option<&Path>, certname: &str, reason: &str) -> Result<(), Failure> {
+    let no_answer = |m: String| Err(Failure::Message(Status::NoAnswer, m));
     let Some(dir) = dir else {
-        eprintln!("lamina: no ENC for {certname}: {reason} (no --cache-dir to fall back on)");
-        return ExitCode::from(EXIT_NO_ANSWER);
+        return no_answer(format!("no ENC for {certname}: {reason} (no --cache-dir to fall back on)"));
     };
     let file = cache_file(dir, certname);
     match std::fs::read(&file) {
@@ -300,27 +284,18 @@ fn serve_cached(dir: Option<&Path>, certname: &str, reason: &str) -> ExitCode {
             eprintln!("lamina: serving cached ENC for {certname} from {}: {reason}", file.display());
             print(&body)
         }
-        Ok(_) => {
-            eprintln!("lamina: no ENC for {certname}: {reason}; the cached copy {} is empty", file.display());
-            ExitCode::from(EXIT_NO_ANSWER)
-        }
-        Err(e) => {
-            eprintln!("lamina: no ENC for {certname}: {reason}; no cached copy ({}: {e})", file.display());
-            ExitCode::from(EXIT_NO_ANSWER)
-        }
+        Ok(_) => no_answer(format!("no ENC for {certname}: {reason}; the cached copy {} is empty", file.display())),
+        Err(e) => no_answer(format!("no ENC for {certname}: {reason}; no cached copy ({}: {e})", file.display())),
     }
 }
 
 /// The document verbatim: Puppet parses exactly what the server produced.
-fn print(body: &[u8]) -> ExitCode {
+fn print(body: &[u8]) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(body).and_then(|()| stdout.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("lamina: cannot write the ENC to standard output: {e}");
-            ExitCode::from(EXIT_NO_ANSWER)
-        }
-    }
+    stdout
+        .write_all(body)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::Message(Status::NoAnswer, format!("cannot write the ENC to standard output: {e}")))
 }
 
 #[cfg(test)]

@@ -1,10 +1,9 @@
 //! `lamina enc`: one host's document, as an exec ENC.
 
-use crate::cli::{EXIT_INVALID, EXIT_UNKNOWN_HOST, EncClientArgs, EstateArg, Format};
-use lamina_foreman::{enc, explain, resolve};
+use crate::cli::{EncClientArgs, EstateArg, Format};
+use crate::failure::{Failure, Status, print};
+use lamina::{EncDocument, Estate};
 use lamina_yaml::emit;
-use std::io::Write;
-use std::process::ExitCode;
 
 pub(crate) fn run(
     certname: &str,
@@ -13,50 +12,26 @@ pub(crate) fn run(
     do_explain: bool,
     show_hidden: bool,
     client: &EncClientArgs,
-) -> ExitCode {
+) -> Result<(), Failure> {
     // With --server nothing is loaded here: the estate lives behind `lamina serve`.
     if let Some(server) = &client.server {
         return super::client::run(certname, server, client);
     }
     // From a store, only this host's part of the estate is read.
-    let loaded = match &arg.store {
-        Some(url) => super::store::load_host(url, certname).map(|e| e.ok_or(())),
-        None => super::load(arg).map(Ok),
+    let estate = match &arg.store {
+        Some(url) => Estate::open_host(url, certname)
+            .map_err(|errs| Failure::Errors(errs, format!("cannot load host {certname} from {url}")))?,
+        None => Some(super::load(arg)?),
     };
-    let estate = match loaded {
-        Ok(Ok(e)) => e,
-        Ok(Err(())) => {
-            eprintln!("lamina: unknown host {certname:?}");
-            return ExitCode::from(EXIT_UNKNOWN_HOST);
-        }
-        Err(code) => return code,
+    let found = estate.as_ref().and_then(|e| Some((e, e.host(certname)?)));
+    let Some((estate, host)) = found else {
+        return Err(Failure::Message(Status::UnknownHost, format!("unknown host {certname:?}")));
     };
-    let Some(host) = estate.host(certname) else {
-        eprintln!("lamina: unknown host {certname:?}");
-        return ExitCode::from(EXIT_UNKNOWN_HOST);
+    let doc =
+        if do_explain { estate.explain(host, show_hidden)? } else { estate.enc(host).map(EncDocument::into_value)? };
+    let text = match format {
+        Format::Yaml => emit::to_yaml(&doc),
+        Format::Json => emit::to_json_pretty(&doc) + "\n",
     };
-    let out = resolve::resolve(&estate, host, do_explain).and_then(|r| {
-        if do_explain {
-            explain::explain(&r, show_hidden)
-        } else {
-            enc::document(&r).map(lamina::EncDocument::into_value)
-        }
-    });
-    match out {
-        Ok(doc) => {
-            let text = match format {
-                Format::Yaml => emit::to_yaml(&doc),
-                Format::Json => emit::to_json_pretty(&doc) + "\n",
-            };
-            let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
-                return ExitCode::from(EXIT_INVALID);
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("lamina: {e}");
-            ExitCode::from(EXIT_INVALID)
-        }
-    }
+    print(text.as_bytes())
 }

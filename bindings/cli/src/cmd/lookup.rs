@@ -6,13 +6,12 @@
 //! `/etc/puppetlabs/puppet/hiera.yaml`) is the global layer; `--environmentpath DIR` with
 //! `--environment ENV` makes `DIR/ENV` the environment layer (its `hiera.yaml`, `modules/`).
 
+use crate::failure::{Failure, Status, print};
 use lamina::{Environment, Estate, FactsPolicy, HieraLayers, Merge, MergeError, MergeOptions, Source};
 use lamina_hiera::{self as hiera, Hiera, HieraError, PType, Query, Strategy};
 use lamina_hiera_files::FileSource;
 use lamina_value::{Data, DataMap, Key};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 /// Arguments of `lamina lookup`.
 #[derive(clap::Args, Debug)]
@@ -73,20 +72,11 @@ pub(crate) struct LookupArgs {
     pub(crate) store: Option<String>,
 }
 
-pub(crate) fn run(args: &LookupArgs) -> ExitCode {
+pub(crate) fn run(args: &LookupArgs) -> Result<(), Failure> {
     match lookup(args) {
-        Ok(Some(out)) => {
-            let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()).is_err() {
-                return ExitCode::from(1);
-            }
-            ExitCode::SUCCESS
-        }
-        Ok(None) => ExitCode::from(1),
-        Err(msg) => {
-            eprintln!("Error: {msg}");
-            ExitCode::from(1)
-        }
+        Ok(Some(out)) => print(out.as_bytes()).map_err(|_| Failure::Reported(Status::Lookup)),
+        Ok(None) => Err(Failure::Reported(Status::Lookup)),
+        Err(msg) => Err(Failure::Lookup(msg)),
     }
 }
 
@@ -116,7 +106,7 @@ fn lookup(args: &LookupArgs) -> Result<Option<String>, String> {
     if !["s", "json", "yaml"].contains(&args.render_as.as_str()) {
         return Err(format!("unknown --render-as {:?}: use s, json or yaml", args.render_as));
     }
-    let value_type = args.value_type.as_deref().map(PType::parse_cli).transpose()?;
+    let value_type = args.value_type.as_deref().map(PType::parse_cli).transpose().map_err(|e| e.message)?;
     let estate_dir = estate_dir(args);
     let facts = args.facts.as_deref().map(read_facts).transpose()?;
     let estate = node_estate(args, estate_dir.as_deref())?;
@@ -173,7 +163,7 @@ fn lookup(args: &LookupArgs) -> Result<Option<String>, String> {
 /// float format, a trailing newline); `yaml` the YAML 1.1-safe emitter; `s` Ruby's `to_s`.
 fn render(v: &Data, how: &str) -> Result<String, String> {
     Ok(match how {
-        "json" => lamina_yaml::emit::to_ruby_json(v)? + "\n",
+        "json" => lamina_yaml::emit::to_ruby_json(v).map_err(|e| e.message)? + "\n",
         "s" => hiera::interp::to_s(v) + "\n",
         _ => lamina_yaml::emit::to_yaml(&string_keys(v.clone())),
     })

@@ -1,4 +1,5 @@
-//! The commands.
+//! The commands. Each returns a [`Failure`] on failure; `main` prints it and picks the exit
+//! code.
 
 pub(crate) mod client;
 pub(crate) mod enc;
@@ -7,11 +8,10 @@ pub(crate) mod render;
 pub(crate) mod serve;
 pub(crate) mod store;
 
-use crate::cli::{EXIT_INVALID, EstateArg};
-use lamina_foreman::Estate;
-use std::io::Write;
+use crate::cli::EstateArg;
+use crate::failure::Failure;
+use lamina::{Estate, FactsPolicy, Source};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Instant;
 
 /// The demo estate shipped in the repository.
@@ -20,74 +20,61 @@ pub(crate) fn demo_estate() -> PathBuf {
 }
 
 /// Where the estate is: `--estate`, `$LAMINA_ESTATE`, then the bundled demo.
-pub(crate) fn estate_path(arg: &EstateArg) -> Result<PathBuf, String> {
+pub(crate) fn estate_path(arg: &EstateArg) -> Result<PathBuf, Failure> {
     if let Some(p) = &arg.estate {
         return Ok(p.clone());
     }
     let demo = demo_estate();
-    if demo.is_dir() { Ok(demo) } else { Err("no estate given: pass --estate PATH or set LAMINA_ESTATE".into()) }
+    if demo.is_dir() {
+        Ok(demo)
+    } else {
+        Err(Failure::invalid("no estate given: pass --estate PATH or set LAMINA_ESTATE"))
+    }
 }
 
-/// Load and compile, printing every error (exit 2) on failure.
-pub(crate) fn load(arg: &EstateArg) -> Result<Estate, ExitCode> {
+/// Load and compile the estate (`--store`, else `--estate`), every error reported on failure.
+/// Estate files build only the facts matchers name: every command but `lookup` needs no other.
+pub(crate) fn load(arg: &EstateArg) -> Result<Estate, Failure> {
     if let Some(url) = &arg.store {
-        return store::load(url);
+        return Estate::open(Source::Store(url.clone()), FactsPolicy::Matchers)
+            .map_err(|errs| Failure::Errors(errs, format!("cannot load the estate from {url}")));
     }
-    let path = estate_path(arg).map_err(|e| {
-        eprintln!("lamina: {e}");
-        ExitCode::from(EXIT_INVALID)
-    })?;
-    lamina_estate::load(&path).map_err(|errs| {
-        let mut err = std::io::stderr().lock();
-        let n = errs.0.len();
-        for e in &errs.0 {
-            let _ = writeln!(err, "error: {e}");
-        }
-        let _ = writeln!(err, "lamina: {} is invalid ({n} error{})", path.display(), if n == 1 { "" } else { "s" });
-        ExitCode::from(EXIT_INVALID)
-    })
+    let path = estate_path(arg)?;
+    Estate::open(Source::Files(path.clone()), FactsPolicy::Matchers)
+        .map_err(|errs| Failure::Errors(errs, format!("{} is invalid", path.display())))
 }
 
-pub(crate) fn check(arg: &EstateArg) -> ExitCode {
+pub(crate) fn check(arg: &EstateArg) -> Result<(), Failure> {
     let t = Instant::now();
-    match load(arg) {
-        Ok(e) => {
-            println!(
-                "ok: {} hosts, {} host groups, {} classes, {} smart class parameters, {} override values ({:.2}s)",
-                e.hosts.len(),
-                e.hostgroups.len(),
-                e.classes.len(),
-                e.keys.len(),
-                e.keys.iter().map(|k| k.src.override_values.len()).sum::<usize>(),
-                t.elapsed().as_secs_f64()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(code) => code,
-    }
+    let estate = load(arg)?;
+    let e = estate.compiled();
+    println!(
+        "ok: {} hosts, {} host groups, {} classes, {} smart class parameters, {} override values ({:.2}s)",
+        e.hosts.len(),
+        e.hostgroups.len(),
+        e.classes.len(),
+        e.keys.len(),
+        e.keys.iter().map(|k| k.src.override_values.len()).sum::<usize>(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
-pub(crate) fn generate(hosts: usize, seed: u64, out: &Path) -> ExitCode {
+pub(crate) fn generate(hosts: usize, seed: u64, out: &Path) -> Result<(), Failure> {
     let t = Instant::now();
     let opts = lamina_generate::GenOptions { hosts, seed };
-    match lamina_generate::generate(&opts, out) {
-        Ok(s) => {
-            eprintln!(
-                "generated {} hosts, {} host groups, {} classes, {} smart class parameters, {} override values: {} files, {:.1} MB in {:.2}s",
-                s.hosts,
-                s.hostgroups,
-                s.classes,
-                s.smart_parameters,
-                s.override_values,
-                s.files,
-                s.bytes as f64 / 1e6,
-                t.elapsed().as_secs_f64()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("lamina: cannot generate into {}: {e}", out.display());
-            ExitCode::from(EXIT_INVALID)
-        }
-    }
+    let s = lamina_generate::generate(&opts, out)
+        .map_err(|e| Failure::invalid(format!("cannot generate into {}: {e}", out.display())))?;
+    eprintln!(
+        "generated {} hosts, {} host groups, {} classes, {} smart class parameters, {} override values: {} files, {:.1} MB in {:.2}s",
+        s.hosts,
+        s.hostgroups,
+        s.classes,
+        s.smart_parameters,
+        s.override_values,
+        s.files,
+        s.bytes as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -1,20 +1,19 @@
 //! `lamina render`: every host, in parallel; failures are listed, the others still render.
 
-use crate::cli::{EXIT_INVALID, EstateArg, RenderFormat};
+use crate::cli::{EstateArg, RenderFormat};
+use crate::failure::{Failure, Status};
 use indicatif::{ProgressBar, ProgressStyle};
-use lamina_foreman::{Estate, enc, resolve};
+use lamina_foreman::Estate;
 use lamina_yaml::emit;
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::process::ExitCode;
 use std::time::Instant;
 
 /// Render one host to text in `format`.
 fn render_one(estate: &Estate, certname: &str, format: RenderFormat, buf: &mut String) -> Result<(), String> {
     let host = estate.host(certname).ok_or_else(|| format!("unknown host {certname}"))?;
-    let r = resolve::resolve(estate, host, false).map_err(|e| e.to_string())?;
-    let doc = enc::document(&r).map_err(|e| e.to_string())?.into_value();
+    let doc = lamina::host_enc(estate, host).map_err(|e| e.to_string())?.into_value();
     match format {
         RenderFormat::Yaml => emit::write_yaml(&doc, buf),
         RenderFormat::Json => {
@@ -40,12 +39,10 @@ fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-pub(crate) fn run(arg: &EstateArg, out: Option<&str>, format: RenderFormat) -> ExitCode {
+pub(crate) fn run(arg: &EstateArg, out: Option<&str>, format: RenderFormat) -> Result<(), Failure> {
     let t0 = Instant::now();
-    let estate = match super::load(arg) {
-        Ok(e) => e,
-        Err(code) => return code,
-    };
+    let opened = super::load(arg)?;
+    let estate = opened.compiled();
     let loaded = t0.elapsed();
     let t1 = Instant::now();
     let names = &estate.certnames;
@@ -62,10 +59,7 @@ pub(crate) fn run(arg: &EstateArg, out: Option<&str>, format: RenderFormat) -> E
     let dir = match out {
         Some(d) if d != "-" => {
             let p = Path::new(d);
-            if let Err(e) = std::fs::create_dir_all(p) {
-                eprintln!("lamina: cannot create {d}: {e}");
-                return ExitCode::from(EXIT_INVALID);
-            }
+            std::fs::create_dir_all(p).map_err(|e| Failure::invalid(format!("cannot create {d}: {e}")))?;
             Some(p)
         }
         _ => None,
@@ -81,7 +75,7 @@ pub(crate) fn run(arg: &EstateArg, out: Option<&str>, format: RenderFormat) -> E
         .enumerate()
         .map_init(String::new, |buf, (i, name)| {
             buf.clear();
-            let r = render_one(&estate, name, format, buf).and_then(|()| {
+            let r = render_one(estate, name, format, buf).and_then(|()| {
                 if let Some(d) = dir {
                     write_atomic(&d.join(format!("{name}.{ext}")), buf).map_err(|e| format!("cannot write: {e}"))?;
                     Ok(String::new())
@@ -108,7 +102,7 @@ pub(crate) fn run(arg: &EstateArg, out: Option<&str>, format: RenderFormat) -> E
         match r {
             Ok(text) => {
                 if !text.is_empty() && stdout.write_all(text.as_bytes()).is_err() {
-                    return ExitCode::from(EXIT_INVALID);
+                    return Err(Failure::Reported(Status::Invalid));
                 }
             }
             Err(e) => {
@@ -128,6 +122,6 @@ pub(crate) fn run(arg: &EstateArg, out: Option<&str>, format: RenderFormat) -> E
     );
     // The process ends here: freeing the estate's millions of values would only cost time.
     std::mem::forget(results);
-    std::mem::forget(estate);
-    if failures > 0 { ExitCode::from(EXIT_INVALID) } else { ExitCode::SUCCESS }
+    std::mem::forget(opened);
+    if failures > 0 { Err(Failure::Reported(Status::Invalid)) } else { Ok(()) }
 }

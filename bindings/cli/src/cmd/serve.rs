@@ -1,8 +1,8 @@
 //! `lamina serve`: the HTTP server (see the `lamina-server` crate for the API).
 
-use crate::cli::{EXIT_INVALID, EstateArg};
+use crate::cli::EstateArg;
+use crate::failure::Failure;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 /// Arguments of `lamina serve`.
 #[derive(clap::Args, Debug)]
@@ -29,20 +29,13 @@ pub(crate) struct ServeArgs {
     pub(crate) log_json: bool,
 }
 
-pub(crate) fn run(args: &ServeArgs) -> ExitCode {
+pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
     let estate = match &args.estate.store {
         Some(_) => None,
-        None => match super::estate_path(&args.estate) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                eprintln!("lamina: {e}");
-                return ExitCode::from(EXIT_INVALID);
-            }
-        },
+        None => Some(super::estate_path(&args.estate)?),
     };
     if !(args.refresh.is_finite() && args.refresh > 0.0) {
-        eprintln!("lamina: --refresh must be a positive number of seconds");
-        return ExitCode::from(EXIT_INVALID);
+        return Err(Failure::invalid("--refresh must be a positive number of seconds"));
     }
     let cfg = lamina_server::Config {
         store: args.estate.store.clone(),
@@ -54,11 +47,5 @@ pub(crate) fn run(args: &ServeArgs) -> ExitCode {
         insecure_no_auth: args.insecure_no_auth,
         log_json: args.log_json,
     };
-    match lamina_server::run(&cfg) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("lamina: {e}");
-            ExitCode::from(EXIT_INVALID)
-        }
-    }
+    Ok(lamina_server::run(&cfg)?)
 }

@@ -1,11 +1,8 @@
 //! `lamina import`, `lamina export` and `--store`: estates kept in SQLite or PostgreSQL.
 
-use crate::cli::EXIT_INVALID;
-use lamina_foreman::{Errors, Estate};
+use crate::failure::Failure;
 use lamina_store as store;
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Instant;
 
 /// Arguments of `lamina import`.
@@ -29,59 +26,32 @@ pub(crate) struct ExportArgs {
     pub(crate) out: PathBuf,
 }
 
-/// Print every error and a closing line; exit 2.
-pub(crate) fn report(errs: &Errors, what: &str) -> ExitCode {
-    let mut err = std::io::stderr().lock();
-    let n = errs.0.len();
-    for e in &errs.0 {
-        let _ = writeln!(err, "error: {e}");
-    }
-    let _ = writeln!(err, "lamina: {what} ({n} error{})", if n == 1 { "" } else { "s" });
-    ExitCode::from(EXIT_INVALID)
-}
-
-/// The whole estate from a store (`render`, `check`).
-pub(crate) fn load(url: &str) -> Result<Estate, ExitCode> {
-    store::load_estate(url).map_err(|errs| report(&errs, &format!("cannot load the estate from {url}")))
-}
-
-/// Only what one host needs (`enc`): `Ok(None)` for an unknown host.
-pub(crate) fn load_host(url: &str, certname: &str) -> Result<Option<Estate>, ExitCode> {
-    store::load_host(url, certname).map_err(|errs| report(&errs, &format!("cannot load host {certname} from {url}")))
-}
-
-pub(crate) fn import(args: &ImportArgs) -> ExitCode {
+pub(crate) fn import(args: &ImportArgs) -> Result<(), Failure> {
     let t = Instant::now();
-    match store::import(&args.estate, &args.store) {
-        Ok(s) => {
-            eprintln!(
-                "imported {} hosts, {} host groups, {} classes, {} override values into {} in {:.2}s",
-                s.hosts,
-                s.hostgroups,
-                s.classes,
-                s.override_values,
-                args.store,
-                t.elapsed().as_secs_f64()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(errs) => report(&errs, &format!("nothing imported into {}", args.store)),
-    }
+    let s = store::import(&args.estate, &args.store)
+        .map_err(|errs| Failure::Errors(errs, format!("nothing imported into {}", args.store)))?;
+    eprintln!(
+        "imported {} hosts, {} host groups, {} classes, {} override values into {} in {:.2}s",
+        s.hosts,
+        s.hostgroups,
+        s.classes,
+        s.override_values,
+        args.store,
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
-pub(crate) fn export(args: &ExportArgs) -> ExitCode {
+pub(crate) fn export(args: &ExportArgs) -> Result<(), Failure> {
     let t = Instant::now();
-    match store::export(&args.store, &args.out) {
-        Ok(s) => {
-            eprintln!(
-                "exported {} hosts in {} files to {} in {:.2}s",
-                s.hosts,
-                s.files,
-                args.out.display(),
-                t.elapsed().as_secs_f64()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(errs) => report(&errs, &format!("export from {} failed", args.store)),
-    }
+    let s = store::export(&args.store, &args.out)
+        .map_err(|errs| Failure::Errors(errs, format!("export from {} failed", args.store)))?;
+    eprintln!(
+        "exported {} hosts in {} files to {} in {:.2}s",
+        s.hosts,
+        s.files,
+        args.out.display(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

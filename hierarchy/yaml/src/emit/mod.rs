@@ -21,7 +21,7 @@ mod ruby_json;
 #[cfg(test)]
 mod tests;
 
-pub use ruby_json::to_ruby_json;
+pub use ruby_json::{to_ruby_json, to_ruby_json_string};
 
 use indexmap::IndexMap;
 use lamina_value::{Data, Key, Value};

@@ -3,14 +3,16 @@
 //! that Ruby reads back the same types (integers beyond 64 bits as Integers).
 
 use super::{Emit, EmitKey, Shape};
+use crate::YamlError;
 
 /// `v` as compact JSON, keys in order.
 ///
 /// # Errors
-/// NaN and infinities, which Ruby's generator refuses (`1000: NaN not allowed in JSON`).
-pub fn to_ruby_json<V: Emit>(v: &V) -> Result<String, String> {
+/// NaN and infinities, which Ruby's generator refuses ([`YamlErrorKind::Write`], with the
+/// generator's message: `1000: NaN not allowed in JSON`).
+pub fn to_ruby_json<V: Emit>(v: &V) -> Result<String, YamlError> {
     let mut out = String::new();
-    json(&mut out, v)?;
+    json(&mut out, v).map_err(|m| YamlError::write(&m))?;
     Ok(out)
 }
 
@@ -56,8 +58,16 @@ fn json<V: Emit>(out: &mut String, v: &V) -> Result<(), String> {
     Ok(())
 }
 
+/// A string as Ruby's JSON generator writes it (quoted and escaped).
+#[must_use]
+pub fn to_ruby_json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    string(&mut out, s);
+    out
+}
+
 /// A JSON string as Ruby's generator writes it.
-pub(crate) fn string(out: &mut String, s: &str) {
+fn string(out: &mut String, s: &str) {
     use std::fmt::Write as _;
     out.push('"');
     for c in s.chars() {
