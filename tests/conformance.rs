@@ -4,7 +4,7 @@
 //! <case_id>`); a failing case reports all its mismatches together.
 
 use lamina_estate::{PsychText, load_source_node};
-use lamina_foreman::{Value, compile, enc, resolve};
+use lamina_foreman::{Value, compile, resolve};
 use lamina_tests::repo_root;
 use lamina_yaml::{self as yaml, Limits, Node, NodeKind};
 
@@ -159,14 +159,12 @@ fn run_case(path: &std::path::Path) -> Result<(), Vec<String>> {
                 return Err(vec!["expect needs `hosts` or `load_error`".into()]);
             };
             for (name, exp) in hosts {
-                let Some(h) = estate.host(name).or_else(|| {
-                    estate.hosts.iter().position(|h| h.src.name == *name).map(|i| u32::try_from(i).unwrap_or(u32::MAX))
-                }) else {
+                let Some(h) = estate.host(name) else {
                     fail.push(format!("host {name} not in the estate"));
                     continue;
                 };
-                let doc = resolve::resolve(&estate, h, false)
-                    .and_then(|r| enc::document(&r))
+                let doc = resolve(&estate, h, false)
+                    .and_then(|r| r.document())
                     .map(|d| d.into_value())
                     .map_err(|e| e.to_string());
                 let mut hf = Vec::new();

@@ -2,7 +2,7 @@
 //! says it shows.
 
 use lamina_estate::load;
-use lamina_foreman::{Estate, Value, enc, resolve};
+use lamina_foreman::{Estate, Value, resolve};
 use lamina_tests::repo_root;
 use std::sync::OnceLock;
 
@@ -14,7 +14,7 @@ fn demo() -> &'static Estate {
 fn doc(certname: &str) -> Value {
     let e = demo();
     let h = e.host(certname).unwrap_or_else(|| panic!("{certname} in demo"));
-    enc::document(&resolve::resolve(e, h, false).expect("resolves")).expect("document").into_value()
+    resolve(e, h, false).expect("resolves").document().expect("document").into_value()
 }
 
 fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
@@ -27,10 +27,10 @@ fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
 #[test]
 fn every_demo_host_renders() {
     let e = demo();
-    assert_eq!(e.hosts.len(), 12);
-    for c in &e.certnames {
+    assert_eq!(e.host_count(), 12);
+    for c in e.certnames() {
         let h = e.host(c).expect("host");
-        resolve::resolve(e, h, false).and_then(|r| enc::document(&r)).unwrap_or_else(|err| panic!("{c}: {err}"));
+        resolve(e, h, false).and_then(|r| r.document()).unwrap_or_else(|err| panic!("{c}: {err}"));
     }
 }
 

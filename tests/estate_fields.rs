@@ -11,10 +11,10 @@
 
 use lamina_estate::{self as estate, FIELDS, PsychText};
 use lamina_foreman::model::{EstateSource, Origin};
-use lamina_foreman::{Estate, Map, Value, compile, enc, resolve};
+use lamina_foreman::{Estate, Map, Value, compile, resolve};
 use lamina_generate::{GenOptions, generate};
 use lamina_store as store;
-use lamina_yaml::{self as yaml, Limits, emit};
+use lamina_yaml::{self as yaml, Limits};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -401,19 +401,16 @@ fn same_model(got: &EstateSource, want: &EstateSource, what: &str) {
 }
 
 fn enc_doc(e: &Estate, host: u32) -> Result<Value, String> {
-    resolve::resolve(e, host, false)
-        .and_then(|r| enc::document(&r))
-        .map(|d| d.into_value())
-        .map_err(|err| format!("error: {err}"))
+    resolve(e, host, false).and_then(|r| r.document()).map(|d| d.into_value()).map_err(|err| format!("error: {err}"))
 }
 
 /// Every host's ENC (or its error), in certname order.
 fn encs(e: &Estate) -> Vec<(String, String)> {
-    e.certnames
+    e.certnames()
         .iter()
         .map(|c| {
             let h = e.host(c).expect("host in estate");
-            (c.clone(), enc_doc(e, h).map_or_else(|err| err, |d| emit::to_yaml(&d)))
+            (c.clone(), enc_doc(e, h).map_or_else(|err| err, |d| yaml::to_yaml(&d)))
         })
         .collect()
 }
@@ -425,7 +422,7 @@ fn compiled(src: &EstateSource, what: &str) -> Estate {
 /// Write `doc` as one estate file in a new directory `dir`.
 fn write_estate(dir: &Path, doc: &Value) {
     std::fs::create_dir_all(dir).expect("mkdir");
-    std::fs::write(dir.join("estate.yaml"), emit::to_yaml(doc)).expect("write estate");
+    std::fs::write(dir.join("estate.yaml"), yaml::to_yaml(doc)).expect("write estate");
 }
 
 /// One case through the loader, the store and the exporter.
@@ -443,14 +440,14 @@ fn check(case: &Case, i: usize, base: &Value, base_model: &EstateSource, dir: &P
 
     // The loader: the field reaches the model, and the ENC where Foreman shows it.
     let loaded = estate::load_source(&files, &Limits::default())
-        .unwrap_or_else(|e| panic!("{name}: the estate does not load:\n{e}\n{}", emit::to_yaml(&doc)));
+        .unwrap_or_else(|e| panic!("{name}: the estate does not load:\n{e}\n{}", yaml::to_yaml(&doc)));
     let model = without_origins(loaded.clone());
     assert!(&model != base_model, "{name}: the loaded model does not hold the field");
     let e = compiled(&loaded, &name);
     let expected = encs(&e);
     if let Some((p, v)) = &case.enc {
         let doc = enc_doc(&e, 0).unwrap_or_else(|err| panic!("{name}: {err}"));
-        assert_eq!(get(&doc, p), Some(&parse(v)), "{name}: ENC {p}\n{}", emit::to_yaml(&doc));
+        assert_eq!(get(&doc, p), Some(&parse(v)), "{name}: ENC {p}\n{}", yaml::to_yaml(&doc));
     }
 
     // The store: the whole read and the per-host read.
@@ -462,7 +459,7 @@ fn check(case: &Case, i: usize, base: &Value, base_model: &EstateSource, dir: &P
     for (certname, enc) in &expected {
         let part = store::load_host(url, certname).expect("load_host").expect("known host");
         let h = part.host(certname).expect("host in the per-host estate");
-        let got = enc_doc(&part, h).map_or_else(|err| err, |d| emit::to_yaml(&d));
+        let got = enc_doc(&part, h).map_or_else(|err| err, |d| yaml::to_yaml(&d));
         assert_eq!(&got, enc, "{name}: ENC of {certname} from the per-host read");
     }
 

@@ -1,4 +1,4 @@
-//! `json_data`'s parser (`lamina_hiera_files::json`) against the live Ruby: a few thousand
+//! `json_data`'s parser (`lamina_hiera_files::parse_json_bytes`) against the live Ruby: a few thousand
 //! generated JSON texts — valid documents, mutated ones (a byte deleted, inserted, duplicated,
 //! replaced; truncations; NaN/Infinity/comment/escape fragments), number edge cases (bignums,
 //! exponents, overflow), nesting around the limit of 100 — written to files and read by ONE Ruby
@@ -330,7 +330,7 @@ fn dump(v: &Data) -> String {
 }
 
 fn answer(src: &[u8]) -> String {
-    match lamina_hiera_files::json::parse_bytes(src) {
+    match lamina_hiera_files::parse_json_bytes(src) {
         Ok(v) => format!("V {}", dump(&v)),
         Err(e) => format!("E {}", esc(&e.message)),
     }

@@ -2,12 +2,12 @@
 //! does not depend on unrelated hosts.
 
 use lamina_estate::{PsychText, load_source};
+use lamina_foreman::deep_merge;
 use lamina_foreman::model::{EstateSource, Host};
-use lamina_foreman::resolve::deep_merge;
-use lamina_foreman::{Estate, Map, Value, compile, enc, resolve};
+use lamina_foreman::{Estate, Map, Value, compile, resolve};
 use lamina_generate::{GenOptions, generate};
 use lamina_yaml::Limits;
-use lamina_yaml::emit::to_yaml;
+use lamina_yaml::to_yaml;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -23,7 +23,7 @@ fn source() -> &'static EstateSource {
 
 fn render(e: &Estate, certname: &str) -> String {
     let h = e.host(certname).expect("host");
-    match resolve::resolve(e, h, false).and_then(|r| enc::document(&r)) {
+    match resolve(e, h, false).and_then(|r| r.document()) {
         Ok(doc) => to_yaml(&doc.into_value()),
         Err(err) => format!("error: {err}"),
     }
@@ -44,7 +44,7 @@ fn baseline() -> &'static (Estate, Vec<(String, String)>) {
     static B: OnceLock<(Estate, Vec<(String, String)>)> = OnceLock::new();
     B.get_or_init(|| {
         let e = compile(source().clone(), &PsychText).expect("compiles");
-        let out = e.certnames.iter().map(|c| (c.clone(), render(&e, c))).collect();
+        let out = e.certnames().iter().map(|c| (c.clone(), render(&e, c))).collect();
         (e, out)
     })
 }
@@ -157,10 +157,11 @@ fn fact_filtering_is_invisible() {
     }
     let a = lamina_estate::load(&filtered).expect("filtered loads");
     let b = lamina_estate::load(&full).expect("full loads");
-    let kept = |e: &Estate| e.hosts.iter().map(|h| h.src.facts.len()).sum::<usize>();
+    let kept =
+        |e: &Estate| e.certnames().iter().map(|c| e.host_source(e.host(c).expect("host")).facts.len()).sum::<usize>();
     assert!(kept(&a) < kept(&b), "the filter dropped facts ({} vs {})", kept(&a), kept(&b));
-    assert_eq!(a.certnames, b.certnames);
-    for c in &a.certnames {
+    assert_eq!(a.certnames(), b.certnames());
+    for c in a.certnames() {
         assert_eq!(render(&a, c), render(&b, c), "host {c}");
     }
 }

@@ -7,9 +7,8 @@
 //! 127.0.0.1:5432 is missing.
 
 use lamina_estate as estate;
-use lamina_foreman::{Estate, enc, resolve};
+use lamina_foreman::{Estate, resolve};
 use lamina_tests::{PgDb, Server, http, lamina_bin, repo_root};
-use lamina_yaml::emit;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -25,7 +24,7 @@ fn import(estate: &Path, url: &str) {
 
 fn yaml_of(e: &Estate, certname: &str) -> String {
     let idx = e.host(certname).expect("host");
-    emit::to_yaml(&enc::document(&resolve::resolve(e, idx, false).expect("resolves")).expect("document").into_value())
+    lamina_yaml::to_yaml(&resolve(e, idx, false).expect("resolves").document().expect("document").into_value())
 }
 
 fn get(s: &Server, path: &str) -> (u16, String) {
@@ -50,16 +49,16 @@ fn node_answers_are_the_cli_documents() {
     import(&demo(), &url);
     let s = Server::start(&["--store", &url]);
     let e = estate::load(&demo()).expect("demo loads");
-    assert!(e.certnames.len() >= 10);
-    for c in &e.certnames {
+    assert!(e.certnames().len() >= 10);
+    for c in e.certnames() {
         let (status, body) = get(&s, &format!("/node/{c}?format=yml"));
         assert_eq!(status, 200, "{c}: {body}");
         assert_eq!(body, yaml_of(&e, c), "{c}");
         let (status, body) = get(&s, &format!("/node/{c}?format=json"));
         assert_eq!(status, 200);
         let idx = e.host(c).expect("host");
-        let doc = enc::document(&resolve::resolve(&e, idx, false).expect("resolves")).expect("document").into_value();
-        assert_eq!(body, emit::to_json(&doc), "{c}");
+        let doc = resolve(&e, idx, false).expect("resolves").document().expect("document").into_value();
+        assert_eq!(body, lamina_yaml::to_json(&doc), "{c}");
     }
     let (status, body) = get(&s, "/node/nope.example.com?format=yml");
     assert_eq!((status, body.as_str()), (404, "unknown host \"nope.example.com\"\n"));
@@ -151,7 +150,7 @@ fn writes_validate_commit_and_export_losslessly() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let exported = estate::load(&dir).expect("the export loads");
     assert!(exported.host("new01.demo.example.com").is_some());
-    for c in &exported.certnames {
+    for c in exported.certnames() {
         assert_eq!(get(&s, &format!("/node/{c}")).1, yaml_of(&exported, c), "{c}");
     }
 }
@@ -220,7 +219,7 @@ fn facts_uploads_are_batched_and_change_fact_matches() {
     import(&demo(), &url);
     let s = Server::start(&["--store", &url]);
     let e = estate::load(&demo()).expect("demo loads");
-    let hosts: Vec<String> = e.certnames.clone();
+    let hosts: Vec<String> = e.certnames().to_vec();
     std::thread::scope(|scope| {
         for c in &hosts {
             let base = s.url.clone();

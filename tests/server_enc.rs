@@ -47,7 +47,7 @@ fn sqlite_demo(dir: &Path) -> String {
 
 /// Every certname of the demo estate.
 fn demo_hosts() -> Vec<String> {
-    lamina_estate::load(&demo()).expect("demo estate").certnames.clone()
+    lamina_estate::load(&demo()).expect("demo estate").certnames().to_vec()
 }
 
 #[test]

@@ -7,11 +7,10 @@
 //! are skipped with a message — except under CI (`CI` set), where that is a failure.
 
 use lamina_estate::{self as estate, PsychText, load_source_node};
-use lamina_foreman::{Estate, Value, compile, enc, resolve};
+use lamina_foreman::{Estate, Value, compile, resolve};
 use lamina_generate::{GenOptions, generate};
 use lamina_store as store;
 use lamina_tests::{PgDb, lamina, repo_root};
-use lamina_yaml::emit;
 use lamina_yaml::{self as yaml, Limits, NodeKind};
 use std::path::{Path, PathBuf};
 
@@ -21,13 +20,13 @@ fn sqlite_url(dir: &Path, name: &str) -> String {
 
 /// Every host's ENC (or its error), in certname order.
 fn encs(e: &Estate) -> Vec<(String, String)> {
-    e.certnames.iter().map(|c| (c.clone(), one_enc(e, c))).collect()
+    e.certnames().iter().map(|c| (c.clone(), one_enc(e, c))).collect()
 }
 
 fn one_enc(e: &Estate, certname: &str) -> String {
     let h = e.host(certname).expect("host in estate");
-    match resolve::resolve(e, h, false).and_then(|r| enc::document(&r)) {
-        Ok(doc) => emit::to_yaml(&doc.into_value()),
+    match resolve(e, h, false).and_then(|r| r.document()) {
+        Ok(doc) => lamina_yaml::to_yaml(&doc.into_value()),
         Err(err) => format!("error: {err}"),
     }
 }
@@ -44,7 +43,7 @@ fn assert_per_host(url: &str, full: &[(String, String)]) {
     for (certname, expected) in full {
         let part = store::load_host(url, certname).expect("load_host").expect("known host");
         assert_eq!(&one_enc(&part, certname), expected, "host {certname} from {url}");
-        assert!(part.hosts.len() == 1, "the per-host read holds one host");
+        assert!(part.host_count() == 1, "the per-host read holds one host");
     }
     assert!(store::load_host(url, "no-such-host.example.com").expect("load_host").is_none());
 }
@@ -201,7 +200,7 @@ fn cli_import_enc_export() {
     let out = lamina(&["import", &demo_s, "--store", &url]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let e = estate::load(&demo).expect("demo");
-    for certname in &e.certnames {
+    for certname in e.certnames() {
         let from_store = lamina(&["enc", certname, "--store", &url]);
         let from_files = lamina(&["enc", certname, "--estate", &demo_s]);
         assert_eq!(from_store.status.code(), from_files.status.code(), "{certname}");
@@ -213,7 +212,7 @@ fn cli_import_enc_export() {
 
     let check = lamina(&["check", "--store", &url]);
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
-    assert!(String::from_utf8_lossy(&check.stdout).contains(&format!("{} hosts", e.hosts.len())));
+    assert!(String::from_utf8_lossy(&check.stdout).contains(&format!("{} hosts", e.host_count())));
 
     let exp = dir.path().join("exp");
     let out = lamina(&["export", "--store", &url, "--out", &exp.display().to_string()]);
@@ -227,14 +226,14 @@ fn cli_import_enc_export() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nowhere.example.com") && err.contains("missing.example.com"), "{err}");
-    let again = lamina(&["enc", &e.certnames[0], "--store", &url]);
+    let again = lamina(&["enc", &e.certnames()[0], "--store", &url]);
     assert!(again.status.success());
 }
 
 /// `trusted_references` skips only the checks that need objects outside a partial estate.
 #[test]
 fn trusted_references_skip_only_outside_objects() {
-    use lamina_foreman::compile::{CompileOptions, compile_with};
+    use lamina_foreman::{CompileOptions, compile_with};
     let text = r#"
 environments: [production]
 puppetclasses:

@@ -6,8 +6,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use lamina_benches::generated_estate;
 use lamina_estate as estate;
-use lamina_foreman::{enc, resolve};
-use lamina_yaml::emit;
+use lamina_foreman::resolve;
 use rayon::prelude::*;
 use std::hint::black_box;
 
@@ -19,20 +18,20 @@ use std::time::Duration;
 fn benches(c: &mut Criterion) {
     let dir = generated_estate(10_000);
     let e = estate::load(&dir).expect("estate loads");
-    let names: Vec<&str> = e.certnames.iter().map(String::as_str).collect();
+    let names: Vec<&str> = e.certnames().iter().map(String::as_str).collect();
     let mid = e.host(names[names.len() / 2]).expect("host");
 
     let mut g = c.benchmark_group("enc/10k");
     g.bench_function("resolve_one_host", |b| {
-        b.iter(|| black_box(resolve::resolve(&e, black_box(mid), false).expect("resolves")));
+        b.iter(|| black_box(resolve(&e, black_box(mid), false).expect("resolves")));
     });
     g.bench_function("resolve_document_emit_one_host", |b| {
         let mut buf = String::new();
         b.iter(|| {
-            let r = resolve::resolve(&e, black_box(mid), false).expect("resolves");
-            let doc = enc::document(&r).expect("document").into_value();
+            let r = resolve(&e, black_box(mid), false).expect("resolves");
+            let doc = r.document().expect("document").into_value();
             buf.clear();
-            emit::write_yaml(&doc, &mut buf);
+            lamina_yaml::write_yaml(&doc, &mut buf);
             black_box(buf.len())
         });
     });
@@ -43,10 +42,10 @@ fn benches(c: &mut Criterion) {
                 .par_iter()
                 .map_init(String::new, |buf, n| {
                     let h = e.host(n).expect("host");
-                    let r = resolve::resolve(&e, h, false).expect("resolves");
-                    let doc = enc::document(&r).expect("document").into_value();
+                    let r = resolve(&e, h, false).expect("resolves");
+                    let doc = r.document().expect("document").into_value();
                     buf.clear();
-                    emit::write_yaml(&doc, buf);
+                    lamina_yaml::write_yaml(&doc, buf);
                     buf.len()
                 })
                 .sum();
@@ -54,7 +53,7 @@ fn benches(c: &mut Criterion) {
         });
     });
     g.bench_function("load_estate_cold", |b| {
-        b.iter(|| black_box(estate::load(&dir).expect("loads").hosts.len()));
+        b.iter(|| black_box(estate::load(&dir).expect("loads").host_count()));
     });
     g.finish();
 }

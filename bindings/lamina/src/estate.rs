@@ -1,9 +1,9 @@
 //! Opening an estate, from files or a store, and what every front-end asks of it.
 
 use crate::facts::Facts;
-use lamina_foreman::compile::Idx;
-use lamina_foreman::enc::EncDocument;
-use lamina_foreman::{Error, ErrorKind, Errors, Map, Value, enc, explain, resolve};
+use lamina_foreman::EncDocument;
+use lamina_foreman::Idx;
+use lamina_foreman::{Error, ErrorKind, Errors, Map, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -159,19 +159,19 @@ impl Estate {
     /// Every host's certname, sorted.
     #[must_use]
     pub fn certnames(&self) -> &[String] {
-        &self.compiled.certnames
+        self.compiled.certnames()
     }
 
     /// How many hosts.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.compiled.hosts.len()
+        self.compiled.host_count()
     }
 
     /// True for an estate without hosts.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.compiled.hosts.is_empty()
+        self.compiled.host_count() == 0
     }
 
     /// A host's ENC document.
@@ -187,7 +187,7 @@ impl Estate {
     /// # Errors
     /// As [`Self::enc`].
     pub fn explain(&self, host: Idx, show_hidden: bool) -> Result<Value, Error> {
-        explain::explain(&resolve::resolve(&self.compiled, host, true)?, show_hidden)
+        lamina_foreman::resolve(&self.compiled, host, true)?.explain(show_hidden)
     }
 
     /// Every fact of a host: from the compiled estate when it holds them all, else read again
@@ -206,7 +206,7 @@ impl Estate {
 /// # Errors
 /// When the host's data cannot be resolved.
 pub fn host_enc(estate: &lamina_foreman::Estate, host: Idx) -> Result<EncDocument, Error> {
-    enc::document(&resolve::resolve(estate, host, false)?)
+    lamina_foreman::resolve(estate, host, false)?.document()
 }
 
 /// The error for a certname the estate does not have.

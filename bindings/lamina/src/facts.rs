@@ -60,7 +60,7 @@ impl Facts {
 
     /// Every fact of host `idx`.
     pub(crate) fn of(&self, estate: &Estate, idx: u32) -> Result<Map, Error> {
-        let src = &estate.hosts[idx as usize].src;
+        let src = estate.host_source(idx);
         let Facts::Reread(r) = self else { return Ok(src.facts.clone()) };
         let name = &*src.origin.file;
         let file = r.file(name)?;

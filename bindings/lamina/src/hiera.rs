@@ -2,10 +2,10 @@
 //! options a user gives.
 
 use crate::estate::Estate;
-use lamina_foreman::compile::Idx;
+use lamina_foreman::Idx;
 use lamina_foreman::{Error, Map};
-use lamina_hiera::options::{parse_merge, strategy_by_name, with_deep_flags};
 use lamina_hiera::{Layers, Strategy};
+use lamina_hiera::{parse_merge, strategy_by_name, with_deep_flags};
 use lamina_hiera_files::{FileSource, load_layers};
 use lamina_value::{Data, DataMap, Key};
 use std::collections::HashMap;
@@ -138,7 +138,7 @@ pub fn host_scope(
         Environment::Named(e) => e,
         Environment::OfEnc => doc.environment.as_deref().unwrap_or("production"),
     };
-    let certname = estate.hosts[host as usize].src.certname().to_string();
+    let certname = estate.host_source(host).certname().to_string();
     Ok(lamina_hiera::top_scope(facts, data_map(doc.parameters), Some(certname), env))
 }
 

@@ -28,7 +28,7 @@
 //! assert_eq!(doc.environment.as_deref(), Some("production"));
 //! assert!(doc.classes.as_ref().is_some_and(|c| c.contains_key("ntp")));
 //! // As Puppet reads it.
-//! let yaml = lamina_yaml::emit::to_yaml(&doc.into_value());
+//! let yaml = lamina_yaml::to_yaml(&doc.into_value());
 //! assert!(yaml.starts_with("---\nparameters:\n"));
 //!
 //! // A lookup with the node's scope: its facts and ENC parameters.
@@ -50,5 +50,5 @@ pub use hiera::{
     Environment, HieraFiles, HieraLayers, Merge, MergeError, MergeOptions, PUPPET_HIERA_CONFIG, data_map,
     global_config, host_scope, node_scope,
 };
-pub use lamina_foreman::enc::EncDocument;
+pub use lamina_foreman::EncDocument;
 pub use lamina_foreman::{Error, ErrorKind, Errors};

@@ -30,7 +30,7 @@ pub(crate) fn enc_doc(estate: &Estate, host: u32) -> Result<Value, Error> {
     lamina::host_enc(estate, host).map(lamina::EncDocument::into_value)
 }
 
-/// The documents of the hosts `range` (indices into `estate.certnames`).
+/// The documents of the hosts `range` (indices into `estate.certnames()`).
 fn render(estate: &Estate, range: Range<usize>, parallel: bool) -> Rendered {
     let one = |name: &String| {
         let doc = estate
@@ -39,7 +39,7 @@ fn render(estate: &Estate, range: Range<usize>, parallel: bool) -> Rendered {
             .and_then(|h| enc_doc(estate, h));
         (name.clone(), doc)
     };
-    let names = &estate.certnames[range];
+    let names = &estate.certnames()[range];
     if parallel { names.par_iter().map(one).collect() } else { names.iter().map(one).collect() }
 }
 
@@ -73,7 +73,7 @@ struct State {
 
 impl RenderIter {
     pub(crate) fn new(estate: &Arc<Estate>, parallel: bool) -> Self {
-        let total = estate.certnames.len();
+        let total = estate.certnames().len();
         let source = if parallel {
             let (tx, rx) = sync_channel(AHEAD);
             let shared = Arc::clone(estate);
@@ -105,7 +105,7 @@ impl State {
             },
             Source::Inline { estate, next } => {
                 let start = *next;
-                let end = (start + CHUNK).min(estate.certnames.len());
+                let end = (start + CHUNK).min(estate.certnames().len());
                 if start >= end {
                     return None;
                 }
@@ -133,7 +133,7 @@ impl State {
 
 /// The resolving thread: chunk after chunk, each on every core.
 fn produce(estate: &Estate, tx: &SyncSender<Rendered>) {
-    let total = estate.certnames.len();
+    let total = estate.certnames().len();
     for start in (0..total).step_by(CHUNK) {
         let chunk = render(estate, start..(start + CHUNK).min(total), true);
         if tx.send(chunk).is_err() {

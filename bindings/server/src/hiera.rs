@@ -15,7 +15,6 @@ use axum::response::Response;
 use lamina::{Environment, Merge, MergeError, MergeOptions};
 use lamina_hiera::{DataSource, Hiera, HieraError, Strategy, not_found_message};
 use lamina_value::{Data, DataMap, Key};
-use lamina_yaml::emit;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -54,7 +53,7 @@ fn scope(st: &State, certname: &str) -> Result<(DataMap, bool), String> {
         let scope = lamina::node_scope(None, Some(certname), None, Environment::OfEnc).map_err(|e| e.to_string())?;
         return Ok((scope, false));
     };
-    let facts = lamina::data_map(snap.estate.hosts[host as usize].src.facts.clone());
+    let facts = lamina::data_map(snap.estate.host_source(host).facts.clone());
     lamina::host_scope(&snap.estate, host, facts, Environment::OfEnc).map(|s| (s, true)).map_err(|e| e.to_string())
 }
 
@@ -69,7 +68,7 @@ fn no_hiera(st: &State) -> Option<Response> {
 type Document = (String, Vec<(String, String)>);
 
 /// One key through every layer, Ruby's types kept ([`Data`]): answers are written with
-/// [`emit::to_ruby_json`], so the Puppet side reads bignums back as Integers.
+/// [`lamina_yaml::to_ruby_json`], so the Puppet side reads bignums back as Integers.
 fn lookup_data(engine: &Hiera<'_>, key: &str, merge: Option<Strategy>) -> Result<Option<Data>, HieraError> {
     engine.query(&lamina_hiera::Query { names: vec![key.to_string()], merge, default: None, value_type: None })
 }
@@ -104,7 +103,7 @@ pub(crate) async fn lookup(
         Ok(Ok(Some(v))) => {
             let mut m = DataMap::new();
             m.insert(Key::Str(key), v);
-            match emit::to_ruby_json(&Data::Hash(m)) {
+            match lamina_yaml::to_ruby_json(&Data::Hash(m)) {
                 Ok(text) => json_text(text),
                 Err(e) => json_error(StatusCode::UNPROCESSABLE_ENTITY, e.message),
             }
@@ -170,12 +169,12 @@ fn document(ctx: &HieraCtx, scope: &DataMap) -> Result<Document, String> {
         let name = if k.contains('.') { format!("\"{k}\"") } else { k.clone() };
         match lookup_data(&engine, &name, None) {
             // A value JSON cannot hold (NaN, infinities) is a failed key.
-            Ok(Some(v)) => match emit::to_ruby_json(&v) {
+            Ok(Some(v)) => match lamina_yaml::to_ruby_json(&v) {
                 Ok(json) => {
                     if out.len() > 1 {
                         out.push(',');
                     }
-                    out.push_str(&emit::to_ruby_json_string(k));
+                    out.push_str(&lamina_yaml::to_ruby_json_string(k));
                     out.push(':');
                     out.push_str(&json);
                 }

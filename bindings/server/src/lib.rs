@@ -1,4 +1,12 @@
-//! `lamina serve`: the ENC and Hiera HTTP server.
+//! `lamina serve`: the ENC and Hiera HTTP server. [`run`] serves a [`Config`] until SIGINT or
+//! SIGTERM; the `lamina` command's `serve` is a thin wrapper around it.
+//!
+//! ```
+//! // The API it serves, described as OpenAPI 3 (what `GET /openapi.json` answers).
+//! let spec = lamina_server::openapi();
+//! assert!(spec["paths"]["/node/{certname}"]["get"].is_object());
+//! assert!(spec["paths"]["/v1/hosts/{certname}/facts"]["put"].is_object());
+//! ```
 //!
 //! # Design
 //! The estate is compiled in memory once and every read is answered from it (a host's ENC is a
@@ -331,7 +339,7 @@ pub fn run(cfg: &Config) -> Result<(), Error> {
         }
         let t = Instant::now();
         let (snap, live) = initial(cfg).await?;
-        tracing::info!(hosts = snap.estate.hosts.len(), revision = snap.revision, seconds = t.elapsed().as_secs_f64(), store = live.as_ref().map(Live::shown_url), "estate loaded");
+        tracing::info!(hosts = snap.estate.host_count(), revision = snap.revision, seconds = t.elapsed().as_secs_f64(), store = live.as_ref().map(Live::shown_url), "estate loaded");
         let state = Arc::new(State::new(snap, live, hiera_ctx(cfg)));
         if state.live.is_some() {
             let st = Arc::clone(&state);

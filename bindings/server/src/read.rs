@@ -5,9 +5,8 @@ use crate::state::State;
 use axum::extract::{Path, Query, State as S};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use lamina_foreman::enc::EncDocument;
-use lamina_foreman::{Value, enc, explain, resolve};
-use lamina_yaml::emit;
+use lamina_foreman::EncDocument;
+use lamina_foreman::{Value, resolve};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -33,9 +32,9 @@ pub(crate) fn json_error(status: StatusCode, msg: impl Into<String>) -> Response
 /// A document in the asked format: YAML (Puppet's) or JSON.
 fn document(doc: &Value, as_json: bool) -> Response {
     if as_json {
-        (StatusCode::OK, [(header::CONTENT_TYPE, JSON)], emit::to_json(doc)).into_response()
+        (StatusCode::OK, [(header::CONTENT_TYPE, JSON)], lamina_yaml::to_json(doc)).into_response()
     } else {
-        (StatusCode::OK, [(header::CONTENT_TYPE, YAML)], emit::to_yaml(doc)).into_response()
+        (StatusCode::OK, [(header::CONTENT_TYPE, YAML)], lamina_yaml::to_yaml(doc)).into_response()
     }
 }
 
@@ -53,8 +52,8 @@ fn build(st: &State, certname: &str, do_explain: bool) -> Result<Value, Failure>
     let host = estate.host(certname).ok_or(Failure::Unknown)?;
     // Resolver errors name the parameter, its owner and the rule, never a value, so the reason
     // is safe to return; explain masks hidden values (show_hidden = false).
-    let r = resolve::resolve(estate, host, do_explain).map_err(|e| Failure::Unresolvable(e.to_string()))?;
-    if do_explain { explain::explain(&r, false) } else { enc::document(&r).map(EncDocument::into_value) }
+    let r = resolve(estate, host, do_explain).map_err(|e| Failure::Unresolvable(e.to_string()))?;
+    if do_explain { r.explain(false) } else { r.document().map(EncDocument::into_value) }
         .map_err(|e| Failure::Unresolvable(e.to_string()))
 }
 

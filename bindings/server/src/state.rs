@@ -85,7 +85,7 @@ async fn compile_blocking(src: EstateSource) -> Result<Estate, Vec<String>> {
 impl State {
     pub(crate) fn new(first: Snapshot, live: Option<Live>, hiera: Option<HieraCtx>) -> State {
         let metrics = Metrics::default();
-        metrics.set_estate(first.revision, first.estate.hosts.len());
+        metrics.set_estate(first.revision, first.estate.host_count());
         State {
             snapshot: RwLock::new(Arc::new(first)),
             live,
@@ -102,7 +102,7 @@ impl State {
     }
 
     fn publish(&self, snap: Snapshot) {
-        self.metrics.set_estate(snap.revision, snap.estate.hosts.len());
+        self.metrics.set_estate(snap.revision, snap.estate.host_count());
         *self.snapshot.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(snap);
     }
 

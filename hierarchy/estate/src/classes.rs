@@ -4,8 +4,8 @@ use super::fields::Ctx;
 use super::into_value;
 use super::schema::fields_of;
 use lamina_foreman::Value;
-use lamina_foreman::error::{Error, ErrorKind};
 use lamina_foreman::model::{Origin, OverrideValue, ParamType, PuppetClass, SmartParam, ValidatorType};
+use lamina_foreman::{Error, ErrorKind};
 use lamina_yaml::{Node, NodeKind};
 
 impl Ctx<'_> {
@@ -174,7 +174,7 @@ impl Ctx<'_> {
                 return None;
             }
         };
-        Some(lines.iter().map(|l| lamina_foreman::compile::split_line(l)).collect())
+        Some(lines.iter().map(|l| lamina_foreman::split_line(l)).collect())
     }
 
     fn override_value(&mut self, n: Node, what: &str) -> Option<OverrideValue> {

@@ -10,8 +10,8 @@
 //!    (the whole estate's validation: references, casts, matchers, cycles) before committing.
 
 use crate::load_source_node;
-use lamina_foreman::error::{Error, ErrorKind, Errors};
 use lamina_foreman::model::{EstateSource, Host, Hostgroup, OverrideValue, Parameter, SmartParam};
+use lamina_foreman::{Error, ErrorKind, Errors};
 use lamina_foreman::{Map, Value};
 use lamina_yaml::{Limits, Mark, Node, NodeKind, parse_node};
 
@@ -148,7 +148,10 @@ fn named(mut body: Node, fname: &str, name: &str, label: &str) -> Result<Node, E
 /// Every error of the body, naming `label`, the line and the field.
 pub fn parse_body(body: &str, target: Target<'_>, label: &str) -> Result<Op, Errors> {
     let limits = Limits { max_bytes: 8 << 20, ..Limits::hiera() };
-    let parsed = parse_node(body, label, &limits).map_err(|e| invalid(label, e.to_string()))?;
+    let parsed = parse_node(body, label, &limits).map_err(|e| {
+        let col = e.col;
+        Errors(vec![Error::new(ErrorKind::Syntax, label.to_string(), e.to_string()).at_column(col).caused_by(e)])
+    })?;
     let Some(body) = parsed.filter(|n| matches!(n.kind, NodeKind::Map(_))) else {
         return Err(invalid(label, "the body must be a JSON (or YAML) object"));
     };

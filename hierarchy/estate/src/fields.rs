@@ -3,11 +3,11 @@
 
 use super::into_value;
 use super::schema::fields_of;
-use lamina_foreman::error::{Error, ErrorKind};
 use lamina_foreman::model::{
     ConfigGroup, Domain, EstateSource, Host, Hostgroup, Interface, OperatingSystem, Origin, Owner, ParamType,
     Parameter, Subnet, Taxonomy,
 };
+use lamina_foreman::{Error, ErrorKind};
 use lamina_foreman::{Map, Value};
 use lamina_yaml::{Node, NodeKind};
 use std::sync::Arc;
@@ -35,12 +35,12 @@ impl FileParts {
                 match node.to_value() {
                     Value::Array(a) => {
                         for l in a.iter().filter_map(Value::as_str) {
-                            out.extend(lamina_foreman::compile::split_line(l));
+                            out.extend(lamina_foreman::split_line(l));
                         }
                     }
                     Value::String(t) => {
                         for l in t.split_whitespace() {
-                            out.extend(lamina_foreman::compile::split_line(l));
+                            out.extend(lamina_foreman::split_line(l));
                         }
                     }
                     _ => {}

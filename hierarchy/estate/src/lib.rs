@@ -5,6 +5,26 @@
 //! compiled; all errors of all files are reported together, each naming its file and line.
 //! The accepted field names of every section are [`FIELDS`]; `docs/estate-format.md` documents
 //! the format.
+//!
+//! ```
+//! let estate = lamina_estate::load_str(
+//!     "environments: [production]\n\
+//!      puppetclasses:\n  motd: {parameters: {banner: {override: true, default_value: 'no'}}}\n\
+//!      hosts:\n  - {name: web01.example.com, environment: production, puppetclasses: [motd]}\n",
+//!     "estate.yaml",
+//! )
+//! .expect("valid estate");
+//! let host = estate.host("web01.example.com").expect("known host");
+//! let doc = lamina_foreman::resolve(&estate, host, false)?.document()?;
+//! let motd = doc.classes.as_ref().and_then(|c| c.get("motd").cloned().flatten()).expect("motd");
+//! assert_eq!(motd.get("banner"), Some(&lamina_value::Value::from("no")), "quoted, so a string");
+//!
+//! // Every error of every file at once, with its file and line.
+//! let errs = lamina_estate::load_str("hosts:\n  - {name: a.example.com, hostgroup: Nope}\n", "bad.yaml")
+//!     .expect_err("no such host group");
+//! assert!(errs.to_string().starts_with("bad.yaml:2: host a.example.com:"), "{errs}");
+//! # Ok::<(), lamina_foreman::Error>(())
+//! ```
 
 mod classes;
 pub mod edit;
@@ -12,9 +32,9 @@ mod fields;
 mod schema;
 
 use fields::{Ctx, FileParts};
-use lamina_foreman::cast::TextParser;
-use lamina_foreman::error::{Error, ErrorKind, Errors};
+use lamina_foreman::TextParser;
 use lamina_foreman::model::{EstateSource, Origin};
+use lamina_foreman::{Error, ErrorKind, Errors};
 use lamina_foreman::{Estate, Value, compile};
 use lamina_yaml::{self as yaml, Limits, Node, NodeKind};
 use rayon::prelude::*;
@@ -65,7 +85,7 @@ pub fn from_json(v: serde_json::Value) -> Value {
 /// When the path cannot be read.
 pub fn estate_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
     let io = |p: &Path, e: std::io::Error| {
-        Error::new(ErrorKind::Invalid, p.display().to_string(), format!("cannot read: {e}"))
+        Error::new(ErrorKind::Io, p.display().to_string(), format!("cannot read: {e}")).caused_by(e)
     };
     let meta = std::fs::metadata(path).map_err(|e| io(path, e))?;
     if meta.is_file() {
@@ -90,13 +110,18 @@ pub fn estate_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
     }
     out.sort();
     if out.is_empty() {
-        return Err(Error::new(
-            ErrorKind::Invalid,
-            path.display().to_string(),
-            "no *.yaml or *.yml estate files found",
-        ));
+        return Err(Error::new(ErrorKind::Io, path.display().to_string(), "no *.yaml or *.yml estate files found"));
     }
     Ok(out)
+}
+
+/// A file that cannot be read or parsed, at the problem's line and column.
+fn yaml_error(file: &Arc<str>, e: yaml::YamlError) -> Error {
+    let kind = match e.kind {
+        yaml::YamlErrorKind::Io => ErrorKind::Io,
+        _ => ErrorKind::Syntax,
+    };
+    Error::new(kind, "", e.message.clone()).at(&Origin::new(file, e.line)).at_column(e.col).caused_by(e)
 }
 
 /// Parse one estate document (already read) into its parts.
@@ -109,7 +134,7 @@ fn parse_text(text: &str, file: &Arc<str>, limits: &Limits, skip: Option<yaml::S
     let node = match parsed {
         Ok(n) => n,
         Err(e) => {
-            errs.push(Error::new(ErrorKind::Invalid, "", e.message.clone()).at(&Origin::new(file, e.line)));
+            errs.push(yaml_error(file, e));
             return (FileParts::default(), errs);
         }
     };
@@ -142,8 +167,7 @@ fn read_files(path: &Path, limits: &Limits, all_facts: bool) -> Result<Vec<(File
         .par_iter()
         .map(|f| {
             let name: Arc<str> = Arc::from(f.display().to_string());
-            let text = yaml::read_file_limited(f, limits)
-                .map_err(|e| Error::new(ErrorKind::Invalid, "", e.message.clone()).at(&Origin::new(&name, e.line)));
+            let text = yaml::read_file_limited(f, limits).map_err(|e| yaml_error(&name, e));
             (name, text)
         })
         .collect();
@@ -170,7 +194,7 @@ fn read_files(path: &Path, limits: &Limits, all_facts: bool) -> Result<Vec<(File
         attrs.dedup();
         attrs
             .into_iter()
-            .filter(|a| !lamina_foreman::resolve::HOST_ATTRIBUTES.contains(&a.as_str()))
+            .filter(|a| !lamina_foreman::HOST_ATTRIBUTES.contains(&a.as_str()))
             .map(|a| a.split("::").map(str::to_string).collect())
             .collect()
     });
@@ -298,9 +322,7 @@ pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Estate, Errors> {
 /// When the file cannot be read or parsed, or holds invalid estate data.
 pub fn host_facts(file: &Path, limits: &Limits) -> Result<Vec<(Origin, String, lamina_foreman::Map)>, Errors> {
     let name: Arc<str> = Arc::from(file.display().to_string());
-    let text = yaml::read_file_limited(file, limits).map_err(|e| {
-        Errors(vec![Error::new(ErrorKind::Invalid, "", e.message.clone()).at(&Origin::new(&name, e.line))])
-    })?;
+    let text = yaml::read_file_limited(file, limits).map_err(|e| Errors(vec![yaml_error(&name, e)]))?;
     let src = merge(vec![parse_text(&text, &name, limits, None)])?;
     Ok(src.hosts.into_iter().map(|h| (h.origin.clone(), h.certname().to_string(), h.facts)).collect())
 }
@@ -315,7 +337,8 @@ pub fn load_str(text: &str, file: &str) -> Result<Estate, Errors> {
     load_and_compile(loaded, partial)
 }
 
-/// Convert a YAML node into a value (see [`into_value`]).
+/// Convert a YAML node into a value: duplicate keys keep the first key's position and the last
+/// value, as in a Ruby Hash; keys that are not strings become their Ruby `to_s`.
 #[must_use]
 pub fn node_to_value(node: Node) -> Value {
     into_value(node)

@@ -3,7 +3,7 @@
 //! are held to (`tests/estate_fields.rs` round-trips every field of it), and that the generator
 //! writes from. `docs/estate-format.md` documents each field.
 
-use lamina_foreman::enc::{NIC_EXPORT, SUBNET_EXPORT};
+use lamina_foreman::{NIC_EXPORT, SUBNET_EXPORT};
 
 /// A subnet: every attribute Foreman exports for it (`name` first), then its parameters.
 const SUBNET: [&str; SUBNET_EXPORT.len() + 1] = {

@@ -12,6 +12,14 @@
 //! `operatingsystems.yaml`, `puppetclasses.yaml`, `hostgroups.yaml`, and the hosts split over
 //! `hosts/hosts-0000.yaml`, `hosts/hosts-0001.yaml`, ... ([`HOSTS_PER_FILE`] each) so that a
 //! loader can parse them in parallel.
+//!
+//! ```
+//! let dir = tempfile::tempdir()?;
+//! let summary = lamina_generate::generate(&lamina_generate::GenOptions { hosts: 20, seed: 1 }, dir.path())?;
+//! assert_eq!(summary.hosts, 20);
+//! assert!(dir.path().join("hosts/hosts-0000.yaml").is_file());
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 mod classes;
 mod emit;

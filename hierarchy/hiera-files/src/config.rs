@@ -114,7 +114,7 @@ fn get<'n>(pairs: &'n [(Node, Node)], key: &str) -> Option<&'n Node> {
 }
 
 fn type_name(n: &Node) -> &'static str {
-    lamina_hiera::merge::puppet_type_name(&lamina_value::Data::from(n.to_value()))
+    lamina_hiera::puppet_type_name(&lamina_value::Data::from(n.to_value()))
 }
 
 /// A checked hierarchy entry.

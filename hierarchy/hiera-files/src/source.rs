@@ -1,5 +1,5 @@
 //! Data files for the lookup engine: `yaml_data` (`functions/yaml_data.rb`) through the
-//! Psych-compatible reader, `json_data` through [`super::json`] (the json gem's parser),
+//! Psych-compatible reader, `json_data` through [`crate::parse_json_bytes`] (the json gem's parser),
 //! `hocon_data` (a subset), cached per process by (function, path) — Puppet caches per
 //! environment and revalidates by inode/mtime/size; a `lamina lookup` process never sees a file
 //! change.
@@ -64,7 +64,7 @@ fn read(function: &str, path: &str) -> Cached {
                 Ok(Data::Hash(h)) => Ok(Some(Arc::new(h))),
                 Ok(other) => Err(HieraError::plain(format!(
                     "Value returned from data_hash function 'json_data', when using location '{path}', has wrong type, expects a Hash value, got {}",
-                    lamina_hiera::merge::puppet_type_name(&other)
+                    lamina_hiera::puppet_type_name(&other)
                 ))),
             },
         };

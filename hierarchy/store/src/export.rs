@@ -7,7 +7,6 @@
 
 use lamina_foreman::model::{EstateSource, Parameter, SmartParam};
 use lamina_foreman::{Map, Value};
-use lamina_yaml::emit;
 use std::path::Path;
 
 const HOSTS_PER_FILE: usize = 1000;
@@ -123,7 +122,7 @@ fn smart_param(k: &SmartParam) -> Value {
 pub(crate) fn files(src: &EstateSource) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     let mut file = |name: &str, section: &str, v: Value| {
-        out.push((name.to_string(), emit::to_yaml(&Value::Hash(Map::from_iter([(section.to_string(), v)])))));
+        out.push((name.to_string(), lamina_yaml::to_yaml(&Value::Hash(Map::from_iter([(section.to_string(), v)])))));
     };
     let s = &src.settings;
     file(

@@ -13,8 +13,8 @@ use super::db::{Arg, Conn};
 use super::read::{Filter, Reader, take_params};
 use lamina_estate::PsychText;
 use lamina_foreman::Errors;
-use lamina_foreman::compile::{CompileOptions, Estate, Idx, compile_with};
 use lamina_foreman::model::{EstateSource, Parameter};
+use lamina_foreman::{CompileOptions, Estate, Idx, compile_with};
 use std::collections::{BTreeSet, HashMap};
 
 /// `A/B/C` → `A`, `A/B`, `A/B/C`.
@@ -163,14 +163,13 @@ pub(crate) async fn load_host(conn: &mut Conn, certname: &str) -> Result<HostLoa
         .iter()
         .map(|&(c, k, id)| ((src.puppetclasses[c].name.as_str(), src.puppetclasses[c].parameters[k].key.as_str()), id))
         .collect();
-    for k in first.keys.iter().filter(|k| k.src.override_) {
-        let class = &first.classes[k.class as usize].name;
-        if let Some(&id) = by_name.get(&(class.as_str(), k.src.key.as_str())) {
+    for (class, key, klines) in first.overridden_keys() {
+        if let Some(&id) = by_name.get(&(class, key)) {
             key_ids.push(Arg::Int(id));
-            lines.extend(k.lines.iter().map(Vec::as_slice));
+            lines.extend(klines.iter().map(Vec::as_slice));
         }
     }
-    let host = first.hosts.len().checked_sub(1).and_then(|i| Idx::try_from(i).ok()).unwrap_or_default();
+    let host = first.host_count().checked_sub(1).and_then(|i| Idx::try_from(i).ok()).unwrap_or_default();
     let matches = args(candidates(&first, host, lines));
     let values = r.override_values(Some((&key_ids, &matches))).await?;
     if values.is_empty() {
@@ -188,8 +187,8 @@ pub(crate) async fn load_host(conn: &mut Conn, certname: &str) -> Result<HostLoa
 }
 
 /// Every match string the host generates for these order lines: the resolver's own
-/// generator ([`lamina_foreman::resolve::candidate_matches`]), so that the store fetches exactly
+/// generator ([`lamina_foreman::candidate_matches`]), so that the store fetches exactly
 /// the override values resolution can match.
 fn candidates<'a>(e: &Estate, host: Idx, lines: impl IntoIterator<Item = &'a [String]>) -> Vec<String> {
-    lamina_foreman::resolve::candidate_matches(e, host, lines)
+    lamina_foreman::candidate_matches(e, host, lines)
 }

@@ -15,6 +15,21 @@
 //! it on a current-thread tokio runtime of its own, so callers (the CLI, the pure resolver's
 //! users) stay synchronous. URLs: `sqlite://PATH` (relative or absolute path), `sqlite::memory:`
 //! is useless here (each call opens its own connection), `postgres://USER@HOST:PORT/DATABASE`.
+//!
+//! ```
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(dir.path().join("estate.yaml"), "parameters: {ntp: pool.ntp.org}\nhosts:\n  - {name: web01.example.com}\n")?;
+//! let url = format!("sqlite://{}", dir.path().join("lamina.db").display());
+//! let summary = lamina_store::import(&dir.path().join("estate.yaml"), &url)?;
+//! assert_eq!(summary.hosts, 1);
+//!
+//! // One host's rows, compiled: the same ENC as the whole estate's.
+//! let part = lamina_store::load_host(&url, "web01.example.com")?.expect("the host");
+//! let host = part.host("web01.example.com").expect("known host");
+//! let doc = lamina_foreman::resolve(&part, host, false)?.document()?;
+//! assert_eq!(doc.parameters.get("ntp"), Some(&lamina_value::Value::from("pool.ntp.org")));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod db;
 mod export;
@@ -27,8 +42,8 @@ mod write;
 use db::{Conn, Create};
 use lamina_estate::PsychText;
 pub use lamina_estate::edit::{Change, ParamOwner};
-use lamina_foreman::error::{Error, ErrorKind, Errors};
 use lamina_foreman::model::{EstateSource, ValidatorType};
+use lamina_foreman::{Error, ErrorKind, Errors};
 use lamina_foreman::{Estate, compile};
 use lamina_yaml::Limits;
 pub use live::{BoxFuture, Live};
@@ -150,11 +165,12 @@ pub fn import_source(src: &EstateSource, url: &str) -> Result<(), Errors> {
 pub fn import(estate: &Path, url: &str) -> Result<ImportSummary, Errors> {
     let src = lamina_estate::load_source(estate, &Limits::default())?;
     let compiled = compile(src.clone(), &PsychText)?;
+    let stats = compiled.stats();
     let summary = ImportSummary {
-        hosts: compiled.hosts.len(),
-        hostgroups: compiled.hostgroups.len(),
-        classes: compiled.classes.len(),
-        override_values: compiled.keys.iter().map(|k| k.src.override_values.len()).sum(),
+        hosts: stats.hosts,
+        hostgroups: stats.hostgroups,
+        classes: stats.classes,
+        override_values: stats.override_values,
     };
     drop(compiled);
     import_source(&src, url)?;

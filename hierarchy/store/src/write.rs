@@ -3,8 +3,8 @@
 
 use super::db::{Arg, Batch, Col, Conn};
 use super::json;
-use lamina_foreman::compile::sanitize_match;
 use lamina_foreman::model::{EstateSource, Host, Hostgroup, Origin, OverrideValue, Parameter, SmartParam};
+use lamina_foreman::sanitize_match;
 use std::collections::HashMap;
 
 /// Every table, children first (the order the store is emptied in).

@@ -1,6 +1,24 @@
-//! YAML 1.1 reading with the exact scalar rules of Ruby's Psych, as Puppet 7 loads Hiera data,
-//! ENC output and facts: `YAML.safe_load(src, permitted_classes: [Symbol], aliases: true)`.
+//! YAML 1.1 as Puppet reads and writes it: a reader with the exact rules of Ruby's Psych (as
+//! Puppet loads Hiera data, ENC output and facts: `YAML.safe_load(src, permitted_classes:
+//! [Symbol], aliases: true)`) and hard budgets, and emitters whose output Psych reads back with
+//! the types meant ([`to_yaml`]; JSON as Ruby writes it: [`to_ruby_json`]).
 //!
+//! ```
+//! use lamina_yaml::{Limits, parse_value, to_yaml};
+//! use lamina_value::Value;
+//!
+//! // YAML 1.1, as Psych reads it: `no` is false, `0755` is octal, `1:30` is sexagesimal.
+//! let v = parse_value("a: no\nb: 0755\nc: 1:30\nd: '0755'\n", "x.yaml", &Limits::default())?.unwrap();
+//! assert_eq!(v.to_string(), r#"{"a":false,"b":493,"c":5400,"d":"0755"}"#);
+//! // Written back, every string Psych would misread is quoted.
+//! assert_eq!(to_yaml(&v), "---\na: false\nb: 493\nc: 5400\nd: '0755'\n");
+//! // An unquoted date fails as it fails Puppet, with the line and column.
+//! let e = parse_value("when: 2024-01-01\n", "x.yaml", &Limits::default()).unwrap_err();
+//! assert_eq!((e.line, e.message.as_str()), (1, "Tried to load unspecified class: Date"));
+//! # Ok::<(), lamina_yaml::YamlError>(())
+//! ```
+//!
+//! ## Reading
 //! Events come from libyaml itself — `libyaml-safer`, a line-by-line safe Rust port of the C
 //! libyaml that Psych links (vendored with its panics on malformed input fixed,
 //! `third_party/libyaml-safer/PATCHES.md`) — so what is a syntax error, and how it is worded and
@@ -35,7 +53,7 @@
 //! Ruby's Psych on some 12,000 documents (curated, generated and randomly broken ones): the same
 //! value, or the same exception with the same message.
 
-pub mod emit;
+mod emit;
 mod reader;
 mod scalar;
 #[cfg(test)]
@@ -49,6 +67,7 @@ use std::path::Path;
 
 use lamina_value::{Data, Map, Value};
 
+pub use emit::{Emit, EmitKey, Shape, to_json, to_json_pretty, to_ruby_json, to_ruby_json_string, to_yaml, write_yaml};
 pub use reader::Skip;
 use reader::{DataSink, Fail, NodeSink, Sink, ValueSink};
 

@@ -8,7 +8,6 @@
 use crate::cast::{TextParser, cast};
 use crate::error::{Error, ErrorKind, Errors};
 use crate::keys::{KeyCtx, intern_matchers};
-pub use crate::keys::{sanitize_match, split_line};
 use crate::model::{
     ConfigGroup, Domain, EstateSource, Host, Hostgroup, OperatingSystem, Origin, Parameter, PuppetClass, Settings,
     SmartParam, Subnet, Taxonomy,
@@ -20,140 +19,153 @@ pub type Idx = u32;
 
 /// A compiled organization or location.
 #[derive(Debug)]
-pub struct Tax {
+pub(crate) struct Tax {
     /// As written (parameters cast).
-    pub src: Taxonomy,
+    pub(crate) src: Taxonomy,
     /// Last title segment (Foreman's `name`).
-    pub name: String,
+    pub(crate) name: String,
     /// Ancestors and self, root first.
-    pub chain: Vec<Idx>,
+    pub(crate) chain: Vec<Idx>,
 }
 
 /// A compiled host group with its inherited attributes resolved.
 #[derive(Debug)]
-pub struct Group {
+pub(crate) struct Group {
     /// As written (parameters cast).
-    pub src: Hostgroup,
+    pub(crate) src: Hostgroup,
     /// Ancestors and self, root first.
-    pub chain: Vec<Idx>,
+    pub(crate) chain: Vec<Idx>,
     /// Inherited environment.
-    pub environment: Option<Idx>,
+    pub(crate) environment: Option<Idx>,
     /// Inherited root password.
-    pub root_pass: Option<String>,
+    pub(crate) root_pass: Option<String>,
     /// Inherited Puppet proxy.
-    pub puppet_proxy: Option<String>,
+    pub(crate) puppet_proxy: Option<String>,
     /// Inherited Puppet CA proxy.
-    pub puppet_ca_proxy: Option<String>,
+    pub(crate) puppet_ca_proxy: Option<String>,
     /// Own classes.
-    pub classes: Vec<Idx>,
+    pub(crate) classes: Vec<Idx>,
     /// Own config groups.
-    pub config_groups: Vec<Idx>,
+    pub(crate) config_groups: Vec<Idx>,
 }
 
 /// A compiled class.
 #[derive(Debug)]
-pub struct Class {
+pub(crate) struct Class {
     /// Name.
-    pub name: String,
+    pub(crate) name: String,
     /// Environments having the class; `None` = all.
-    pub environments: Option<HashSet<Idx>>,
+    pub(crate) environments: Option<HashSet<Idx>>,
     /// Overridden (`override: true`) keys, sorted by key name.
-    pub override_keys: Vec<Idx>,
-    /// Where it was defined.
-    pub origin: Origin,
+    pub(crate) override_keys: Vec<Idx>,
 }
 
 /// A compiled smart class parameter.
 #[derive(Debug)]
-pub struct Key {
+pub(crate) struct Key {
     /// Owning class.
-    pub class: Idx,
+    pub(crate) class: Idx,
     /// As written, default and override values cast.
-    pub src: SmartParam,
+    pub(crate) src: SmartParam,
     /// Order lines (effective), each an attribute list.
-    pub lines: Vec<Vec<String>>,
+    pub(crate) lines: Vec<Vec<String>>,
     /// Index of the sanitized match string → override value index in `src.override_values`.
-    pub values: HashMap<String, usize>,
+    pub(crate) values: HashMap<String, usize>,
     /// `lines` as indexes into [`Estate::rules`].
-    pub line_ids: Vec<Idx>,
+    pub(crate) line_ids: Vec<Idx>,
     /// Interned match id ([`Estate::match_ids`]) → override value index.
-    pub value_ids: HashMap<Idx, usize>,
+    pub(crate) value_ids: HashMap<Idx, usize>,
 }
 
 /// A compiled config group.
 #[derive(Debug)]
-pub struct CGroup {
+pub(crate) struct CGroup {
     /// Name.
-    pub name: String,
+    pub(crate) name: String,
     /// Classes.
-    pub classes: Vec<Idx>,
+    pub(crate) classes: Vec<Idx>,
 }
 
 /// A compiled host.
 #[derive(Debug)]
-pub struct CHost {
+pub(crate) struct CHost {
     /// As written (parameters cast).
-    pub src: Host,
+    pub(crate) src: Host,
     /// Host group.
-    pub hostgroup: Option<Idx>,
+    pub(crate) hostgroup: Option<Idx>,
     /// Organization.
-    pub organization: Option<Idx>,
+    pub(crate) organization: Option<Idx>,
     /// Location.
-    pub location: Option<Idx>,
+    pub(crate) location: Option<Idx>,
     /// Domain.
-    pub domain: Option<Idx>,
+    pub(crate) domain: Option<Idx>,
     /// IPv4 subnet.
-    pub subnet: Option<Idx>,
+    pub(crate) subnet: Option<Idx>,
     /// IPv6 subnet.
-    pub subnet6: Option<Idx>,
+    pub(crate) subnet6: Option<Idx>,
     /// Operating system.
-    pub os: Option<Idx>,
+    pub(crate) os: Option<Idx>,
     /// Effective environment (own or inherited from the host group).
-    pub environment: Option<Idx>,
+    pub(crate) environment: Option<Idx>,
     /// Own classes.
-    pub classes: Vec<Idx>,
+    pub(crate) classes: Vec<Idx>,
     /// Own config groups.
-    pub config_groups: Vec<Idx>,
+    pub(crate) config_groups: Vec<Idx>,
 }
 
 /// The compiled, immutable estate. Cheap to share between threads.
 #[derive(Debug)]
 pub struct Estate {
     /// Settings.
-    pub settings: Settings,
+    pub(crate) settings: Settings,
     /// Global parameters.
-    pub globals: Vec<Parameter>,
+    pub(crate) globals: Vec<Parameter>,
     /// Organizations.
-    pub organizations: Vec<Tax>,
+    pub(crate) organizations: Vec<Tax>,
     /// Locations.
-    pub locations: Vec<Tax>,
+    pub(crate) locations: Vec<Tax>,
     /// Domains.
-    pub domains: Vec<Domain>,
+    pub(crate) domains: Vec<Domain>,
     /// Subnets.
-    pub subnets: Vec<Subnet>,
+    pub(crate) subnets: Vec<Subnet>,
     /// Operating systems and their titles.
-    pub operatingsystems: Vec<(OperatingSystem, String)>,
+    pub(crate) operatingsystems: Vec<(OperatingSystem, String)>,
     /// Environment names.
-    pub environments: Vec<String>,
+    pub(crate) environments: Vec<String>,
     /// Classes, sorted by name.
-    pub classes: Vec<Class>,
+    pub(crate) classes: Vec<Class>,
     /// Smart class parameters.
-    pub keys: Vec<Key>,
+    pub(crate) keys: Vec<Key>,
     /// Config groups.
-    pub config_groups: Vec<CGroup>,
+    pub(crate) config_groups: Vec<CGroup>,
     /// Host groups.
-    pub hostgroups: Vec<Group>,
+    pub(crate) hostgroups: Vec<Group>,
     /// Hosts, in definition order.
-    pub hosts: Vec<CHost>,
+    pub(crate) hosts: Vec<CHost>,
     host_by_certname: HashMap<String, Idx>,
     host_by_name: HashMap<String, Idx>,
     /// Every distinct order line used by a key that has override values (Foreman's
     /// `possible_value_orders`).
-    pub rules: Vec<Vec<String>>,
+    pub(crate) rules: Vec<Vec<String>>,
     /// Every sanitized match string of every override value, interned.
-    pub match_ids: HashMap<String, Idx>,
+    pub(crate) match_ids: HashMap<String, Idx>,
     /// Sorted certnames (for deterministic listing).
-    pub certnames: Vec<String>,
+    pub(crate) certnames: Vec<String>,
+}
+
+/// What an estate holds, counted (`lamina check`'s summary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Hosts.
+    pub hosts: usize,
+    /// Host groups.
+    pub hostgroups: usize,
+    /// Puppet classes.
+    pub classes: usize,
+    /// Smart class parameters.
+    pub smart_class_parameters: usize,
+    /// Override values.
+    pub override_values: usize,
 }
 
 impl Estate {
@@ -162,6 +174,48 @@ impl Estate {
     #[must_use]
     pub fn host(&self, certname: &str) -> Option<Idx> {
         self.host_by_certname.get(certname).or_else(|| self.host_by_name.get(certname)).copied()
+    }
+
+    /// Every host's certname, sorted.
+    #[must_use]
+    pub fn certnames(&self) -> &[String] {
+        &self.certnames
+    }
+
+    /// How many hosts.
+    #[must_use]
+    pub fn host_count(&self) -> usize {
+        self.hosts.len()
+    }
+
+    /// A host as written (its facts, certname, origin; parameters cast).
+    ///
+    /// # Panics
+    /// When `host` is not an index [`Self::host`] gave for this estate.
+    #[must_use]
+    pub fn host_source(&self, host: Idx) -> &Host {
+        &self.hosts[host as usize].src
+    }
+
+    /// What the estate holds, counted.
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        Stats {
+            hosts: self.hosts.len(),
+            hostgroups: self.hostgroups.len(),
+            classes: self.classes.len(),
+            smart_class_parameters: self.keys.len(),
+            override_values: self.keys.iter().map(|k| k.src.override_values.len()).sum(),
+        }
+    }
+
+    /// Every overridden smart class parameter (`override: true`, the only ones resolution
+    /// reads) as its class name, key name and effective order lines.
+    pub fn overridden_keys(&self) -> impl Iterator<Item = (&str, &str, &[Vec<String>])> {
+        self.keys
+            .iter()
+            .filter(|k| k.src.override_)
+            .map(|k| (self.classes[k.class as usize].name.as_str(), k.src.key.as_str(), k.lines.as_slice()))
     }
 }
 
@@ -519,7 +573,7 @@ fn build_classes(
             list.iter().filter_map(|e| by.find(env_index, Some(e), "environment", errs)).collect::<HashSet<_>>()
         });
         let override_keys = push_keys(idx(ci), &name, parameters, &mut keys, errs);
-        classes.push(Class { name, environments: envs, override_keys, origin });
+        classes.push(Class { name, environments: envs, override_keys });
     }
     (classes, keys, index)
 }

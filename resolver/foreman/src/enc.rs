@@ -221,7 +221,7 @@ fn nic_type(t: &str) -> &'static str {
 /// # Errors
 /// When a value holds ERB (`<%`): Foreman would render it per host, which Lamina does not do
 /// yet, so the host fails rather than pass the template through.
-pub fn document(r: &Resolution<'_>) -> Result<EncDocument, Error> {
+pub(crate) fn document(r: &Resolution<'_>) -> Result<EncDocument, Error> {
     let host_err =
         |what: String| Error::new(ErrorKind::Resolve, format!("host {}", r.host.src.name), what).at(&r.host.src.origin);
     let mut params = builtin(r);

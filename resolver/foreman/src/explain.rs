@@ -43,7 +43,7 @@ fn mask(v: &Value, hide: bool) -> Value {
 /// # Errors
 /// As [`document`]: the explanation includes the ENC values, so a host that cannot be
 /// rendered cannot be explained either.
-pub fn explain(r: &Resolution<'_>, show_hidden: bool) -> Result<Value, Error> {
+pub(crate) fn explain(r: &Resolution<'_>, show_hidden: bool) -> Result<Value, Error> {
     let doc = document(r)?;
     let mut out = Map::new();
     out.insert("host".into(), Value::from(r.host.src.certname()));

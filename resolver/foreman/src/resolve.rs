@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 /// The layer a custom parameter came from, lowest precedence first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Layer {
+pub(crate) enum Layer {
     /// Global ("common") parameters.
     Global,
     /// An organization (root → leaf).
@@ -37,7 +37,7 @@ pub enum Layer {
 impl Layer {
     /// Foreman's `associated_type` label.
     #[must_use]
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Layer::Global => "global",
             Layer::Organization => "organization",
@@ -53,27 +53,27 @@ impl Layer {
 
 /// One definition of a custom parameter.
 #[derive(Clone, Copy, Debug)]
-pub struct ParamDef<'e> {
+pub(crate) struct ParamDef<'e> {
     /// Layer.
-    pub layer: Layer,
+    pub(crate) layer: Layer,
     /// The owning object's title or name (empty for global).
-    pub owner: &'e str,
+    pub(crate) owner: &'e str,
     /// The parameter.
-    pub param: &'e Parameter,
+    pub(crate) param: &'e Parameter,
 }
 
 /// A resolved custom parameter: the winning definition and, when tracing, the ones it hid.
 #[derive(Clone, Debug)]
-pub struct ResolvedParam<'e> {
+pub(crate) struct ResolvedParam<'e> {
     /// The definition that won.
-    pub winner: ParamDef<'e>,
+    pub(crate) winner: ParamDef<'e>,
     /// Lower-precedence definitions of the same name (only when tracing), lowest first.
-    pub overridden: Vec<ParamDef<'e>>,
+    pub(crate) overridden: Vec<ParamDef<'e>>,
 }
 
 /// How a smart class parameter got its value.
 #[derive(Clone, Debug)]
-pub enum Via<'e> {
+pub(crate) enum Via<'e> {
     /// The key's default value.
     Default,
     /// The first matching override value.
@@ -91,41 +91,61 @@ pub enum Via<'e> {
 
 /// The outcome for one smart class parameter of a host.
 #[derive(Clone, Debug)]
-pub struct ClassParam<'e> {
+pub(crate) struct ClassParam<'e> {
     /// The key.
-    pub key: &'e Key,
+    pub(crate) key: &'e Key,
     /// The value sent, or `None` when the parameter is not sent (omitted).
-    pub value: Option<Value>,
+    pub(crate) value: Option<Value>,
     /// Where it came from.
-    pub via: Via<'e>,
+    pub(crate) via: Via<'e>,
     /// Every matching override value in priority order (for explain), with its line index.
-    pub candidates: Vec<(&'e OverrideValue, usize)>,
+    pub(crate) candidates: Vec<(&'e OverrideValue, usize)>,
 }
 
 /// A class of the host with its overridden parameters.
 #[derive(Clone, Debug)]
-pub struct ResolvedClass<'e> {
+pub(crate) struct ResolvedClass<'e> {
     /// Class name.
-    pub name: &'e str,
+    pub(crate) name: &'e str,
     /// Whether the class has overridden keys at all (`nil` in the ENC when it has none).
-    pub has_keys: bool,
+    pub(crate) has_keys: bool,
     /// Parameters (sent and omitted), sorted by key.
-    pub params: Vec<ClassParam<'e>>,
+    pub(crate) params: Vec<ClassParam<'e>>,
 }
 
-/// Everything resolved for one host.
+/// Everything resolved for one host: its ENC document ([`Self::document`]) and where each
+/// value came from ([`Self::explain`]).
 #[derive(Clone, Debug)]
 pub struct Resolution<'e> {
     /// The estate.
-    pub estate: &'e Estate,
+    pub(crate) estate: &'e Estate,
     /// The host.
-    pub host: &'e CHost,
+    pub(crate) host: &'e CHost,
     /// Custom parameters in Foreman's hash order.
-    pub params: IndexMap<&'e str, ResolvedParam<'e>>,
+    pub(crate) params: IndexMap<&'e str, ResolvedParam<'e>>,
     /// Classes sorted by name (empty without an environment).
-    pub classes: Vec<ResolvedClass<'e>>,
+    pub(crate) classes: Vec<ResolvedClass<'e>>,
     /// Environment name.
-    pub environment: Option<&'e str>,
+    pub(crate) environment: Option<&'e str>,
+}
+
+impl Resolution<'_> {
+    /// The host's ENC document.
+    ///
+    /// # Errors
+    /// When a value holds ERB, which Lamina does not render.
+    pub fn document(&self) -> Result<crate::EncDocument, Error> {
+        crate::enc::document(self)
+    }
+
+    /// Where each of the host's values came from, hidden values masked unless `show_hidden`
+    /// (the resolution must have been made with `trace`).
+    ///
+    /// # Errors
+    /// As [`Self::document`].
+    pub fn explain(&self, show_hidden: bool) -> Result<Value, Error> {
+        crate::explain::explain(self, show_hidden)
+    }
 }
 
 fn err(host: &CHost, msg: String) -> Error {
@@ -137,7 +157,7 @@ fn err(host: &CHost, msg: String) -> Error {
 /// # Errors
 /// When the host's data cannot be resolved (a merge of incompatible values, a value Foreman
 /// could only cast in an undefined way).
-pub fn resolve<'e>(estate: &'e Estate, host: Idx, trace: bool) -> Result<Resolution<'e>, Error> {
+pub fn resolve(estate: &Estate, host: Idx, trace: bool) -> Result<Resolution<'_>, Error> {
     let h = &estate.hosts[host as usize];
     let params = host_params(estate, h, trace);
     let environment = h.environment.map(|e| estate.environments[e as usize].as_str());

@@ -11,7 +11,7 @@ use std::fmt;
 
 /// An inferred type.
 #[derive(Debug, Clone, PartialEq)]
-pub enum PT {
+pub(crate) enum PT {
     Undef,
     Bool(Option<bool>),
     Int(i128, i128),
@@ -121,7 +121,7 @@ fn scalar(v: &Data) -> Option<PT> {
 
 /// `TypeCalculator#infer`: collections reduce their members with [`common_type`].
 #[must_use]
-pub fn infer(v: &Data) -> PT {
+pub(crate) fn infer(v: &Data) -> PT {
     if let Some(t) = scalar(v) {
         return t;
     }
@@ -144,7 +144,7 @@ fn reduce(ts: impl Iterator<Item = PT>) -> PT {
 
 /// `TypeCalculator#infer_set`: arrays are Tuples, string-keyed hashes Structs.
 #[must_use]
-pub fn infer_set(v: &Data) -> PT {
+pub(crate) fn infer_set(v: &Data) -> PT {
     if let Some(t) = scalar(v) {
         return t;
     }
@@ -167,7 +167,7 @@ pub fn infer_set(v: &Data) -> PT {
 /// What the describer prints for a `Hash[String, Data]` mismatch of a non-Struct hash:
 /// `PHashType.new(key_type, value_type)` (the size dropped), normalized.
 #[must_use]
-pub fn describe_hash(v: &Data) -> String {
+pub(crate) fn describe_hash(v: &Data) -> String {
     match infer_set(v) {
         PT::Hash(Some(kv), _) => {
             let (k, t) = *kv;
@@ -203,7 +203,7 @@ fn unwrap_single(t: PT) -> PT {
 
 /// `normalize`, recursively; for Variants the merges of `PVariantType#normalize`.
 #[must_use]
-pub fn normalize(t: PT) -> PT {
+pub(crate) fn normalize(t: PT) -> PT {
     match t {
         PT::Tuple(ts) => PT::Tuple(ts.into_iter().map(normalize).collect()),
         PT::Struct(es) => PT::Struct(es.into_iter().map(|(k, t)| (k, normalize(t))).collect()),
@@ -363,7 +363,7 @@ fn assignable(a: &PT, b: &PT) -> bool {
 
 /// `TypeCalculator#common_type`.
 #[must_use]
-pub fn common_type(a: PT, b: PT) -> PT {
+pub(crate) fn common_type(a: PT, b: PT) -> PT {
     if a == PT::Undef {
         return b;
     }

@@ -1,7 +1,7 @@
 //! Puppet's `Integer.new` on strings, for `convert_to` and `--type` conversions: Ruby
 //! Integers of any size ([`lamina_value::Int`]) from the texts Puppet accepts.
 
-pub use lamina_value::{Int, IntRef};
+pub(crate) use lamina_value::Int;
 
 fn split_sign(s: &str) -> (bool, &str) {
     match s.as_bytes().first() {
@@ -16,7 +16,7 @@ fn split_sign(s: &str) -> (bool, &str) {
 /// outer blanks), then Ruby's `Integer(s)` (a leading `0` means octal) or `Integer(s, radix)`
 /// (which accepts the radix's own prefix: `0x`, `0b`, `0o`/`0`, `0d`).
 #[must_use]
-pub fn parse_integer(s: &str, radix: Option<u32>) -> Option<Int> {
+pub(crate) fn parse_integer(s: &str, radix: Option<u32>) -> Option<Int> {
     let (neg, rest) = split_sign(s);
     let body = rest.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     let lower = body.to_ascii_lowercase();

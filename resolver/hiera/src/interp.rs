@@ -360,15 +360,10 @@ fn find_expr(s: &str, from: usize) -> Option<usize> {
     None
 }
 
-/// True if interpolating `v` can change it (a `%{` in a string or a key).
+/// Whether interpolating `v` can change it (a `%{` in a string or a key) and whether it is
+/// [`Data::is_rich`], in one walk.
 #[must_use]
-pub fn needs_interpolation(v: &Data) -> bool {
-    contains_expr(v)
-}
-
-/// [`needs_interpolation`] and [`Data::is_rich`] in one walk: (has a `%{`, is rich).
-#[must_use]
-pub fn scan(v: &Data) -> (bool, bool) {
+pub(crate) fn scan(v: &Data) -> (bool, bool) {
     fn walk(v: &Data, acc: &mut (bool, bool)) {
         match v {
             Data::String(s) => acc.0 |= find_expr(s, 0).is_some(),

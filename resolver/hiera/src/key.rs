@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 /// One segment of a dotted key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Segment {
+pub(crate) enum Segment {
     /// A name (quoted segments are always names).
     Name(String),
     /// An unquoted `^[+-]?[0-9]+$` segment: indexes arrays, matches integer hash keys.
@@ -42,7 +42,7 @@ static INTEGER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[+-]?[0-9]+$").
 ///
 /// # Errors
 /// `Syntax error in key: 'k'` (`cfg..db`, `.cfg`, `cfg.`).
-pub fn split_key(key: &str) -> Result<Vec<Segment>, HieraError> {
+pub(crate) fn split_key(key: &str) -> Result<Vec<Segment>, HieraError> {
     if !key.contains(['.', '\'', '"']) {
         return Ok(vec![Segment::Name(key.to_string())]);
     }
@@ -92,7 +92,7 @@ pub fn split_key(key: &str) -> Result<Vec<Segment>, HieraError> {
 
 /// The root of a split key as a name (an integer root is looked up by its digits).
 #[must_use]
-pub fn root_name(segs: &[Segment]) -> String {
+pub(crate) fn root_name(segs: &[Segment]) -> String {
     segs.first().map(ToString::to_string).unwrap_or_default()
 }
 
@@ -103,7 +103,7 @@ pub fn root_name(segs: &[Segment]) -> String {
 ///
 /// # Errors
 /// `Data Provider type mismatch: Got Array when a hash-like object was expected ...`.
-pub fn dig<'v>(full_key: &str, segments: &[Segment], value: &'v Data) -> Result<Option<&'v Data>, HieraError> {
+pub(crate) fn dig<'v>(full_key: &str, segments: &[Segment], value: &'v Data) -> Result<Option<&'v Data>, HieraError> {
     dig_refs(
         full_key,
         segments.iter().map(|s| match s {
@@ -117,7 +117,7 @@ pub fn dig<'v>(full_key: &str, segments: &[Segment], value: &'v Data) -> Result<
 
 /// A borrowed [`Segment`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SegRef<'a> {
+pub(crate) enum SegRef<'a> {
     /// A name.
     Name(&'a str),
     /// An integer.
@@ -140,7 +140,7 @@ impl std::fmt::Display for SegRef<'_> {
 /// [`split_key`] returns for it, or `None` when the key needs [`split_key`] (quotes, or an
 /// empty segment, which is a syntax error).
 #[must_use]
-pub fn simple_segments(key: &str) -> Option<impl Iterator<Item = SegRef<'_>> + Clone> {
+pub(crate) fn simple_segments(key: &str) -> Option<impl Iterator<Item = SegRef<'_>> + Clone> {
     if key.contains(['\'', '"']) || key.split('.').any(str::is_empty) {
         return None;
     }
@@ -161,7 +161,7 @@ pub fn simple_segments(key: &str) -> Option<impl Iterator<Item = SegRef<'_>> + C
 ///
 /// # Errors
 /// As [`dig`].
-pub fn dig_refs<'v, 'a>(
+pub(crate) fn dig_refs<'v, 'a>(
     full_key: &str,
     segments: impl Iterator<Item = SegRef<'a>>,
     mut value: &'v Data,

@@ -1,19 +1,24 @@
 //! Hiera 5 lookups with the semantics of Puppet 7.23's `lookup()` (`pops/lookup/*.rb`,
 //! `pops/merge_strategy.rb`, the deep_merge gem 1.1.1) — the pure algorithm, no I/O.
 //!
-//! The caller (`lamina_hiera_files`) parses `hiera.yaml` files into [`Config`]s, gathers
+//! Values are [`Data`]: Ruby's objects as Psych or the json gem loads them, with typed hash
+//! keys, Symbols and Integers of any size, which Puppet's lookup treats apart from strings.
+//! The caller (`lamina-hiera-files`) parses `hiera.yaml` files into [`Config`]s, gathers
 //! them into [`Layers`] (global, environment, modules) and implements [`DataSource`] (reading
-//! and caching data files, globbing). [`Hiera`] then answers [`Query`]s for one scope:
+//! and caching data files, globbing). [`Hiera`] then answers [`Query`]s for one scope
+//! ([`top_scope`]):
 //!
-//! - keys are split into a root and dotted segments ([`key`]); data is found and merged by
-//!   root key, then dug;
-//! - the merge strategy is the explicit one, else the key's `lookup_options` entry (exact key,
-//!   then the first `^pattern` in merged order) ([`options`]), applied as a left fold at every
-//!   nesting: layers (always three variants), hierarchy levels, locations ([`merge`]); found
-//!   values stay references into the data until a merge builds its result, once, from all of
-//!   them (the private `fold` module; same results and errors as the pairwise fold);
-//! - every value read from a location is interpolated first ([`interp`]): `%{var}`,
-//!   `%{facts.a.b}`, `scope`, `lookup`/`hiera`, `alias`, `literal`;
+//! - keys are split into a root and dotted segments (`sub_lookup.rb`); data is found and merged
+//!   by root key, then dug (a digit segment digs an Integer key);
+//! - the merge strategy is the explicit one ([`Strategy`], [`parse_merge`]), else the key's
+//!   `lookup_options` entry (exact key, then the first `^pattern` in merged order), applied as a
+//!   left fold at every nesting: layers (always three variants), hierarchy levels, locations;
+//!   found values stay references into the data until a merge builds its result, once, from all
+//!   of them (same results and errors as the pairwise fold);
+//! - every value read from a location is interpolated first: `%{var}`, `%{facts.a.b}`,
+//!   `scope`, `lookup`/`hiera`, `alias`, `literal` (Ruby's `to_s` of the values: [`to_s`]);
+//! - `--type` and `convert_to` follow Puppet's type system as far as a lookup needs it
+//!   ([`PType`]), with the `TypeMismatchDescriber`'s words;
 //! - errors carry Puppet's wording; errors raised while the global layer is searched are
 //!   prefixed `Lookup of key 'k' failed: ` as `lookup_adapter.rb:147` does;
 //! - a [`Hiera`] session answers every lookup as a fresh one would (as Puppet does, which keeps
@@ -58,26 +63,28 @@
 //! assert_eq!(v, Some(Data::from("hello web01")));
 //! ```
 
-mod scope;
-pub use scope::top_scope;
 mod describe;
 mod engine;
 mod fold;
-pub mod infer;
-pub mod int;
-pub mod interp;
-pub mod key;
+mod infer;
+mod int;
+mod interp;
+mod key;
 mod loc;
-pub mod merge;
-pub mod options;
+mod merge;
+mod options;
 mod options_cache;
 mod rsort;
+mod scope;
 mod type_parser;
-pub mod types;
+mod types;
 
 pub use engine::Hiera;
-pub use merge::{DeepOptions, Strategy};
-pub use types::PType;
+pub use interp::{ruby_inspect, to_s};
+pub use merge::{DeepOptions, Strategy, puppet_type_name};
+pub use options::{DeepFlagsWithoutDeep, parse_merge, strategy_by_name, with_deep_flags};
+pub use scope::top_scope;
+pub use types::{PType, Re};
 
 use indexmap::IndexMap;
 pub use lamina_value::{Data, DataMap, Key};

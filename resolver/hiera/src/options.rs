@@ -11,7 +11,7 @@ use regex::Regex;
 ///
 /// # Errors
 /// A pattern that is not a valid regex.
-pub fn key_options<'m>(lo: &'m DataMap, root: &str) -> Result<Option<&'m DataMap>, HieraError> {
+pub(crate) fn key_options<'m>(lo: &'m DataMap, root: &str) -> Result<Option<&'m DataMap>, HieraError> {
     if let Some(v) = lo.get(root) {
         return Ok(as_map(v));
     }
@@ -30,7 +30,7 @@ pub fn key_options<'m>(lo: &'m DataMap, root: &str) -> Result<Option<&'m DataMap
 ///
 /// # Errors
 /// An invalid regex.
-pub fn compile_pattern(k: &str) -> Result<Regex, HieraError> {
+pub(crate) fn compile_pattern(k: &str) -> Result<Regex, HieraError> {
     Regex::new(k).map_err(|e| HieraError::plain(format!("invalid lookup_options pattern '{k}': {e}")))
 }
 

@@ -401,7 +401,7 @@ fn merge_range(a: &PType, b: &PType) -> Option<PType> {
 ///
 /// # Errors
 /// Puppet's `Invalid data type in lookup_options ...` and `The convert_to lookup_option ...`.
-pub fn convert_to(root: &str, v: Data, spec: &Data) -> Result<Data, HieraError> {
+pub(crate) fn convert_to(root: &str, v: Data, spec: &Data) -> Result<Data, HieraError> {
     let (tname, args): (&str, &[Data]) = match spec {
         Data::String(s) => (s, &[]),
         Data::Array(a) if matches!(a.first(), Some(Data::String(_))) => (a[0].as_str().unwrap_or_default(), &a[1..]),

@@ -3,7 +3,6 @@
 use crate::cli::{EncClientArgs, EstateArg, Format};
 use crate::failure::{Failure, Status, print};
 use lamina::{EncDocument, Estate};
-use lamina_yaml::emit;
 
 pub(crate) fn run(
     certname: &str,
@@ -30,8 +29,8 @@ pub(crate) fn run(
     let doc =
         if do_explain { estate.explain(host, show_hidden)? } else { estate.enc(host).map(EncDocument::into_value)? };
     let text = match format {
-        Format::Yaml => emit::to_yaml(&doc),
-        Format::Json => emit::to_json_pretty(&doc) + "\n",
+        Format::Yaml => lamina_yaml::to_yaml(&doc),
+        Format::Json => lamina_yaml::to_json_pretty(&doc) + "\n",
     };
     print(text.as_bytes())
 }

@@ -163,9 +163,9 @@ fn lookup(args: &LookupArgs) -> Result<Option<String>, String> {
 /// float format, a trailing newline); `yaml` the YAML 1.1-safe emitter; `s` Ruby's `to_s`.
 fn render(v: &Data, how: &str) -> Result<String, String> {
     Ok(match how {
-        "json" => lamina_yaml::emit::to_ruby_json(v).map_err(|e| e.message)? + "\n",
-        "s" => hiera::interp::to_s(v) + "\n",
-        _ => lamina_yaml::emit::to_yaml(&string_keys(v.clone())),
+        "json" => lamina_yaml::to_ruby_json(v).map_err(|e| e.message)? + "\n",
+        "s" => hiera::to_s(v) + "\n",
+        _ => lamina_yaml::to_yaml(&string_keys(v.clone())),
     })
 }
 

@@ -47,14 +47,14 @@ pub(crate) fn load(arg: &EstateArg) -> Result<Estate, Failure> {
 pub(crate) fn check(arg: &EstateArg) -> Result<(), Failure> {
     let t = Instant::now();
     let estate = load(arg)?;
-    let e = estate.compiled();
+    let s = estate.compiled().stats();
     println!(
         "ok: {} hosts, {} host groups, {} classes, {} smart class parameters, {} override values ({:.2}s)",
-        e.hosts.len(),
-        e.hostgroups.len(),
-        e.classes.len(),
-        e.keys.len(),
-        e.keys.iter().map(|k| k.src.override_values.len()).sum::<usize>(),
+        s.hosts,
+        s.hostgroups,
+        s.classes,
+        s.smart_class_parameters,
+        s.override_values,
         t.elapsed().as_secs_f64()
     );
     Ok(())

@@ -4,7 +4,6 @@ use crate::cli::{EstateArg, RenderFormat};
 use crate::failure::{Failure, Status};
 use indicatif::{ProgressBar, ProgressStyle};
 use lamina_foreman::Estate;
-use lamina_yaml::emit;
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -15,16 +14,16 @@ fn render_one(estate: &Estate, certname: &str, format: RenderFormat, buf: &mut S
     let host = estate.host(certname).ok_or_else(|| format!("unknown host {certname}"))?;
     let doc = lamina::host_enc(estate, host).map_err(|e| e.to_string())?.into_value();
     match format {
-        RenderFormat::Yaml => emit::write_yaml(&doc, buf),
+        RenderFormat::Yaml => lamina_yaml::write_yaml(&doc, buf),
         RenderFormat::Json => {
-            buf.push_str(&emit::to_json_pretty(&doc));
+            buf.push_str(&lamina_yaml::to_json_pretty(&doc));
             buf.push('\n');
         }
         RenderFormat::Jsonl => {
             buf.push_str("{\"certname\":");
-            buf.push_str(&emit::to_json(&lamina_foreman::Value::from(certname)));
+            buf.push_str(&lamina_yaml::to_json(&lamina_foreman::Value::from(certname)));
             buf.push_str(",\"enc\":");
-            buf.push_str(&emit::to_json(&doc));
+            buf.push_str(&lamina_yaml::to_json(&doc));
             buf.push_str("}\n");
         }
     }
@@ -45,7 +44,7 @@ pub(crate) fn run(arg: &EstateArg, out: Option<&str>, format: RenderFormat) -> R
     let estate = opened.compiled();
     let loaded = t0.elapsed();
     let t1 = Instant::now();
-    let names = &estate.certnames;
+    let names = &estate.certnames();
     let bar = if std::io::stderr().is_terminal() {
         let b = ProgressBar::new(names.len() as u64);
         b.set_style(

@@ -8,7 +8,7 @@ use crate::YamlError;
 /// `v` as compact JSON, keys in order.
 ///
 /// # Errors
-/// NaN and infinities, which Ruby's generator refuses ([`YamlErrorKind::Write`], with the
+/// NaN and infinities, which Ruby's generator refuses ([`crate::YamlErrorKind::Write`], with the
 /// generator's message: `1000: NaN not allowed in JSON`).
 pub fn to_ruby_json<V: Emit>(v: &V) -> Result<String, YamlError> {
     let mut out = String::new();
