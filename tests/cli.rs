@@ -175,3 +175,28 @@ fn check_and_generate_round_trip() {
     let out = lamina(&["render", "--estate", dir.to_str().expect("utf8")]);
     assert!(out.status.success(), "every generated host renders: {}", text(&out.stderr));
 }
+
+/// Regression (issue 10): Ruby's key types and bignums travelled as strings with a NUL-prefixed
+/// marker, which `lookup --explain` printed (`"\u0000i1"`); they are typed now, and print as
+/// their `to_s` (keys) and digits (bignums).
+#[test]
+fn issue10_lookup_explain_shows_no_markers() {
+    let case = lamina_tests::repo_root().join("corpus/hiera/oracle-cases/yaml_scalars");
+    let (config, facts) = (case.join("hiera.yaml"), case.join("facts.yaml"));
+    for (key, shown) in [("int_keys", r#"{"1":"one","2":"two"}"#), ("big", "123456789012345678901234567890")] {
+        let args = [
+            "lookup",
+            key,
+            "--explain",
+            "--hiera-config",
+            config.to_str().unwrap(),
+            "--facts",
+            facts.to_str().unwrap(),
+        ];
+        let out = lamina(&args);
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{key}: {}", text(&out.stderr));
+        assert!(stdout.contains(&format!("value: {shown}")), "{key}: {stdout}");
+        assert!(!stdout.contains("\\u0000") && !stdout.contains('\0'), "{key}: a marker in {stdout}");
+    }
+}
