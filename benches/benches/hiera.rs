@@ -13,8 +13,9 @@
 //! times instead, for callgrind's load-independent counts.
 
 use criterion::{Criterion, Throughput, criterion_group};
-use lamina_hiera::{DeepOptions, Hiera, Query, Strategy, top_scope};
-use lamina_hiera_files::{FileSource, load_layers};
+use lamina::{Environment, HieraLayers};
+use lamina_hiera::{DeepOptions, Hiera, Query, Strategy};
+use lamina_hiera_files::FileSource;
 use lamina_value::{Data, DataMap};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -92,9 +93,9 @@ fn run_all(engine: &Hiera<'_>, qs: &[Query]) -> usize {
 /// not depend on the load of a shared machine as timings do.
 fn fixed_iterations(n: usize) {
     let (fix, scope) = setup();
-    let (layers, _) = load_layers(&std::path::absolute(fix.join("hiera.yaml")).expect("absolute path"), None);
+    let layers = HieraLayers::load(&std::path::absolute(fix.join("hiera.yaml")).expect("absolute path"), None);
     let source = FileSource::new();
-    let engine = Hiera::new(&layers, &source, &scope);
+    let engine = Hiera::new(&layers.layers, &source, &scope);
     let set = std::env::var("LAMINA_HIERA_BENCH_SET").unwrap_or_else(|_| "first".into());
     // `deep` and `unique`: the merge set's queries of that strategy only.
     let qs = match set.as_str() {
@@ -114,17 +115,18 @@ fn fixed_iterations(n: usize) {
 fn setup() -> (PathBuf, DataMap) {
     let fix = fixture();
     // The CLI's scope for `--node NODE --facts FILE` when NODE is not an estate host.
-    let scope = top_scope(read_facts(&fix.join("facts.yaml")), DataMap::new(), Some(NODE.to_string()), "production");
+    let facts = read_facts(&fix.join("facts.yaml"));
+    let scope = lamina::node_scope(None, Some(NODE), Some(facts), Environment::Named("production")).expect("scope");
     (fix, scope)
 }
 
 fn benches(c: &mut Criterion) {
     let (fix, scope) = setup();
     let global = std::path::absolute(fix.join("hiera.yaml")).expect("absolute path");
-    let (layers, warnings) = load_layers(&global, None);
-    assert!(warnings.is_empty(), "hiera.yaml warnings: {warnings:?}");
+    let layers = HieraLayers::load(&global, None);
+    assert!(layers.warnings.is_empty(), "hiera.yaml warnings: {:?}", layers.warnings);
     let source = FileSource::new();
-    let engine = Hiera::new(&layers, &source, &scope);
+    let engine = Hiera::new(&layers.layers, &source, &scope);
     let first = queries(&fix.join("queries_first.txt"));
     let merge = queries(&fix.join("queries_merge.txt"));
     let mixed = queries(&fix.join("queries_mixed.txt"));

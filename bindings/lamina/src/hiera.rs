@@ -198,6 +198,22 @@ impl std::fmt::Display for MergeError {
 impl std::error::Error for MergeError {}
 
 impl MergeOptions {
+    /// Options as `puppet lookup`'s flags give them: `--merge NAME` and the deep merge's flags.
+    #[must_use]
+    pub fn flags(
+        merge: Option<&str>,
+        knock_out_prefix: Option<&str>,
+        sort_merged_arrays: bool,
+        merge_hash_arrays: bool,
+    ) -> MergeOptions {
+        MergeOptions {
+            merge: merge.map(|m| Merge::Flag(m.to_string())),
+            knock_out_prefix: knock_out_prefix.map(str::to_string),
+            sort_merged_arrays,
+            merge_hash_arrays,
+        }
+    }
+
     /// The explicit strategy (`None`: the keys' `lookup_options` decide).
     ///
     /// # Errors

@@ -12,7 +12,7 @@ use crate::state::{HieraCtx, State};
 use axum::extract::{Path, Query, State as S};
 use axum::http::StatusCode;
 use axum::response::Response;
-use lamina::{Environment, Merge, MergeError, MergeOptions};
+use lamina::{Environment, MergeError, MergeOptions};
 use lamina_hiera::{DataSource, Hiera, HieraError, Strategy, not_found_message};
 use lamina_value::{Data, DataMap, Key};
 use serde::Deserialize;
@@ -32,12 +32,12 @@ pub(crate) struct LookupQuery {
 }
 
 fn strategy(q: &LookupQuery) -> Result<Option<Strategy>, String> {
-    let opts = MergeOptions {
-        merge: q.merge.clone().map(Merge::Flag),
-        knock_out_prefix: q.knock_out_prefix.clone(),
-        sort_merged_arrays: q.sort_merged_arrays,
-        merge_hash_arrays: q.merge_hash_arrays,
-    };
+    let opts = MergeOptions::flags(
+        q.merge.as_deref(),
+        q.knock_out_prefix.as_deref(),
+        q.sort_merged_arrays,
+        q.merge_hash_arrays,
+    );
     opts.strategy().map_err(|e| match e {
         MergeError::DeepOptionsWithoutDeep => {
             "knock_out_prefix, sort_merged_arrays and merge_hash_arrays need merge=deep".to_string()

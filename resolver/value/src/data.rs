@@ -9,7 +9,7 @@
 //! `Data` holds each of them as its own variant, so nothing is encoded in strings.
 
 use crate::int::{BigInt, IntRef};
-use crate::value::{Map, Value, ruby_float};
+use crate::value::{Map, Value, ruby_float, write_json_array, write_json_object, write_json_str};
 use indexmap::{Equivalent, IndexMap};
 use std::borrow::Cow;
 use std::fmt;
@@ -347,28 +347,10 @@ impl fmt::Display for Data {
             Data::Int(i) => write!(f, "{i}"),
             Data::BigInt(b) => f.write_str(b.as_str()),
             Data::Float(x) => f.write_str(&ruby_float(*x)),
-            Data::String(s) => fmt::Display::fmt(&Value::String(s.clone()), f),
-            Data::Symbol(s) => fmt::Display::fmt(&Value::String(format!(":{s}")), f),
-            Data::Array(a) => {
-                f.write_str("[")?;
-                for (i, v) in a.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(",")?;
-                    }
-                    write!(f, "{v}")?;
-                }
-                f.write_str("]")
-            }
-            Data::Hash(h) => {
-                f.write_str("{")?;
-                for (i, (k, v)) in h.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(",")?;
-                    }
-                    write!(f, "{}:{v}", Value::String(k.to_s().into_owned()))?;
-                }
-                f.write_str("}")
-            }
+            Data::String(s) => write_json_str(f, s),
+            Data::Symbol(s) => write_json_str(f, &format!(":{s}")),
+            Data::Array(a) => write_json_array(f, a),
+            Data::Hash(h) => write_json_object(f, h.iter().map(|(k, v)| (k.to_s(), v))),
         }
     }
 }

@@ -173,32 +173,42 @@ impl fmt::Display for Value {
             Value::Int(i) => write!(f, "{i}"),
             Value::Float(x) => f.write_str(&ruby_float(*x)),
             Value::String(s) => write_json_str(f, s),
-            Value::Array(a) => {
-                f.write_str("[")?;
-                for (i, v) in a.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(",")?;
-                    }
-                    write!(f, "{v}")?;
-                }
-                f.write_str("]")
-            }
-            Value::Hash(h) => {
-                f.write_str("{")?;
-                for (i, (k, v)) in h.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(",")?;
-                    }
-                    write_json_str(f, k)?;
-                    write!(f, ":{v}")?;
-                }
-                f.write_str("}")
-            }
+            Value::Array(a) => write_json_array(f, a),
+            Value::Hash(h) => write_json_object(f, h.iter().map(|(k, v)| (k.as_str(), v))),
         }
     }
 }
 
-fn write_json_str(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+/// `[a,b]` with each element's own `Display` (compact JSON).
+pub(crate) fn write_json_array<T: fmt::Display>(f: &mut fmt::Formatter<'_>, items: &[T]) -> fmt::Result {
+    f.write_str("[")?;
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(",")?;
+        }
+        write!(f, "{v}")?;
+    }
+    f.write_str("]")
+}
+
+/// `{"k":v}` with each value's own `Display` (compact JSON).
+pub(crate) fn write_json_object<'a, K: AsRef<str>, T: fmt::Display + 'a>(
+    f: &mut fmt::Formatter<'_>,
+    entries: impl Iterator<Item = (K, &'a T)>,
+) -> fmt::Result {
+    f.write_str("{")?;
+    for (i, (k, v)) in entries.enumerate() {
+        if i > 0 {
+            f.write_str(",")?;
+        }
+        write_json_str(f, k.as_ref())?;
+        write!(f, ":{v}")?;
+    }
+    f.write_str("}")
+}
+
+/// A JSON string.
+pub(crate) fn write_json_str(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     f.write_str("\"")?;
     for c in s.chars() {
         match c {

@@ -7,7 +7,7 @@
 //! `--environment ENV` makes `DIR/ENV` the environment layer (its `hiera.yaml`, `modules/`).
 
 use crate::failure::{Failure, Status, print};
-use lamina::{Environment, Estate, FactsPolicy, HieraLayers, Merge, MergeError, MergeOptions, Source};
+use lamina::{Environment, Estate, FactsPolicy, HieraLayers, MergeError, MergeOptions, Source};
 use lamina_hiera::{self as hiera, Hiera, HieraError, PType, Query, Strategy};
 use lamina_hiera_files::FileSource;
 use lamina_value::{Data, DataMap, Key};
@@ -85,12 +85,12 @@ fn usage(msg: &str) -> String {
 }
 
 fn strategy(args: &LookupArgs) -> Result<Option<Strategy>, String> {
-    let opts = MergeOptions {
-        merge: args.merge.clone().map(Merge::Flag),
-        knock_out_prefix: args.knock_out_prefix.clone(),
-        sort_merged_arrays: args.sort_merged_arrays,
-        merge_hash_arrays: args.merge_hash_arrays,
-    };
+    let opts = MergeOptions::flags(
+        args.merge.as_deref(),
+        args.knock_out_prefix.as_deref(),
+        args.sort_merged_arrays,
+        args.merge_hash_arrays,
+    );
     opts.strategy().map_err(|e| match e {
         MergeError::UnknownFlag(_) => usage("The --merge option only accepts 'first', 'hash', 'unique', or 'deep'"),
         MergeError::DeepOptionsWithoutDeep => usage(
