@@ -52,7 +52,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use lamina_estate::{LoadOptions, load_with};
 use lamina_foreman::{Error, ErrorKind};
-use lamina_hiera_files::{FileSource, load_layers};
+use lamina_hiera_files::FileSource;
 use lamina_store::Live;
 use state::{HieraCtx, Snapshot, State};
 use std::net::SocketAddr;
@@ -278,17 +278,20 @@ async fn initial(cfg: &Config) -> Result<(Snapshot, Option<Live>), Error> {
     Ok((Snapshot { revision: 0, source: Arc::new(source), estate: Arc::new(estate) }, None))
 }
 
+/// The Hiera layers the server answers from: `--hiera-config`, else the estate's
+/// `hiera/hiera.yaml`; none at all otherwise (a server does not fall back on Puppet's default
+/// path, which belongs to the machine it runs on, not to the estate).
 fn hiera_ctx(cfg: &Config) -> Option<HieraCtx> {
-    let global = cfg
-        .hiera_config
-        .clone()
-        .or_else(|| cfg.estate.as_ref().map(|d| d.join("hiera/hiera.yaml")).filter(|p| p.is_file()))?;
-    let global = std::path::absolute(&global).unwrap_or(global);
-    let (layers, warnings) = load_layers(&global, None);
-    for w in warnings {
+    let estate_has_one = cfg.estate.as_ref().is_some_and(|d| d.join("hiera/hiera.yaml").is_file());
+    if cfg.hiera_config.is_none() && !estate_has_one {
+        return None;
+    }
+    let global = lamina::global_config(cfg.hiera_config.as_deref(), cfg.estate.as_deref());
+    let loaded = lamina::HieraLayers::load(&global, None);
+    for w in &loaded.warnings {
         tracing::warn!(config = %global.display(), "{w}");
     }
-    Some(HieraCtx { layers, source: FileSource::new() })
+    Some(HieraCtx { layers: loaded.layers, source: FileSource::new() })
 }
 
 fn init_logs(json: bool) {
