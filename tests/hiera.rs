@@ -12,7 +12,7 @@ use std::process::Command;
 
 /// Queries where Lamina knowingly differs from Puppet 7.23: (case, query, why), `*` for a
 /// whole case. None left: integer, boolean and nil keys, Symbols and bignums are read as Puppet
-/// reads them since the Hiera reader keeps them apart (`lamina_hiera::rich`).
+/// reads them since Hiera data keeps their Ruby types (`lamina_value::Data`).
 const DIVERGENCES: &[(&str, &str, &str)] = &[];
 
 /// Errors whose text comes from a parser (libyaml, the json gem) and differs in wording: only

@@ -13,6 +13,7 @@ use lamina_store as store;
 use lamina_tests::{PgDb, lamina, repo_root};
 use lamina_yaml::{self as yaml, Limits, NodeKind};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 fn sqlite_url(dir: &Path, name: &str) -> String {
     format!("sqlite://{}", dir.join(name).display())
@@ -291,4 +292,42 @@ fn lookup_from_a_store_matches_lookup_from_files() {
         &url,
     ]);
     assert!(found.status.success(), "the test must look at found values too");
+}
+
+/// Regression (issue 10), on PostgreSQL: a store written before schema 3 (non-finite reals as
+/// tagged objects) is read as it is by readers, which write nothing, and brought up to date by
+/// the next writer (the server's connection) with migration 3, whose SQL runs on PostgreSQL too.
+#[test]
+fn issue10_postgres_schema_2_reals_are_read_then_rewritten() {
+    let Some(db) = PgDb::new("schema2_reals") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let est = dir.path().join("e.yaml");
+    std::fs::write(&est, "parameters: {a: 1.5, b: 2.5, c: 3.5}\nhosts:\n  - {name: h.example.com}\n").expect("write");
+    store::import(&est, &db.url).expect("import");
+    let psql = |sql: &str| {
+        let out =
+            Command::new("psql").args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", &db.url, "-c", sql]).output();
+        let out = out.expect("psql is installed with PostgreSQL");
+        assert!(out.status.success(), "psql: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    for (name, old) in [("a", "nan"), ("b", "inf"), ("c", "-inf")] {
+        psql(&format!(
+            r#"UPDATE parameters SET value_json = '{{"\u0000lamina:float":"{old}"}}' WHERE owner_kind = 'global' AND name = '{name}'"#
+        ));
+    }
+    psql("DELETE FROM _sqlx_migrations WHERE version = 3");
+    let check = || {
+        let src = store::load_source(&db.url).expect("load");
+        let got: Vec<Value> = src.parameters.iter().map(|p| p.value.clone()).collect();
+        assert!(matches!(got[0], Value::Float(f) if f.is_nan()), "{got:?}");
+        assert_eq!(got[1..], [Value::Float(f64::INFINITY), Value::Float(f64::NEG_INFINITY)]);
+    };
+    check();
+    let values = "SELECT string_agg(value_json, ' ' ORDER BY pos) FROM parameters WHERE owner_kind = 'global'";
+    assert!(psql(values).contains("lamina:float"), "a read wrote nothing");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(store::Live::open(&db.url)).expect("a writer brings the schema up to date");
+    assert_eq!(psql(values), "NaN Infinity -Infinity");
+    check();
 }

@@ -36,20 +36,8 @@ impl Source {
     pub fn shown(&self) -> String {
         match self {
             Source::Files(p) => p.display().to_string(),
-            Source::Store(url) => shown_url(url),
+            Source::Store(url) => lamina_store::shown_url(url),
         }
-    }
-}
-
-/// A URL as shown in messages and logs: without a password.
-#[must_use]
-pub fn shown_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let user = url[s + 3..at].split(':').next().unwrap_or_default();
-            format!("{}{user}{}", &url[..s + 3], &url[at..])
-        }
-        _ => url.to_string(),
     }
 }
 
@@ -119,16 +107,6 @@ impl Estate {
             dir: None,
             facts: Facts::Kept,
         }))
-    }
-
-    /// An estate compiled elsewhere (a server's snapshot), holding every fact.
-    #[must_use]
-    pub fn from_compiled(compiled: Arc<lamina_foreman::Estate>, source: Source) -> Estate {
-        let dir = match &source {
-            Source::Files(p) => Some(std::path::absolute(p).unwrap_or_else(|_| p.clone())),
-            Source::Store(_) => None,
-        };
-        Estate { compiled, source, dir, facts: Facts::Kept }
     }
 
     /// The compiled estate.

@@ -92,8 +92,9 @@ impl Reread {
         // Read without the lock held: lookups of other files go on meanwhile (two threads may
         // read the same file once each; both get the same facts).
         let hosts = host_facts(&path, &Limits::default()).map_err(|e| {
+            let kind = e.kind().unwrap_or(ErrorKind::Io);
             let first = e.0.first().map(ToString::to_string).unwrap_or_default();
-            Error::new(ErrorKind::Io, "", format!("cannot read the facts of {name}: {first}"))
+            Error::new(kind, "", format!("cannot read the facts of {name}: {first}"))
         })?;
         let facts: Arc<FileFacts> =
             Arc::new(hosts.into_iter().map(|(origin, certname, facts)| (origin.line, (certname, facts))).collect());

@@ -31,13 +31,16 @@
 //! let yaml = lamina_yaml::to_yaml(&doc.into_value());
 //! assert!(yaml.starts_with("---\nparameters:\n"));
 //!
-//! // A lookup with the node's scope: its facts and ENC parameters.
+//! // A lookup with the node's scope: its facts and ENC parameters are top-scope variables.
+//! let hiera = tempfile::tempdir()?;
+//! std::fs::write(hiera.path().join("hiera.yaml"), "version: 5\nhierarchy:\n  - {name: node, path: 'nodes/%{facts.hostname}.yaml'}\n")?;
+//! std::fs::create_dir_all(hiera.path().join("data/nodes"))?;
+//! std::fs::write(hiera.path().join("data/nodes/web01.yaml"), "motd: 'web01 in %{environment}'\n")?;
 //! let scope = node_scope(Some(&estate), Some("web01.demo.example.com"), None, Environment::OfEnc)?;
-//! let layers = HieraLayers::load(&dir.join("hiera/hiera.yaml"), None);
+//! let layers = HieraLayers::load(&hiera.path().join("hiera.yaml"), None);
 //! let source = lamina_hiera_files::FileSource::new();
-//! let hiera = Hiera::new(&layers.layers, &source, &scope);
-//! let answer = hiera.query(&Query::new(vec!["environment".into()]));
-//! assert!(answer.is_ok());
+//! let answer = Hiera::new(&layers.layers, &source, &scope).query(&Query::new(vec!["motd".into()]))?;
+//! assert_eq!(answer, Some(Data::from("web01 in production")));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -45,10 +48,11 @@ mod estate;
 mod facts;
 mod hiera;
 
-pub use estate::{Estate, FactsPolicy, Source, host_enc, shown_url, unknown_host};
+pub use estate::{Estate, FactsPolicy, Source, host_enc, unknown_host};
 pub use hiera::{
     Environment, HieraFiles, HieraLayers, Merge, MergeError, MergeOptions, PUPPET_HIERA_CONFIG, data_map,
     global_config, host_scope, node_scope,
 };
 pub use lamina_foreman::EncDocument;
 pub use lamina_foreman::{Error, ErrorKind, Errors};
+pub use lamina_store::shown_url;

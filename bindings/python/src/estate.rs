@@ -1,6 +1,6 @@
 //! `Estate`: a compiled, immutable estate shared behind an `Arc`, so one object serves any
 //! number of Python threads; every resolution runs with the GIL released. No resolution logic
-//! lives here: it calls `lamina_foreman::{resolve, enc, explain}` and converts the result.
+//! lives here: it calls the `lamina` facade (`lamina::Estate`) and converts the result.
 
 use crate::convert::to_py;
 use crate::errors::{from_errors, host_not_found, key_not_found, lamina_error};

@@ -8,7 +8,7 @@
 
 use crate::convert::Converter;
 use crate::errors::errors_instance;
-use lamina_foreman::{Error, ErrorKind, Estate, Value};
+use lamina_foreman::{Error, Estate, Value};
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 use pyo3::types::{PyString, PyTuple};
@@ -33,10 +33,7 @@ pub(crate) fn enc_doc(estate: &Estate, host: u32) -> Result<Value, Error> {
 /// The documents of the hosts `range` (indices into `estate.certnames()`).
 fn render(estate: &Estate, range: Range<usize>, parallel: bool) -> Rendered {
     let one = |name: &String| {
-        let doc = estate
-            .host(name)
-            .ok_or_else(|| Error::new(ErrorKind::UnknownHost, format!("host {name}"), "unknown host"))
-            .and_then(|h| enc_doc(estate, h));
+        let doc = estate.host(name).ok_or_else(|| lamina::unknown_host(name)).and_then(|h| enc_doc(estate, h));
         (name.clone(), doc)
     };
     let names = &estate.certnames()[range];

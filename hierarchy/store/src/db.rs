@@ -34,8 +34,8 @@ macro_rules! both {
     };
 }
 
-/// The schema version this code reads and writes (the last migration).
-pub(crate) const SCHEMA_VERSION: i64 = 3;
+/// The first schema whose value columns spell non-finite reals as tokens (`json.rs`).
+pub(crate) const NONFINITE_TOKENS_SINCE: i64 = 3;
 
 /// The migrations, embedded (the files under `hierarchy/store/migrations/`, in the layout `sqlx
 /// migrate` uses, so that its CLI can apply them too).

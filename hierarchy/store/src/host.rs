@@ -10,6 +10,7 @@
 //! that the whole estate's resolution could pick for this host.
 
 use super::db::{Arg, Conn};
+use super::json::Spelling;
 use super::read::{Filter, Reader, take_params};
 use lamina_estate::PsychText;
 use lamina_foreman::Errors;
@@ -147,8 +148,8 @@ pub(crate) enum HostLoad {
     Invalid(Errors),
 }
 
-pub(crate) async fn load_host(conn: &mut Conn, certname: &str) -> Result<HostLoad, String> {
-    let mut r = Reader::new(conn).await?;
+pub(crate) async fn load_host(conn: &mut Conn, certname: &str, spelling: Spelling) -> Result<HostLoad, String> {
+    let mut r = Reader::new(conn, spelling).await?;
     let Some((mut src, keys)) = view(&mut r, certname).await? else { return Ok(HostLoad::Unknown) };
     let opts = CompileOptions { trusted_references: true };
     let first = match compile_with(src.clone(), &PsychText, opts) {

@@ -4,8 +4,10 @@
 //! always written with a dot or an exponent), key order, null. The one thing RFC 8259 cannot
 //! spell is a non-finite real (`.nan`, `.inf` in YAML): those are written as the number tokens
 //! `NaN`, `Infinity` and `-Infinity` (as JSON5 and Ruby's `JSON.generate(allow_nan: true)` write
-//! them), which no other JSON value can be mistaken for. Schema 3 rewrote what earlier versions
-//! stored for them (`hierarchy/store/migrations/0003_nonfinite_reals.sql`).
+//! them), which no other JSON value can be mistaken for. Earlier schemas stored each as a one-key
+//! object under a NUL-prefixed key: migration 3 (`hierarchy/store/migrations/0003_nonfinite_reals.sql`)
+//! rewrites them when a writer opens the store, and until then readers, which never write, read
+//! that spelling too ([`Spelling::Schema2`]).
 //!
 //! The codec is Lamina's own (rather than serde_json's, which has no such tokens): it writes and
 //! reads [`Value`]s directly, with no intermediate tree.
@@ -94,9 +96,21 @@ fn write_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// How the rows being read spell non-finite reals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spelling {
+    /// As [`encode`] writes them (schema 3 and later).
+    Current,
+    /// Also as schemas 1 and 2 wrote them: `{"\u0000lamina:float":"nan"}` (`"inf"`, `"-inf"`).
+    Schema2,
+}
+
+/// The key schemas 1 and 2 wrote a non-finite real under.
+const SCHEMA2_REAL: &str = "\u{0}lamina:float";
+
 /// Decode JSON text written by [`encode`] (any RFC 8259 text, plus the three non-finite tokens).
-pub(crate) fn decode(s: &str) -> Result<Value, String> {
-    let mut p = Parser { s: s.as_bytes(), i: 0, depth: 0 };
+pub(crate) fn decode(s: &str, spelling: Spelling) -> Result<Value, String> {
+    let mut p = Parser { s: s.as_bytes(), i: 0, depth: 0, spelling };
     let v = p.value().map_err(|e| format!("invalid JSON value: {e} at byte {}", p.i))?;
     p.ws();
     if p.i != p.s.len() {
@@ -106,8 +120,8 @@ pub(crate) fn decode(s: &str) -> Result<Value, String> {
 }
 
 /// Decode a map written by [`encode_map`].
-pub(crate) fn decode_map(s: &str) -> Result<Map, String> {
-    match decode(s)? {
+pub(crate) fn decode_map(s: &str, spelling: Spelling) -> Result<Map, String> {
+    match decode(s, spelling)? {
         Value::Hash(m) => Ok(m),
         other => Err(format!("expected a JSON object, found {}", other.type_name())),
     }
@@ -120,6 +134,7 @@ struct Parser<'a> {
     s: &'a [u8],
     i: usize,
     depth: usize,
+    spelling: Spelling,
 }
 
 impl Parser<'_> {
@@ -191,11 +206,26 @@ impl Parser<'_> {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    return Ok(Value::Hash(m));
+                    return Ok(self.schema2_real(m));
                 }
                 _ => return Err("expected ',' or '}'"),
             }
         }
+    }
+
+    /// `m`, or the real an earlier schema spelled as it.
+    fn schema2_real(&self, m: Map) -> Value {
+        if self.spelling == Spelling::Schema2
+            && m.len() == 1
+            && let Some(Value::String(s)) = m.get(SCHEMA2_REAL)
+        {
+            return Value::Float(match s.as_str() {
+                "inf" => f64::INFINITY,
+                "-inf" => f64::NEG_INFINITY,
+                _ => f64::NAN,
+            });
+        }
+        Value::Hash(m)
     }
 
     fn array(&mut self) -> Result<Value, &'static str> {
@@ -318,8 +348,10 @@ mod tests {
             Value::Array(vec![Value::Null, Value::Bool(false), Value::Float(-0.5), Value::Int(i64::MIN)]),
         );
         let v = Value::Hash(m);
-        assert_eq!(decode(&encode(&v)).unwrap(), v);
-        assert!(matches!(decode(&encode(&Value::Float(f64::NAN))).unwrap(), Value::Float(f) if f.is_nan()));
+        assert_eq!(decode(&encode(&v), Spelling::Current).unwrap(), v);
+        assert!(
+            matches!(decode(&encode(&Value::Float(f64::NAN)), Spelling::Current).unwrap(), Value::Float(f) if f.is_nan())
+        );
         assert_eq!(encode(&Value::Float(1.0)), "1.0");
     }
 
@@ -330,16 +362,19 @@ mod tests {
         let mut m = Map::new();
         m.insert("\u{0}lamina:float".into(), Value::from("nan"));
         let v = Value::Hash(m);
-        assert_eq!(decode(&encode(&v)).unwrap(), v);
+        assert_eq!(decode(&encode(&v), Spelling::Current).unwrap(), v);
     }
 
     #[test]
     fn reads_what_serde_json_wrote() {
         // Rows written before this codec: serde_json's spelling of the same values.
-        let v = decode(r#"{"a":1e20,"b":[1.5,-0.0,"\u00e9\ud83d\ude00"],"c":{"d":null}}"#).unwrap();
+        let v = decode(r#"{"a":1e20,"b":[1.5,-0.0,"\u00e9\ud83d\ude00"],"c":{"d":null}}"#, Spelling::Current).unwrap();
         assert_eq!(v.to_string(), r#"{"a":1.0e+20,"b":[1.5,-0.0,"é😀"],"c":{"d":null}}"#);
-        assert!(decode("[1,]").is_err());
-        assert!(decode("{} x").is_err());
-        assert!(decode(&"[".repeat(1000)).is_err());
+        assert!(decode("[1,]", Spelling::Current).is_err());
+        assert!(decode("{} x", Spelling::Current).is_err());
+        assert!(decode(&"[".repeat(1000), Spelling::Current).is_err());
+        // Schema 2's spelling of a real, read from a store not yet brought up to date.
+        let old = r#"{"x":{"\u0000lamina:float":"-inf"}}"#;
+        assert_eq!(decode(old, Spelling::Schema2).unwrap().to_string(), r#"{"x":-Infinity}"#);
     }
 }

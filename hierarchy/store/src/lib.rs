@@ -40,6 +40,7 @@ mod read;
 mod write;
 
 use db::{Conn, Create};
+use json::Spelling;
 use lamina_estate::PsychText;
 pub use lamina_estate::edit::{Change, ParamOwner};
 use lamina_foreman::model::{EstateSource, ValidatorType};
@@ -71,8 +72,9 @@ pub struct ExportSummary {
     pub hosts: usize,
 }
 
-/// The URL as shown in messages: without a password.
-fn shown(url: &str) -> String {
+/// A store URL as shown in messages and logs: without its password.
+#[must_use]
+pub fn shown_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -85,7 +87,7 @@ fn shown(url: &str) -> String {
 
 /// A store failure as an error naming the store.
 fn fail(url: &str, msg: impl Into<String>) -> Errors {
-    Errors(vec![Error::new(ErrorKind::Store, format!("store {}", shown(url)), msg)])
+    Errors(vec![Error::new(ErrorKind::Store, format!("store {}", shown_url(url)), msg)])
 }
 
 fn validator_name(t: &ValidatorType) -> &'static str {
@@ -104,30 +106,18 @@ fn block_on<T>(url: &str, f: impl std::future::Future<Output = Result<T, String>
     rt.block_on(f).map_err(|e| fail(url, e))
 }
 
-/// Open a store for reading: it must exist and hold an estate. A store of an older schema is
-/// brought up to date first (once: a read-only connection is used after that), since its rows
-/// may be spelled as the older schema spelled them.
-async fn open_existing(url: &str) -> Result<Conn, String> {
+/// Open a store for reading: it must exist and hold an estate. Readers never write, so a store
+/// of an older schema is read as it is (with its spelling of values); the next writer (an
+/// import, a server) brings it up to date.
+async fn open_existing(url: &str) -> Result<(Conn, Spelling), String> {
     let mut conn = Conn::open(url, Create::No).await?;
     let version = conn.schema_version().await?;
     if version == 0 {
         conn.close().await;
         return Err("the store holds no estate (run `lamina import ESTATE --store URL` first)".into());
     }
-    if version >= db::SCHEMA_VERSION {
-        return Ok(conn);
-    }
-    conn.close().await;
-    let mut rw = Conn::open(url, Create::Existing).await?;
-    let migrated = rw.migrate().await;
-    rw.close().await;
-    migrated.map_err(|e| {
-        format!(
-            "the store's schema (version {version}) is older than this lamina's ({}) and could not be brought up to date: {e}",
-            db::SCHEMA_VERSION
-        )
-    })?;
-    Conn::open(url, Create::No).await
+    let spelling = if version >= db::NONFINITE_TOKENS_SINCE { Spelling::Current } else { Spelling::Schema2 };
+    Ok((conn, spelling))
 }
 
 /// Write a validated source into the store at `url` (created and migrated as needed), in one
@@ -183,8 +173,8 @@ pub fn import(estate: &Path, url: &str) -> Result<ImportSummary, Errors> {
 /// When the store cannot be read.
 pub fn load_source(url: &str) -> Result<EstateSource, Errors> {
     block_on(url, async {
-        let mut conn = open_existing(url).await?;
-        let src = read::read_all(&mut conn).await;
+        let (mut conn, spelling) = open_existing(url).await?;
+        let src = read::read_all(&mut conn, spelling).await;
         conn.close().await;
         src
     })
@@ -206,8 +196,8 @@ pub fn load_estate(url: &str) -> Result<Estate, Errors> {
 /// When the store cannot be read, or the validation errors of the host's part of the estate.
 pub fn load_host(url: &str, certname: &str) -> Result<Option<Estate>, Errors> {
     let loaded = block_on(url, async {
-        let mut conn = open_existing(url).await?;
-        let r = host::load_host(&mut conn, certname).await;
+        let (mut conn, spelling) = open_existing(url).await?;
+        let r = host::load_host(&mut conn, certname, spelling).await;
         conn.close().await;
         r
     })?;
@@ -266,14 +256,25 @@ mod tests {
     use lamina_foreman::Value;
 
     /// Regression (issue 10): stores written before schema 3 hold non-finite reals as tagged
-    /// objects; a read brings the store up to date first (migration 3 rewrites them).
+    /// objects. Readers read them as they are (and write nothing); the next writer's migration 3
+    /// rewrites them as the tokens the codec writes.
     #[test]
-    fn issue10_migration_3_rewrites_tagged_reals() {
+    fn issue10_schema_2_reals_are_read_then_rewritten() {
         let dir = tempfile::tempdir().unwrap();
         let est = dir.path().join("e.yaml");
         std::fs::write(&est, "parameters: {a: 1.5, b: 2.5, c: 3.5}\nhosts:\n  - {name: h.example.com}\n").unwrap();
         let url = format!("sqlite://{}", dir.path().join("s.db").display());
         super::import(&est, &url).unwrap();
+        let raw = |sql: &'static str| {
+            let url = url.as_str();
+            super::block_on(url, async move {
+                let mut conn = super::Conn::open(url, super::Create::Existing).await?;
+                let rows = conn.fetch(sql, &[], &[super::db::Col::Text]).await?;
+                conn.close().await;
+                Ok(rows.into_iter().map(|mut r| r.text(0)).collect::<Vec<_>>())
+            })
+            .unwrap()
+        };
         // The store as a schema 2 lamina left it.
         super::block_on(&url, async {
             let mut conn = super::Conn::open(&url, super::Create::Existing).await?;
@@ -287,15 +288,24 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        let src = super::load_source(&url).unwrap();
-        let got: Vec<Value> = src.parameters.iter().map(|p| p.value.clone()).collect();
-        assert!(matches!(got[0], Value::Float(f) if f.is_nan()), "{got:?}");
-        assert_eq!(got[1..], [Value::Float(f64::INFINITY), Value::Float(f64::NEG_INFINITY)]);
+        let check = || {
+            let src = super::load_source(&url).unwrap();
+            let got: Vec<Value> = src.parameters.iter().map(|p| p.value.clone()).collect();
+            assert!(matches!(got[0], Value::Float(f) if f.is_nan()), "{got:?}");
+            assert_eq!(got[1..], [Value::Float(f64::INFINITY), Value::Float(f64::NEG_INFINITY)]);
+        };
+        check();
+        let sql = "SELECT value_json FROM parameters WHERE owner_kind = 'global' ORDER BY pos";
+        assert!(raw(sql)[0].contains("lamina:float"), "a read wrote nothing");
+        // A writer (a server's connection) brings the schema up to date.
+        super::block_on(&url, async { super::Live::open(&url).await.map(|_| ()).map_err(|e| e.to_string()) }).unwrap();
+        assert_eq!(raw(sql), ["NaN", "Infinity", "-Infinity"]);
+        check();
     }
 
     #[test]
     fn passwords_are_not_shown() {
-        assert_eq!(super::shown("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
-        assert_eq!(super::shown("sqlite://x.db"), "sqlite://x.db");
+        assert_eq!(super::shown_url("postgres://u:secret@h:5432/db"), "postgres://u@h:5432/db");
+        assert_eq!(super::shown_url("sqlite://x.db"), "sqlite://x.db");
     }
 }

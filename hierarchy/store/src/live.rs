@@ -6,7 +6,8 @@
 //! revision in the same transaction, so that other servers sharing the store see that their
 //! estate is stale by reading one row. A change is written with the revision its validation
 //! was done against (`UPDATE ... WHERE revision = $expected`): when another writer got there
-//! first, nothing is written and the caller reloads and validates again ([`LiveError::Conflict`]).
+//! first, nothing is written and the caller reloads and validates again (an error of kind
+//! [`lamina_foreman::ErrorKind::Conflict`]).
 //!
 //! Writes replace whole objects (a host with its classes, interfaces and parameters; one owner's
 //! parameter list; a smart class parameter with its override values), keeping the ids of the
@@ -80,12 +81,12 @@ impl Live {
     pub async fn open(url: &str) -> Result<Live, Error> {
         let mut conn = Conn::open(url, Create::Existing)
             .await
-            .map_err(|e| store_error(format!("store {}: {e}", super::shown(url))))?;
+            .map_err(|e| store_error(format!("store {}: {e}", super::shown_url(url))))?;
         if conn.schema_version().await.map_err(store_error)? == 0 {
             conn.close().await;
             return Err(store_error(format!(
                 "store {}: it holds no estate (run `lamina import ESTATE --store URL` first)",
-                super::shown(url)
+                super::shown_url(url)
             )));
         }
         conn.migrate().await.map_err(store_error)?;
@@ -96,7 +97,7 @@ impl Live {
     /// The URL, without its password.
     #[must_use]
     pub fn shown_url(&self) -> String {
-        super::shown(&self.url)
+        super::shown_url(&self.url)
     }
 
     /// The store's revision.
@@ -122,7 +123,8 @@ impl Live {
         conn.exec(begin, &[]).await?;
         let res = async {
             let rev = revision(&mut conn).await?;
-            let src = read::read_all(&mut conn).await?;
+            // `open` brought the schema up to date.
+            let src = read::read_all(&mut conn, super::json::Spelling::Current).await?;
             Ok::<_, String>((rev, src))
         }
         .await;

@@ -2,7 +2,7 @@
 //! per-host path asks for a handful by name). Every reader keeps definition order.
 
 use super::db::{Arg, Col, Conn, Row, placeholders};
-use super::json;
+use super::json::{self, Spelling};
 use lamina_foreman::model::{
     ConfigGroup, Domain, EstateSource, Host, Hostgroup, Interface, OperatingSystem, Origin, OverrideValue, Owner,
     ParamType, Parameter, PuppetClass, Settings, SmartParam, Subnet, Taxonomy, ValidatorType,
@@ -51,15 +51,17 @@ fn where_in(col: &str, filter: Filter<'_>, first: usize) -> String {
 pub(crate) struct Reader<'c> {
     pub(crate) conn: &'c mut Conn,
     files: Vec<Arc<str>>,
+    /// How the store's value columns spell non-finite reals (its schema's).
+    spelling: Spelling,
 }
 
 type Res<T> = Result<T, String>;
 
 impl<'c> Reader<'c> {
-    pub(crate) async fn new(conn: &'c mut Conn) -> Res<Reader<'c>> {
+    pub(crate) async fn new(conn: &'c mut Conn, spelling: Spelling) -> Res<Reader<'c>> {
         let rows = conn.fetch("SELECT id, path FROM files ORDER BY id", &[], &[Col::Int, Col::Text]).await?;
         let files = rows.into_iter().map(|mut r| Arc::from(r.text(1))).collect();
-        Ok(Reader { conn, files })
+        Ok(Reader { conn, files, spelling })
     }
 
     fn origin(&self, r: &Row, at: usize) -> Origin {
@@ -81,7 +83,9 @@ impl<'c> Reader<'c> {
         let cols = [Col::Text, Col::Bool, Col::Bool, Col::Text, Col::Int, Col::Int];
         let mut rows = self.conn.fetch(sql, &[], &cols).await?;
         let Some(mut r) = rows.pop() else { return Err("table settings: the settings row is missing".into()) };
-        let path = match json::decode(&r.text(0)).map_err(|e| format!("table settings: default_lookup_path: {e}"))? {
+        let path = match json::decode(&r.text(0), self.spelling)
+            .map_err(|e| format!("table settings: default_lookup_path: {e}"))?
+        {
             Value::Array(a) => a.into_iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
             _ => return Err("table settings: default_lookup_path is not a list".into()),
         };
@@ -129,7 +133,7 @@ impl<'c> Reader<'c> {
         for mut r in self.conn.fetch(&sql, &args, &cols).await? {
             let (kind, owner, name) = (r.text(0), r.int(1), r.text(2));
             let bad = |e: String| format!("table parameters: {kind} #{owner} parameter {name}: {e}");
-            let value = json::decode(&r.text(3)).map_err(bad)?;
+            let value = json::decode(&r.text(3), self.spelling).map_err(bad)?;
             let parameter_type = match r.opt(4) {
                 None => None,
                 Some(t) => Some(ParamType::parse(&t).ok_or_else(|| bad(format!("unknown parameter_type {t:?}")))?),
@@ -173,7 +177,8 @@ impl<'c> Reader<'c> {
         let mut out = Vec::with_capacity(rows.len());
         for mut r in rows {
             let name = r.text(1);
-            let attrs = json::decode_map(&r.text(2)).map_err(|e| format!("table subnets: subnet {name}: {e}"))?;
+            let attrs = json::decode_map(&r.text(2), self.spelling)
+                .map_err(|e| format!("table subnets: subnet {name}: {e}"))?;
             out.push((r.int(0), Subnet { name, attrs, parameters: Vec::new(), origin: self.origin(&r, 3) }));
         }
         Ok(out)
@@ -269,10 +274,13 @@ impl<'c> Reader<'c> {
             let bad = |e: String| format!("table smart_class_parameters: {}::{key}: {e}", class.name);
             let t = r.text(3);
             let parameter_type = ParamType::parse(&t).ok_or_else(|| bad(format!("unknown parameter_type {t:?}")))?;
-            let default_value = r.opt(4).map(|j| json::decode(&j)).transpose().map_err(bad)?;
+            let default_value = r.opt(4).map(|j| json::decode(&j, self.spelling)).transpose().map_err(bad)?;
             let order = match r.opt(6) {
                 None => None,
-                Some(j) => Some(order_lines(&json::decode(&j).map_err(bad)?).ok_or_else(|| bad("bad order".into()))?),
+                Some(j) => Some(
+                    order_lines(&json::decode(&j, self.spelling).map_err(bad)?)
+                        .ok_or_else(|| bad("bad order".into()))?,
+                ),
             };
             let validator_type = match r.opt(12).as_deref() {
                 None => None,
@@ -332,7 +340,7 @@ impl<'c> Reader<'c> {
             let m = r.text(1);
             let value = r
                 .opt(2)
-                .map(|j| json::decode(&j))
+                .map(|j| json::decode(&j, self.spelling))
                 .transpose()
                 .map_err(|e| format!("table override_values: key #{} match {m:?}: {e}", r.int(0)))?;
             out.push((r.int(0), OverrideValue { match_: m, value, omit: r.bool(3), origin: self.origin(&r, 4) }));
@@ -413,8 +421,8 @@ impl<'c> Reader<'c> {
         );
         let mut nics: HashMap<i64, Vec<Interface>> = HashMap::new();
         for mut r in self.select(&nic_sql, f, &[Col::Int, Col::Text, Col::Int, Col::Int]).await? {
-            let attrs =
-                json::decode_map(&r.text(1)).map_err(|e| format!("table interfaces: host #{}: {e}", r.int(0)))?;
+            let attrs = json::decode_map(&r.text(1), self.spelling)
+                .map_err(|e| format!("table interfaces: host #{}: {e}", r.int(0)))?;
             nics.entry(r.int(0)).or_default().push(Interface { attrs, origin: self.origin(&r, 2) });
         }
         let mut out = Vec::with_capacity(rows.len());
@@ -425,12 +433,12 @@ impl<'c> Reader<'c> {
             let owner = match r.opt(14) {
                 None => None,
                 Some(j) => {
-                    let m = json::decode_map(&j).map_err(bad)?;
+                    let m = json::decode_map(&j, self.spelling).map_err(bad)?;
                     let s = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
                     Some(Owner { name: s("name"), email: s("email") })
                 }
             };
-            let facts: Map = json::decode_map(&r.text(18)).map_err(bad)?;
+            let facts: Map = json::decode_map(&r.text(18), self.spelling).map_err(bad)?;
             let h = Host {
                 certname: r.opt(2),
                 hostgroup: r.opt(4),
@@ -479,8 +487,8 @@ pub(crate) fn take_params(all: &mut HashMap<(String, i64), Vec<Parameter>>, kind
 }
 
 /// The whole estate source.
-pub(crate) async fn read_all(conn: &mut Conn) -> Res<EstateSource> {
-    let mut r = Reader::new(conn).await?;
+pub(crate) async fn read_all(conn: &mut Conn, spelling: Spelling) -> Res<EstateSource> {
+    let mut r = Reader::new(conn, spelling).await?;
     let settings = r.settings().await?;
     let kinds = ["global", "organization", "location", "domain", "subnet", "os", "hostgroup", "host"];
     let owners: Vec<(&str, Filter<'_>)> = kinds.iter().map(|k| (*k, None)).collect();

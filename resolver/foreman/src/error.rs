@@ -41,7 +41,7 @@ pub enum ErrorKind {
 }
 
 /// The cause of an error, when there is one (an I/O or database error).
-pub type Source = Arc<dyn std::error::Error + Send + Sync>;
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 /// One error.
 #[derive(Clone, Debug)]
@@ -57,7 +57,7 @@ pub struct Error {
     /// The column of the problem in that line (1-based, in characters), where known.
     pub column: Option<u32>,
     /// What caused it (an I/O or database error).
-    pub source: Option<Source>,
+    pub source: Option<Cause>,
 }
 
 impl PartialEq for Error {

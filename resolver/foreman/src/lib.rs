@@ -68,7 +68,7 @@ use lamina_value as value;
 pub use cast::TextParser;
 pub use compile::{CompileOptions, compile, compile_with};
 pub use enc::{EncDocument, NIC_EXPORT, SUBNET_EXPORT};
-pub use error::{Error, ErrorKind, Errors, Source};
+pub use error::{Cause, Error, ErrorKind, Errors};
 pub use estate::{Estate, Idx, Stats};
 pub use explain::MASK;
 pub use keys::{sanitize_match, split_line};

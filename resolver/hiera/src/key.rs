@@ -96,10 +96,8 @@ pub(crate) fn root_name(segs: &[Segment]) -> String {
     segs.first().map(ToString::to_string).unwrap_or_default()
 }
 
-/// `sub_lookup`: digs `segments` into `value`. `Ok(None)` is Puppet's `:no_such_key`.
-///
-/// Divergence: hash keys are strings in Lamina, so an Index segment also finds a key written
-/// as the quoted string `"2"` (Puppet finds only the integer key `2`).
+/// `sub_lookup`: digs `segments` into `value`. `Ok(None)` is Puppet's `:no_such_key`. An
+/// Index segment finds only an Integer key, as Ruby's `value[2]` does (not the String `"2"`).
 ///
 /// # Errors
 /// `Data Provider type mismatch: Got Array when a hash-like object was expected ...`.

@@ -73,11 +73,8 @@ pub(crate) struct LookupArgs {
 }
 
 pub(crate) fn run(args: &LookupArgs) -> Result<(), Failure> {
-    match lookup(args) {
-        Ok(Some(out)) => print(out.as_bytes()).map_err(|_| Failure::Reported(Status::Lookup)),
-        Ok(None) => Err(Failure::Reported(Status::Lookup)),
-        Err(msg) => Err(Failure::Lookup(msg)),
-    }
+    let out = lookup(args).map_err(Failure::Lookup)?;
+    print(out.as_bytes()).map_err(|_| Failure::Reported(Status::Lookup))
 }
 
 fn usage(msg: &str) -> String {
@@ -100,16 +97,17 @@ fn strategy(args: &LookupArgs) -> Result<Option<Strategy>, String> {
     })
 }
 
-/// The rendered output, `None` when not found (message already printed).
-fn lookup(args: &LookupArgs) -> Result<Option<String>, String> {
+/// The rendered output (with `--explain`, the explanation then the value or the reason there is
+/// none), or the reason there is no value: Puppet's not-found message, or the error.
+fn lookup(args: &LookupArgs) -> Result<String, String> {
     let merge = strategy(args)?;
     if !["s", "json", "yaml"].contains(&args.render_as.as_str()) {
         return Err(format!("unknown --render-as {:?}: use s, json or yaml", args.render_as));
     }
     let value_type = args.value_type.as_deref().map(PType::parse_cli).transpose().map_err(|e| e.message)?;
     let estate_dir = estate_dir(args);
-    let facts = args.facts.as_deref().map(read_facts).transpose()?;
     let estate = node_estate(args, estate_dir.as_deref())?;
+    let facts = args.facts.as_deref().map(read_facts).transpose()?;
     let scope = lamina::node_scope(estate.as_ref(), args.node.as_deref(), facts, Environment::Named(&args.environment))
         .map_err(|e| e.to_string())?;
     let global = lamina::global_config(args.hiera_config.as_deref(), estate_dir.as_deref());
@@ -136,25 +134,22 @@ fn lookup(args: &LookupArgs) -> Result<Option<String>, String> {
     match result {
         Err(HieraError { message, .. }) => match explanation {
             // As Puppet's --explain: the tree, then the error text.
-            Some(e) => Ok(Some(format!("{e}{message}\n"))),
+            Some(e) => Ok(format!("{e}{message}\n")),
             None => Err(message),
         },
         Ok(None) => {
             let msg = hiera::not_found_message(&args.keys);
             match explanation {
-                Some(e) => Ok(Some(format!("{e}{msg}\n"))),
-                None => {
-                    eprintln!("Error: {msg}");
-                    Ok(None)
-                }
+                Some(e) => Ok(format!("{e}{msg}\n")),
+                None => Err(msg),
             }
         }
         Ok(Some(v)) => {
             let rendered = render(&v, &args.render_as)?;
-            Ok(Some(match explanation {
+            Ok(match explanation {
                 Some(e) => format!("{e}{rendered}"),
                 None => rendered,
-            }))
+            })
         }
     }
 }
@@ -200,8 +195,7 @@ fn estate_dir(args: &LookupArgs) -> Option<PathBuf> {
 }
 
 /// The estate the `--node` host is read from, when there is one: only that host's rows from a
-/// store; estate files with the facts the matchers need (the host's file is read again for all
-/// its facts when they are asked for).
+/// store; estate files with every fact (the host's are the scope).
 fn node_estate(args: &LookupArgs, estate_dir: Option<&Path>) -> Result<Option<Estate>, String> {
     let Some(node) = &args.node else { return Ok(None) };
     let first = |errs: lamina_foreman::Errors| errs.0.first().map(ToString::to_string).unwrap_or_default();
@@ -209,7 +203,7 @@ fn node_estate(args: &LookupArgs, estate_dir: Option<&Path>) -> Result<Option<Es
         return Estate::open_host(url, node).map_err(first);
     }
     let Some(path) = estate_dir else { return Ok(None) };
-    Estate::open(Source::Files(path.to_path_buf()), FactsPolicy::Matchers)
+    Estate::open(Source::Files(path.to_path_buf()), FactsPolicy::All)
         .map(Some)
         .map_err(|errs| format!("{} is invalid: {}", path.display(), first(errs)))
 }
