@@ -68,7 +68,7 @@ pub fn load_config(path: &Path, kind: LayerKind) -> LoadedConfig {
     let node = read_file_limited(path, &Limits::hiera())
         .and_then(|text| parse_node(&text, &file, &Limits::hiera()))
         // `hiera_config.rb` lets `Puppet::Util::Yaml.safe_load`'s YamlLoadError through as it is.
-        .map_err(|e| HieraError::plain(e.puppet_message(&file)));
+        .map_err(|e| HieraError::plain(e.puppet_message(&file)).in_file(&file).caused_by(e));
     let node = match node {
         Err(e) => return LoadedConfig { config: Some(Err(e)), warnings },
         Ok(n) => n,
@@ -99,6 +99,8 @@ pub fn load_config(path: &Path, kind: LayerKind) -> LoadedConfig {
             v.to_ruby_s()
         )))),
     };
+    // Every error of the configuration is about its file.
+    let config = config.map(|c| c.map_err(|e| e.in_file(&file)));
     LoadedConfig { config, warnings }
 }
 

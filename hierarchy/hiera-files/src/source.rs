@@ -53,7 +53,7 @@ fn read(function: &str, path: &str) -> Cached {
     if !Path::new(path).is_file() {
         return (Ok(None), warnings);
     }
-    let unable = |m: String| HieraError::plain(format!("Unable to parse ({path}): {m}"));
+    let unable = |m: String| HieraError::data(path, format!("Unable to parse ({path}): {m}"));
     if function == "json_data" {
         // Raw bytes: Puppet reads the file as UTF-8 without checking it or stripping a BOM, and
         // the gem does not check either (a BOM is an unexpected token).
@@ -75,14 +75,15 @@ fn read(function: &str, path: &str) -> Cached {
         // Puppet reads a YAML file into a string before Psych sees it; an undecodable one fails
         // in libyaml's reader, as Psych words it.
         Err(e) if function == "yaml_data" && e.psych.is_some() => {
-            return (Err(HieraError::plain(format!("Unable to parse {}", e.puppet_message(path)))), warnings);
+            let msg = format!("Unable to parse {}", e.puppet_message(path));
+            return (Err(HieraError::data(path, msg).caused_by(e)), warnings);
         }
         Err(e) => return (Err(unable(e.message)), warnings),
     };
     let r = match function {
         "yaml_data" => match parse_data(&text, path, &Limits::hiera()) {
             // `yaml_data.rb`: "Unable to parse #{YamlLoadError message}".
-            Err(e) => Err(HieraError::plain(format!("Unable to parse {}", e.puppet_message(path)))),
+            Err(e) => Err(HieraError::data(path, format!("Unable to parse {}", e.puppet_message(path))).caused_by(e)),
             Ok(Some(Data::Hash(h))) => Ok(Some(Arc::new(h))),
             Ok(_) => {
                 warnings.push(format!("{path}: file does not contain a valid yaml hash"));

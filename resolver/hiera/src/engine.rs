@@ -7,7 +7,7 @@ use super::loc::{Loc, LocData};
 use super::merge::Strategy;
 use super::options::{key_options, parse_merge};
 use super::options_cache::{LookupOptions, Part};
-use super::{Config, DataSource, HieraError, Layers, Level, Locations, MAX_NESTING, Query, join_path};
+use super::{Config, DataSource, HieraError, HieraErrorKind, Layers, Level, Locations, MAX_NESTING, Query, join_path};
 use crate::{Data, DataMap};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -391,8 +391,8 @@ impl<'a> Hiera<'a> {
             self.check(name, || self.levels_fold(cfg, &cfg.hierarchy, root, strategy, module))
         });
         match (layer, r) {
-            (Layer::Global, Err(e)) if !e.coded => {
-                Err(HieraError::plain(format!("Lookup of key '{key}' failed: {}", e.message)))
+            (Layer::Global, Err(e)) if e.kind != HieraErrorKind::Issue => {
+                Err(HieraError { message: format!("Lookup of key '{key}' failed: {}", e.message), ..e })
             }
             (_, r) => r,
         }
@@ -519,7 +519,11 @@ impl<'a> Hiera<'a> {
             return Ok(l);
         }
         let in_file = |e: HieraError| {
-            if e.coded { HieraError::coded(format!("{} (file: {})", e.message, cfg.file)) } else { e }
+            if e.kind == HieraErrorKind::Issue {
+                HieraError::coded(format!("{} (file: {})", e.message, cfg.file)).in_file(&cfg.file)
+            } else {
+                e
+            }
         };
         let interp = |s: &str, local: Option<(&str, &Data)>| -> Result<String, HieraError> {
             let v = self.interpolate(Data::from(s), false, local).map_err(in_file)?;

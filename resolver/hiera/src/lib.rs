@@ -98,27 +98,73 @@ pub const MAX_NESTING: usize = 64;
 /// Most nodes in a value returned by `alias` (aliases copy whole containers).
 pub const MAX_ALIAS_NODES: usize = 1_000_000;
 
-/// A lookup error with Puppet's message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HieraError {
-    /// The message.
-    pub message: String,
-    /// True for Puppet errors that carry an issue code (configuration and interpolation
-    /// syntax): those are not prefixed by the global layer.
-    pub coded: bool,
+/// What kind of lookup failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HieraErrorKind {
+    /// Puppet's `LookupError`: a merge, a type, a recursion, an interpolated value, an option.
+    /// Prefixed `Lookup of key 'k' failed: ` when it crosses the global layer.
+    Lookup,
+    /// An error Puppet reports with an issue code (a `hiera.yaml` or an interpolation's syntax):
+    /// never prefixed.
+    Issue,
+    /// A data file that cannot be read or parsed (Puppet's `Unable to parse ...`).
+    Data,
 }
+
+/// A lookup error with Puppet's message, and the file it is about when there is one.
+#[derive(Debug, Clone)]
+pub struct HieraError {
+    /// What kind.
+    pub kind: HieraErrorKind,
+    /// The message, in Puppet's words.
+    pub message: String,
+    /// The `hiera.yaml` or data file concerned (also named in the message, as Puppet names it).
+    pub file: Option<String>,
+    /// What caused it (a YAML reader's error).
+    pub source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl PartialEq for HieraError {
+    /// Equal kinds, messages and files (causes are not compared).
+    fn eq(&self, other: &HieraError) -> bool {
+        self.kind == other.kind && self.message == other.message && self.file == other.file
+    }
+}
+
+impl Eq for HieraError {}
 
 impl HieraError {
     /// A plain LookupError (prefixed when it crosses the global layer).
     #[must_use]
     pub fn plain(message: impl Into<String>) -> Self {
-        HieraError { message: message.into(), coded: false }
+        HieraError { kind: HieraErrorKind::Lookup, message: message.into(), file: None, source: None }
     }
 
     /// An issue-coded error (never prefixed).
     #[must_use]
     pub fn coded(message: impl Into<String>) -> Self {
-        HieraError { message: message.into(), coded: true }
+        HieraError { kind: HieraErrorKind::Issue, ..HieraError::plain(message) }
+    }
+
+    /// A data file that cannot be read or parsed.
+    #[must_use]
+    pub fn data(file: &str, message: impl Into<String>) -> Self {
+        HieraError { kind: HieraErrorKind::Data, file: Some(file.to_string()), ..HieraError::plain(message) }
+    }
+
+    /// The same error, about `file`.
+    #[must_use]
+    pub fn in_file(mut self, file: &str) -> Self {
+        self.file = Some(file.to_string());
+        self
+    }
+
+    /// The same error, caused by `source`.
+    #[must_use]
+    pub fn caused_by(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
     }
 }
 
@@ -128,7 +174,11 @@ impl fmt::Display for HieraError {
     }
 }
 
-impl std::error::Error for HieraError {}
+impl std::error::Error for HieraError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Where one hierarchy level reads its data (`location_resolver.rb`), as declared: templates
 /// are interpolated against the scope at lookup time.
