@@ -13,6 +13,8 @@ mod cli;
 mod bad_input;
 // Properties: determinism under reordering, merge idempotence, host independence.
 mod props;
+// Incremental estate versions against full compiles.
+mod incremental;
 // The real Puppet reads Lamina's ENC output with the intended types.
 mod puppet_acceptance;
 // The demo estate renders and shows what its README says.

@@ -7,13 +7,14 @@
 
 use crate::cast::{TextParser, cast};
 use crate::error::{Error, ErrorKind, Errors};
-pub(crate) use crate::estate::{CGroup, CHost, Class, Estate, Group, Idx, Key, Tax};
+pub(crate) use crate::estate::{CGroup, CHost, Class, Estate, Group, Idx, Key, Names, Tax};
 use crate::keys::{KeyCtx, intern_matchers};
 use crate::model::{
     ConfigGroup, Domain, EstateSource, Host, Hostgroup, OperatingSystem, Origin, Parameter, PuppetClass, Settings,
     SmartParam, Subnet, Taxonomy,
 };
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::sync::{Arc, OnceLock};
 
 #[allow(clippy::cast_possible_truncation)]
 fn idx(i: usize) -> Idx {
@@ -172,22 +173,19 @@ pub fn compile_with(mut src: EstateSource, parser: &dyn TextParser, opts: Compil
         operatingsystems: os_index,
         classes: class_index,
         config_groups: cg_index,
+        hostgroups: HashMap::default(),
     };
     let (hostgroups, hg_index) = build_hostgroups(&mut src.hostgroups, &names, parser, &mut errs);
-    let host_ctx = HostCtx {
-        names: &names,
-        hg_index: &hg_index,
-        hostgroups: &hostgroups,
-        classes: &classes,
-        environments: &src.environments,
-        parser,
-    };
+    let names = Names { hostgroups: hg_index, ..names };
+    let environments: Vec<String> = src.environments.into_iter().map(|(n, _)| n).collect();
+    let host_ctx =
+        HostCtx { names: &names, hostgroups: &hostgroups, classes: &classes, environments: &environments, parser };
     let (hosts, host_by_name, host_by_certname) = build_hosts(&mut src.hosts, &host_ctx, &mut errs);
     let key_ctx = KeyCtx {
         settings: &settings,
         host_names: &host_by_name,
         hostgroups: &hostgroups,
-        hg_index: &hg_index,
+        hg_index: &names.hostgroups,
         parser,
         trusted_references: opts.trusted_references,
     };
@@ -197,39 +195,44 @@ pub fn compile_with(mut src: EstateSource, parser: &dyn TextParser, opts: Compil
         return Err(Errors(errs));
     }
     let (rules, match_ids) = intern_matchers(&mut keys);
-    let certnames = sorted_certnames(&host_by_certname);
+    let fqdn_refs = fqdn_refs(&keys);
     Ok(Estate {
-        settings,
-        globals: src.parameters,
-        organizations,
-        locations,
-        domains: src.domains,
-        subnets: src.subnets,
-        operatingsystems,
-        environments: src.environments.into_iter().map(|(n, _)| n).collect(),
-        classes,
-        keys,
-        config_groups,
-        hostgroups,
-        hosts,
-        host_by_certname,
-        host_by_name,
-        rules,
-        match_ids,
-        certnames,
+        settings: Arc::new(settings),
+        globals: Arc::new(src.parameters),
+        organizations: Arc::new(organizations),
+        locations: Arc::new(locations),
+        domains: Arc::new(src.domains),
+        subnets: Arc::new(src.subnets),
+        operatingsystems: Arc::new(operatingsystems),
+        environments: Arc::new(environments),
+        classes: Arc::new(classes),
+        keys: Arc::new(keys),
+        config_groups: Arc::new(config_groups),
+        hostgroups: Arc::new(hostgroups),
+        names: Arc::new(names),
+        fqdn_refs: Arc::new(fqdn_refs),
+        hosts: hosts.into_iter().map(Arc::new).collect(),
+        host_by_certname: host_by_certname.into_iter().collect(),
+        host_by_name: host_by_name.into_iter().collect(),
+        rules: Arc::new(rules),
+        match_ids: Arc::new(match_ids),
+        certnames: OnceLock::new(),
     })
 }
 
-/// Name → index of the objects host groups and hosts refer to by name.
-struct Names {
-    environments: HashMap<String, Idx>,
-    organizations: HashMap<String, Idx>,
-    locations: HashMap<String, Idx>,
-    domains: HashMap<String, Idx>,
-    subnets: HashMap<String, Idx>,
-    operatingsystems: HashMap<String, Idx>,
-    classes: HashMap<String, Idx>,
-    config_groups: HashMap<String, Idx>,
+/// Host names matched by `fqdn=` in any override value.
+fn fqdn_refs(keys: &[Key]) -> HashSet<String> {
+    let mut out = HashSet::default();
+    for k in keys {
+        for m in k.values.keys() {
+            for part in m.split(',') {
+                if let Some(name) = part.strip_prefix("fqdn=") {
+                    out.insert(name.to_string());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The object whose references are being resolved: errors name it and where it is defined.
@@ -488,13 +491,12 @@ fn inherit_group_attributes(groups: &mut [Group]) {
 }
 
 /// What a host's references are resolved against.
-struct HostCtx<'a> {
-    names: &'a Names,
-    hg_index: &'a HashMap<String, Idx>,
-    hostgroups: &'a [Group],
-    classes: &'a [Class],
-    environments: &'a [(String, Origin)],
-    parser: &'a dyn TextParser,
+pub(crate) struct HostCtx<'a> {
+    pub(crate) names: &'a Names,
+    pub(crate) hostgroups: &'a [Group],
+    pub(crate) classes: &'a [Class],
+    pub(crate) environments: &'a [String],
+    pub(crate) parser: &'a dyn TextParser,
 }
 
 /// Hosts: names and certnames indexed (each unique), then each host compiled in definition
@@ -516,12 +518,12 @@ fn build_hosts(
 impl HostCtx<'_> {
     /// One host: parameters cast, references resolved, subnets taken from the primary interface,
     /// environment inherited from the host group, own classes checked against it.
-    fn host(&self, mut h: Host, errs: &mut Vec<Error>) -> CHost {
+    pub(crate) fn host(&self, mut h: Host, errs: &mut Vec<Error>) -> CHost {
         let owner = format!("host {}", h.name);
         check_params(&mut h.parameters, &owner, self.parser, errs);
         let n = self.names;
         let by = Referrer { owner: &owner, origin: &h.origin };
-        let hostgroup = by.find(self.hg_index, h.hostgroup.as_deref(), "host group", errs);
+        let hostgroup = by.find(&n.hostgroups, h.hostgroup.as_deref(), "host group", errs);
         let organization = by.find(&n.organizations, h.organization.as_deref(), "organization", errs);
         let location = by.find(&n.locations, h.location.as_deref(), "location", errs);
         let domain = by.find(&n.domains, h.domain.as_deref(), "domain", errs);
@@ -567,7 +569,7 @@ impl HostCtx<'_> {
                         by.owner,
                         format!(
                             "puppet class {} does not belong to the {} environment",
-                            class.name, self.environments[env as usize].0
+                            class.name, self.environments[env as usize]
                         ),
                     )
                     .at(by.origin),
@@ -625,11 +627,4 @@ fn check_keys(keys: &mut [Key], classes: &[Class], ctx: &KeyCtx<'_>, errs: &mut 
         let class_name = &classes[k.class as usize].name;
         ctx.check_key(k, class_name, errs);
     }
-}
-
-/// Every certname, sorted (for deterministic listing).
-fn sorted_certnames(by_certname: &HashMap<String, Idx>) -> Vec<String> {
-    let mut certnames: Vec<String> = by_certname.keys().cloned().collect();
-    certnames.sort();
-    certnames
 }

@@ -4,6 +4,7 @@
 
 use crate::model::{Domain, Host, Hostgroup, OperatingSystem, Parameter, Settings, SmartParam, Subnet, Taxonomy};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::sync::{Arc, OnceLock};
 
 /// Index into one of the estate's tables.
 pub type Idx = u32;
@@ -78,7 +79,7 @@ pub(crate) struct CGroup {
 }
 
 /// A compiled host.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CHost {
     /// As written (parameters cast).
     pub(crate) src: Host,
@@ -104,44 +105,73 @@ pub(crate) struct CHost {
     pub(crate) config_groups: Vec<Idx>,
 }
 
-/// The compiled, immutable estate. Cheap to share between threads.
-#[derive(Debug)]
+/// Name → index of the objects hosts refer to by name (kept so that one host can be compiled
+/// against a compiled estate: [`Estate::with_host`]).
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    pub(crate) environments: HashMap<String, Idx>,
+    pub(crate) organizations: HashMap<String, Idx>,
+    pub(crate) locations: HashMap<String, Idx>,
+    pub(crate) domains: HashMap<String, Idx>,
+    pub(crate) subnets: HashMap<String, Idx>,
+    pub(crate) operatingsystems: HashMap<String, Idx>,
+    pub(crate) classes: HashMap<String, Idx>,
+    pub(crate) config_groups: HashMap<String, Idx>,
+    /// Host groups by title.
+    pub(crate) hostgroups: HashMap<String, Idx>,
+}
+
+/// A persistent map (structure shared between versions) with the fast hasher.
+pub(crate) type PMap<K, V> = imbl::GenericHashMap<K, V, rustc_hash::FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
+
+/// The compiled, immutable estate. Cheap to share between threads, and cheap to clone: every
+/// table is shared (`Arc`), and the hosts live in persistent structures, so that a version
+/// with one host changed ([`Estate::with_facts`], [`Estate::with_host`]) shares everything
+/// else with the version it came from, and a reader holding the old version keeps a
+/// consistent view of it.
+#[derive(Debug, Clone)]
 pub struct Estate {
     /// Settings.
-    pub(crate) settings: Settings,
+    pub(crate) settings: Arc<Settings>,
     /// Global parameters.
-    pub(crate) globals: Vec<Parameter>,
+    pub(crate) globals: Arc<Vec<Parameter>>,
     /// Organizations.
-    pub(crate) organizations: Vec<Tax>,
+    pub(crate) organizations: Arc<Vec<Tax>>,
     /// Locations.
-    pub(crate) locations: Vec<Tax>,
+    pub(crate) locations: Arc<Vec<Tax>>,
     /// Domains.
-    pub(crate) domains: Vec<Domain>,
+    pub(crate) domains: Arc<Vec<Domain>>,
     /// Subnets.
-    pub(crate) subnets: Vec<Subnet>,
+    pub(crate) subnets: Arc<Vec<Subnet>>,
     /// Operating systems and their titles.
-    pub(crate) operatingsystems: Vec<(OperatingSystem, String)>,
+    pub(crate) operatingsystems: Arc<Vec<(OperatingSystem, String)>>,
     /// Environment names.
-    pub(crate) environments: Vec<String>,
+    pub(crate) environments: Arc<Vec<String>>,
     /// Classes, sorted by name.
-    pub(crate) classes: Vec<Class>,
+    pub(crate) classes: Arc<Vec<Class>>,
     /// Smart class parameters.
-    pub(crate) keys: Vec<Key>,
+    pub(crate) keys: Arc<Vec<Key>>,
     /// Config groups.
-    pub(crate) config_groups: Vec<CGroup>,
+    pub(crate) config_groups: Arc<Vec<CGroup>>,
     /// Host groups.
-    pub(crate) hostgroups: Vec<Group>,
-    /// Hosts, in definition order.
-    pub(crate) hosts: Vec<CHost>,
-    pub(crate) host_by_certname: HashMap<String, Idx>,
-    pub(crate) host_by_name: HashMap<String, Idx>,
+    pub(crate) hostgroups: Arc<Vec<Group>>,
+    /// What hosts refer to, by name.
+    pub(crate) names: Arc<Names>,
+    /// Host names that override values match with `fqdn=` (a host named here cannot be removed
+    /// or renamed without the key failing validation).
+    pub(crate) fqdn_refs: Arc<HashSet<String>>,
+    /// Hosts. A removed host's slot is taken by the last host, so indexes are not stable
+    /// across versions: look a host up by name in the version at hand.
+    pub(crate) hosts: imbl::Vector<Arc<CHost>>,
+    pub(crate) host_by_certname: PMap<String, Idx>,
+    pub(crate) host_by_name: PMap<String, Idx>,
     /// Every distinct order line used by a key that has override values (Foreman's
     /// `possible_value_orders`).
-    pub(crate) rules: Vec<Vec<String>>,
+    pub(crate) rules: Arc<Vec<Vec<String>>>,
     /// Every sanitized match string of every override value, interned.
-    pub(crate) match_ids: HashMap<String, Idx>,
-    /// Sorted certnames (for deterministic listing).
-    pub(crate) certnames: Vec<String>,
+    pub(crate) match_ids: Arc<HashMap<String, Idx>>,
+    /// Sorted certnames (for deterministic listing), computed when first asked for.
+    pub(crate) certnames: OnceLock<Vec<String>>,
 }
 
 /// What an estate holds, counted (`lamina check`'s summary).
@@ -170,7 +200,11 @@ impl Estate {
     /// Every host's certname, sorted.
     #[must_use]
     pub fn certnames(&self) -> &[String] {
-        &self.certnames
+        self.certnames.get_or_init(|| {
+            let mut v: Vec<String> = self.host_by_certname.keys().cloned().collect();
+            v.sort();
+            v
+        })
     }
 
     /// How many hosts.

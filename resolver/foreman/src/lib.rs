@@ -62,6 +62,7 @@ mod estate;
 mod explain;
 mod keys;
 pub mod model;
+mod patch;
 mod resolve;
 use lamina_value as value;
 

@@ -1,0 +1,167 @@
+//! Incremental versions of a compiled estate ([`Estate::with_host`], [`Estate::with_facts`])
+//! against the full compile: for random sequences of host-level edits on a generated estate,
+//! the incremental version (or, where it declines, the full compile the server falls back to)
+//! renders every host byte-identical to a from-scratch compile of the edited source, refuses
+//! exactly the edits the full compile refuses, and changes no host outside the edited one.
+
+use lamina_estate::PsychText;
+use lamina_estate::edit::{self, Change, Op, ParamOwner};
+use lamina_foreman::model::{EstateSource, ParamType, Parameter};
+use lamina_foreman::{Estate, Map, Value, compile, resolve};
+use lamina_yaml::to_yaml;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+fn render_all(e: &Estate) -> BTreeMap<String, String> {
+    e.certnames()
+        .iter()
+        .map(|c| {
+            let h = e.host(c).expect("listed host");
+            let out = match resolve(e, h, false).and_then(|r| r.document()) {
+                Ok(doc) => to_yaml(&doc.into_value()),
+                Err(err) => format!("error: {err}"),
+            };
+            (c.clone(), out)
+        })
+        .collect()
+}
+
+/// One random host-level edit, described by numbers so that proptest can shrink it.
+#[derive(Debug, Clone)]
+struct EditSpec {
+    kind: u8,
+    host: usize,
+    other: usize,
+    n: i64,
+}
+
+fn edit_spec() -> impl Strategy<Value = EditSpec> {
+    (0u8..8, 0usize..10_000, 0usize..10_000, -3i64..40).prop_map(|(kind, host, other, n)| EditSpec {
+        kind,
+        host,
+        other,
+        n,
+    })
+}
+
+/// The op an edit spec stands for, on the current source.
+fn op_of(src: &EstateSource, e: &EditSpec) -> Op {
+    let h = &src.hosts[e.host % src.hosts.len()];
+    let other = &src.hosts[e.other % src.hosts.len()];
+    let param = |value: Value, t: Option<ParamType>| Parameter {
+        name: format!("p{}", e.n.rem_euclid(3)),
+        value,
+        parameter_type: t,
+        hidden_value: false,
+        origin: h.origin.clone(),
+    };
+    match e.kind {
+        0 => {
+            let mut facts = Map::new();
+            facts.insert("uptime_seconds".into(), Value::Int(e.n));
+            facts.insert("virtual".into(), Value::String(if e.n % 2 == 0 { "kvm" } else { "physical" }.into()));
+            Op::Facts(h.certname().to_string(), facts)
+        }
+        // A typed parameter: a negative number is written as a word, which an integer refuses.
+        1 => {
+            let v = if e.n < 0 { Value::String("many".into()) } else { Value::String(e.n.to_string()) };
+            Op::PutParam(ParamOwner::Host(h.name.clone()), param(v, Some(ParamType::Integer)))
+        }
+        2 => Op::DeleteParam(ParamOwner::Host(h.name.clone()), format!("p{}", e.n.rem_euclid(3))),
+        // Move the host to another host's group and environment (a class of its own may not be
+        // in that environment).
+        3 => {
+            let mut nh = h.clone();
+            nh.hostgroup.clone_from(&other.hostgroup);
+            nh.environment.clone_from(&other.environment);
+            Op::PutHost(Box::new(nh))
+        }
+        // Take another host's certname (a duplicate unless it is the same host).
+        4 => {
+            let mut nh = h.clone();
+            nh.certname = Some(other.certname().to_string());
+            Op::PutHost(Box::new(nh))
+        }
+        5 => Op::DeleteHost(h.name.clone()),
+        // A new host, like an existing one.
+        6 => {
+            let mut nh = h.clone();
+            nh.name = format!("new{}.example.com", e.n.rem_euclid(5));
+            nh.certname = None;
+            Op::PutHost(Box::new(nh))
+        }
+        // A reference that does not exist.
+        _ => {
+            let mut nh = h.clone();
+            nh.hostgroup = Some("no/such/group".into());
+            Op::PutHost(Box::new(nh))
+        }
+    }
+}
+
+/// What the server does: the incremental version, else a full compile of the edited source.
+fn apply_incremental(before: &Estate, change: &Change, src: &EstateSource) -> Option<Estate> {
+    let fast = match change {
+        Change::Facts(c, facts) => before.host(c).map(|i| before.with_facts(i, facts.clone())),
+        Change::Host(name, h) => before.with_host(name, h.as_deref().cloned(), &PsychText),
+        Change::Params(ParamOwner::Host(name), _) => {
+            let h = src.hosts.iter().find(|h| &h.name == name).cloned();
+            before.with_host(name, h, &PsychText)
+        }
+        _ => None,
+    };
+    fast.or_else(|| compile(src.clone(), &PsychText).ok())
+}
+
+fn base() -> &'static (EstateSource, Estate) {
+    static B: std::sync::OnceLock<(EstateSource, Estate)> = std::sync::OnceLock::new();
+    B.get_or_init(|| {
+        let d = tempfile::tempdir().expect("tempdir");
+        lamina_generate::generate(&lamina_generate::GenOptions { hosts: 80, seed: 7 }, d.path()).expect("generate");
+        let src = lamina_estate::load_source(d.path(), &lamina_yaml::Limits::default()).expect("loads");
+        let e = compile(src.clone(), &PsychText).expect("compiles");
+        (src, e)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn incremental_versions_equal_full_compiles(edits in prop::collection::vec(edit_spec(), 1..6)) {
+        let (src0, e0) = base();
+        let mut src = src0.clone();
+        let mut estate = e0.clone();
+        for spec in &edits {
+            let before = render_all(&estate);
+            let mut next_src = src.clone();
+            let Ok(change) = edit::apply(&mut next_src, op_of(&src, spec)) else { continue };
+            let full = compile(next_src.clone(), &PsychText);
+            let inc = apply_incremental(&estate, &change, &next_src);
+            // Refused exactly when the full compile refuses.
+            prop_assert_eq!(inc.is_some(), full.is_ok(), "edit {:?}", spec);
+            let (Some(inc), Ok(full)) = (inc, full) else { continue };
+            let after = render_all(&inc);
+            prop_assert_eq!(&after, &render_all(&full), "edit {:?}", spec);
+            // Only the edited host can differ (it may have been renamed, added or removed).
+            let touched: Vec<String> = match &change {
+                Change::Facts(c, _) => vec![c.clone()],
+                Change::Host(n, h) => {
+                    let mut v = vec![n.clone()];
+                    v.extend(estate.host(n).map(|i| estate.host_source(i).certname().to_string()));
+                    v.extend(h.as_ref().map(|h| h.certname().to_string()));
+                    v
+                }
+                Change::Params(ParamOwner::Host(n), _) => vec![estate.host(n).map_or_else(|| n.clone(), |i| estate.host_source(i).certname().to_string())],
+                _ => Vec::new(),
+            };
+            for (c, doc) in &before {
+                if !touched.contains(c) {
+                    prop_assert_eq!(Some(doc), after.get(c), "host {} changed by edit {:?}", c, spec);
+                }
+            }
+            src = next_src;
+            estate = inc;
+        }
+    }
+}
