@@ -37,6 +37,7 @@
 //! on a loopback address (for a local master, tests and benchmarks), unless
 //! `--insecure-no-auth` says otherwise. TLS is left to a terminating proxy.
 
+mod cache;
 mod hiera;
 mod metrics;
 mod openapi;
@@ -51,9 +52,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use lamina_estate::{LoadOptions, load_with};
+use lamina_foreman::model::EstateSource;
 use lamina_foreman::{Error, ErrorKind};
 use lamina_hiera_files::FileSource;
-use lamina_store::Live;
+use lamina_store::{Listener, Live};
 use state::{HieraCtx, Snapshot, State};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -79,6 +81,8 @@ pub struct Config {
     pub insecure_no_auth: bool,
     /// Logs as JSON lines instead of text.
     pub log_json: bool,
+    /// The response cache's budget in bytes (0: no cache).
+    pub cache_bytes: u64,
 }
 
 /// Who may do what.
@@ -165,6 +169,9 @@ async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
         }
     }
     let mut resp = next.run(req).await;
+    if !resp.headers().contains_key(read::REVISION) {
+        resp.headers_mut().insert(read::REVISION, header::HeaderValue::from(app.state.current().revision));
+    }
     // ENC documents and lookups carry secrets: no cache may keep them.
     resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     let status = resp.status().as_u16();
@@ -242,7 +249,7 @@ fn router(state: Arc<State>, tokens: Option<Tokens>) -> Router {
 }
 
 /// Load what the server serves: the store's estate (and the store), or estate files.
-async fn initial(cfg: &Config) -> Result<(Snapshot, Option<Live>), Error> {
+async fn initial(cfg: &Config) -> Result<(Snapshot, EstateSource, Option<Live>), Error> {
     use lamina_foreman::compile;
     let joined = |errs: &lamina_foreman::Errors| errs.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
     let internal = |e: tokio::task::JoinError| Error::new(ErrorKind::Io, "", e.to_string());
@@ -257,7 +264,7 @@ async fn initial(cfg: &Config) -> Result<(Snapshot, Option<Live>), Error> {
                 let msg = format!("the store's estate is invalid: {}", joined(&errs));
                 Error::new(errs.kind().unwrap_or(ErrorKind::Invalid), "", msg)
             })?;
-        return Ok((Snapshot { revision, source: Arc::new(source), estate: Arc::new(estate) }, Some(live)));
+        return Ok((Snapshot::new(revision, estate), source, Some(live)));
     }
     let path = cfg
         .estate
@@ -275,7 +282,7 @@ async fn initial(cfg: &Config) -> Result<(Snapshot, Option<Live>), Error> {
         let msg = format!("{} is invalid: {}", path.display(), joined(&errs));
         Error::new(errs.kind().unwrap_or(ErrorKind::Invalid), "", msg)
     })?;
-    Ok((Snapshot { revision: 0, source: Arc::new(source), estate: Arc::new(estate) }, None))
+    Ok((Snapshot::new(0, estate), source, None))
 }
 
 /// The Hiera layers the server answers from: `--hiera-config`, else the estate's
@@ -321,6 +328,59 @@ async fn shutdown() {
     tracing::info!("shutting down");
 }
 
+/// Keep up with the store: read its change feed when PostgreSQL announces a write, when a
+/// reader waits for a revision, and every `every` in any case (notifications are lost while the
+/// listening connection is down, and SQLite has none).
+fn follow(state: &Arc<State>, every: Duration) {
+    let st = Arc::clone(state);
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                () = st.nudge.notified() => {}
+            }
+            if let Err(e) = st.catch_up().await {
+                tracing::warn!(error = %e, "could not apply the store's changes");
+            }
+        }
+    });
+    let Some(live) = state.live.as_ref().filter(|l| l.is_postgres()) else { return };
+    let url = live.url().to_string();
+    let st = Arc::clone(state);
+    tokio::spawn(async move {
+        loop {
+            let mut listener = match Listener::connect(&url).await {
+                // Whatever was announced while not listening is lost: read the feed now.
+                Ok(l) => {
+                    tracing::debug!("listening for the store's changes");
+                    st.nudge.notify_one();
+                    l
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for the store's changes; polling meanwhile");
+                    tokio::time::sleep(every).await;
+                    continue;
+                }
+            };
+            loop {
+                match listener.next().await {
+                    Ok(Some(rev)) if rev <= st.current().revision => {}
+                    // A write, or a reconnect after which missed notifications must be made up.
+                    Ok(rev) => {
+                        tracing::debug!(?rev, "the store announced a change");
+                        st.nudge.notify_one();
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lost the store's notifications; reconnecting");
+                        tokio::time::sleep(every.min(Duration::from_secs(1))).await;
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
 /// Run the server until SIGINT/SIGTERM. Prints `listening on http://ADDR` on stdout once it
 /// accepts connections.
 ///
@@ -341,20 +401,11 @@ pub fn run(cfg: &Config) -> Result<(), Error> {
             )));
         }
         let t = Instant::now();
-        let (snap, live) = initial(cfg).await?;
+        let (snap, source, live) = initial(cfg).await?;
         tracing::info!(hosts = snap.estate.host_count(), revision = snap.revision, seconds = t.elapsed().as_secs_f64(), store = live.as_ref().map(Live::shown_url), "estate loaded");
-        let state = Arc::new(State::new(snap, live, hiera_ctx(cfg)));
+        let state = Arc::new(State::new(snap, source, live, hiera_ctx(cfg), cache::Cache::new(cfg.cache_bytes)));
         if state.live.is_some() {
-            let st = Arc::clone(&state);
-            let every = cfg.refresh;
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(every).await;
-                    if let Err(e) = st.refresh().await {
-                        tracing::warn!(error = %e, "could not check the store for changes");
-                    }
-                }
-            });
+            follow(&state, cfg.refresh);
         }
         let app = router(state, tokens);
         println!("listening on http://{addr}");

@@ -2,7 +2,7 @@
 //! `lamina_http_requests_total{route,status}`, `lamina_http_request_duration_seconds{route}`,
 //! `lamina_estate_revision`, `lamina_estate_hosts`, `lamina_estate_reloads_total`,
 //! `lamina_estate_reload_seconds`, `lamina_writes_total`, `lamina_facts_batches_total`,
-//! `lamina_facts_uploads_total`.
+//! `lamina_facts_uploads_total`, `lamina_feed_changes_total`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -37,6 +37,7 @@ pub(crate) struct Metrics {
     writes: AtomicU64,
     facts_batches: AtomicU64,
     facts_uploads: AtomicU64,
+    feed_changes: AtomicU64,
 }
 
 impl Metrics {
@@ -67,6 +68,10 @@ impl Metrics {
 
     pub(crate) fn wrote(&self, changes: usize) {
         self.writes.fetch_add(changes as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn applied(&self, changes: usize) {
+        self.feed_changes.fetch_add(changes as u64, Ordering::Relaxed);
     }
 
     pub(crate) fn facts_batch(&self, uploads: usize) {
@@ -102,7 +107,7 @@ impl Metrics {
             let _ = writeln!(out, "lamina_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
         }
         drop(http);
-        let gauges: [(&str, &str, &str, String); 7] = [
+        let gauges: [(&str, &str, &str, String); 8] = [
             (
                 "lamina_estate_revision",
                 "gauge",
@@ -144,6 +149,12 @@ impl Metrics {
                 "counter",
                 "Facts uploads received.",
                 self.facts_uploads.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "lamina_feed_changes_total",
+                "counter",
+                "Objects changed by other servers, applied from the store's change feed.",
+                self.feed_changes.load(Ordering::Relaxed).to_string(),
             ),
         ];
         for (name, kind, help, v) in gauges {

@@ -1,33 +1,55 @@
-//! The server's state: the estate compiled in memory (a snapshot, replaced whole), the store it
-//! came from, and the single writer.
+//! The server's state: the estate compiled in memory (a snapshot, replaced by a new version on
+//! every change), the store it came from, and the single writer.
 //!
 //! Reads take the current snapshot (an `Arc` clone under a briefly held read lock) and never
-//! touch the database: one host's ENC is a resolve in memory (microseconds). The store is the
-//! shared source of truth: every write is validated against the whole estate, committed with
-//! the revision it was validated on, and only then published as the new snapshot; a background
-//! task polls the store's revision and reloads when another server (or an import) changed it.
+//! touch the database. Every change — a write through this server, or another server's write
+//! read from the store's change feed — makes a new version of the estate: for a host or its
+//! facts, one host recompiled and everything else shared ([`Estate::with_host`],
+//! [`Estate::with_facts`]); for anything else, the whole source recompiled. Each snapshot knows
+//! the revision at which each host's documents last changed (its version, the response cache's
+//! key and the `ETag`), so that a change drops exactly the cached documents it can change.
+//!
+//! Writes go through the store one at a time ([`lamina_store::Live::begin_write`] holds the
+//! revision row's lock); the writer first applies what other servers committed before it, then
+//! validates its own change against that, so a write fails only on a real conflict.
 
+use crate::cache::Cache;
 use crate::metrics::Metrics;
 use lamina_estate::PsychText;
-use lamina_estate::edit::{self, Op};
-use lamina_foreman::model::EstateSource;
+use lamina_estate::edit::{self, Op, ParamOwner};
+use lamina_foreman::model::{EstateSource, Host};
 use lamina_foreman::{Error, ErrorKind, Estate, Map, compile};
 use lamina_hiera::Layers;
 use lamina_hiera_files::FileSource;
-use lamina_store::{Change, Live};
+use lamina_store::{Change, Feed, Live, WriteTx};
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
-use tokio::sync::{Mutex, oneshot};
+use std::time::{Duration, Instant};
+use tokio::sync::{Mutex, Notify, oneshot, watch};
 
 /// One consistent state of the estate.
 #[derive(Debug)]
 pub(crate) struct Snapshot {
-    /// The store revision it was built from (0 for estate files).
+    /// The store revision it is at (0 for estate files).
     pub(crate) revision: i64,
-    /// The source (kept to apply edits to).
-    pub(crate) source: Arc<EstateSource>,
     /// The compiled estate reads are answered from.
     pub(crate) estate: Arc<Estate>,
+    /// The revision of the last change that could touch every host.
+    base: i64,
+    /// Certname → the revision of the last change to that host after `base`.
+    touched: imbl::HashMap<String, i64>,
+}
+
+impl Snapshot {
+    /// A snapshot whose every host is at `revision`.
+    pub(crate) fn new(revision: i64, estate: Estate) -> Snapshot {
+        Snapshot { revision, estate: Arc::new(estate), base: revision, touched: imbl::HashMap::new() }
+    }
+
+    /// The revision at which the documents of `certname` last changed: equal versions, equal
+    /// documents.
+    pub(crate) fn version(&self, certname: &str) -> i64 {
+        self.touched.get(certname).copied().unwrap_or(self.base).max(self.base)
+    }
 }
 
 /// The Hiera side: layers read once at start, data files cached as read.
@@ -54,6 +76,7 @@ impl From<Error> for WriteError {
     fn from(e: Error) -> Self {
         match e.kind {
             ErrorKind::NotFound => WriteError::NotFound(e.to_string()),
+            ErrorKind::Store => WriteError::Store(e.to_string()),
             _ => WriteError::Invalid(vec![e.to_string()]),
         }
     }
@@ -61,15 +84,26 @@ impl From<Error> for WriteError {
 
 type FactsReply = oneshot::Sender<Result<i64, WriteError>>;
 
+/// What only the writer touches: the source the current snapshot was compiled from.
+#[derive(Debug)]
+struct Writer {
+    source: EstateSource,
+}
+
 /// Shared by every handler.
 #[derive(Debug)]
 pub(crate) struct State {
     snapshot: RwLock<Arc<Snapshot>>,
     pub(crate) live: Option<Live>,
-    /// Held by whoever changes the estate (writes, facts batches, reloads).
-    writer: Mutex<()>,
-    /// Facts uploads waiting for the writer: applied together, one compile for the batch.
+    /// Held by whoever changes the estate (writes, facts batches, catching up with the store).
+    writer: Mutex<Writer>,
+    /// Facts uploads waiting for the writer: applied together, in one transaction.
     pending_facts: std::sync::Mutex<Vec<(String, Map, FactsReply)>>,
+    /// The revision applied, for readers waiting for one (`?min_revision=`).
+    applied: watch::Sender<i64>,
+    /// Wakes the task that reads the store's change feed.
+    pub(crate) nudge: Notify,
+    pub(crate) cache: Cache,
     pub(crate) hiera: Option<HieraCtx>,
     pub(crate) metrics: Metrics,
 }
@@ -82,15 +116,83 @@ async fn compile_blocking(src: EstateSource) -> Result<Estate, Vec<String>> {
         .map_err(|errs| errs.0.iter().map(ToString::to_string).collect())
 }
 
+/// How to put back a host-level edit that validation refused.
+enum Undo {
+    /// Nothing changed.
+    None,
+    /// Put this host back at this position.
+    Replace(usize, Box<Host>),
+    /// Re-insert this removed host at this position.
+    Insert(usize, Box<Host>),
+    /// Remove the host the edit appended.
+    Pop,
+}
+
+impl Undo {
+    fn of(src: &EstateSource, op: &Op) -> Option<Undo> {
+        let name = match op {
+            Op::PutHost(h) => h.name.as_str(),
+            Op::DeleteHost(n) => n.as_str(),
+            Op::PutParam(ParamOwner::Host(n), _) | Op::DeleteParam(ParamOwner::Host(n), _) => n.as_str(),
+            Op::Facts(..) => return Some(Undo::None),
+            _ => return None,
+        };
+        let at = src.hosts.iter().position(|h| h.name == name);
+        Some(match (op, at) {
+            (Op::DeleteHost(_), Some(i)) => Undo::Insert(i, Box::new(src.hosts[i].clone())),
+            (_, Some(i)) => Undo::Replace(i, Box::new(src.hosts[i].clone())),
+            (Op::PutHost(_), None) => Undo::Pop,
+            (_, None) => Undo::None,
+        })
+    }
+
+    fn undo(self, src: &mut EstateSource) {
+        match self {
+            Undo::None => {}
+            Undo::Replace(i, h) => src.hosts[i] = *h,
+            Undo::Insert(i, h) => src.hosts.insert(i, *h),
+            Undo::Pop => {
+                src.hosts.pop();
+            }
+        }
+    }
+}
+
+/// The certnames a change can alter the documents of, in the estate before it; `None` for
+/// every host.
+fn touched_by(before: &Estate, change: &Change) -> Option<Vec<String>> {
+    let of_name = |n: &str| before.host(n).map(|i| before.host_source(i).certname().to_string());
+    match change {
+        Change::Facts(c, _) => Some(vec![c.clone()]),
+        Change::Host(n, h) => {
+            let mut v: Vec<String> = of_name(n).into_iter().collect();
+            v.extend(h.as_ref().map(|h| h.certname().to_string()));
+            Some(v)
+        }
+        Change::Params(ParamOwner::Host(n), _) => Some(of_name(n).into_iter().collect()),
+        _ => None,
+    }
+}
+
 impl State {
-    pub(crate) fn new(first: Snapshot, live: Option<Live>, hiera: Option<HieraCtx>) -> State {
+    pub(crate) fn new(
+        first: Snapshot,
+        source: EstateSource,
+        live: Option<Live>,
+        hiera: Option<HieraCtx>,
+        cache: Cache,
+    ) -> State {
         let metrics = Metrics::default();
         metrics.set_estate(first.revision, first.estate.host_count());
+        let (applied, _) = watch::channel(first.revision);
         State {
             snapshot: RwLock::new(Arc::new(first)),
             live,
-            writer: Mutex::new(()),
+            writer: Mutex::new(Writer { source }),
             pending_facts: std::sync::Mutex::new(Vec::new()),
+            applied,
+            nudge: Notify::new(),
+            cache,
             hiera,
             metrics,
         }
@@ -103,118 +205,231 @@ impl State {
 
     fn publish(&self, snap: Snapshot) {
         self.metrics.set_estate(snap.revision, snap.estate.host_count());
+        let revision = snap.revision;
         *self.snapshot.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(snap);
+        self.applied.send_replace(revision);
     }
 
-    /// Read the store and compile it (the caller holds the writer lock).
-    async fn reload_locked(&self, live: &Live) -> Result<(), Error> {
+    /// Wait (up to `limit`) until this server has applied `revision`; whether it has.
+    pub(crate) async fn reached(&self, revision: i64, limit: Duration) -> bool {
+        if self.current().revision >= revision {
+            return true;
+        }
+        // Read the feed now rather than at the next notification or poll.
+        self.nudge.notify_one();
+        let mut rx = self.applied.subscribe();
+        matches!(tokio::time::timeout(limit, rx.wait_for(|r| *r >= revision)).await, Ok(Ok(_)))
+    }
+
+    /// The next snapshot after `changes` (already made in `source`), at `revision`: one host
+    /// at a time where the change is a host's, the whole source recompiled otherwise.
+    async fn advance(&self, source: &EstateSource, changes: &[Change], revision: i64) -> Result<Snapshot, Vec<String>> {
+        let snap = self.current();
+        let mut estate = (*snap.estate).clone();
+        let mut touched = snap.touched.clone();
+        let mut whole = false;
+        for c in changes {
+            let Some(certnames) = touched_by(&estate, c) else {
+                whole = true;
+                break;
+            };
+            let next = match c {
+                Change::Facts(certname, facts) => estate.host(certname).map(|i| estate.with_facts(i, facts.clone())),
+                Change::Host(name, h) => estate.with_host(name, h.as_deref().cloned(), &PsychText),
+                Change::Params(ParamOwner::Host(name), _) => {
+                    let h = source.hosts.iter().find(|h| &h.name == name).cloned();
+                    estate.with_host(name, h, &PsychText)
+                }
+                _ => None,
+            };
+            let Some(next) = next else {
+                whole = true;
+                break;
+            };
+            estate = next;
+            for c in certnames {
+                touched.insert(c, revision);
+            }
+        }
+        if whole {
+            let estate = compile_blocking(source.clone()).await?;
+            self.cache.clear();
+            return Ok(Snapshot::new(revision, estate));
+        }
+        for c in changes {
+            if let Some(certnames) = touched_by(&snap.estate, c) {
+                certnames.iter().for_each(|c| self.cache.forget(c));
+            }
+        }
+        Ok(Snapshot { revision, estate: Arc::new(estate), base: snap.base, touched })
+    }
+
+    /// Reload the whole estate (the feed had a gap) from `src` at `revision`.
+    async fn reload_with(&self, w: &mut Writer, revision: i64, src: EstateSource) -> Result<(), Error> {
         let t = Instant::now();
-        let (revision, source) = live.load().await?;
-        let estate = compile_blocking(source.clone()).await.map_err(|errs| {
+        let estate = compile_blocking(src.clone()).await.map_err(|errs| {
             let msg = format!("the store's estate at revision {revision} is invalid: {}", errs.join("; "));
             Error::new(ErrorKind::Invalid, "", msg)
         })?;
-        self.publish(Snapshot { revision, source: Arc::new(source), estate: Arc::new(estate) });
+        w.source = src;
+        self.cache.clear();
+        self.publish(Snapshot::new(revision, estate));
         self.metrics.reloaded(t.elapsed());
         tracing::info!(revision, seconds = t.elapsed().as_secs_f64(), "estate reloaded from the store");
         Ok(())
     }
 
-    /// Reload when the store moved past the snapshot (the change feed: one row read).
-    pub(crate) async fn refresh(&self) -> Result<(), Error> {
-        let Some(live) = &self.live else { return Ok(()) };
-        let rev = live.revision().await?;
-        if rev == self.current().revision {
-            return Ok(());
+    /// Apply a feed read at the writer's lock.
+    async fn apply_feed(&self, w: &mut Writer, feed: Feed) -> Result<bool, Error> {
+        let Feed::Changes { revision, changes } = feed else { return Ok(false) };
+        if revision <= self.current().revision {
+            return Ok(true);
         }
-        let _w = self.writer.lock().await;
-        if live.revision().await? != self.current().revision {
-            self.reload_locked(live).await?;
+        for c in &changes {
+            edit::replay(&mut w.source, c.clone())?;
+        }
+        let snap = self.advance(&w.source, &changes, revision).await.map_err(|errs| {
+            let msg = format!("the store's estate at revision {revision} is invalid: {}", errs.join("; "));
+            Error::new(ErrorKind::Invalid, "", msg)
+        })?;
+        self.publish(snap);
+        self.metrics.applied(changes.len());
+        Ok(true)
+    }
+
+    /// Catch up with the store: apply its change feed after this server's revision, or reload
+    /// when the feed cannot tell.
+    pub(crate) async fn catch_up(&self) -> Result<(), Error> {
+        let Some(live) = &self.live else { return Ok(()) };
+        let mut w = self.writer.lock().await;
+        let since = self.current().revision;
+        let feed = live.feed(since).await?;
+        tracing::debug!(since, ?feed, "read the store's change feed");
+        if !self.apply_feed(&mut w, feed).await? {
+            let (revision, src) = live.load().await?;
+            self.reload_with(&mut w, revision, src).await?;
         }
         Ok(())
     }
 
-    /// Validate `ops` against the whole estate, commit them in one transaction, publish the
-    /// result; the new revision. Retries (after a reload) when another server wrote first.
-    /// `per_op` receives each op's own failure (for facts batches, where one unknown host
-    /// must not fail the others); without it, any op's failure fails the write.
-    async fn write_locked(
+    /// Bring the snapshot to the revision before `tx` (other servers' writes), under its lock.
+    async fn catch_up_in(&self, w: &mut Writer, tx: &mut WriteTx) -> Result<(), Error> {
+        let have = self.current().revision;
+        if have == tx.before() {
+            return Ok(());
+        }
+        let feed = tx.feed(have).await?;
+        if !self.apply_feed(w, feed).await? {
+            let src = tx.load().await?;
+            self.reload_with(w, tx.before(), src).await?;
+        }
+        Ok(())
+    }
+
+    /// Make `ops` in the store and in memory, one transaction; the new revision. `per_op`
+    /// receives each op's own failure (for facts batches, where one unknown host must not fail
+    /// the others); without it, any op's failure fails the write.
+    async fn write_ops(
         &self,
+        w: &mut Writer,
         ops: Vec<Op>,
         per_op: &mut (dyn FnMut(usize, Error) + Send),
     ) -> Result<i64, WriteError> {
         let Some(live) = &self.live else { return Err(WriteError::ReadOnly) };
-        for _attempt in 0..3 {
-            let snap = self.current();
-            let mut src = (*snap.source).clone();
-            let mut changes: Vec<Change> = Vec::with_capacity(ops.len());
-            for (i, op) in ops.iter().enumerate() {
-                match edit::apply(&mut src, op.clone()) {
-                    Ok(c) => changes.push(c),
-                    Err(e) => per_op(i, e),
+        let mut tx = live.begin_write().await?;
+        self.catch_up_in(w, &mut tx).await?;
+        // Host-level edits are made in place and undone when refused (copying the source would
+        // cost what the estate costs); others on a copy.
+        let in_place = ops.iter().all(|op| Undo::of(&w.source, op).is_some());
+        let mut copy = if in_place { None } else { Some(w.source.clone()) };
+        let mut undos: Vec<Undo> = Vec::new();
+        let mut changes: Vec<Change> = Vec::with_capacity(ops.len());
+        for (i, op) in ops.into_iter().enumerate() {
+            let src = copy.as_mut().unwrap_or(&mut w.source);
+            let undo = if in_place { Undo::of(src, &op) } else { None };
+            match edit::apply(src, op) {
+                Ok(c) => {
+                    changes.push(c);
+                    undos.extend(undo);
                 }
-            }
-            if changes.is_empty() {
-                return Ok(snap.revision);
-            }
-            let estate = compile_blocking(src.clone()).await.map_err(WriteError::Invalid)?;
-            match live.commit(snap.revision, &changes).await {
-                Ok(revision) => {
-                    self.publish(Snapshot { revision, source: Arc::new(src), estate: Arc::new(estate) });
-                    self.metrics.wrote(changes.len());
-                    return Ok(revision);
-                }
-                Err(e) if e.kind == ErrorKind::Conflict => {
-                    tracing::info!(error = %e, "the store changed under a write: reloading and validating again");
-                    self.reload_locked(live).await.map_err(|e| WriteError::Store(e.to_string()))?;
-                }
-                Err(e) => return Err(WriteError::Store(e.to_string())),
+                Err(e) => per_op(i, e),
             }
         }
-        Err(WriteError::Store("the store kept changing under the write; try again".into()))
+        if changes.is_empty() {
+            return Ok(self.current().revision);
+        }
+        let revision = tx.before() + 1;
+        let undo_all = |src: &mut EstateSource, undos: Vec<Undo>| undos.into_iter().rev().for_each(|u| u.undo(src));
+        let snap = match self.advance(copy.as_ref().unwrap_or(&w.source), &changes, revision).await {
+            Ok(s) => s,
+            Err(errs) => {
+                undo_all(&mut w.source, undos);
+                return Err(WriteError::Invalid(errs));
+            }
+        };
+        match tx.commit(&changes).await {
+            Ok(rev) => {
+                if let Some(c) = copy {
+                    w.source = c;
+                }
+                self.publish(snap);
+                self.metrics.wrote(changes.len());
+                Ok(rev)
+            }
+            Err(e) => {
+                undo_all(&mut w.source, undos);
+                Err(WriteError::Store(e.to_string()))
+            }
+        }
     }
 
-    /// One edit (the write API).
+    /// One edit (the write API). Runs in the request: a client that goes away before the
+    /// commit rolls the write back.
     pub(crate) async fn write(&self, op: Op) -> Result<i64, WriteError> {
-        let _w = self.writer.lock().await;
         let mut failed = None;
-        let res = self.write_locked(vec![op], &mut |_, e| failed = Some(e)).await;
+        let mut w = self.writer.lock().await;
+        let res = self.write_ops(&mut w, vec![op], &mut |_, e| failed = Some(e)).await;
         match failed {
             Some(e) => Err(e.into()),
             None => res,
         }
     }
 
-    /// A facts upload. Uploads arriving while a write is in progress wait and are applied
-    /// together: Puppet masters upload facts on every run, and a compile per upload would
-    /// cost a large estate far more than one compile per batch.
-    pub(crate) async fn put_facts(&self, certname: String, facts: Map) -> Result<i64, WriteError> {
+    /// A facts upload. Uploads arriving while a write is in progress wait and are written
+    /// together, in one transaction, by a task of their own (so that one client going away
+    /// does not cancel the others' uploads).
+    pub(crate) async fn put_facts(self: &Arc<Self>, certname: String, facts: Map) -> Result<i64, WriteError> {
         let (tx, rx) = oneshot::channel();
         self.pending_facts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((certname, facts, tx));
-        {
-            let _w = self.writer.lock().await;
-            let batch =
-                std::mem::take(&mut *self.pending_facts.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-            if !batch.is_empty() {
-                let mut replies: Vec<Option<FactsReply>> = Vec::with_capacity(batch.len());
-                let mut ops = Vec::with_capacity(batch.len());
-                for (c, f, tx) in batch {
-                    ops.push(Op::Facts(c, f));
-                    replies.push(Some(tx));
-                }
-                let mut errs: Vec<(usize, Error)> = Vec::new();
-                let res = self.write_locked(ops, &mut |i, e| errs.push((i, e))).await;
-                self.metrics.facts_batch(replies.len());
-                for (i, e) in errs {
-                    if let Some(tx) = replies[i].take() {
-                        let _ = tx.send(Err(e.into()));
-                    }
-                }
-                for tx in replies.into_iter().flatten() {
-                    let _ = tx.send(res.clone());
-                }
+        let st = Arc::clone(self);
+        tokio::spawn(async move { st.flush_facts().await });
+        rx.await.unwrap_or_else(|_| Err(WriteError::Store("the facts batch was dropped".into())))
+    }
+
+    async fn flush_facts(&self) {
+        // Wait for the writer first: everything queued meanwhile goes in this batch.
+        let mut w = self.writer.lock().await;
+        let batch = std::mem::take(&mut *self.pending_facts.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        if batch.is_empty() {
+            return;
+        }
+        let mut replies: Vec<Option<FactsReply>> = Vec::with_capacity(batch.len());
+        let mut ops = Vec::with_capacity(batch.len());
+        for (c, f, tx) in batch {
+            ops.push(Op::Facts(c, f));
+            replies.push(Some(tx));
+        }
+        let mut errs: Vec<(usize, Error)> = Vec::new();
+        let res = self.write_ops(&mut w, ops, &mut |i, e| errs.push((i, e))).await;
+        drop(w);
+        self.metrics.facts_batch(replies.len());
+        for (i, e) in errs {
+            if let Some(tx) = replies[i].take() {
+                let _ = tx.send(Err(e.into()));
             }
         }
-        rx.await.unwrap_or_else(|_| Err(WriteError::Store("the facts batch was dropped".into())))
+        for tx in replies.into_iter().flatten() {
+            let _ = tx.send(res.clone());
+        }
     }
 }

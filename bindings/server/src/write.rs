@@ -14,7 +14,11 @@ use std::sync::Arc;
 
 fn done(res: Result<i64, WriteError>) -> Response {
     match res {
-        Ok(revision) => json(StatusCode::OK, &serde_json::json!({ "revision": revision })),
+        Ok(revision) => {
+            let mut r = json(StatusCode::OK, &serde_json::json!({ "revision": revision }));
+            r.headers_mut().insert(crate::read::REVISION, axum::http::HeaderValue::from(revision));
+            r
+        }
         Err(WriteError::NotFound(m)) => json_error(StatusCode::NOT_FOUND, m),
         Err(WriteError::Invalid(errs)) => json(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -404,3 +404,31 @@ pub fn with_owner(op: Op, owner: ParamOwner) -> Op {
         other => other,
     }
 }
+
+/// Make in `src` a change read from a store's feed (another server's write, already validated
+/// there). Removing what is already gone is not an error: the feed gives each object's current
+/// state, not the path to it.
+///
+/// # Errors
+/// [`ErrorKind::NotFound`] when the owner of a parameter list or the class of a smart class
+/// parameter does not exist.
+pub fn replay(src: &mut EstateSource, change: Change) -> Result<(), Error> {
+    let op = match change {
+        Change::Host(_, Some(h)) => Op::PutHost(h),
+        Change::Host(n, None) => Op::DeleteHost(n),
+        Change::Hostgroup(_, Some(g)) => Op::PutHostgroup(g),
+        Change::Hostgroup(t, None) => Op::DeleteHostgroup(t),
+        Change::Params(owner, list) => {
+            *owner_params(src, &owner)? = list;
+            return Ok(());
+        }
+        Change::Key { class, param: Some(p), .. } => Op::PutKey(class, p),
+        Change::Key { class, key, param: None } => Op::DeleteKey(class, key),
+        Change::Facts(c, f) => Op::Facts(c, f),
+    };
+    let removal = matches!(op, Op::DeleteHost(_) | Op::DeleteHostgroup(_) | Op::DeleteKey(..));
+    match apply(src, op) {
+        Err(e) if removal && e.kind == ErrorKind::NotFound => Ok(()),
+        other => other.map(|_| ()),
+    }
+}

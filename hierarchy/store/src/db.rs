@@ -48,6 +48,7 @@ fn migrator() -> Migrator {
             m(1, "estate", include_str!("../migrations/0001_estate.sql")),
             m(2, "revision", include_str!("../migrations/0002_revision.sql")),
             m(3, "nonfinite reals", include_str!("../migrations/0003_nonfinite_reals.sql")),
+            m(4, "changes", include_str!("../migrations/0004_changes.sql")),
         ]),
         ..Migrator::DEFAULT
     }
@@ -249,6 +250,12 @@ impl Conn {
             Err(e) if e.contains("no such table") || e.contains("does not exist") => Ok(0),
             Err(e) => Err(e),
         }
+    }
+
+    /// Whether migration `version` has been applied (a store's schema is the set of them).
+    pub(crate) async fn has_migration(&mut self, version: i64) -> Result<bool, String> {
+        let sql = "SELECT COUNT(*) FROM _sqlx_migrations WHERE version = $1 AND success";
+        Ok(self.fetch(sql, &[Arg::Int(version)], &[Col::Int]).await?.first().is_some_and(|r| r.int(0) > 0))
     }
 
     /// Run one statement.

@@ -33,13 +33,16 @@
 
 mod db;
 mod export;
+mod feed;
 mod host;
 mod json;
+mod listen;
 mod live;
 mod read;
 mod write;
 
 use db::{Conn, Create};
+pub use feed::{Feed, KEEP_REVISIONS};
 use json::Spelling;
 use lamina_estate::PsychText;
 pub use lamina_estate::edit::{Change, ParamOwner};
@@ -47,7 +50,8 @@ use lamina_foreman::model::{EstateSource, ValidatorType};
 use lamina_foreman::{Error, ErrorKind, Errors};
 use lamina_foreman::{Estate, compile};
 use lamina_yaml::Limits;
-pub use live::{BoxFuture, Live};
+pub use listen::Listener;
+pub use live::{BoxFuture, CHANNEL, Live, WriteTx};
 use std::path::Path;
 
 /// What an import wrote.
@@ -116,7 +120,8 @@ async fn open_existing(url: &str) -> Result<(Conn, Spelling), String> {
         conn.close().await;
         return Err("the store holds no estate (run `lamina import ESTATE --store URL` first)".into());
     }
-    let spelling = if version >= db::NONFINITE_TOKENS_SINCE { Spelling::Current } else { Spelling::Schema2 };
+    let spelling =
+        if conn.has_migration(db::NONFINITE_TOKENS_SINCE).await? { Spelling::Current } else { Spelling::Schema2 };
     Ok((conn, spelling))
 }
 
@@ -131,7 +136,22 @@ pub fn import_source(src: &EstateSource, url: &str) -> Result<(), Errors> {
         conn.migrate().await?;
         conn.exec("BEGIN", &[]).await?;
         let res = match write::write(&mut conn, src).await {
-            Ok(()) => live::bump(&mut conn, None).await.map(|_| ()),
+            Ok(()) => match live::bump(&mut conn).await {
+                Ok((rev, _)) => {
+                    let notify = async {
+                        if matches!(conn, Conn::Pg(_)) {
+                            let args = [db::Arg::from(live::CHANNEL), db::Arg::from(rev.to_string())];
+                            conn.exec("SELECT pg_notify($1, $2)", &args).await?;
+                        }
+                        Ok::<(), String>(())
+                    };
+                    match notify.await {
+                        Ok(()) => feed::restart(&mut conn).await,
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         let res = match res {

@@ -1,13 +1,24 @@
 //! A store kept open by a long-running process (the ENC server): the estate read with the
-//! revision it is at, the revision polled cheaply, and changes written object by object.
+//! revision it is at, writes serialised by the database, and the change feed that tells other
+//! servers what a write changed.
 //!
-//! A server answers reads from an estate compiled in memory and uses the store as the shared
-//! source of truth. Every change (an import, an API write, a facts upload) bumps the store's
-//! revision in the same transaction, so that other servers sharing the store see that their
-//! estate is stale by reading one row. A change is written with the revision its validation
-//! was done against (`UPDATE ... WHERE revision = $expected`): when another writer got there
-//! first, nothing is written and the caller reloads and validates again (an error of kind
-//! [`lamina_foreman::ErrorKind::Conflict`]).
+//! Every change (an import, an API write, a facts upload) bumps the store's revision in its own
+//! transaction, and records what it changed in `lamina_changes` under that revision
+//! (`migrations/0004_changes.sql`); on PostgreSQL it also `NOTIFY`s [`CHANNEL`]. A server
+//! applies the changes after its revision ([`Live::feed`]) instead of reloading the estate, and
+//! reloads only when the feed has a gap (an import, pruned rows).
+//!
+//! A write ([`Live::begin_write`]) takes the revision row's lock first: writers through
+//! different servers queue in the database, one at a time, instead of racing on a compare and
+//! swap. The writer then sees every change committed before it ([`WriteTx::feed`]), brings its
+//! estate up to date, validates its own change against that, and commits — so a write fails
+//! only on a real conflict (the object it edits is gone, a host group still has hosts), never
+//! because another server wrote something else meanwhile.
+//!
+//! A write is a transaction that rolls back when its [`WriteTx`] is dropped before
+//! [`WriteTx::commit`] (a client that vanished mid-request), and the connection is re-opened by
+//! the next call after any failure (a database restart, a terminated backend), so one bad
+//! moment never wedges the server.
 //!
 //! Writes replace whole objects (a host with its classes, interfaces and parameters; one owner's
 //! parameter list; a smart class parameter with its override values), keeping the ids of the
@@ -15,18 +26,23 @@
 //! the in-memory source the change was validated on.
 
 use super::db::{Arg, Col, Conn, Create};
+use super::feed::{self, Feed};
 use super::read;
 use super::write::{Files, Writer};
 use lamina_estate::edit::{Change, ParamOwner};
 use lamina_foreman::model::EstateSource;
 use lamina_foreman::{Error, ErrorKind};
-use tokio::sync::Mutex;
+use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// The PostgreSQL notification channel a write announces its revision on.
+pub const CHANNEL: &str = "lamina_changes";
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// `(owner_kind, table, column)` of a parameter owner; `None` table for the global list.
-fn owner_table(owner: &ParamOwner) -> (&'static str, Option<(&'static str, &'static str, &str)>) {
+pub(crate) fn owner_table(owner: &ParamOwner) -> (&'static str, Option<(&'static str, &'static str, &str)>) {
     match owner {
         ParamOwner::Global => ("global", None),
         ParamOwner::Organization(t) => ("organization", Some(("organizations", "title", t))),
@@ -44,33 +60,87 @@ fn store_error(message: String) -> Error {
     Error::new(ErrorKind::Store, "", message)
 }
 
+/// The connection, when open, and whether a dropped transaction still has to be rolled back.
+#[derive(Debug, Default)]
+struct Slot {
+    conn: Option<Conn>,
+    /// A transaction was left open (its owner was dropped outside a runtime).
+    open_tx: bool,
+}
+
 /// An open store for a long-running process. Its one connection is shared behind a mutex:
-/// reads of hosts never come here (they are answered from memory), only reloads, revision
-/// polls and writes, which are rare and short.
+/// reads of hosts never come here (they are answered from memory), only loads, feed reads and
+/// writes, which are short.
 #[derive(Debug)]
 pub struct Live {
     url: String,
-    conn: Mutex<Conn>,
+    slot: Arc<Mutex<Slot>>,
     pg: bool,
+    /// The schema version the store was at when opened (a newer one means a reload).
+    schema: i64,
 }
 
-/// Bump the revision (only from `expected`, when given) in the caller's transaction; the new
-/// revision, or a conflict.
-pub(crate) async fn bump(conn: &mut Conn, expected: Option<i64>) -> Result<i64, String> {
-    let n = match expected {
-        Some(rev) => {
-            conn.exec("UPDATE lamina_meta SET revision = revision + 1 WHERE id = 1 AND revision = $1", &[Arg::Int(rev)])
-                .await?
-        }
-        None => conn.exec("UPDATE lamina_meta SET revision = revision + 1 WHERE id = 1", &[]).await?,
-    };
-    let rev = revision(conn).await?;
-    if n == 1 { Ok(rev) } else { Err(format!("conflict:{rev}")) }
+/// Bump the revision in the caller's transaction (taking the revision row's lock until the
+/// transaction ends); the new revision and `feed_since`.
+pub(crate) async fn bump(conn: &mut Conn) -> Result<(i64, i64), String> {
+    let rows = conn
+        .fetch(
+            "UPDATE lamina_meta SET revision = revision + 1 WHERE id = 1 RETURNING revision, feed_since",
+            &[],
+            &[Col::Int, Col::Int],
+        )
+        .await?;
+    rows.first().map(|r| (r.int(0), r.int(1))).ok_or_else(|| "the store has no revision row".to_string())
 }
 
 async fn revision(conn: &mut Conn) -> Result<i64, String> {
     let rows = conn.fetch("SELECT revision FROM lamina_meta WHERE id = 1", &[], &[Col::Int]).await?;
     rows.first().map(|r| r.int(0)).ok_or_else(|| "the store has no revision row".to_string())
+}
+
+/// The connection of a locked slot, re-opened when a failure closed it, and rolled back when a
+/// dropped transaction left it open.
+async fn ready<'s>(slot: &'s mut Slot, url: &str) -> Result<&'s mut Conn, String> {
+    if slot.open_tx {
+        if let Some(c) = slot.conn.as_mut()
+            && c.exec("ROLLBACK", &[]).await.is_err()
+        {
+            slot.conn = None;
+        }
+        slot.open_tx = false;
+    }
+    if slot.conn.is_none() {
+        let c = Conn::open(url, Create::Existing).await.map_err(|e| format!("store {}: {e}", super::shown_url(url)))?;
+        slot.conn = Some(c);
+    }
+    slot.conn.as_mut().ok_or_else(|| "no connection".to_string())
+}
+
+/// Run `f` on the slot's connection. On failure the connection is closed, so that nothing
+/// the failure left behind reaches the next call; when the connection had been open before
+/// (a database restart or a terminated backend shows only at its next use), `f` runs once more
+/// on a fresh one. `f` only reads, or writes in a transaction it has not committed, so running
+/// it again is safe.
+async fn with_conn<T>(
+    slot: &mut Slot,
+    url: &str,
+    f: impl for<'c> Fn(&'c mut Conn) -> BoxFuture<'c, Result<T, String>>,
+) -> Result<T, String> {
+    let was_open = slot.conn.is_some() && !slot.open_tx;
+    let conn = ready(slot, url).await?;
+    let res = f(conn).await;
+    if res.is_err() {
+        slot.conn = None;
+        if was_open {
+            let conn = ready(slot, url).await?;
+            let res = f(conn).await;
+            if res.is_err() {
+                slot.conn = None;
+            }
+            return res;
+        }
+    }
+    res
 }
 
 impl Live {
@@ -90,8 +160,10 @@ impl Live {
             )));
         }
         conn.migrate().await.map_err(store_error)?;
+        let schema = conn.schema_version().await.map_err(store_error)?;
         let pg = matches!(conn, Conn::Pg(_));
-        Ok(Live { url: url.to_string(), conn: Mutex::new(conn), pg })
+        let slot = Slot { conn: Some(conn), open_tx: false };
+        Ok(Live { url: url.to_string(), slot: Arc::new(Mutex::new(slot)), pg, schema })
     }
 
     /// The URL, without its password.
@@ -100,12 +172,25 @@ impl Live {
         super::shown_url(&self.url)
     }
 
+    /// The URL, with its password (to open another connection, such as a listener).
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether the store is PostgreSQL (which announces writes with `NOTIFY`).
+    #[must_use]
+    pub fn is_postgres(&self) -> bool {
+        self.pg
+    }
+
     /// The store's revision.
     ///
     /// # Errors
     /// When the store does not answer.
     pub async fn revision(&self) -> Result<i64, Error> {
-        revision(&mut *self.conn.lock().await).await.map_err(store_error)
+        let mut slot = self.slot.lock().await;
+        with_conn(&mut slot, &self.url, |c| Box::pin(revision(c))).await.map_err(store_error)
     }
 
     /// The whole estate source and the revision it is at, read in one transaction (a
@@ -118,66 +203,74 @@ impl Live {
     }
 
     async fn load_inner(&self) -> Result<(i64, EstateSource), String> {
-        let mut conn = self.conn.lock().await;
-        let begin = if self.pg { "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" } else { "BEGIN" };
-        conn.exec(begin, &[]).await?;
-        let res = async {
-            let rev = revision(&mut conn).await?;
-            // `open` brought the schema up to date.
-            let src = read::read_all(&mut conn, super::json::Spelling::Current).await?;
-            Ok::<_, String>((rev, src))
-        }
-        .await;
-        let _ = conn.exec("COMMIT", &[]).await;
-        res
+        let pg = self.pg;
+        let mut slot = self.slot.lock().await;
+        with_conn(&mut slot, &self.url, |conn| {
+            Box::pin(async move {
+                let begin = if pg { "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" } else { "BEGIN" };
+                conn.exec(begin, &[]).await?;
+                let res = async {
+                    let rev = revision(conn).await?;
+                    // `open` brought the schema up to date.
+                    let src = read::read_all(conn, super::json::Spelling::Current).await?;
+                    Ok::<_, String>((rev, src))
+                }
+                .await;
+                conn.exec("COMMIT", &[]).await?;
+                res
+            })
+        })
+        .await
     }
 
-    /// Write `changes` in one transaction, if the store is still at `expected`; the new
-    /// revision.
+    /// What changed after revision `since`, read in one transaction: the current state of every
+    /// object written since, in the order of their last change, or [`Feed::Reload`] when the
+    /// feed cannot tell (it has a gap, the schema moved on, or a change is of a kind a server
+    /// applies by reloading).
     ///
     /// # Errors
-    /// [`ErrorKind::Conflict`] when another writer moved the store on, [`ErrorKind::Store`]
-    /// when the store fails; nothing is written in either case.
-    pub fn commit<'a>(&'a self, expected: i64, changes: &'a [Change]) -> BoxFuture<'a, Result<i64, Error>> {
-        // Boxed as `Send` here, where the lifetimes are concrete: callers in a multi-threaded
-        // server can then hold it across awaits (the compiler cannot prove `Send` for the
-        // nested iterator closures of the writer from a generic caller).
-        Box::pin(self.commit_inner(expected, changes))
+    /// When the store cannot be read.
+    pub fn feed(&self, since: i64) -> BoxFuture<'_, Result<Feed, Error>> {
+        Box::pin(async move {
+            let (pg, schema) = (self.pg, self.schema);
+            let mut slot = self.slot.lock().await;
+            with_conn(&mut slot, &self.url, |conn| {
+                Box::pin(async move {
+                    if conn.schema_version().await? != schema {
+                        return Ok(Feed::Reload);
+                    }
+                    let begin = if pg { "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" } else { "BEGIN" };
+                    conn.exec(begin, &[]).await?;
+                    let res = feed::read(conn, since).await;
+                    conn.exec("COMMIT", &[]).await?;
+                    res
+                })
+            })
+            .await
+            .map_err(store_error)
+        })
     }
 
-    async fn commit_inner(&self, expected: i64, changes: &[Change]) -> Result<i64, Error> {
-        let mut conn = self.conn.lock().await;
-        conn.exec("BEGIN", &[]).await.map_err(store_error)?;
-        let res = async {
-            // First, so that the writer holds the lock (PostgreSQL's row lock, SQLite's write
-            // lock) before it writes anything.
-            let rev = bump(&mut conn, Some(expected)).await?;
-            let files = Files::load(&mut conn).await?;
-            let mut w = Writer::new(&mut conn, files);
-            for c in changes {
-                apply(&mut w, c).await?;
-            }
-            w.finish().await?;
-            Ok::<i64, String>(rev)
-        }
-        .await;
-        match res {
-            Ok(rev) => {
-                conn.exec("COMMIT", &[]).await.map_err(store_error)?;
-                Ok(rev)
-            }
-            Err(e) => {
-                let _ = conn.exec("ROLLBACK", &[]).await;
-                match e.strip_prefix("conflict:").and_then(|n| n.parse::<i64>().ok()) {
-                    Some(current) => Err(Error::new(
-                        ErrorKind::Conflict,
-                        "",
-                        format!("the store changed meanwhile (now at revision {current}); nothing was written"),
-                    )),
-                    None => Err(store_error(e)),
-                }
-            }
-        }
+    /// Start a write: a transaction holding the revision row's lock, so that writers through
+    /// every server sharing the store go one at a time. Dropping the [`WriteTx`] without
+    /// committing rolls it back.
+    ///
+    /// # Errors
+    /// When the store does not answer.
+    pub fn begin_write(&self) -> BoxFuture<'_, Result<WriteTx, Error>> {
+        Box::pin(async move {
+            let mut guard = Arc::clone(&self.slot).lock_owned().await;
+            let pg = self.pg;
+            let (revision, feed_since) = with_conn(&mut guard, &self.url, |conn| {
+                Box::pin(async move {
+                    conn.exec(if pg { "BEGIN" } else { "BEGIN IMMEDIATE" }, &[]).await?;
+                    bump(conn).await
+                })
+            })
+            .await
+            .map_err(store_error)?;
+            Ok(WriteTx { guard: Some(guard), url: self.url.clone(), revision, feed_since, pg })
+        })
     }
 
     /// Whether the store answers (for readiness).
@@ -186,6 +279,121 @@ impl Live {
     /// The store's error.
     pub async fn ping(&self) -> Result<(), Error> {
         self.revision().await.map(|_| ())
+    }
+}
+
+/// A write in progress: the revision row is locked until it commits or is dropped (which rolls
+/// it back).
+#[derive(Debug)]
+pub struct WriteTx {
+    guard: Option<OwnedMutexGuard<Slot>>,
+    url: String,
+    /// The revision this write will have.
+    revision: i64,
+    feed_since: i64,
+    pg: bool,
+}
+
+impl WriteTx {
+    /// The store's revision before this write: every change up to it is visible to this write.
+    #[must_use]
+    pub fn before(&self) -> i64 {
+        self.revision - 1
+    }
+
+    /// The changes after `since` (up to [`Self::before`]), read under this write's lock.
+    ///
+    /// # Errors
+    /// When the store cannot be read (the write is rolled back).
+    pub fn feed(&mut self, since: i64) -> BoxFuture<'_, Result<Feed, Error>> {
+        Box::pin(async move {
+            if since < self.feed_since {
+                return Ok(Feed::Reload);
+            }
+            let res = match self.guard.as_mut().and_then(|g| g.conn.as_mut()) {
+                Some(conn) => feed::read(conn, since).await,
+                None => Err("the write's connection is closed".to_string()),
+            };
+            res.map_err(|e| self.fail(e))
+        })
+    }
+
+    /// The whole estate as this write sees it (when [`Self::feed`] says reload).
+    ///
+    /// # Errors
+    /// When the store cannot be read (the write is rolled back).
+    pub fn load(&mut self) -> BoxFuture<'_, Result<EstateSource, Error>> {
+        Box::pin(async move {
+            let res = match self.guard.as_mut().and_then(|g| g.conn.as_mut()) {
+                Some(conn) => read::read_all(conn, super::json::Spelling::Current).await,
+                None => Err("the write's connection is closed".to_string()),
+            };
+            res.map_err(|e| self.fail(e))
+        })
+    }
+
+    /// A failure: the connection is closed (which ends the transaction on the server).
+    fn fail(&mut self, e: String) -> Error {
+        if let Some(g) = self.guard.as_mut() {
+            g.conn = None;
+        }
+        self.guard = None;
+        store_error(e)
+    }
+
+    /// Write `changes`, record them in the feed, announce the revision and commit; the new
+    /// revision.
+    ///
+    /// # Errors
+    /// When the store fails; nothing is written then.
+    pub fn commit(mut self, changes: &[Change]) -> BoxFuture<'_, Result<i64, Error>> {
+        Box::pin(async move {
+            let (rev, pg) = (self.revision, self.pg);
+            let Some(conn) = self.guard.as_mut().and_then(|g| g.conn.as_mut()) else {
+                return Err(store_error("the write's connection is closed".into()));
+            };
+            let res = async {
+                let files = Files::load(conn).await?;
+                let mut w = Writer::new(conn, files);
+                for c in changes {
+                    apply(&mut w, c).await?;
+                }
+                w.finish().await?;
+                feed::record(conn, rev, changes).await?;
+                if pg {
+                    conn.exec("SELECT pg_notify($1, $2)", &[Arg::from(CHANNEL), Arg::from(rev.to_string())]).await?;
+                }
+                conn.exec("COMMIT", &[]).await?;
+                Ok::<(), String>(())
+            }
+            .await;
+            match res {
+                Ok(()) => {
+                    // Committed: nothing for `drop` to roll back.
+                    drop(self.guard.take());
+                    Ok(rev)
+                }
+                Err(e) => Err(self.fail(e)),
+            }
+        })
+    }
+}
+
+impl Drop for WriteTx {
+    /// Not committed: roll back now (on the runtime, owning the connection until done), or
+    /// leave it to the next user of the connection.
+    fn drop(&mut self) {
+        let Some(mut guard) = self.guard.take() else { return };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                let url = self.url.clone();
+                rt.spawn(async move {
+                    guard.open_tx = true;
+                    let _ = ready(&mut guard, &url).await;
+                });
+            }
+            Err(_) => guard.open_tx = true,
+        }
     }
 }
 

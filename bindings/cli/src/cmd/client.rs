@@ -139,12 +139,16 @@ impl Client {
 
     fn fetch(&self, base: &str, certname: &str, push_facts: Option<&Path>) -> Outcome {
         let segment = encode(certname);
+        let mut url = format!("{base}/node/{segment}?format=yml");
         if let Some(file) = push_facts {
-            if let Err(reason) = self.push_facts(&format!("{base}/v1/hosts/{segment}/facts"), certname, file) {
-                return Outcome::Unavailable(reason);
+            match self.push_facts(&format!("{base}/v1/hosts/{segment}/facts"), certname, file) {
+                // Read-your-writes: whichever server of a cluster answers the GET waits until it
+                // has applied the upload, so the document reflects the facts just pushed.
+                Ok(Some(revision)) => url.push_str(&format!("&min_revision={revision}")),
+                Ok(None) => {}
+                Err(reason) => return Outcome::Unavailable(reason),
             }
         }
-        let url = format!("{base}/node/{segment}?format=yml");
         let left = match self.remaining() {
             Ok(d) => d,
             Err(reason) => return Outcome::Unavailable(reason),
@@ -184,12 +188,13 @@ impl Client {
     /// PUT the facts file. As in enc.rb, a missing file or a rejected upload is reported and the
     /// ENC is still asked for (the server then uses the facts it already has); only a transport
     /// failure (timeout, connection) is returned, to fall back on the cache like a failed GET.
-    fn push_facts(&self, url: &str, certname: &str, file: &Path) -> Result<(), String> {
+    /// The store revision the upload made, when the server said.
+    fn push_facts(&self, url: &str, certname: &str, file: &Path) -> Result<Option<i64>, String> {
         let body = match std::fs::read(file) {
             Ok(b) => b,
             Err(e) => {
                 eprintln!("lamina: warning: facts of {certname} not pushed: {}: {e}", file.display());
-                return Ok(());
+                return Ok(None);
             }
         };
         // Puppet's YAML fact cache is a serialised Ruby object (`!ruby/object:Puppet::Node::Facts`
@@ -199,21 +204,23 @@ impl Client {
                 "lamina: warning: facts of {certname} not pushed: {} is a Ruby object dump; push Puppet's JSON fact cache (server_data/facts/{certname}.json)",
                 file.display()
             );
-            return Ok(());
+            return Ok(None);
         }
         let (content_type, body) = facts_body(file, certname, body);
         let left = self.remaining()?;
         let sent =
             self.agent.put(url).config().timeout_global(Some(left)).build().content_type(content_type).send(&body[..]);
         match sent {
-            Ok(resp) if resp.status().is_success() => Ok(()),
+            Ok(resp) if resp.status().is_success() => {
+                Ok(resp.headers().get("x-lamina-revision").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()))
+            }
             Ok(mut resp) => {
                 let status = resp.status().as_u16();
                 eprintln!(
                     "lamina: warning: the server refused the facts of {certname} ({status}): {}",
                     reason(&mut resp)
                 );
-                Ok(())
+                Ok(None)
             }
             Err(e) => Err(format!("pushing facts: {}", self.describe(&e))),
         }

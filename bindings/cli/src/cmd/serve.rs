@@ -27,6 +27,10 @@ pub(crate) struct ServeArgs {
     /// Logs as JSON lines (default: text); the level comes from `LAMINA_LOG` (default `info`).
     #[arg(long = "log-json")]
     pub(crate) log_json: bool,
+    /// The response cache's budget in MiB: rendered ENC documents, dropped exactly when a
+    /// change touches their host (0 turns it off).
+    #[arg(long = "cache-mib", default_value_t = 256)]
+    pub(crate) cache_mib: u64,
 }
 
 pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
@@ -46,6 +50,7 @@ pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
         auth_token_file: args.auth_token_file.clone(),
         insecure_no_auth: args.insecure_no_auth,
         log_json: args.log_json,
+        cache_bytes: args.cache_mib.saturating_mul(1 << 20),
     };
     Ok(lamina_server::run(&cfg)?)
 }
