@@ -165,3 +165,81 @@ proptest! {
         }
     }
 }
+
+/// One random change that is not a host's: a parameter of some owner, a host group, a smart
+/// class parameter or one of its override values.
+fn other_op(src: &EstateSource, e: &EditSpec) -> Option<Op> {
+    let pick = |n: usize| e.other % n.max(1);
+    let param = |name: &str| Parameter {
+        name: name.to_string(),
+        value: Value::String(format!("v{}", e.n)),
+        parameter_type: None,
+        hidden_value: false,
+        origin: src.hosts[0].origin.clone(),
+    };
+    let p = param(&format!("q{}", e.n.rem_euclid(2)));
+    Some(match e.kind % 8 {
+        0 => Op::PutParam(ParamOwner::Global, p),
+        1 => Op::PutParam(
+            ParamOwner::Organization(src.organizations.get(pick(src.organizations.len()))?.title.clone()),
+            p,
+        ),
+        2 => Op::PutParam(ParamOwner::Location(src.locations.get(pick(src.locations.len()))?.title.clone()), p),
+        3 => Op::PutParam(ParamOwner::Domain(src.domains.get(pick(src.domains.len()))?.name.clone()), p),
+        4 => Op::PutParam(ParamOwner::Os(src.operatingsystems.get(pick(src.operatingsystems.len()))?.title()), p),
+        5 => {
+            let g = src.hostgroups.get(pick(src.hostgroups.len()))?;
+            if e.n % 2 == 0 {
+                Op::PutParam(ParamOwner::Hostgroup(g.title.clone()), p)
+            } else {
+                let mut g = g.clone();
+                g.root_pass = Some(format!("$5$x${}", e.n));
+                Op::PutHostgroup(Box::new(g))
+            }
+        }
+        // An override value: another value of the same key, or removed.
+        _ => {
+            let keys: Vec<(&str, &lamina_foreman::model::SmartParam)> = src
+                .puppetclasses
+                .iter()
+                .flat_map(|c| c.parameters.iter().map(move |k| (c.name.as_str(), k)))
+                .filter(|(_, k)| k.override_values.len() >= 2)
+                .collect();
+            let (class, k) = keys.get(pick(keys.len()))?;
+            let i = e.host % k.override_values.len();
+            if e.kind % 8 == 6 {
+                let mut v = k.override_values[i].clone();
+                v.value.clone_from(&k.override_values[(i + 1) % k.override_values.len()].value);
+                Op::PutOverride((*class).to_string(), k.key.clone(), v)
+            } else {
+                Op::DeleteOverride((*class).to_string(), k.key.clone(), k.override_values[i].match_.clone())
+            }
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// Every host outside the set a change reaches (`edit::reached`) renders byte-identical
+    /// before and after it.
+    #[test]
+    fn hosts_outside_a_change_reach_do_not_change(spec in edit_spec()) {
+        let (src, before) = base();
+        let Some(op) = other_op(src, &spec) else { return Ok(()) };
+        let mut next = src.clone();
+        let Ok(change) = edit::apply(&mut next, op) else { return Ok(()) };
+        let Ok(after) = compile(next, &PsychText) else { return Ok(()) };
+        let (a, b) = (render_all(before), render_all(&after));
+        match edit::reached(before, &after, &change) {
+            None => {}
+            Some(reached) => {
+                for (c, doc) in &a {
+                    if !reached.contains(c) {
+                        prop_assert_eq!(Some(doc), b.get(c), "host {} changed by {:?}", c, change);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -158,22 +158,6 @@ impl Undo {
     }
 }
 
-/// The certnames a change can alter the documents of, in the estate before it; `None` for
-/// every host.
-fn touched_by(before: &Estate, change: &Change) -> Option<Vec<String>> {
-    let of_name = |n: &str| before.host(n).map(|i| before.host_source(i).certname().to_string());
-    match change {
-        Change::Facts(c, _) => Some(vec![c.clone()]),
-        Change::Host(n, h) => {
-            let mut v: Vec<String> = of_name(n).into_iter().collect();
-            v.extend(h.as_ref().map(|h| h.certname().to_string()));
-            Some(v)
-        }
-        Change::Params(ParamOwner::Host(n), _) => Some(of_name(n).into_iter().collect()),
-        _ => None,
-    }
-}
-
 impl State {
     pub(crate) fn new(
         first: Snapshot,
@@ -229,7 +213,7 @@ impl State {
         let mut touched = snap.touched.clone();
         let mut whole = false;
         for c in changes {
-            let Some(certnames) = touched_by(&estate, c) else {
+            let Some(certnames) = edit::touched(&estate, c) else {
                 whole = true;
                 break;
             };
@@ -252,14 +236,24 @@ impl State {
             }
         }
         if whole {
-            let estate = compile_blocking(source.clone()).await?;
-            self.cache.clear();
-            return Ok(Snapshot::new(revision, estate));
-        }
-        for c in changes {
-            if let Some(certnames) = touched_by(&snap.estate, c) {
-                certnames.iter().for_each(|c| self.cache.forget(c));
+            let after = compile_blocking(source.clone()).await?;
+            let mut reached: Option<Vec<String>> = Some(Vec::new());
+            for c in changes {
+                match (reached.as_mut(), edit::reached(&snap.estate, &after, c)) {
+                    (Some(all), Some(these)) => all.extend(these),
+                    _ => reached = None,
+                }
             }
+            let Some(reached) = reached else {
+                self.cache.clear();
+                return Ok(Snapshot::new(revision, after));
+            };
+            let mut touched = snap.touched.clone();
+            for c in reached {
+                self.cache.forget(&c);
+                touched.insert(c, revision);
+            }
+            return Ok(Snapshot { revision, estate: Arc::new(after), base: snap.base, touched });
         }
         Ok(Snapshot { revision, estate: Arc::new(estate), base: snap.base, touched })
     }

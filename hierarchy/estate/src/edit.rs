@@ -432,3 +432,5 @@ pub fn replay(src: &mut EstateSource, change: Change) -> Result<(), Error> {
         other => other.map(|_| ()),
     }
 }
+
+pub use crate::reach::{reached, touched};

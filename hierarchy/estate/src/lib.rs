@@ -29,6 +29,7 @@
 mod classes;
 pub mod edit;
 mod fields;
+mod reach;
 mod schema;
 
 use fields::{Ctx, FileParts};

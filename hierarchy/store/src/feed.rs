@@ -6,7 +6,7 @@ use super::db::{Arg, Batch, Col, Conn};
 use super::json::{self, Spelling};
 use super::live::owner_table;
 use super::read::{Reader, take_params};
-use lamina_estate::edit::Change;
+use lamina_estate::edit::{Change, ParamOwner};
 
 /// How many revisions the feed keeps; a server further behind reloads the whole estate.
 pub const KEEP_REVISIONS: i64 = 100_000;
@@ -23,8 +23,7 @@ pub enum Feed {
         changes: Vec<Change>,
     },
     /// Reload the whole estate: the feed has a gap (an import replaced everything, old rows
-    /// were pruned), the schema moved on, or a change is of a kind servers apply by reloading
-    /// (host groups, smart class parameters, parameters of owners other than hosts).
+    /// were pruned) or the schema moved on.
     Reload,
 }
 
@@ -75,14 +74,114 @@ pub(crate) async fn restart(conn: &mut Conn) -> Result<(), String> {
     Ok(())
 }
 
-/// The object a row names, as servers apply it: a host (its parameters are part of it) or a
-/// host's facts; `None` for the kinds that make a server reload.
-fn object(kind: &str, owner_kind: Option<&str>, name: String) -> Option<(bool, String)> {
-    match (kind, owner_kind) {
-        ("facts", _) => Some((true, name)),
-        ("host", _) | ("params", Some("host")) => Some((false, name)),
-        _ => None,
-    }
+/// An object a feed row names.
+#[derive(Debug, PartialEq, Eq)]
+enum Object {
+    Facts(String),
+    Host(String),
+    Hostgroup(String),
+    Params(ParamOwner),
+    Key(String, String),
+}
+
+/// The parameter owner of kind `kind` called `name`.
+fn owner_of(kind: &str, name: String) -> Option<ParamOwner> {
+    Some(match kind {
+        "global" => ParamOwner::Global,
+        "organization" => ParamOwner::Organization(name),
+        "location" => ParamOwner::Location(name),
+        "domain" => ParamOwner::Domain(name),
+        "subnet" => ParamOwner::Subnet(name),
+        "os" => ParamOwner::Os(name),
+        "hostgroup" => ParamOwner::Hostgroup(name),
+        "host" => ParamOwner::Host(name),
+        _ => return None,
+    })
+}
+
+fn object(kind: &str, owner_kind: Option<&str>, name: String, class: Option<String>) -> Option<Object> {
+    Some(match kind {
+        "facts" => Object::Facts(name),
+        // A host's parameters are part of the host.
+        "host" => Object::Host(name),
+        "params" if owner_kind == Some("host") => Object::Host(name),
+        "params" => Object::Params(owner_of(owner_kind?, name)?),
+        "hostgroup" => Object::Hostgroup(name),
+        "key" => Object::Key(class?, name),
+        _ => return None,
+    })
+}
+
+/// The current state of one object, as the change that makes it; `None` when there is nothing
+/// to apply (the facts of a host removed since, the parameters of an owner removed since: their
+/// removal is in the feed too).
+async fn current(reader: &mut Reader<'_>, obj: Object) -> Result<Option<Change>, String> {
+    Ok(match obj {
+        Object::Facts(name) => {
+            let rows = reader
+                .conn
+                .fetch("SELECT facts_json FROM hosts WHERE lookup_certname = $1", &[Arg::from(&name)], &[Col::Text])
+                .await?;
+            match rows.into_iter().next() {
+                Some(mut r) => {
+                    let facts =
+                        json::decode_map(&r.text(0), Spelling::Current).map_err(|e| format!("host {name}: {e}"))?;
+                    Some(Change::Facts(name, facts))
+                }
+                None => None,
+            }
+        }
+        Object::Host(name) => {
+            let host = match reader.hosts(Some(("name", &name))).await?.into_iter().next() {
+                Some((id, mut h)) => {
+                    let mut params = reader.params(&[("host", Some(&[Arg::Int(id)]))]).await?;
+                    h.parameters = take_params(&mut params, "host", id);
+                    Some(Box::new(h))
+                }
+                None => None,
+            };
+            Some(Change::Host(name, host))
+        }
+        Object::Hostgroup(title) => {
+            let group = match reader.hostgroups(Some(&[Arg::from(&title)])).await?.into_iter().next() {
+                Some((id, mut g)) => {
+                    let mut params = reader.params(&[("hostgroup", Some(&[Arg::Int(id)]))]).await?;
+                    g.parameters = take_params(&mut params, "hostgroup", id);
+                    Some(Box::new(g))
+                }
+                None => None,
+            };
+            Some(Change::Hostgroup(title, group))
+        }
+        Object::Params(owner) => {
+            let (kind, table) = owner_table(&owner);
+            let id = match table {
+                None => 0,
+                Some((table, col, name)) => {
+                    let sql = format!("SELECT id FROM {table} WHERE {col} = $1");
+                    match reader.conn.fetch(&sql, &[Arg::from(name)], &[Col::Int]).await?.first() {
+                        Some(r) => r.int(0),
+                        None => return Ok(None),
+                    }
+                }
+            };
+            let mut params = reader.params(&[(kind, Some(&[Arg::Int(id)]))]).await?;
+            Some(Change::Params(owner, take_params(&mut params, kind, id)))
+        }
+        Object::Key(class, key) => {
+            let (mut classes, keys) = reader.classes(Some(&[Arg::from(&class)])).await?;
+            let found = keys.iter().find(|&&(c, k, _)| classes[c].parameters[k].key == key).copied();
+            let param = match found {
+                Some((c, k, id)) => {
+                    let mut p = classes[c].parameters.swap_remove(k);
+                    p.override_values = reader.override_values_of(id).await?;
+                    Some(Box::new(p))
+                }
+                None => None,
+            };
+            Some(Change::Key { class, key, param })
+        }
+    })
 }
 
 /// The feed after `since`, read in the caller's transaction.
@@ -100,47 +199,27 @@ pub(crate) async fn read(conn: &mut Conn, since: i64) -> Result<Feed, String> {
     }
     let rows = conn
         .fetch(
-            "SELECT kind, owner_kind, name FROM lamina_changes WHERE revision > $1 AND revision <= $2 \
+            "SELECT kind, owner_kind, name, class FROM lamina_changes WHERE revision > $1 AND revision <= $2 \
              ORDER BY revision, seq",
             &[Arg::Int(since), Arg::Int(revision)],
-            &[Col::Text, Col::Text, Col::Text],
+            &[Col::Text, Col::Text, Col::Text, Col::Text],
         )
         .await?;
     if rows.is_empty() {
         return Ok(Feed::Reload);
     }
     // Each object once, at the place of its last change.
-    let mut objects: Vec<(bool, String)> = Vec::new();
+    let mut objects: Vec<Object> = Vec::new();
     for mut r in rows {
-        let (kind, owner_kind, name) = (r.text(0), r.opt(1), r.text(2));
-        let Some(obj) = object(&kind, owner_kind.as_deref(), name) else { return Ok(Feed::Reload) };
+        let (kind, owner_kind, name, class) = (r.text(0), r.opt(1), r.text(2), r.opt(3));
+        let Some(obj) = object(&kind, owner_kind.as_deref(), name, class) else { return Ok(Feed::Reload) };
         objects.retain(|o| *o != obj);
         objects.push(obj);
     }
     let mut reader = Reader::new(conn, Spelling::Current).await?;
     let mut changes = Vec::with_capacity(objects.len());
-    for (facts, name) in objects {
-        if facts {
-            let rows = reader
-                .conn
-                .fetch("SELECT facts_json FROM hosts WHERE lookup_certname = $1", &[Arg::from(&name)], &[Col::Text])
-                .await?;
-            // A host removed later: its removal is in the feed too.
-            if let Some(mut r) = rows.into_iter().next() {
-                let facts = json::decode_map(&r.text(0), Spelling::Current).map_err(|e| format!("host {name}: {e}"))?;
-                changes.push(Change::Facts(name, facts));
-            }
-        } else {
-            let host = match reader.hosts(Some(("name", &name))).await?.into_iter().next() {
-                Some((id, mut h)) => {
-                    let mut params = reader.params(&[("host", Some(&[Arg::Int(id)]))]).await?;
-                    h.parameters = take_params(&mut params, "host", id);
-                    Some(Box::new(h))
-                }
-                None => None,
-            };
-            changes.push(Change::Host(name, host));
-        }
+    for obj in objects {
+        changes.extend(current(&mut reader, obj).await?);
     }
     Ok(Feed::Changes { revision, changes })
 }

@@ -348,6 +348,24 @@ impl<'c> Reader<'c> {
         Ok(out)
     }
 
+    /// The override values of one key, in position order.
+    pub(crate) async fn override_values_of(&mut self, key: i64) -> Res<Vec<OverrideValue>> {
+        let sql = "SELECT key_id, match_text, value_json, omit, file_id, line FROM override_values \
+                   WHERE key_id = $1 ORDER BY pos";
+        let cols = [Col::Int, Col::Text, Col::Text, Col::Bool, Col::Int, Col::Int];
+        let mut out = Vec::new();
+        for mut r in self.conn.fetch(sql, &[Arg::Int(key)], &cols).await? {
+            let m = r.text(1);
+            let value = r
+                .opt(2)
+                .map(|j| json::decode(&j, self.spelling))
+                .transpose()
+                .map_err(|e| format!("table override_values: key #{key} match {m:?}: {e}"))?;
+            out.push(OverrideValue { match_: m, value, omit: r.bool(3), origin: self.origin(&r, 4) });
+        }
+        Ok(out)
+    }
+
     pub(crate) async fn config_groups(&mut self, names: Filter<'_>) -> Res<Vec<ConfigGroup>> {
         let sql =
             format!("SELECT id, name, file_id, line FROM config_groups {} ORDER BY id", where_in("name", names, 1));

@@ -9,6 +9,12 @@ use std::sync::{Arc, OnceLock};
 /// Index into one of the estate's tables.
 pub type Idx = u32;
 
+/// An index from a table position (tables hold fewer than 2^32 rows).
+#[allow(clippy::cast_possible_truncation)]
+pub(crate) fn idx(i: usize) -> Idx {
+    i as Idx
+}
+
 /// A compiled organization or location.
 #[derive(Debug)]
 pub(crate) struct Tax {
@@ -220,6 +226,13 @@ impl Estate {
     #[must_use]
     pub fn host_source(&self, host: Idx) -> &Host {
         &self.hosts[host as usize].src
+    }
+
+    /// A smart class parameter as compiled (matches sanitized, values cast), by class and key.
+    #[must_use]
+    pub fn key_source(&self, class: &str, key: &str) -> Option<&crate::model::SmartParam> {
+        let c = *self.names.classes.get(class)?;
+        self.keys.iter().find(|k| k.class == c && k.src.key == key).map(|k| &k.src)
     }
 
     /// What the estate holds, counted.

@@ -63,6 +63,7 @@ mod explain;
 mod keys;
 pub mod model;
 mod patch;
+mod reach;
 mod resolve;
 use lamina_value as value;
 
@@ -73,5 +74,6 @@ pub use error::{Cause, Error, ErrorKind, Errors};
 pub use estate::{Estate, Idx, Stats};
 pub use explain::MASK;
 pub use keys::{sanitize_match, split_line};
+pub use reach::Reach;
 pub use resolve::{HOST_ATTRIBUTES, Resolution, candidate_matches, deep_merge, resolve};
 pub use value::{Map, Value};
