@@ -140,8 +140,9 @@ fn public(path: &str) -> bool {
 /// are logged: never bodies, query strings or headers (they may carry secrets or tokens).
 async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
     let t = Instant::now();
-    let route =
-        req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    // The matched path shares its text (no copy per request).
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     let method = req.method().clone();
     if let Some(tokens) = &app.tokens
         && !public(req.uri().path())

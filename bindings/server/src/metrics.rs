@@ -20,10 +20,18 @@ struct Histogram {
     sum: f64,
 }
 
+/// One route's counts: by status, and its latency.
+#[derive(Debug, Default)]
+struct Route {
+    statuses: BTreeMap<u16, u64>,
+    latency: Histogram,
+}
+
+/// Per route, looked up by the borrowed route (no allocation per request once a route is
+/// known).
 #[derive(Debug, Default)]
 struct Http {
-    requests: BTreeMap<(String, u16), u64>,
-    latency: BTreeMap<String, Histogram>,
+    routes: BTreeMap<String, Route>,
 }
 
 /// The server's metrics.
@@ -44,8 +52,12 @@ impl Metrics {
     /// One request served.
     pub(crate) fn request(&self, route: &str, status: u16, took: Duration) {
         let mut http = self.http.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        *http.requests.entry((route.to_string(), status)).or_default() += 1;
-        let h = http.latency.entry(route.to_string()).or_default();
+        if !http.routes.contains_key(route) {
+            http.routes.insert(route.to_string(), Route::default());
+        }
+        let Some(r) = http.routes.get_mut(route) else { return };
+        *r.statuses.entry(status).or_default() += 1;
+        let h = &mut r.latency;
         let s = took.as_secs_f64();
         h.count += 1;
         h.sum += s;
@@ -85,12 +97,14 @@ impl Metrics {
         let http = self.http.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         out.push_str("# HELP lamina_http_requests_total HTTP requests served, by route and status.\n");
         out.push_str("# TYPE lamina_http_requests_total counter\n");
-        for ((route, status), n) in &http.requests {
-            let _ = writeln!(out, "lamina_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}");
+        for (route, r) in &http.routes {
+            for (status, n) in &r.statuses {
+                let _ = writeln!(out, "lamina_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}");
+            }
         }
         out.push_str("# HELP lamina_http_request_duration_seconds Time to answer a request, by route.\n");
         out.push_str("# TYPE lamina_http_request_duration_seconds histogram\n");
-        for (route, h) in &http.latency {
+        for (route, h) in http.routes.iter().map(|(k, r)| (k, &r.latency)) {
             for (i, b) in BUCKETS.iter().enumerate() {
                 let _ = writeln!(
                     out,

@@ -40,21 +40,30 @@ fn write_ops(params: &[Value], what: &str, body: &str) -> Value {
 /// The description.
 pub(crate) fn spec() -> Value {
     let certname = p("certname", "The host's certname (what Puppet asks for)");
+    let min_revision = q(
+        "min_revision",
+        "Wait (up to 5 s) until this server has applied this store revision, as a write answered it (also the X-Lamina-Min-Revision header)",
+        "integer",
+    );
+    let if_none_match = json!({ "name": "If-None-Match", "in": "header", "required": false,
+        "description": "An ETag this server gave: 304 while the host's document is unchanged", "schema": { "type": "string" } });
     let yaml_doc = json!({ "text/yaml": { "schema": { "type": "string" } }, "application/json": { "schema": { "$ref": "#/components/schemas/Enc" } } });
     let mut paths = serde_json::Map::new();
     paths.insert("/node/{certname}".into(), json!({ "get": {
         "summary": "The host's ENC document, as Foreman's /node answers node.rb/enc.rb",
-        "parameters": [certname, q("format", "yml (default) or json", "string")],
+        "parameters": [certname, q("format", "yml (default) or json", "string"), min_revision.clone(), if_none_match.clone()],
         "responses": {
-            "200": { "description": "The ENC document (YAML that Puppet reads with the intended types)", "content": yaml_doc },
+            "200": { "description": "The ENC document (YAML that Puppet reads with the intended types), with ETag (the host's version) and X-Lamina-Revision", "content": yaml_doc },
+            "304": { "description": "If-None-Match names the host's current version" },
             "404": { "description": "Unknown host", "content": { "text/plain": { "schema": { "type": "string" } } } },
-            "412": { "description": "The host's data cannot be resolved; the reason (never a value)", "content": { "text/plain": { "schema": { "type": "string" } } } }
+            "412": { "description": "The host's data cannot be resolved; the reason (never a value)", "content": { "text/plain": { "schema": { "type": "string" } } } },
+            "503": { "description": "The server has not applied min_revision within 5 s", "content": { "text/plain": { "schema": { "type": "string" } } } }
         }
     }}));
     paths.insert("/v1/hosts/{certname}/enc".into(), json!({ "get": {
         "summary": "The host's ENC document: YAML, or JSON with Accept: application/json",
-        "parameters": [certname],
-        "responses": { "200": { "description": "The ENC document", "content": yaml_doc }, "404": err("Unknown host"), "412": err("Unresolvable host") }
+        "parameters": [certname, min_revision, if_none_match],
+        "responses": { "200": { "description": "The ENC document, with ETag and X-Lamina-Revision", "content": yaml_doc }, "304": { "description": "Not modified" }, "404": err("Unknown host"), "412": err("Unresolvable host"), "503": err("min_revision not reached within 5 s") }
     }}));
     paths.insert("/v1/hosts/{certname}/explain".into(), json!({ "get": {
         "summary": "Where every value of the host's ENC came from (hidden values masked)",
