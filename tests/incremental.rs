@@ -7,7 +7,7 @@
 use lamina_estate::PsychText;
 use lamina_estate::edit::{self, Change, Op, ParamOwner};
 use lamina_foreman::model::{EstateSource, ParamType, Parameter};
-use lamina_foreman::{Estate, Map, Value, compile, resolve};
+use lamina_foreman::{Estate, Map, Owner, Value, compile, resolve};
 use lamina_yaml::to_yaml;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -36,7 +36,7 @@ struct EditSpec {
 }
 
 fn edit_spec() -> impl Strategy<Value = EditSpec> {
-    (0u8..8, 0usize..10_000, 0usize..10_000, -3i64..40).prop_map(|(kind, host, other, n)| EditSpec {
+    (0u8..16, 0usize..10_000, 0usize..10_000, -3i64..40).prop_map(|(kind, host, other, n)| EditSpec {
         kind,
         host,
         other,
@@ -108,6 +108,19 @@ fn apply_incremental(before: &Estate, change: &Change, src: &EstateSource) -> Op
             let h = src.hosts.iter().find(|h| &h.name == name).cloned();
             before.with_host(name, h, &PsychText)
         }
+        Change::Params(owner, list) => {
+            let o = match owner {
+                ParamOwner::Global => Owner::Global,
+                ParamOwner::Organization(t) => Owner::Organization(t),
+                ParamOwner::Location(t) => Owner::Location(t),
+                ParamOwner::Domain(n) => Owner::Domain(n),
+                ParamOwner::Subnet(n) => Owner::Subnet(n),
+                ParamOwner::Os(t) => Owner::Os(t),
+                ParamOwner::Hostgroup(t) => Owner::Hostgroup(t),
+                ParamOwner::Host(_) => return None,
+            };
+            before.with_params(o, list.clone(), &PsychText)
+        }
         _ => None,
     };
     fast.or_else(|| compile(src.clone(), &PsychText).ok())
@@ -135,7 +148,9 @@ proptest! {
         for spec in &edits {
             let before = render_all(&estate);
             let mut next_src = src.clone();
-            let Ok(change) = edit::apply(&mut next_src, op_of(&src, spec)) else { continue };
+            let op = if spec.kind < 8 { Some(op_of(&src, spec)) } else { other_op(&src, spec) };
+            let Some(op) = op else { continue };
+            let Ok(change) = edit::apply(&mut next_src, op) else { continue };
             let full = compile(next_src.clone(), &PsychText);
             let inc = apply_incremental(&estate, &change, &next_src);
             // Refused exactly when the full compile refuses.
@@ -143,21 +158,13 @@ proptest! {
             let (Some(inc), Ok(full)) = (inc, full) else { continue };
             let after = render_all(&inc);
             prop_assert_eq!(&after, &render_all(&full), "edit {:?}", spec);
-            // Only the edited host can differ (it may have been renamed, added or removed).
-            let touched: Vec<String> = match &change {
-                Change::Facts(c, _) => vec![c.clone()],
-                Change::Host(n, h) => {
-                    let mut v = vec![n.clone()];
-                    v.extend(estate.host(n).map(|i| estate.host_source(i).certname().to_string()));
-                    v.extend(h.as_ref().map(|h| h.certname().to_string()));
-                    v
-                }
-                Change::Params(ParamOwner::Host(n), _) => vec![estate.host(n).map_or_else(|| n.clone(), |i| estate.host_source(i).certname().to_string())],
-                _ => Vec::new(),
-            };
-            for (c, doc) in &before {
-                if !touched.contains(c) {
-                    prop_assert_eq!(Some(doc), after.get(c), "host {} changed by edit {:?}", c, spec);
+            // Only the hosts the change reaches can differ (a host's change: that host, which
+            // may have been renamed, added or removed).
+            if let Some(reached) = edit::reached(&estate, &inc, &change) {
+                for (c, doc) in &before {
+                    if !reached.contains(c) {
+                        prop_assert_eq!(Some(doc), after.get(c), "host {} changed by edit {:?}", c, spec);
+                    }
                 }
             }
             src = next_src;
@@ -170,10 +177,11 @@ proptest! {
 /// class parameter or one of its override values.
 fn other_op(src: &EstateSource, e: &EditSpec) -> Option<Op> {
     let pick = |n: usize| e.other % n.max(1);
+    // A negative number stands for a value its integer type refuses.
     let param = |name: &str| Parameter {
         name: name.to_string(),
-        value: Value::String(format!("v{}", e.n)),
-        parameter_type: None,
+        value: Value::String(if e.n < 0 { "many".into() } else { format!("{}", e.n) }),
+        parameter_type: (e.n < 0 || e.n % 3 == 0).then_some(ParamType::Integer),
         hidden_value: false,
         origin: src.hosts[0].origin.clone(),
     };

@@ -18,7 +18,7 @@ use crate::metrics::Metrics;
 use lamina_estate::PsychText;
 use lamina_estate::edit::{self, Op, ParamOwner};
 use lamina_foreman::model::{EstateSource, Host};
-use lamina_foreman::{Error, ErrorKind, Estate, Map, compile};
+use lamina_foreman::{Error, ErrorKind, Estate, Map, Owner, compile};
 use lamina_hiera::Layers;
 use lamina_hiera_files::FileSource;
 use lamina_store::{Change, Feed, Live, WriteTx};
@@ -158,6 +158,21 @@ impl Undo {
     }
 }
 
+/// The compiled estate's name for a parameter owner (hosts are not among them: a host's
+/// parameters are part of the host).
+fn owner_of(owner: &ParamOwner) -> Option<Owner<'_>> {
+    Some(match owner {
+        ParamOwner::Host(_) => return None,
+        ParamOwner::Global => Owner::Global,
+        ParamOwner::Organization(t) => Owner::Organization(t),
+        ParamOwner::Location(t) => Owner::Location(t),
+        ParamOwner::Domain(n) => Owner::Domain(n),
+        ParamOwner::Subnet(n) => Owner::Subnet(n),
+        ParamOwner::Os(t) => Owner::Os(t),
+        ParamOwner::Hostgroup(t) => Owner::Hostgroup(t),
+    })
+}
+
 impl State {
     pub(crate) fn new(
         first: Snapshot,
@@ -205,18 +220,17 @@ impl State {
         matches!(tokio::time::timeout(limit, rx.wait_for(|r| *r >= revision)).await, Ok(Ok(_)))
     }
 
-    /// The next snapshot after `changes` (already made in `source`), at `revision`: one host
-    /// at a time where the change is a host's, the whole source recompiled otherwise.
+    /// The next snapshot after `changes` (already made in `source`), at `revision`: a host's
+    /// change recompiles that host, a parameter list replaces that list, anything else (or a
+    /// change the fast path declines) recompiles the whole source. The hosts each change
+    /// reaches get `revision` as their version and lose their cached documents.
     async fn advance(&self, source: &EstateSource, changes: &[Change], revision: i64) -> Result<Snapshot, Vec<String>> {
         let snap = self.current();
         let mut estate = (*snap.estate).clone();
-        let mut touched = snap.touched.clone();
+        // `None`: every host.
+        let mut reached: Option<Vec<String>> = Some(Vec::new());
         let mut whole = false;
         for c in changes {
-            let Some(certnames) = edit::touched(&estate, c) else {
-                whole = true;
-                break;
-            };
             let next = match c {
                 Change::Facts(certname, facts) => estate.host(certname).map(|i| estate.with_facts(i, facts.clone())),
                 Change::Host(name, h) => estate.with_host(name, h.as_deref().cloned(), &PsychText),
@@ -224,36 +238,40 @@ impl State {
                     let h = source.hosts.iter().find(|h| &h.name == name).cloned();
                     estate.with_host(name, h, &PsychText)
                 }
-                _ => None,
+                Change::Params(owner, list) => {
+                    owner_of(owner).and_then(|o| estate.with_params(o, list.clone(), &PsychText))
+                }
+                Change::Hostgroup(..) | Change::Key { .. } => None,
             };
             let Some(next) = next else {
                 whole = true;
                 break;
             };
-            estate = next;
-            for c in certnames {
-                touched.insert(c, revision);
+            match (reached.as_mut(), edit::reached(&estate, &next, c)) {
+                (Some(all), Some(these)) => all.extend(these),
+                _ => reached = None,
             }
+            estate = next;
         }
         if whole {
             let after = compile_blocking(source.clone()).await?;
-            let mut reached: Option<Vec<String>> = Some(Vec::new());
+            reached = Some(Vec::new());
             for c in changes {
                 match (reached.as_mut(), edit::reached(&snap.estate, &after, c)) {
                     (Some(all), Some(these)) => all.extend(these),
                     _ => reached = None,
                 }
             }
-            let Some(reached) = reached else {
-                self.cache.clear();
-                return Ok(Snapshot::new(revision, after));
-            };
-            let mut touched = snap.touched.clone();
-            for c in reached {
-                self.cache.forget(&c);
-                touched.insert(c, revision);
-            }
-            return Ok(Snapshot { revision, estate: Arc::new(after), base: snap.base, touched });
+            estate = after;
+        }
+        let Some(reached) = reached else {
+            self.cache.clear();
+            return Ok(Snapshot::new(revision, estate));
+        };
+        let mut touched = snap.touched.clone();
+        for c in reached {
+            self.cache.forget(&c);
+            touched.insert(c, revision);
         }
         Ok(Snapshot { revision, estate: Arc::new(estate), base: snap.base, touched })
     }

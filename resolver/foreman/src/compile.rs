@@ -48,7 +48,7 @@ fn index_names<'a>(
 }
 
 /// Cast and check one list of custom parameters.
-fn check_params(params: &mut [Parameter], owner: &str, parser: &dyn TextParser, errs: &mut Vec<Error>) {
+pub(crate) fn check_params(params: &mut [Parameter], owner: &str, parser: &dyn TextParser, errs: &mut Vec<Error>) {
     let mut seen: HashMap<&str, &Origin> = HashMap::default();
     for p in params.iter_mut() {
         if p.name.is_empty() || p.name.chars().any(char::is_whitespace) {

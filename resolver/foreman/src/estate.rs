@@ -16,7 +16,7 @@ pub(crate) fn idx(i: usize) -> Idx {
 }
 
 /// A compiled organization or location.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Tax {
     /// As written (parameters cast).
     pub(crate) src: Taxonomy,
@@ -27,7 +27,7 @@ pub(crate) struct Tax {
 }
 
 /// A compiled host group with its inherited attributes resolved.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Group {
     /// As written (parameters cast).
     pub(crate) src: Hostgroup,

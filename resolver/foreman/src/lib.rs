@@ -74,6 +74,7 @@ pub use error::{Cause, Error, ErrorKind, Errors};
 pub use estate::{Estate, Idx, Stats};
 pub use explain::MASK;
 pub use keys::{sanitize_match, split_line};
+pub use patch::Owner;
 pub use reach::Reach;
 pub use resolve::{HOST_ATTRIBUTES, Resolution, candidate_matches, deep_merge, resolve};
 pub use value::{Map, Value};

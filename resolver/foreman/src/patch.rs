@@ -9,9 +9,9 @@
 //! estate it would have made.
 
 use crate::cast::TextParser;
-use crate::compile::HostCtx;
+use crate::compile::{HostCtx, check_params};
 use crate::estate::{Estate, Idx};
-use crate::model::Host;
+use crate::model::{Host, Parameter};
 use crate::value::Map;
 use std::sync::{Arc, OnceLock};
 
@@ -20,7 +20,68 @@ fn idx(i: usize) -> Idx {
     i as Idx
 }
 
+/// The owner of a list of custom parameters.
+#[derive(Clone, Copy, Debug)]
+pub enum Owner<'a> {
+    /// The global parameters.
+    Global,
+    /// An organization, by title.
+    Organization(&'a str),
+    /// A location, by title.
+    Location(&'a str),
+    /// A domain, by name.
+    Domain(&'a str),
+    /// A subnet, by name.
+    Subnet(&'a str),
+    /// An operating system, by title (`Name major.minor`).
+    Os(&'a str),
+    /// A host group, by title.
+    Hostgroup(&'a str),
+}
+
+/// `table` with row `at` changed by `f`: a new table, the old one untouched.
+fn with_row<T: Clone>(table: &Arc<Vec<T>>, at: Idx, f: impl FnOnce(&mut T)) -> Arc<Vec<T>> {
+    let mut t = (**table).clone();
+    f(&mut t[at as usize]);
+    Arc::new(t)
+}
+
 impl Estate {
+    /// This estate with the parameter list of `owner` replaced. Hosts read their owners'
+    /// parameters when they are resolved, so nothing else is recompiled. `None` when the list
+    /// is invalid (names, duplicates, casts: compile the whole source for the errors) or the
+    /// owner does not exist.
+    #[must_use]
+    pub fn with_params(&self, owner: Owner<'_>, mut params: Vec<Parameter>, parser: &dyn TextParser) -> Option<Estate> {
+        let mut errs = Vec::new();
+        check_params(&mut params, "", parser, &mut errs);
+        if !errs.is_empty() {
+            return None;
+        }
+        let n = &self.names;
+        let mut next = self.clone();
+        match owner {
+            Owner::Global => next.globals = Arc::new(params),
+            Owner::Organization(t) => {
+                next.organizations =
+                    with_row(&self.organizations, *n.organizations.get(t)?, |x| x.src.parameters = params);
+            }
+            Owner::Location(t) => {
+                next.locations = with_row(&self.locations, *n.locations.get(t)?, |x| x.src.parameters = params);
+            }
+            Owner::Domain(d) => next.domains = with_row(&self.domains, *n.domains.get(d)?, |x| x.parameters = params),
+            Owner::Subnet(s) => next.subnets = with_row(&self.subnets, *n.subnets.get(s)?, |x| x.parameters = params),
+            Owner::Os(t) => {
+                next.operatingsystems =
+                    with_row(&self.operatingsystems, *n.operatingsystems.get(t)?, |x| x.0.parameters = params);
+            }
+            Owner::Hostgroup(t) => {
+                next.hostgroups = with_row(&self.hostgroups, *n.hostgroups.get(t)?, |x| x.src.parameters = params);
+            }
+        }
+        Some(next)
+    }
+
     /// This estate with the facts of `host` replaced (an agent's upload). Facts are not
     /// validated (Foreman keeps what the agent reports), so this cannot fail.
     ///
