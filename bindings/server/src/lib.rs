@@ -164,7 +164,7 @@ async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
             None
         };
         if let Some((status, msg)) = refused {
-            app.state.metrics.request(&route, status.as_u16(), t.elapsed());
+            app.state.metrics.request(route, status.as_u16(), t.elapsed());
             tracing::info!(%method, route, status = status.as_u16(), "refused");
             return read::json_error(status, msg);
         }
@@ -176,7 +176,7 @@ async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
     // ENC documents and lookups carry secrets: no cache may keep them.
     resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     let status = resp.status().as_u16();
-    app.state.metrics.request(&route, status, t.elapsed());
+    app.state.metrics.request(route, status, t.elapsed());
     tracing::debug!(%method, route, status, micros = u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX), "request");
     resp
 }
