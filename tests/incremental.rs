@@ -108,6 +108,7 @@ fn apply_incremental(before: &Estate, change: &Change, src: &EstateSource) -> Op
             let h = src.hosts.iter().find(|h| &h.name == name).cloned();
             before.with_host(name, h, &PsychText)
         }
+        Change::Hostgroup(title, Some(g)) => before.with_hostgroup(title, (**g).clone(), &PsychText),
         Change::Params(owner, list) => {
             let o = match owner {
                 ParamOwner::Global => Owner::Global,
@@ -138,7 +139,7 @@ fn base() -> &'static (EstateSource, Estate) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
     fn incremental_versions_equal_full_compiles(edits in prop::collection::vec(edit_spec(), 1..6)) {
@@ -197,13 +198,25 @@ fn other_op(src: &EstateSource, e: &EditSpec) -> Option<Op> {
         4 => Op::PutParam(ParamOwner::Os(src.operatingsystems.get(pick(src.operatingsystems.len()))?.title()), p),
         5 => {
             let g = src.hostgroups.get(pick(src.hostgroups.len()))?;
-            if e.n % 2 == 0 {
-                Op::PutParam(ParamOwner::Hostgroup(g.title.clone()), p)
-            } else {
-                let mut g = g.clone();
-                g.root_pass = Some(format!("$5$x${}", e.n));
-                Op::PutHostgroup(Box::new(g))
+            let other = &src.hostgroups[e.host % src.hostgroups.len()];
+            let mut g2 = g.clone();
+            match e.n.rem_euclid(4) {
+                0 => return Some(Op::PutParam(ParamOwner::Hostgroup(g.title.clone()), p)),
+                1 => g2.root_pass = Some(format!("$5$x${}", e.n)),
+                // Another environment, none, or one that does not exist (the subtree's hosts
+                // may have classes the new one lacks).
+                2 => {
+                    let envs: Vec<Option<String>> = src
+                        .environments
+                        .iter()
+                        .map(|(n, _)| Some(n.clone()))
+                        .chain([None, Some("no_such_env".to_string())])
+                        .collect();
+                    g2.environment.clone_from(&envs[e.host % envs.len()]);
+                }
+                _ => g2.puppetclasses.clone_from(&other.puppetclasses),
             }
+            Op::PutHostgroup(Box::new(g2))
         }
         // An override value: another value of the same key, or removed.
         _ => {
@@ -250,4 +263,36 @@ proptest! {
             }
         }
     }
+}
+
+/// Every host group of the estate moved to every environment (none and a missing one
+/// included): `with_hostgroup` (or the full compile it declines to) equals the full compile,
+/// refusals included.
+#[test]
+fn host_group_environments_equal_full_compiles() {
+    let (src, before) = base();
+    let mut envs: Vec<Option<String>> = src.environments.iter().map(|(n, _)| Some(n.clone())).collect();
+    envs.extend([None, Some("no_such_env".to_string())]);
+    let mut fast = 0;
+    for g in &src.hostgroups {
+        for env in &envs {
+            let mut g2 = g.clone();
+            g2.environment.clone_from(env);
+            let mut next = src.clone();
+            let change = edit::apply(&mut next, Op::PutHostgroup(Box::new(g2))).expect("an existing group");
+            let full = compile(next.clone(), &PsychText);
+            let inc = before.with_hostgroup(
+                &g.title,
+                next.hostgroups.iter().find(|x| x.title == g.title).cloned().expect("group"),
+                &PsychText,
+            );
+            fast += usize::from(inc.is_some());
+            let inc = apply_incremental(before, &change, &next);
+            assert_eq!(inc.is_some(), full.is_ok(), "{} to {env:?}", g.title);
+            if let (Some(inc), Ok(full)) = (inc, full) {
+                assert_eq!(render_all(&inc), render_all(&full), "{} to {env:?}", g.title);
+            }
+        }
+    }
+    assert!(fast > 0, "some moves are applied without a full compile");
 }

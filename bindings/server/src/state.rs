@@ -221,7 +221,8 @@ impl State {
     }
 
     /// The next snapshot after `changes` (already made in `source`), at `revision`: a host's
-    /// change recompiles that host, a parameter list replaces that list, anything else (or a
+    /// change recompiles that host, a parameter list replaces that list, a host group's recomputes
+    /// its subtree, anything else (or a
     /// change the fast path declines) recompiles the whole source. The hosts each change
     /// reaches get `revision` as their version and lose their cached documents.
     async fn advance(&self, source: &EstateSource, changes: &[Change], revision: i64) -> Result<Snapshot, Vec<String>> {
@@ -241,7 +242,8 @@ impl State {
                 Change::Params(owner, list) => {
                     owner_of(owner).and_then(|o| estate.with_params(o, list.clone(), &PsychText))
                 }
-                Change::Hostgroup(..) | Change::Key { .. } => None,
+                Change::Hostgroup(title, Some(g)) => estate.with_hostgroup(title, (**g).clone(), &PsychText),
+                Change::Hostgroup(_, None) | Change::Key { .. } => None,
             };
             let Some(next) = next else {
                 whole = true;

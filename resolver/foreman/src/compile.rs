@@ -237,14 +237,20 @@ fn fqdn_refs(keys: &[Key]) -> HashSet<String> {
 
 /// The object whose references are being resolved: errors name it and where it is defined.
 #[derive(Clone, Copy)]
-struct Referrer<'a> {
-    owner: &'a str,
-    origin: &'a Origin,
+pub(crate) struct Referrer<'a> {
+    pub(crate) owner: &'a str,
+    pub(crate) origin: &'a Origin,
 }
 
 impl Referrer<'_> {
     /// The `what` called `name` in `index`; an error when there is none.
-    fn find(self, index: &HashMap<String, Idx>, name: Option<&str>, what: &str, errs: &mut Vec<Error>) -> Option<Idx> {
+    pub(crate) fn find(
+        self,
+        index: &HashMap<String, Idx>,
+        name: Option<&str>,
+        what: &str,
+        errs: &mut Vec<Error>,
+    ) -> Option<Idx> {
         let n = name?;
         let found = index.get(n).copied();
         if found.is_none() {
@@ -257,7 +263,7 @@ impl Referrer<'_> {
     }
 
     /// Classes by name, each once, in the order written; an error per unknown name.
-    fn classes(self, index: &HashMap<String, Idx>, names: &[String], errs: &mut Vec<Error>) -> Vec<Idx> {
+    pub(crate) fn classes(self, index: &HashMap<String, Idx>, names: &[String], errs: &mut Vec<Error>) -> Vec<Idx> {
         let mut out = Vec::new();
         for n in names {
             match index.get(n) {
@@ -276,7 +282,12 @@ impl Referrer<'_> {
     }
 
     /// Config groups by name, in the order written; an error per unknown name.
-    fn config_groups(self, index: &HashMap<String, Idx>, names: &[String], errs: &mut Vec<Error>) -> Vec<Idx> {
+    pub(crate) fn config_groups(
+        self,
+        index: &HashMap<String, Idx>,
+        names: &[String],
+        errs: &mut Vec<Error>,
+    ) -> Vec<Idx> {
         names.iter().filter_map(|n| self.find(index, Some(n), "config group", errs)).collect()
     }
 }
@@ -476,6 +487,14 @@ fn build_hostgroups(
 /// `nested_attribute_for`); an empty root password counts as unset.
 fn inherit_group_attributes(groups: &mut [Group]) {
     for i in 0..groups.len() {
+        inherit_one(groups, i);
+    }
+}
+
+/// Host group `i`'s inherited attributes, from its own and its ancestors' (whose environments
+/// are already inherited, or their own).
+pub(crate) fn inherit_one(groups: &mut [Group], i: usize) {
+    {
         let chain = groups[i].chain.clone();
         let pick = |f: &dyn Fn(&Group) -> Option<String>| chain.iter().rev().find_map(|&a| f(&groups[a as usize]));
         let root_pass = pick(&|g| g.src.root_pass.clone().filter(|s| !s.is_empty()));
@@ -559,7 +578,7 @@ impl HostCtx<'_> {
     /// A class assigned to the host itself must exist in its environment (fp host_test "host
     /// puppet classes must belong to the host environment"); inherited ones are filtered
     /// instead.
-    fn check_class_environments(&self, classes: &[Idx], env: Idx, by: Referrer<'_>, errs: &mut Vec<Error>) {
+    pub(crate) fn check_class_environments(&self, classes: &[Idx], env: Idx, by: Referrer<'_>, errs: &mut Vec<Error>) {
         for &c in classes {
             let class = &self.classes[c as usize];
             if class.environments.as_ref().is_some_and(|s| !s.contains(&env)) {

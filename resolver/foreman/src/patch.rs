@@ -9,9 +9,10 @@
 //! estate it would have made.
 
 use crate::cast::TextParser;
-use crate::compile::{HostCtx, check_params};
+use crate::compile::{HostCtx, Referrer, check_params, inherit_one};
+use crate::estate::Group;
 use crate::estate::{Estate, Idx};
-use crate::model::{Host, Parameter};
+use crate::model::{Host, Hostgroup, Parameter};
 use crate::value::Map;
 use std::sync::{Arc, OnceLock};
 
@@ -47,6 +48,85 @@ fn with_row<T: Clone>(table: &Arc<Vec<T>>, at: Idx, f: impl FnOnce(&mut T)) -> A
 }
 
 impl Estate {
+    /// This estate with the existing host group titled `title` replaced by `group`: its own
+    /// attributes, classes, config groups and parameters checked as the full compile checks
+    /// them, the inherited attributes of its subtree recomputed, and the environment of the
+    /// subtree's hosts (own or inherited) with the check that a host's own classes belong to
+    /// it. `None` for a new or renamed host group, or any error (compile the whole source).
+    #[must_use]
+    pub fn with_hostgroup(&self, title: &str, group: Hostgroup, parser: &dyn TextParser) -> Option<Estate> {
+        let n = &self.names;
+        let gi = *n.hostgroups.get(title)?;
+        if group.title != title {
+            return None;
+        }
+        let mut g = group;
+        let mut errs = Vec::new();
+        check_params(&mut g.parameters, "", parser, &mut errs);
+        let by = Referrer { owner: "", origin: &g.origin };
+        let own_env = by.find(&n.environments, g.environment.as_deref(), "environment", &mut errs);
+        let classes = by.classes(&n.classes, &g.puppetclasses, &mut errs);
+        let config_groups = by.config_groups(&n.config_groups, &g.config_groups, &mut errs);
+        if !errs.is_empty() {
+            return None;
+        }
+        let mut groups = (*self.hostgroups).clone();
+        let chain = std::mem::take(&mut groups[gi as usize].chain);
+        groups[gi as usize] = Group {
+            environment: own_env,
+            root_pass: None,
+            puppet_proxy: None,
+            puppet_ca_proxy: None,
+            classes,
+            config_groups,
+            chain,
+            src: g,
+        };
+        // The subtree, parents first, each from its own environment again.
+        let mut subtree: Vec<usize> = (0..groups.len()).filter(|&i| groups[i].chain.contains(&gi)).collect();
+        subtree.sort_by_key(|&i| groups[i].chain.len());
+        for &i in &subtree {
+            let own = groups[i].src.environment.as_deref().and_then(|e| n.environments.get(e).copied());
+            groups[i].environment = own;
+        }
+        for &i in &subtree {
+            inherit_one(&mut groups, i);
+        }
+        let ctx = HostCtx {
+            names: &self.names,
+            hostgroups: &groups,
+            classes: &self.classes,
+            environments: &self.environments,
+            parser,
+        };
+        let mut next = self.clone();
+        for (hi, h) in self.hosts.iter().enumerate() {
+            let Some(hg) = h.hostgroup.filter(|&x| groups[x as usize].chain.contains(&gi)) else { continue };
+            let own = h.src.environment.as_deref().and_then(|e| n.environments.get(e).copied());
+            let env = own.or(groups[hg as usize].environment);
+            if env == h.environment {
+                continue;
+            }
+            if let Some(env) = env {
+                let owner = format!("host {}", h.src.name);
+                ctx.check_class_environments(
+                    &h.classes,
+                    env,
+                    Referrer { owner: &owner, origin: &h.src.origin },
+                    &mut errs,
+                );
+                if !errs.is_empty() {
+                    return None;
+                }
+            }
+            let mut moved = (**h).clone();
+            moved.environment = env;
+            next.hosts.set(hi, Arc::new(moved));
+        }
+        next.hostgroups = Arc::new(groups);
+        Some(next)
+    }
+
     /// This estate with the parameter list of `owner` replaced. Hosts read their owners'
     /// parameters when they are resolved, so nothing else is recompiled. `None` when the list
     /// is invalid (names, duplicates, casts: compile the whole source for the errors) or the
