@@ -17,7 +17,8 @@
 #      With --min-revision, when the upload's reply carries a JSON `revision`, the ENC request
 #      asks for it (`&min_revision=<rev>`, read-your-writes on servers that support it).
 #   2. the visibility probe: every PROBE_EVERY seconds, `PUT /v1/hosts/<probe host>/parameters/
-#      fleet_probe` with `{"value": "probe-<n>"}` through node 1; once it has answered 200,
+#      fleet_probe_<n>` with `{"value": "probe-<n>"}` through node 1 (a parameter per probe, so
+#      that overlapping probes do not hide each other); once it has answered 200,
 #      every node's `GET /v1/hosts/<probe host>/enc` (JSON) is polled every 10 ms until it shows
 #      the new value: the time from sending the write until the value is visible, per node
 #      ("not visible" when a node does not show it within 10 s of the write's reply, or the
@@ -738,7 +739,7 @@ async def probes(row: Row, servers: list[Server], cert: str, args, first: int) -
     n_probes = max(1, int(row.duration // args.probe_every))
     t0 = loop.time() + args.probe_every / 2
 
-    async def poll(node: int, value: str, sent: float, replied: float) -> float | None:
+    async def poll(node: int, name: str, value: str, sent: float, replied: float) -> float | None:
         """Seconds from sending the write until `node` shows it; None if not within `cap` of the reply."""
         while True:
             st, data = await timed(
@@ -752,7 +753,7 @@ async def probes(row: Row, servers: list[Server], cert: str, args, first: int) -
             now = loop.time()
             if st == "200" and data:
                 try:
-                    if json.loads(data).get("parameters", {}).get(PROBE_PARAM) == value:
+                    if json.loads(data).get("parameters", {}).get(name) == value:
                         return now - sent if now - replied <= cap else None
                 except ValueError:
                     pass
@@ -761,14 +762,16 @@ async def probes(row: Row, servers: list[Server], cert: str, args, first: int) -
             await asyncio.sleep(args.probe_poll)
 
     async def one(n: int):
-        value = f"probe-{n}"
+        # A parameter of its own per probe: when writes take longer than the probe interval,
+        # a later probe's value must not hide this one's.
+        name, value = f"{PROBE_PARAM}_{n}", f"probe-{n}"
         body = json.dumps({"value": value}).encode()
         sent = loop.time()
         st, data = await timed(
             writer,
             args.timeout,
             "PUT",
-            f"/v1/hosts/{cert}/parameters/{PROBE_PARAM}",
+            f"/v1/hosts/{cert}/parameters/{name}",
             body,
             {"Content-Type": "application/json"},
         )
@@ -776,7 +779,7 @@ async def probes(row: Row, servers: list[Server], cert: str, args, first: int) -
         # Polling starts at the reply: node 1 publishes a write before answering it, and the
         # others cannot have it before it is committed.
         if st == "200":
-            seen = list(await asyncio.gather(*(poll(i, value, sent, replied) for i in range(len(servers)))))
+            seen = list(await asyncio.gather(*(poll(i, name, value, sent, replied) for i in range(len(servers)))))
         else:
             seen = [None] * len(servers)
         everywhere = None if any(s is None for s in seen) else max(seen)
