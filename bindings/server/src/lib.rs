@@ -60,6 +60,7 @@ use state::{HieraCtx, Snapshot, State};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// How `lamina serve` was asked to run.
@@ -333,14 +334,26 @@ async fn shutdown() {
 /// reader waits for a revision, and every `every` in any case (notifications are lost while the
 /// listening connection is down, and SQLite has none).
 fn follow(state: &Arc<State>, every: Duration) {
+    // Set when the listener (re)connects: the next read of the feed must not be skipped.
+    let reconnected = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&reconnected);
     let st = Arc::clone(state);
     tokio::spawn(async move {
+        let mut last_schema_check = Instant::now();
         loop {
-            tokio::select! {
-                () = tokio::time::sleep(every) => {}
-                () = st.nudge.notified() => {}
+            let polled = tokio::select! {
+                () = tokio::time::sleep(every) => true,
+                () = st.nudge.notified() => false,
+            };
+            // The schema is asked about once per interval, not on every notification.
+            let check_schema = last_schema_check.elapsed() >= every;
+            if !polled && !check_schema && !reconnected.swap(false, Ordering::Relaxed) && st.up_to_date() {
+                continue;
             }
-            if let Err(e) = st.catch_up().await {
+            if check_schema {
+                last_schema_check = Instant::now();
+            }
+            if let Err(e) = st.catch_up(check_schema).await {
                 tracing::warn!(error = %e, "could not apply the store's changes");
             }
         }
@@ -354,6 +367,7 @@ fn follow(state: &Arc<State>, every: Duration) {
                 // Whatever was announced while not listening is lost: read the feed now.
                 Ok(l) => {
                     tracing::debug!("listening for the store's changes");
+                    flag.store(true, Ordering::Relaxed);
                     st.nudge.notify_one();
                     l
                 }
@@ -365,10 +379,10 @@ fn follow(state: &Arc<State>, every: Duration) {
             };
             loop {
                 match listener.next().await {
-                    Ok(Some(rev)) if rev <= st.current().revision => {}
-                    // A write, or a reconnect after which missed notifications must be made up.
-                    Ok(rev) => {
-                        tracing::debug!(?rev, "the store announced a change");
+                    Ok(Some(rev)) => st.announce(rev),
+                    // A reconnect: notifications sent meanwhile are lost.
+                    Ok(None) => {
+                        flag.store(true, Ordering::Relaxed);
                         st.nudge.notify_one();
                     }
                     Err(e) => {

@@ -22,6 +22,7 @@ use lamina_foreman::{Error, ErrorKind, Estate, Map, Owner, compile};
 use lamina_hiera::Layers;
 use lamina_hiera_files::FileSource;
 use lamina_store::{Change, Feed, Live, WriteTx};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Notify, oneshot, watch};
@@ -103,6 +104,9 @@ pub(crate) struct State {
     applied: watch::Sender<i64>,
     /// Wakes the task that reads the store's change feed.
     pub(crate) nudge: Notify,
+    /// The highest revision the store announced (or a reader asked for): the feed is read on a
+    /// notification only when the server is behind it.
+    announced: AtomicI64,
     pub(crate) cache: Cache,
     pub(crate) hiera: Option<HieraCtx>,
     pub(crate) metrics: Metrics,
@@ -191,6 +195,7 @@ impl State {
             pending_facts: std::sync::Mutex::new(Vec::new()),
             applied,
             nudge: Notify::new(),
+            announced: AtomicI64::new(0),
             cache,
             hiera,
             metrics,
@@ -209,13 +214,27 @@ impl State {
         self.applied.send_replace(revision);
     }
 
+    /// The store has (or a reader expects) `revision`: read the feed if this server is behind it.
+    pub(crate) fn announce(&self, revision: i64) {
+        self.announced.fetch_max(revision, Ordering::Relaxed);
+        if revision > self.current().revision {
+            self.nudge.notify_one();
+        }
+    }
+
+    /// Whether a feed read woken by a notification can be skipped: everything announced has
+    /// been applied already (by an earlier read, or by this server's own write).
+    pub(crate) fn up_to_date(&self) -> bool {
+        self.current().revision >= self.announced.load(Ordering::Relaxed)
+    }
+
     /// Wait (up to `limit`) until this server has applied `revision`; whether it has.
     pub(crate) async fn reached(&self, revision: i64, limit: Duration) -> bool {
         if self.current().revision >= revision {
             return true;
         }
         // Read the feed now rather than at the next notification or poll.
-        self.nudge.notify_one();
+        self.announce(revision);
         let mut rx = self.applied.subscribe();
         matches!(tokio::time::timeout(limit, rx.wait_for(|r| *r >= revision)).await, Ok(Ok(_)))
     }
@@ -313,12 +332,12 @@ impl State {
 
     /// Catch up with the store: apply its change feed after this server's revision, or reload
     /// when the feed cannot tell.
-    pub(crate) async fn catch_up(&self) -> Result<(), Error> {
+    /// `check_schema` also asks whether the store's schema moved on (the periodic poll does).
+    pub(crate) async fn catch_up(&self, check_schema: bool) -> Result<(), Error> {
         let Some(live) = &self.live else { return Ok(()) };
         let mut w = self.writer.lock().await;
         let since = self.current().revision;
-        let feed = live.feed(since).await?;
-        tracing::debug!(since, ?feed, "read the store's change feed");
+        let feed = live.feed(since, check_schema).await?;
         if !self.apply_feed(&mut w, feed).await? {
             let (revision, src) = live.load().await?;
             self.reload_with(&mut w, revision, src).await?;

@@ -112,25 +112,25 @@ fn object(kind: &str, owner_kind: Option<&str>, name: String, class: Option<Stri
     })
 }
 
+/// A host's current facts; `None` for a host removed since (its removal is in the feed too).
+async fn facts_of(conn: &mut Conn, name: String) -> Result<Option<Change>, String> {
+    let rows =
+        conn.fetch("SELECT facts_json FROM hosts WHERE lookup_certname = $1", &[Arg::from(&name)], &[Col::Text]).await?;
+    match rows.into_iter().next() {
+        Some(mut r) => {
+            let facts = json::decode_map(&r.text(0), Spelling::Current).map_err(|e| format!("host {name}: {e}"))?;
+            Ok(Some(Change::Facts(name, facts)))
+        }
+        None => Ok(None),
+    }
+}
+
 /// The current state of one object, as the change that makes it; `None` when there is nothing
 /// to apply (the facts of a host removed since, the parameters of an owner removed since: their
 /// removal is in the feed too).
 async fn current(reader: &mut Reader<'_>, obj: Object) -> Result<Option<Change>, String> {
     Ok(match obj {
-        Object::Facts(name) => {
-            let rows = reader
-                .conn
-                .fetch("SELECT facts_json FROM hosts WHERE lookup_certname = $1", &[Arg::from(&name)], &[Col::Text])
-                .await?;
-            match rows.into_iter().next() {
-                Some(mut r) => {
-                    let facts =
-                        json::decode_map(&r.text(0), Spelling::Current).map_err(|e| format!("host {name}: {e}"))?;
-                    Some(Change::Facts(name, facts))
-                }
-                None => None,
-            }
-        }
+        Object::Facts(name) => facts_of(reader.conn, name).await?,
         Object::Host(name) => {
             let host = match reader.hosts(Some(("name", &name))).await?.into_iter().next() {
                 Some((id, mut h)) => {
@@ -216,8 +216,17 @@ pub(crate) async fn read(conn: &mut Conn, since: i64) -> Result<Feed, String> {
         objects.retain(|o| *o != obj);
         objects.push(obj);
     }
-    let mut reader = Reader::new(conn, Spelling::Current).await?;
+    // Facts name no file: the reader (which reads the files table first) only for the others.
     let mut changes = Vec::with_capacity(objects.len());
+    if objects.iter().all(|o| matches!(o, Object::Facts(_))) {
+        for obj in objects {
+            if let Object::Facts(name) = obj {
+                changes.extend(facts_of(conn, name).await?);
+            }
+        }
+        return Ok(Feed::Changes { revision, changes });
+    }
+    let mut reader = Reader::new(conn, Spelling::Current).await?;
     for obj in objects {
         changes.extend(current(&mut reader, obj).await?);
     }

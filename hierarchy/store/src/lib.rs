@@ -137,19 +137,7 @@ pub fn import_source(src: &EstateSource, url: &str) -> Result<(), Errors> {
         conn.exec("BEGIN", &[]).await?;
         let res = match write::write(&mut conn, src).await {
             Ok(()) => match live::bump(&mut conn).await {
-                Ok((rev, _)) => {
-                    let notify = async {
-                        if matches!(conn, Conn::Pg(_)) {
-                            let args = [db::Arg::from(live::CHANNEL), db::Arg::from(rev.to_string())];
-                            conn.exec("SELECT pg_notify($1, $2)", &args).await?;
-                        }
-                        Ok::<(), String>(())
-                    };
-                    match notify.await {
-                        Ok(()) => feed::restart(&mut conn).await,
-                        Err(e) => Err(e),
-                    }
-                }
+                Ok(_) => feed::restart(&mut conn).await,
                 Err(e) => Err(e),
             },
             Err(e) => Err(e),

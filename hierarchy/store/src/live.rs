@@ -83,13 +83,16 @@ pub struct Live {
 /// Bump the revision in the caller's transaction (taking the revision row's lock until the
 /// transaction ends); the new revision and `feed_since`.
 pub(crate) async fn bump(conn: &mut Conn) -> Result<(i64, i64), String> {
-    let rows = conn
-        .fetch(
-            "UPDATE lamina_meta SET revision = revision + 1 WHERE id = 1 RETURNING revision, feed_since",
-            &[],
-            &[Col::Int, Col::Int],
-        )
-        .await?;
+    // On PostgreSQL the same statement announces the new revision on [`CHANNEL`]: a
+    // notification is delivered at commit, and dropped with a rollback, so announcing it
+    // first costs no round trip of its own and never announces a write that did not happen.
+    let sql = if matches!(conn, Conn::Pg(_)) {
+        "UPDATE lamina_meta SET revision = revision + 1 WHERE id = 1 \
+         RETURNING revision, feed_since, pg_notify('lamina_changes', revision::text)::text IS NULL"
+    } else {
+        "UPDATE lamina_meta SET revision = revision + 1 WHERE id = 1 RETURNING revision, feed_since"
+    };
+    let rows = conn.fetch(sql, &[], &[Col::Int, Col::Int]).await?;
     rows.first().map(|r| (r.int(0), r.int(1))).ok_or_else(|| "the store has no revision row".to_string())
 }
 
@@ -225,18 +228,19 @@ impl Live {
 
     /// What changed after revision `since`, read in one transaction: the current state of every
     /// object written since, in the order of their last change, or [`Feed::Reload`] when the
-    /// feed cannot tell (it has a gap, the schema moved on, or a change is of a kind a server
-    /// applies by reloading).
+    /// feed cannot tell (it has a gap, or — asked with `check_schema`, one more query, which a
+    /// server does on its periodic poll rather than on every notification — the schema moved
+    /// on).
     ///
     /// # Errors
     /// When the store cannot be read.
-    pub fn feed(&self, since: i64) -> BoxFuture<'_, Result<Feed, Error>> {
+    pub fn feed(&self, since: i64, check_schema: bool) -> BoxFuture<'_, Result<Feed, Error>> {
         Box::pin(async move {
             let (pg, schema) = (self.pg, self.schema);
             let mut slot = self.slot.lock().await;
             with_conn(&mut slot, &self.url, |conn| {
                 Box::pin(async move {
-                    if conn.schema_version().await? != schema {
+                    if check_schema && conn.schema_version().await? != schema {
                         return Ok(Feed::Reload);
                     }
                     let begin = if pg { "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" } else { "BEGIN" };
@@ -269,7 +273,7 @@ impl Live {
             })
             .await
             .map_err(store_error)?;
-            Ok(WriteTx { guard: Some(guard), url: self.url.clone(), revision, feed_since, pg })
+            Ok(WriteTx { guard: Some(guard), url: self.url.clone(), revision, feed_since })
         })
     }
 
@@ -291,7 +295,6 @@ pub struct WriteTx {
     /// The revision this write will have.
     revision: i64,
     feed_since: i64,
-    pg: bool,
 }
 
 impl WriteTx {
@@ -348,21 +351,27 @@ impl WriteTx {
     /// When the store fails; nothing is written then.
     pub fn commit(mut self, changes: &[Change]) -> BoxFuture<'_, Result<i64, Error>> {
         Box::pin(async move {
-            let (rev, pg) = (self.revision, self.pg);
+            let rev = self.revision;
             let Some(conn) = self.guard.as_mut().and_then(|g| g.conn.as_mut()) else {
                 return Err(store_error("the write's connection is closed".into()));
             };
             let res = async {
-                let files = Files::load(conn).await?;
-                let mut w = Writer::new(conn, files);
-                for c in changes {
-                    apply(&mut w, c).await?;
+                // Facts uploads, the common write, name no file: no need to read the files.
+                if changes.iter().all(|c| matches!(c, Change::Facts(..))) {
+                    for c in changes {
+                        if let Change::Facts(certname, facts) = c {
+                            write_facts(conn, certname, facts).await?;
+                        }
+                    }
+                } else {
+                    let files = Files::load(conn).await?;
+                    let mut w = Writer::new(conn, files);
+                    for c in changes {
+                        apply(&mut w, c).await?;
+                    }
+                    w.finish().await?;
                 }
-                w.finish().await?;
                 feed::record(conn, rev, changes).await?;
-                if pg {
-                    conn.exec("SELECT pg_notify($1, $2)", &[Arg::from(CHANNEL), Arg::from(rev.to_string())]).await?;
-                }
                 conn.exec("COMMIT", &[]).await?;
                 Ok::<(), String>(())
             }
@@ -490,18 +499,18 @@ async fn apply(w: &mut Writer<'_>, change: &Change) -> Result<(), String> {
                 w.keys(&[(id, class_id, pos, k)]).await?;
             }
         }
-        Change::Facts(certname, facts) => {
-            let n = w
-                .conn
-                .exec(
-                    "UPDATE hosts SET facts_json = $1 WHERE lookup_certname = $2",
-                    &[Arg::from(super::json::encode_map(facts)), Arg::from(certname.as_str())],
-                )
-                .await?;
-            if n != 1 {
-                return Err(format!("no host {certname:?} in the store"));
-            }
-        }
+        Change::Facts(certname, facts) => write_facts(w.conn, certname, facts).await?,
     }
     Ok(())
+}
+
+/// One host's facts.
+async fn write_facts(conn: &mut Conn, certname: &str, facts: &lamina_foreman::Map) -> Result<(), String> {
+    let n = conn
+        .exec(
+            "UPDATE hosts SET facts_json = $1 WHERE lookup_certname = $2",
+            &[Arg::from(super::json::encode_map(facts)), Arg::from(certname)],
+        )
+        .await?;
+    if n == 1 { Ok(()) } else { Err(format!("no host {certname:?} in the store")) }
 }
