@@ -151,6 +151,12 @@ proptest! {
             let mut next_src = src.clone();
             let op = if spec.kind < 8 { Some(op_of(&src, spec)) } else { other_op(&src, spec) };
             let Some(op) = op else { continue };
+            // An edit undone leaves the source as it was.
+            let mut undone = src.clone();
+            if let Ok((_, undo)) = edit::apply_undoable(&mut undone, op.clone()) {
+                undo.undo(&mut undone);
+                prop_assert!(undone == src, "undoing {:?} left the source changed", spec);
+            }
             let Ok(change) = edit::apply(&mut next_src, op) else { continue };
             let full = compile(next_src.clone(), &PsychText);
             let inc = apply_incremental(&estate, &change, &next_src);

@@ -434,3 +434,121 @@ pub fn replay(src: &mut EstateSource, change: Change) -> Result<(), Error> {
 }
 
 pub use crate::reach::{reached, touched};
+
+/// What puts one edit back ([`apply_undoable`]): the object as it was before, kept instead of a
+/// copy of the whole source, so that an edit refused by validation, or by the store, costs what
+/// the object costs.
+#[derive(Debug)]
+pub struct Undo(Restore);
+
+#[derive(Debug)]
+enum Restore {
+    Nothing,
+    /// A host: where it was and what it was, or that the edit appended it.
+    Host(Option<(usize, Box<Host>)>),
+    /// A host's facts only.
+    Facts(usize, Map),
+    /// A host group: where it was and what it was, or that the edit appended it.
+    Hostgroup(Option<(usize, Box<Hostgroup>)>),
+    /// One owner's parameter list.
+    Params(ParamOwner, Vec<Parameter>),
+    /// One class's smart class parameters.
+    Keys(String, Vec<SmartParam>),
+}
+
+fn params_of<'s>(src: &'s mut EstateSource, owner: &ParamOwner) -> Option<&'s mut Vec<Parameter>> {
+    owner_params(src, owner).ok()
+}
+
+/// [`apply`], with what undoes it.
+///
+/// # Errors
+/// As [`apply`]; nothing is changed then.
+pub fn apply_undoable(src: &mut EstateSource, op: Op) -> Result<(Change, Undo), Error> {
+    let host_at = |src: &EstateSource, name: &str| src.hosts.iter().position(|h| h.name == name);
+    let restore = match &op {
+        Op::PutHost(h) => Restore::Host(host_at(src, &h.name).map(|i| (i, Box::new(src.hosts[i].clone())))),
+        Op::DeleteHost(n) => Restore::Host(host_at(src, n).map(|i| (i, Box::new(src.hosts[i].clone())))),
+        Op::PutParam(ParamOwner::Host(n), _) | Op::DeleteParam(ParamOwner::Host(n), _) => match host_at(src, n) {
+            Some(i) => Restore::Host(Some((i, Box::new(src.hosts[i].clone())))),
+            None => Restore::Nothing,
+        },
+        Op::Facts(c, _) => match src.hosts.iter().position(|h| h.certname() == c) {
+            Some(i) => Restore::Facts(i, src.hosts[i].facts.clone()),
+            None => Restore::Nothing,
+        },
+        Op::PutHostgroup(g) => {
+            let at = src.hostgroups.iter().position(|x| x.title == g.title);
+            Restore::Hostgroup(at.map(|i| (i, Box::new(src.hostgroups[i].clone()))))
+        }
+        Op::DeleteHostgroup(t) => {
+            let at = src.hostgroups.iter().position(|x| &x.title == t);
+            Restore::Hostgroup(at.map(|i| (i, Box::new(src.hostgroups[i].clone()))))
+        }
+        Op::PutParam(owner, _) | Op::DeleteParam(owner, _) => match params_of(src, owner) {
+            Some(list) => Restore::Params(owner.clone(), list.clone()),
+            None => Restore::Nothing,
+        },
+        Op::PutKey(class, _)
+        | Op::DeleteKey(class, _)
+        | Op::PutOverride(class, _, _)
+        | Op::DeleteOverride(class, _, _) => match src.puppetclasses.iter().find(|c| &c.name == class) {
+            Some(c) => Restore::Keys(class.clone(), c.parameters.clone()),
+            None => Restore::Nothing,
+        },
+    };
+    let appended_host = matches!((&op, &restore), (Op::PutHost(_), Restore::Host(None)));
+    let appended_group = matches!((&op, &restore), (Op::PutHostgroup(_), Restore::Hostgroup(None)));
+    let change = apply(src, op)?;
+    let restore = match restore {
+        Restore::Host(None) if !appended_host => Restore::Nothing,
+        Restore::Hostgroup(None) if !appended_group => Restore::Nothing,
+        r => r,
+    };
+    Ok((change, Undo(restore)))
+}
+
+impl Undo {
+    /// Put the edit back in `src` (the source it was applied to, with no other edit since,
+    /// or only edits undone before this one).
+    pub fn undo(self, src: &mut EstateSource) {
+        match self.0 {
+            Restore::Nothing => {}
+            Restore::Host(None) => {
+                src.hosts.pop();
+            }
+            Restore::Host(Some((i, h))) => {
+                if src.hosts.get(i).is_some_and(|x| x.name == h.name) {
+                    src.hosts[i] = *h;
+                } else {
+                    src.hosts.insert(i.min(src.hosts.len()), *h);
+                }
+            }
+            Restore::Facts(i, f) => {
+                if let Some(h) = src.hosts.get_mut(i) {
+                    h.facts = f;
+                }
+            }
+            Restore::Hostgroup(None) => {
+                src.hostgroups.pop();
+            }
+            Restore::Hostgroup(Some((i, g))) => {
+                if src.hostgroups.get(i).is_some_and(|x| x.title == g.title) {
+                    src.hostgroups[i] = *g;
+                } else {
+                    src.hostgroups.insert(i.min(src.hostgroups.len()), *g);
+                }
+            }
+            Restore::Params(owner, list) => {
+                if let Some(l) = params_of(src, &owner) {
+                    *l = list;
+                }
+            }
+            Restore::Keys(class, keys) => {
+                if let Some(c) = src.puppetclasses.iter_mut().find(|c| c.name == class) {
+                    c.parameters = keys;
+                }
+            }
+        }
+    }
+}

@@ -114,8 +114,9 @@ fn object(kind: &str, owner_kind: Option<&str>, name: String, class: Option<Stri
 
 /// A host's current facts; `None` for a host removed since (its removal is in the feed too).
 async fn facts_of(conn: &mut Conn, name: String) -> Result<Option<Change>, String> {
-    let rows =
-        conn.fetch("SELECT facts_json FROM hosts WHERE lookup_certname = $1", &[Arg::from(&name)], &[Col::Text]).await?;
+    let rows = conn
+        .fetch("SELECT facts_json FROM hosts WHERE lookup_certname = $1", &[Arg::from(&name)], &[Col::Text])
+        .await?;
     match rows.into_iter().next() {
         Some(mut r) => {
             let facts = json::decode_map(&r.text(0), Spelling::Current).map_err(|e| format!("host {name}: {e}"))?;
