@@ -11,11 +11,16 @@
 //! # Design
 //! The estate is compiled in memory once and every read is answered from it (a host's ENC is a
 //! resolve of microseconds, no database round trip). The store (`--store URL`, SQLite or
-//! PostgreSQL) is the source of truth several servers can share: writes go through it in one
-//! transaction with a revision check, and each server polls the store's revision
-//! (`--refresh`, default 2 s) and reloads when another server or an import changed it — so
-//! ENC servers scale out without their caches drifting apart. With `--estate PATH` (files) the
-//! server is read-only.
+//! PostgreSQL) is the source of truth several servers can share: a write goes through it in one
+//! transaction that records what it changed (the change feed); every server applies the feed
+//! after its revision — woken by PostgreSQL's `NOTIFY`, by a reader waiting for
+//! `?min_revision=N`, and every `--refresh` seconds (default 2) in any case — one host (or one
+//! parameter list, one host group) at a time, and reloads only when the feed has a gap; so ENC
+//! servers scale out without their caches drifting apart. Writes through different servers
+//! queue on the store's revision row; a write fails only on a real conflict. Every ENC answer
+//! carries `ETag` (its host's version) and `X-Lamina-Revision`; a response cache (`--cache-mib`)
+//! keeps rendered documents, dropped exactly for the hosts a change reaches. With `--estate
+//! PATH` (files) the server is read-only.
 //!
 //! # Endpoints
 //! - `GET /node/{certname}?format=yml`: Foreman-compatible (an existing `node.rb`/`enc.rb` works
