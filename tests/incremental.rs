@@ -7,7 +7,7 @@
 use lamina_estate::PsychText;
 use lamina_estate::edit::{self, Change, Op, ParamOwner};
 use lamina_foreman::model::{EstateSource, ParamType, Parameter};
-use lamina_foreman::{Estate, Map, Owner, Value, compile, resolve};
+use lamina_foreman::{Estate, Map, Value, compile, resolve};
 use lamina_yaml::to_yaml;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -109,19 +109,7 @@ fn apply_incremental(before: &Estate, change: &Change, src: &EstateSource) -> Op
             before.with_host(name, h, &PsychText)
         }
         Change::Hostgroup(title, Some(g)) => before.with_hostgroup(title, (**g).clone(), &PsychText),
-        Change::Params(owner, list) => {
-            let o = match owner {
-                ParamOwner::Global => Owner::Global,
-                ParamOwner::Organization(t) => Owner::Organization(t),
-                ParamOwner::Location(t) => Owner::Location(t),
-                ParamOwner::Domain(n) => Owner::Domain(n),
-                ParamOwner::Subnet(n) => Owner::Subnet(n),
-                ParamOwner::Os(t) => Owner::Os(t),
-                ParamOwner::Hostgroup(t) => Owner::Hostgroup(t),
-                ParamOwner::Host(_) => return None,
-            };
-            before.with_params(o, list.clone(), &PsychText)
-        }
+        Change::Params(owner, list) => owner.as_owner().and_then(|o| before.with_params(o, list.clone(), &PsychText)),
         _ => None,
     };
     fast.or_else(|| compile(src.clone(), &PsychText).ok())

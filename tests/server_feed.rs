@@ -236,6 +236,13 @@ fn issue11_cache_on_and_off_answer_the_same() {
         let b = call(&plain, "GET", &path, None, &[]);
         assert_eq!((a.status, &a.body), (b.status, &b.body), "step {step}: {path}");
     }
+    // The comparison was of cached answers against rendered ones.
+    let metric = |s: &Server, name: &str| -> u64 {
+        let m = call(s, "GET", "/metrics", None, &[]).body;
+        m.lines().find_map(|l| l.strip_prefix(&format!("{name} "))).and_then(|v| v.parse().ok()).unwrap_or(0)
+    };
+    assert!(metric(&cached, "lamina_enc_cache_hits_total") > 10, "the cached server served from its cache");
+    assert_eq!(metric(&plain, "lamina_enc_cache_hits_total"), 0, "the other one had no cache");
 }
 
 /// Regression (issue 11): a client that gives up while its write waits in the store rolls the
@@ -272,8 +279,19 @@ fn issue11_dropped_write_rolls_back_and_the_node_goes_on() {
             body.len()
         );
         conn.write_all(req.as_bytes()).expect("send");
-        std::thread::sleep(Duration::from_millis(500));
-        // The client goes away while the write waits for the lock.
+        // The write is in its transaction, waiting for the lock, when the client goes away.
+        let waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                       AND wait_event_type = 'Lock'";
+        let t = Instant::now();
+        loop {
+            let out =
+                Command::new("psql").args(["-X", "-q", "-t", "-A", &db.url, "-c", waiting]).output().expect("psql");
+            if String::from_utf8_lossy(&out.stdout).trim() != "0" {
+                break;
+            }
+            assert!(t.elapsed() < Duration::from_secs(2), "the node's write never waited for the lock");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
     let _ = holder.wait();
     let w = call(&s, "PUT", &format!("/v1/hosts/{c}/parameters/after"), Some(r#"{"value": "later"}"#), &[]);

@@ -2,7 +2,8 @@
 //! `lamina_http_requests_total{route,status}`, `lamina_http_request_duration_seconds{route}`,
 //! `lamina_estate_revision`, `lamina_estate_hosts`, `lamina_estate_reloads_total`,
 //! `lamina_estate_reload_seconds`, `lamina_writes_total`, `lamina_facts_batches_total`,
-//! `lamina_facts_uploads_total`, `lamina_feed_changes_total`.
+//! `lamina_facts_uploads_total`, `lamina_feed_changes_total`, `lamina_enc_cache_hits_total`,
+//! `lamina_enc_cache_misses_total`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -46,6 +47,8 @@ pub(crate) struct Metrics {
     facts_batches: AtomicU64,
     facts_uploads: AtomicU64,
     feed_changes: AtomicU64,
+    cache_hits: AtomicU64,
+    cache_misses: AtomicU64,
 }
 
 impl Metrics {
@@ -86,6 +89,11 @@ impl Metrics {
         self.feed_changes.fetch_add(changes as u64, Ordering::Relaxed);
     }
 
+    /// An ENC document served from the response cache (`hit`) or rendered.
+    pub(crate) fn cache(&self, hit: bool) {
+        if hit { &self.cache_hits } else { &self.cache_misses }.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn facts_batch(&self, uploads: usize) {
         self.facts_batches.fetch_add(1, Ordering::Relaxed);
         self.facts_uploads.fetch_add(uploads as u64, Ordering::Relaxed);
@@ -121,7 +129,7 @@ impl Metrics {
             let _ = writeln!(out, "lamina_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
         }
         drop(http);
-        let gauges: [(&str, &str, &str, String); 8] = [
+        let gauges: [(&str, &str, &str, String); 10] = [
             (
                 "lamina_estate_revision",
                 "gauge",
@@ -169,6 +177,18 @@ impl Metrics {
                 "counter",
                 "Objects changed by other servers, applied from the store's change feed.",
                 self.feed_changes.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "lamina_enc_cache_hits_total",
+                "counter",
+                "ENC documents served from the response cache.",
+                self.cache_hits.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "lamina_enc_cache_misses_total",
+                "counter",
+                "ENC documents rendered (not in the response cache at the host's version).",
+                self.cache_misses.load(Ordering::Relaxed).to_string(),
             ),
         ];
         for (name, kind, help, v) in gauges {

@@ -31,7 +31,8 @@ pub(crate) fn json_error(status: StatusCode, msg: impl Into<String>) -> Response
     json(status, &serde_json::json!({ "error": msg.into() }))
 }
 
-/// The header carrying the revision an answer reflects (and a write made).
+/// The header carrying the revision an answer reflects (and a write made); answers that do not
+/// set it get the current one (`around`).
 pub(crate) const REVISION: &str = "x-lamina-revision";
 /// The header a reader sets to wait until the server has applied a revision (as the
 /// `min_revision` query parameter).
@@ -86,16 +87,15 @@ async fn enc_document(
     format: Format,
     headers: &HeaderMap,
     min: Option<i64>,
-) -> Result<Response, (Failure, i64)> {
+) -> Result<Response, Failure> {
     if let Some(want) = min
         && !st.reached(want, MIN_REVISION_WAIT).await
     {
-        let have = st.current().revision;
-        return Err((Failure::Behind(want, have), have));
+        return Err(Failure::Behind(want, st.current().revision));
     }
     let snap = st.current();
     let estate = &snap.estate;
-    let host = estate.host(certname).ok_or((Failure::Unknown, snap.revision))?;
+    let host = estate.host(certname).ok_or(Failure::Unknown)?;
     let canonical = estate.host_source(host).certname();
     let version = snap.version(canonical);
     let etag = format!("\"{version}-{}\"", format.tag());
@@ -110,12 +110,14 @@ async fn enc_document(
             (StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value), revision_header(snap.revision)]).into_response()
         );
     }
-    let bytes = match st.cache.get(canonical, format, version) {
+    let cached = st.cache.get(canonical, format, version);
+    st.metrics.cache(cached.is_some());
+    let bytes = match cached {
         Some(b) => b,
         None => {
             // Resolver errors name the parameter, its owner and the rule, never a value, so the
             // reason is safe to return.
-            let unresolvable = |e: lamina_foreman::Error| (Failure::Unresolvable(e.to_string()), snap.revision);
+            let unresolvable = |e: lamina_foreman::Error| Failure::Unresolvable(e.to_string());
             let doc = resolve(estate, host, false).and_then(|r| r.document()).map_err(unresolvable)?.into_value();
             let text = match format {
                 Format::Yaml => lamina_yaml::to_yaml(&doc),
@@ -159,11 +161,7 @@ pub(crate) async fn node(
     let format = if q.format.as_deref() == Some("json") { Format::Json } else { Format::Yaml };
     match enc_document(&st, &certname, format, &headers, min_revision(q.min_revision, &headers)).await {
         Ok(r) => r,
-        Err((f, rev)) => {
-            let mut r = text(f.status(), format!("{}\n", f.message(&certname)));
-            r.headers_mut().insert(REVISION, HeaderValue::from(rev));
-            r
-        }
+        Err(f) => text(f.status(), format!("{}\n", f.message(&certname))),
     }
 }
 
@@ -186,11 +184,7 @@ pub(crate) async fn enc(
     let format = if wants_json(&headers) { Format::Json } else { Format::Yaml };
     match enc_document(&st, &certname, format, &headers, min_revision(q.min_revision, &headers)).await {
         Ok(r) => r,
-        Err((f, rev)) => {
-            let mut r = json_error(f.status(), f.message(&certname));
-            r.headers_mut().insert(REVISION, HeaderValue::from(rev));
-            r
-        }
+        Err(f) => json_error(f.status(), f.message(&certname)),
     }
 }
 

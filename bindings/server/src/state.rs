@@ -18,7 +18,7 @@ use crate::metrics::Metrics;
 use lamina_estate::PsychText;
 use lamina_estate::edit::{self, Op, ParamOwner};
 use lamina_foreman::model::EstateSource;
-use lamina_foreman::{Error, ErrorKind, Estate, Map, Owner, compile};
+use lamina_foreman::{Error, ErrorKind, Estate, Map, compile};
 use lamina_hiera::Layers;
 use lamina_hiera_files::FileSource;
 use lamina_store::{Change, Feed, Live, WriteTx};
@@ -49,7 +49,7 @@ impl Snapshot {
     /// The revision at which the documents of `certname` last changed: equal versions, equal
     /// documents.
     pub(crate) fn version(&self, certname: &str) -> i64 {
-        self.touched.get(certname).copied().unwrap_or(self.base).max(self.base)
+        self.touched.get(certname).copied().unwrap_or(self.base)
     }
 }
 
@@ -120,19 +120,10 @@ async fn compile_blocking(src: EstateSource) -> Result<Estate, Vec<String>> {
         .map_err(|errs| errs.0.iter().map(ToString::to_string).collect())
 }
 
-/// The compiled estate's name for a parameter owner (hosts are not among them: a host's
-/// parameters are part of the host).
-fn owner_of(owner: &ParamOwner) -> Option<Owner<'_>> {
-    Some(match owner {
-        ParamOwner::Host(_) => return None,
-        ParamOwner::Global => Owner::Global,
-        ParamOwner::Organization(t) => Owner::Organization(t),
-        ParamOwner::Location(t) => Owner::Location(t),
-        ParamOwner::Domain(n) => Owner::Domain(n),
-        ParamOwner::Subnet(n) => Owner::Subnet(n),
-        ParamOwner::Os(t) => Owner::Os(t),
-        ParamOwner::Hostgroup(t) => Owner::Hostgroup(t),
-    })
+/// The store holds an estate that does not compile (another writer's bug, or a hand edit).
+fn invalid_at(revision: i64, errs: &[String]) -> Error {
+    let msg = format!("the store's estate at revision {revision} is invalid: {}", errs.join("; "));
+    Error::new(ErrorKind::Invalid, "", msg)
 }
 
 impl State {
@@ -205,8 +196,6 @@ impl State {
     async fn advance(&self, source: &EstateSource, changes: &[Change], revision: i64) -> Result<Snapshot, Vec<String>> {
         let snap = self.current();
         let mut estate = (*snap.estate).clone();
-        // `None`: every host.
-        let mut reached: Option<Vec<String>> = Some(Vec::new());
         let mut whole = false;
         for c in changes {
             let next = match c {
@@ -217,7 +206,7 @@ impl State {
                     estate.with_host(name, h, &PsychText)
                 }
                 Change::Params(owner, list) => {
-                    owner_of(owner).and_then(|o| estate.with_params(o, list.clone(), &PsychText))
+                    owner.as_owner().and_then(|o| estate.with_params(o, list.clone(), &PsychText))
                 }
                 Change::Hostgroup(title, Some(g)) => estate.with_hostgroup(title, (**g).clone(), &PsychText),
                 Change::Hostgroup(_, None) | Change::Key { .. } => None,
@@ -226,22 +215,18 @@ impl State {
                 whole = true;
                 break;
             };
-            match (reached.as_mut(), edit::reached(&estate, &next, c)) {
-                (Some(all), Some(these)) => all.extend(these),
-                _ => reached = None,
-            }
             estate = next;
         }
         if whole {
-            let after = compile_blocking(source.clone()).await?;
-            reached = Some(Vec::new());
-            for c in changes {
-                match (reached.as_mut(), edit::reached(&snap.estate, &after, c)) {
-                    (Some(all), Some(these)) => all.extend(these),
-                    _ => reached = None,
-                }
+            estate = compile_blocking(source.clone()).await?;
+        }
+        // Each change's reach, in the estate before the batch (`None`: every host).
+        let mut reached: Option<Vec<String>> = Some(Vec::new());
+        for c in changes {
+            match (reached.as_mut(), edit::reached(&snap.estate, &estate, c)) {
+                (Some(all), Some(these)) => all.extend(these),
+                _ => reached = None,
             }
-            estate = after;
         }
         // Past half the hosts, moving every host's version is cheaper than moving each (and
         // still exact enough: a version that moves without its document only costs a 200 for
@@ -261,10 +246,7 @@ impl State {
     /// Reload the whole estate (the feed had a gap) from `src` at `revision`.
     async fn reload_with(&self, w: &mut Writer, revision: i64, src: EstateSource) -> Result<(), Error> {
         let t = Instant::now();
-        let estate = compile_blocking(src.clone()).await.map_err(|errs| {
-            let msg = format!("the store's estate at revision {revision} is invalid: {}", errs.join("; "));
-            Error::new(ErrorKind::Invalid, "", msg)
-        })?;
+        let estate = compile_blocking(src.clone()).await.map_err(|errs| invalid_at(revision, &errs))?;
         w.source = src;
         self.cache.clear();
         self.publish(Snapshot::new(revision, estate));
@@ -282,10 +264,7 @@ impl State {
         for c in &changes {
             edit::replay(&mut w.source, c.clone())?;
         }
-        let snap = self.advance(&w.source, &changes, revision).await.map_err(|errs| {
-            let msg = format!("the store's estate at revision {revision} is invalid: {}", errs.join("; "));
-            Error::new(ErrorKind::Invalid, "", msg)
-        })?;
+        let snap = self.advance(&w.source, &changes, revision).await.map_err(|errs| invalid_at(revision, &errs))?;
         self.publish(snap);
         self.metrics.applied(changes.len());
         Ok(true)
@@ -348,7 +327,7 @@ impl State {
         if changes.is_empty() {
             return Ok(self.current().revision);
         }
-        let revision = tx.before() + 1;
+        let revision = tx.revision();
         let undo_all =
             |src: &mut EstateSource, undos: Vec<edit::Undo>| undos.into_iter().rev().for_each(|u| u.undo(src));
         let snap = match self.advance(&w.source, &changes, revision).await {

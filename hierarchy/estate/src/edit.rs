@@ -12,7 +12,7 @@
 use crate::load_source_node;
 use lamina_foreman::model::{EstateSource, Host, Hostgroup, OverrideValue, Parameter, SmartParam};
 use lamina_foreman::{Error, ErrorKind, Errors};
-use lamina_foreman::{Map, Value};
+use lamina_foreman::{Map, Owner, Value};
 use lamina_yaml::{Limits, Mark, Node, NodeKind, parse_node};
 
 /// Whose parameter list a [`Change::Params`] replaces (objects named as in estate files).
@@ -34,6 +34,24 @@ pub enum ParamOwner {
     Hostgroup(String),
     /// A host, by name.
     Host(String),
+}
+
+impl ParamOwner {
+    /// The compiled estate's name for this owner; `None` for a host, whose parameters are part
+    /// of the host.
+    #[must_use]
+    pub fn as_owner(&self) -> Option<Owner<'_>> {
+        Some(match self {
+            ParamOwner::Global => Owner::Global,
+            ParamOwner::Organization(t) => Owner::Organization(t),
+            ParamOwner::Location(t) => Owner::Location(t),
+            ParamOwner::Domain(n) => Owner::Domain(n),
+            ParamOwner::Subnet(n) => Owner::Subnet(n),
+            ParamOwner::Os(t) => Owner::Os(t),
+            ParamOwner::Hostgroup(t) => Owner::Hostgroup(t),
+            ParamOwner::Host(_) => return None,
+        })
+    }
 }
 
 /// One object replaced (or removed, with `None`) in the store. The caller has validated the
@@ -465,6 +483,17 @@ fn params_of<'s>(src: &'s mut EstateSource, owner: &ParamOwner) -> Option<&'s mu
 /// # Errors
 /// As [`apply`]; nothing is changed then.
 pub fn apply_undoable(src: &mut EstateSource, op: Op) -> Result<(Change, Undo), Error> {
+    // The common write (an agent's upload): one search, and the old facts moved out rather
+    // than copied.
+    let op = match op {
+        Op::Facts(c, facts) => {
+            let i =
+                src.hosts.iter().position(|h| h.certname() == c).ok_or_else(|| not_found(format!("no host {c:?}")))?;
+            let old = std::mem::replace(&mut src.hosts[i].facts, facts.clone());
+            return Ok((Change::Facts(c, facts), Undo(Restore::Facts(i, old))));
+        }
+        other => other,
+    };
     let host_at = |src: &EstateSource, name: &str| src.hosts.iter().position(|h| h.name == name);
     let restore = match &op {
         Op::PutHost(h) => Restore::Host(host_at(src, &h.name).map(|i| (i, Box::new(src.hosts[i].clone())))),
@@ -473,10 +502,8 @@ pub fn apply_undoable(src: &mut EstateSource, op: Op) -> Result<(Change, Undo), 
             Some(i) => Restore::Host(Some((i, Box::new(src.hosts[i].clone())))),
             None => Restore::Nothing,
         },
-        Op::Facts(c, _) => match src.hosts.iter().position(|h| h.certname() == c) {
-            Some(i) => Restore::Facts(i, src.hosts[i].facts.clone()),
-            None => Restore::Nothing,
-        },
+        // Handled above.
+        Op::Facts(..) => Restore::Nothing,
         Op::PutHostgroup(g) => {
             let at = src.hostgroups.iter().position(|x| x.title == g.title);
             Restore::Hostgroup(at.map(|i| (i, Box::new(src.hostgroups[i].clone()))))

@@ -3,7 +3,7 @@
 
 use crate::edit::{Change, ParamOwner};
 use lamina_foreman::model::{Origin, OverrideValue, SmartParam};
-use lamina_foreman::{Estate, Reach};
+use lamina_foreman::{Estate, Owner, Reach};
 
 /// The certnames a host-level change (a host, its parameters, its facts) can alter the
 /// documents of, in the estate before it; `None` for a change that is not a host's.
@@ -32,17 +32,11 @@ pub fn reached(before: &Estate, after: &Estate, change: &Change) -> Option<Vec<S
     }
     let matches: Vec<String>;
     let reach = match change {
-        Change::Params(owner, _) => match owner {
-            ParamOwner::Global => Reach::Everything,
-            ParamOwner::Organization(t) => Reach::Organization(t),
-            ParamOwner::Location(t) => Reach::Location(t),
-            ParamOwner::Domain(n) => Reach::Domain(n),
-            ParamOwner::Subnet(n) => Reach::Subnet(n),
-            ParamOwner::Os(t) => Reach::Os(t),
-            ParamOwner::Hostgroup(t) => Reach::Hostgroup(t),
-            ParamOwner::Host(n) => Reach::Host(n),
+        Change::Params(owner, _) => match owner.as_owner() {
+            Some(o) => Reach::Owner(o),
+            None => return touched(before, change),
         },
-        Change::Hostgroup(t, _) => Reach::Hostgroup(t),
+        Change::Hostgroup(t, _) => Reach::Owner(Owner::Hostgroup(t)),
         Change::Key { class, key, .. } => match (before.key_source(class, key), after.key_source(class, key)) {
             // Only override values changed: the hosts that can generate one of those matches.
             (Some(a), Some(b)) if same_but_values(a, b) => {

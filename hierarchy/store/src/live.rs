@@ -81,19 +81,20 @@ pub struct Live {
 }
 
 /// Bump the revision in the caller's transaction (taking the revision row's lock until the
-/// transaction ends); the new revision and `feed_since`.
-pub(crate) async fn bump(conn: &mut Conn) -> Result<(i64, i64), String> {
+/// transaction ends); the new revision.
+pub(crate) async fn bump(conn: &mut Conn) -> Result<i64, String> {
     // On PostgreSQL the same statement announces the new revision on [`CHANNEL`]: a
     // notification is delivered at commit, and dropped with a rollback, so announcing it
     // first costs no round trip of its own and never announces a write that did not happen.
-    let sql = if matches!(conn, Conn::Pg(_)) {
-        "UPDATE lamina_meta SET revision = revision + 1 WHERE id = 1 \
-         RETURNING revision, feed_since, pg_notify('lamina_changes', revision::text)::text IS NULL"
+    let (sql, args) = if matches!(conn, Conn::Pg(_)) {
+        let sql = "UPDATE lamina_meta SET revision = revision + 1 WHERE id = 1 \
+                   RETURNING revision, pg_notify($1, revision::text)::text IS NULL";
+        (sql, vec![Arg::from(CHANNEL)])
     } else {
-        "UPDATE lamina_meta SET revision = revision + 1 WHERE id = 1 RETURNING revision, feed_since"
+        ("UPDATE lamina_meta SET revision = revision + 1 WHERE id = 1 RETURNING revision", Vec::new())
     };
-    let rows = conn.fetch(sql, &[], &[Col::Int, Col::Int]).await?;
-    rows.first().map(|r| (r.int(0), r.int(1))).ok_or_else(|| "the store has no revision row".to_string())
+    let rows = conn.fetch(sql, &args, &[Col::Int]).await?;
+    rows.first().map(|r| r.int(0)).ok_or_else(|| "the store has no revision row".to_string())
 }
 
 async fn revision(conn: &mut Conn) -> Result<i64, String> {
@@ -265,7 +266,7 @@ impl Live {
         Box::pin(async move {
             let mut guard = Arc::clone(&self.slot).lock_owned().await;
             let pg = self.pg;
-            let (revision, feed_since) = with_conn(&mut guard, &self.url, |conn| {
+            let revision = with_conn(&mut guard, &self.url, |conn| {
                 Box::pin(async move {
                     conn.exec(if pg { "BEGIN" } else { "BEGIN IMMEDIATE" }, &[]).await?;
                     bump(conn).await
@@ -273,7 +274,7 @@ impl Live {
             })
             .await
             .map_err(store_error)?;
-            Ok(WriteTx { guard: Some(guard), url: self.url.clone(), revision, feed_since })
+            Ok(WriteTx { guard: Some(guard), url: self.url.clone(), revision })
         })
     }
 
@@ -294,7 +295,6 @@ pub struct WriteTx {
     url: String,
     /// The revision this write will have.
     revision: i64,
-    feed_since: i64,
 }
 
 impl WriteTx {
@@ -304,15 +304,18 @@ impl WriteTx {
         self.revision - 1
     }
 
+    /// The revision this write will have when it commits.
+    #[must_use]
+    pub fn revision(&self) -> i64 {
+        self.revision
+    }
+
     /// The changes after `since` (up to [`Self::before`]), read under this write's lock.
     ///
     /// # Errors
     /// When the store cannot be read (the write is rolled back).
     pub fn feed(&mut self, since: i64) -> BoxFuture<'_, Result<Feed, Error>> {
         Box::pin(async move {
-            if since < self.feed_since {
-                return Ok(Feed::Reload);
-            }
             let res = match self.guard.as_mut().and_then(|g| g.conn.as_mut()) {
                 Some(conn) => feed::read(conn, since).await,
                 None => Err("the write's connection is closed".to_string()),

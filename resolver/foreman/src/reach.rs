@@ -6,26 +6,17 @@
 
 use crate::estate::{Estate, Idx};
 use crate::keys::sanitize_match;
+use crate::patch::Owner;
 use crate::resolve::candidate_matches;
 use rustc_hash::FxHashSet as HashSet;
 
 /// What a change is to.
 #[derive(Clone, Copy, Debug)]
 pub enum Reach<'a> {
-    /// Every host (global parameters, settings).
-    Everything,
-    /// An organization (by title) and its descendants: the hosts in them.
-    Organization(&'a str),
-    /// A location (by title) and its descendants: the hosts in them.
-    Location(&'a str),
-    /// A domain: its hosts.
-    Domain(&'a str),
-    /// A subnet: the hosts with it as IPv4 or IPv6 subnet.
-    Subnet(&'a str),
-    /// An operating system (by title, `Name major.minor`): its hosts.
-    Os(&'a str),
-    /// A host group (by title) and its descendants: the hosts in them.
-    Hostgroup(&'a str),
+    /// The parameters, or the object itself, of an owner of custom parameters: every host for
+    /// the global ones; the hosts of a taxonomy or host group and its descendants; the hosts of
+    /// a domain, a subnet (IPv4 or IPv6) or an operating system.
+    Owner(Owner<'a>),
     /// A host (by name or certname).
     Host(&'a str),
     /// A smart class parameter as a whole (its default, type, flags, order): the hosts that
@@ -53,30 +44,30 @@ impl Estate {
             all().filter(|&i| f(&self.hosts[i as usize])).collect()
         };
         Some(match reach {
-            Reach::Everything => return None,
-            Reach::Organization(t) => match n.organizations.get(t) {
+            Reach::Owner(Owner::Global) => return None,
+            Reach::Owner(Owner::Organization(t)) => match n.organizations.get(t) {
                 Some(&o) => {
                     filter(&|h| h.organization.is_some_and(|x| self.organizations[x as usize].chain.contains(&o)))
                 }
                 None => Vec::new(),
             },
-            Reach::Location(t) => match n.locations.get(t) {
+            Reach::Owner(Owner::Location(t)) => match n.locations.get(t) {
                 Some(&o) => filter(&|h| h.location.is_some_and(|x| self.locations[x as usize].chain.contains(&o))),
                 None => Vec::new(),
             },
-            Reach::Domain(d) => match n.domains.get(d) {
+            Reach::Owner(Owner::Domain(d)) => match n.domains.get(d) {
                 Some(&d) => filter(&|h| h.domain == Some(d)),
                 None => Vec::new(),
             },
-            Reach::Subnet(s) => match n.subnets.get(s) {
+            Reach::Owner(Owner::Subnet(s)) => match n.subnets.get(s) {
                 Some(&s) => filter(&|h| h.subnet == Some(s) || h.subnet6 == Some(s)),
                 None => Vec::new(),
             },
-            Reach::Os(t) => match n.operatingsystems.get(t) {
+            Reach::Owner(Owner::Os(t)) => match n.operatingsystems.get(t) {
                 Some(&o) => filter(&|h| h.os == Some(o)),
                 None => Vec::new(),
             },
-            Reach::Hostgroup(t) => match n.hostgroups.get(t) {
+            Reach::Owner(Owner::Hostgroup(t)) => match n.hostgroups.get(t) {
                 Some(&g) => filter(&|h| h.hostgroup.is_some_and(|x| self.hostgroups[x as usize].chain.contains(&g))),
                 None => Vec::new(),
             },
