@@ -57,8 +57,12 @@ fn op_of(src: &EstateSource, e: &EditSpec) -> Op {
     };
     match e.kind {
         0 => {
-            let mut facts = Map::new();
+            // As an agent run: the same facts with a new uptime (no matcher reads it); or new facts.
+            let mut facts = if e.n % 3 == 0 { h.facts.clone() } else { Map::new() };
             facts.insert("uptime_seconds".into(), Value::Int(e.n));
+            if e.n % 3 == 0 {
+                return Op::Facts(h.certname().to_string(), facts);
+            }
             facts.insert("virtual".into(), Value::String(if e.n % 2 == 0 { "kvm" } else { "physical" }.into()));
             Op::Facts(h.certname().to_string(), facts)
         }
@@ -289,4 +293,26 @@ fn host_group_environments_equal_full_compiles() {
         }
     }
     assert!(fast > 0, "some moves are applied without a full compile");
+}
+
+/// An agent run's facts upload that changes only facts no order line reads (an uptime) reaches
+/// no host, so the host keeps its version and its cached documents; one that changes a fact an
+/// order line reads (`virtual`) reaches that host.
+#[test]
+fn volatile_facts_reach_no_host() {
+    let (src, before) = base();
+    let h = src.hosts.iter().find(|h| h.facts.contains_key("virtual")).expect("a host with a virtual fact");
+    let certname = h.certname().to_string();
+    let mut facts = h.facts.clone();
+    facts.insert("uptime_seconds".into(), Value::Int(123_456_789));
+    let reach = |facts: &Map| {
+        let change = Change::Facts(certname.clone(), facts.clone());
+        let after = before.with_facts(before.host(&certname).expect("host"), facts.clone());
+        (edit::reached(before, &after, &change), render_all(&after)[&certname].clone())
+    };
+    let doc = render_all(before)[&certname].clone();
+    assert_eq!(reach(&facts), (Some(Vec::new()), doc.clone()));
+    facts.insert("virtual".into(), Value::String("some-other-hypervisor".into()));
+    let (reached, _) = reach(&facts);
+    assert_eq!(reached, Some(vec![certname]));
 }

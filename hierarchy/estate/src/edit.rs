@@ -247,7 +247,13 @@ pub fn parse_body(body: &str, target: Target<'_>, label: &str) -> Result<Op, Err
 /// # Errors
 /// A body that is not a hash, naming `label`.
 pub fn parse_facts(body: &str, label: &str) -> Result<Map, Errors> {
-    let v = lamina_yaml::parse_value(body, label, &Limits::hiera()).map_err(|e| invalid(label, e.to_string()))?;
+    // Masters upload JSON on every agent run: read it directly when that gives the YAML
+    // reader's value, and leave anything else (and every error) to that reader.
+    let limits = Limits::hiera();
+    let v = match lamina_yaml::parse_json_value(body, &limits) {
+        Some(v) => Some(v),
+        None => lamina_yaml::parse_value(body, label, &limits).map_err(|e| invalid(label, e.to_string()))?,
+    };
     match v {
         Some(Value::Hash(mut h)) => {
             let foreman = matches!(h.get("facts"), Some(Value::Hash(_)))

@@ -10,7 +10,11 @@ use lamina_foreman::{Estate, Owner, Reach};
 pub fn touched(before: &Estate, change: &Change) -> Option<Vec<String>> {
     let of_name = |n: &str| before.host(n).map(|i| before.host_source(i).certname().to_string());
     match change {
-        Change::Facts(c, _) => Some(vec![c.clone()]),
+        // Facts no matcher reads leave the documents as they were.
+        Change::Facts(c, facts) => match before.host(c) {
+            Some(i) if !before.facts_matter(i, facts) => Some(Vec::new()),
+            _ => Some(vec![c.clone()]),
+        },
         Change::Host(n, h) => {
             let mut v: Vec<String> = of_name(n).into_iter().collect();
             v.extend(h.as_ref().map(|h| h.certname().to_string()));

@@ -54,10 +54,13 @@
 //! value, or the same exception with the same message.
 
 mod emit;
+mod json;
 mod reader;
 mod scalar;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_json;
 #[cfg(test)]
 mod tests_psych;
 
@@ -68,6 +71,7 @@ use std::path::Path;
 use lamina_value::{Data, Map, Value};
 
 pub use emit::{Emit, EmitKey, Shape, to_json, to_json_pretty, to_ruby_json, to_ruby_json_string, to_yaml, write_yaml};
+pub use json::parse_json_value;
 pub use reader::Skip;
 use reader::{DataSink, Fail, NodeSink, Sink, ValueSink};
 
