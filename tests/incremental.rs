@@ -1,8 +1,10 @@
-//! Incremental versions of a compiled estate ([`Estate::with_host`], [`Estate::with_facts`])
-//! against the full compile: for random sequences of host-level edits on a generated estate,
-//! the incremental version (or, where it declines, the full compile the server falls back to)
-//! renders every host byte-identical to a from-scratch compile of the edited source, refuses
-//! exactly the edits the full compile refuses, and changes no host outside the edited one.
+//! Incremental versions of a compiled estate (`edit::patched`: [`Estate::with_host`],
+//! [`Estate::with_facts`], `with_params`, `with_hostgroup`, `with_key`) against the full
+//! compile: for random sequences of edits on a generated estate (hosts, facts, parameter lists,
+//! host groups, smart class parameters and override values), the incremental version (or,
+//! where it declines, the full compile the server falls back to) renders every host
+//! byte-identical to a from-scratch compile of the edited source, refuses exactly the edits the
+//! full compile refuses, and changes no host outside the set the edit reaches.
 
 use lamina_estate::PsychText;
 use lamina_estate::edit::{self, Change, Op, ParamOwner};
@@ -36,7 +38,7 @@ struct EditSpec {
 }
 
 fn edit_spec() -> impl Strategy<Value = EditSpec> {
-    (0u8..16, 0usize..10_000, 0usize..10_000, -3i64..40).prop_map(|(kind, host, other, n)| EditSpec {
+    (0u8..24, 0usize..10_000, 0usize..10_000, -3i64..40).prop_map(|(kind, host, other, n)| EditSpec {
         kind,
         host,
         other,
@@ -105,17 +107,7 @@ fn op_of(src: &EstateSource, e: &EditSpec) -> Op {
 
 /// What the server does: the incremental version, else a full compile of the edited source.
 fn apply_incremental(before: &Estate, change: &Change, src: &EstateSource) -> Option<Estate> {
-    let fast = match change {
-        Change::Facts(c, facts) => before.host(c).map(|i| before.with_facts(i, facts.clone())),
-        Change::Host(name, h) => before.with_host(name, h.as_deref().cloned(), &PsychText),
-        Change::Params(ParamOwner::Host(name), _) => {
-            let h = src.hosts.iter().find(|h| &h.name == name).cloned();
-            before.with_host(name, h, &PsychText)
-        }
-        Change::Hostgroup(title, Some(g)) => before.with_hostgroup(title, (**g).clone(), &PsychText),
-        Change::Params(owner, list) => owner.as_owner().and_then(|o| before.with_params(o, list.clone(), &PsychText)),
-        _ => None,
-    };
+    let fast = edit::patched(before, change, src);
     fast.or_else(|| compile(src.clone(), &PsychText).ok())
 }
 
@@ -216,7 +208,8 @@ fn other_op(src: &EstateSource, e: &EditSpec) -> Option<Op> {
             }
             Op::PutHostgroup(Box::new(g2))
         }
-        // An override value: another value of the same key, or removed.
+        // A smart class parameter: an override value changed, added or removed; its default,
+        // its order lines or its `override` flag changed (some of them invalid).
         _ => {
             let keys: Vec<(&str, &lamina_foreman::model::SmartParam)> = src
                 .puppetclasses
@@ -225,14 +218,42 @@ fn other_op(src: &EstateSource, e: &EditSpec) -> Option<Op> {
                 .filter(|(_, k)| k.override_values.len() >= 2)
                 .collect();
             let (class, k) = keys.get(pick(keys.len()))?;
-            let i = e.host % k.override_values.len();
-            if e.kind % 8 == 6 {
-                let mut v = k.override_values[i].clone();
-                v.value.clone_from(&k.override_values[(i + 1) % k.override_values.len()].value);
-                Op::PutOverride((*class).to_string(), k.key.clone(), v)
-            } else {
-                Op::DeleteOverride((*class).to_string(), k.key.clone(), k.override_values[i].match_.clone())
+            let (class, i) = ((*class).to_string(), e.host % k.override_values.len());
+            let mut k2 = (*k).clone();
+            match (e.kind >= 16, e.n.rem_euclid(6)) {
+                (false, _) if e.kind % 8 == 6 => {
+                    let mut v = k.override_values[i].clone();
+                    v.value.clone_from(&k.override_values[(i + 1) % k.override_values.len()].value);
+                    return Some(Op::PutOverride(class, k.key.clone(), v));
+                }
+                (false, _) => return Some(Op::DeleteOverride(class, k.key.clone(), k.override_values[i].match_.clone())),
+                // A new match: a host or host group that exists, one that does not, a fact.
+                (true, 0..=2) => {
+                    let mut v = k.override_values[i].clone();
+                    let h = &src.hosts[e.other % src.hosts.len()];
+                    let g = &src.hostgroups[e.other % src.hostgroups.len()];
+                    v.match_ = match e.n.rem_euclid(3) {
+                        0 => format!("fqdn={}", h.name),
+                        1 => format!("hostgroup={}", g.title),
+                        _ => "fqdn=no-such-host.example.com".to_string(),
+                    };
+                    return Some(Op::PutOverride(class, k.key.clone(), v));
+                }
+                // The default: another value's (maybe of a type the key refuses), or none.
+                (true, 3) => k2.default_value = k.override_values[i].value.clone().filter(|_| e.n % 2 == 0),
+                // Order lines: one dropped (values matching by it become invalid) or one added.
+                (true, 4) => {
+                    let mut lines = k.order.clone().unwrap_or_else(|| vec![vec!["fqdn".to_string()]]);
+                    if e.n % 2 == 0 {
+                        lines.pop();
+                    } else {
+                        lines.push(vec!["os::family".to_string(), "datacenter".to_string()]);
+                    }
+                    k2.order = Some(lines);
+                }
+                _ => k2.override_ = !k.override_,
             }
+            Op::PutKey(class, Box::new(k2))
         }
     })
 }
@@ -315,4 +336,35 @@ fn volatile_facts_reach_no_host() {
     facts.insert("virtual".into(), Value::String("some-other-hypervisor".into()));
     let (reached, _) = reach(&facts);
     assert_eq!(reached, Some(vec![certname]));
+}
+
+/// Writes to an existing smart class parameter take the incremental path (`with_key`), not the
+/// full compile: an override value's new value, a new `fqdn=` match, the `override` flag
+/// turned off; each renders every host as the full compile does.
+#[test]
+fn key_writes_are_incremental() {
+    let (src, before) = base();
+    let (class, k) = src
+        .puppetclasses
+        .iter()
+        .flat_map(|c| c.parameters.iter().map(move |k| (c.name.clone(), k)))
+        .find(|(_, k)| k.override_ && k.override_values.len() >= 2 && k.override_values.iter().all(|v| !v.omit))
+        .expect("a key with two override values");
+    let mut v = k.override_values[0].clone();
+    v.value.clone_from(&k.override_values[1].value);
+    let mut new_match = k.override_values[0].clone();
+    new_match.match_ = format!("fqdn={}", src.hosts[3].name);
+    let mut off = k.clone();
+    off.override_ = false;
+    for op in [
+        Op::PutOverride(class.clone(), k.key.clone(), v),
+        Op::PutOverride(class.clone(), k.key.clone(), new_match),
+        Op::PutKey(class.clone(), Box::new(off)),
+    ] {
+        let mut next = src.clone();
+        let change = edit::apply(&mut next, op.clone()).expect("a valid edit");
+        let inc = edit::patched(before, &change, &next).unwrap_or_else(|| panic!("{op:?} declined"));
+        let full = compile(next, &PsychText).expect("compiles");
+        assert_eq!(render_all(&inc), render_all(&full), "{op:?}");
+    }
 }

@@ -188,30 +188,17 @@ impl State {
         matches!(tokio::time::timeout(limit, rx.wait_for(|r| *r >= revision)).await, Ok(Ok(_)))
     }
 
-    /// The next snapshot after `changes` (already made in `source`), at `revision`: a host's
-    /// change recompiles that host, a parameter list replaces that list, a host group's recomputes
-    /// its subtree, anything else (or a
-    /// change the fast path declines) recompiles the whole source. The hosts each change
+    /// The next snapshot after `changes` (already made in `source`), at `revision`: each change
+    /// made to the compiled estate by what it touches ([`edit::patched`]: a host, its facts, a
+    /// parameter list, a host group, a smart class parameter), or, when that declines (a new or
+    /// removed host group or key, an error), the whole source recompiled. The hosts each change
     /// reaches get `revision` as their version and lose their cached documents.
     async fn advance(&self, source: &EstateSource, changes: &[Change], revision: i64) -> Result<Snapshot, Vec<String>> {
         let snap = self.current();
         let mut estate = (*snap.estate).clone();
         let mut whole = false;
         for c in changes {
-            let next = match c {
-                Change::Facts(certname, facts) => estate.host(certname).map(|i| estate.with_facts(i, facts.clone())),
-                Change::Host(name, h) => estate.with_host(name, h.as_deref().cloned(), &PsychText),
-                Change::Params(ParamOwner::Host(name), _) => {
-                    let h = source.hosts.iter().find(|h| &h.name == name).cloned();
-                    estate.with_host(name, h, &PsychText)
-                }
-                Change::Params(owner, list) => {
-                    owner.as_owner().and_then(|o| estate.with_params(o, list.clone(), &PsychText))
-                }
-                Change::Hostgroup(title, Some(g)) => estate.with_hostgroup(title, (**g).clone(), &PsychText),
-                Change::Hostgroup(_, None) | Change::Key { .. } => None,
-            };
-            let Some(next) = next else {
+            let Some(next) = edit::patched(&estate, c, source) else {
                 whole = true;
                 break;
             };

@@ -457,7 +457,7 @@ pub fn replay(src: &mut EstateSource, change: Change) -> Result<(), Error> {
     }
 }
 
-pub use crate::reach::{reached, touched};
+pub use crate::reach::{patched, reached, touched};
 
 /// What puts one edit back ([`apply_undoable`]): the object as it was before, kept instead of a
 /// copy of the whole source, so that an edit refused by validation, or by the store, costs what

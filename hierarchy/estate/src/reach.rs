@@ -1,9 +1,32 @@
-//! Which hosts a change reaches: the invalidation set of a server's response cache and of its
-//! hosts' versions (`ETag`s).
+//! A change applied to a compiled estate (the next version, sharing what it leaves alone), and
+//! which hosts it reaches: the invalidation set of a server's response cache and of its hosts'
+//! versions (`ETag`s).
 
+use crate::PsychText;
 use crate::edit::{Change, ParamOwner};
-use lamina_foreman::model::{Origin, OverrideValue, SmartParam};
+use lamina_foreman::model::{EstateSource, Origin, OverrideValue, SmartParam};
 use lamina_foreman::{Estate, Owner, Reach};
+
+/// The version of `before` with `change` made, built from what the change touches
+/// ([`Estate::with_facts`], [`Estate::with_host`], [`Estate::with_params`],
+/// [`Estate::with_hostgroup`], [`Estate::with_key`]); `None` when that path declines (an
+/// error, a new or removed host group or key): compile `source`, the source with the change
+/// made, instead; its errors are the change's.
+#[must_use]
+pub fn patched(before: &Estate, change: &Change, source: &EstateSource) -> Option<Estate> {
+    match change {
+        Change::Facts(c, facts) => before.host(c).map(|i| before.with_facts(i, facts.clone())),
+        Change::Host(name, h) => before.with_host(name, h.as_deref().cloned(), &PsychText),
+        Change::Params(ParamOwner::Host(name), _) => {
+            let h = source.hosts.iter().find(|h| &h.name == name).cloned();
+            before.with_host(name, h, &PsychText)
+        }
+        Change::Params(owner, list) => owner.as_owner().and_then(|o| before.with_params(o, list.clone(), &PsychText)),
+        Change::Hostgroup(title, Some(g)) => before.with_hostgroup(title, (**g).clone(), &PsychText),
+        Change::Key { class, key, param: Some(p) } => before.with_key(class, key, (**p).clone(), &PsychText),
+        Change::Hostgroup(_, None) | Change::Key { param: None, .. } => None,
+    }
+}
 
 /// The certnames a host-level change (a host, its parameters, its facts) can alter the
 /// documents of, in the estate before it; `None` for a change that is not a host's.

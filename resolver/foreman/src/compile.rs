@@ -183,7 +183,7 @@ pub fn compile_with(mut src: EstateSource, parser: &dyn TextParser, opts: Compil
     let (hosts, host_by_name, host_by_certname) = build_hosts(&mut src.hosts, &host_ctx, &mut errs);
     let key_ctx = KeyCtx {
         settings: &settings,
-        host_names: &host_by_name,
+        host_exists: &|n| host_by_name.contains_key(n),
         hostgroups: &hostgroups,
         hg_index: &names.hostgroups,
         parser,
@@ -206,7 +206,7 @@ pub fn compile_with(mut src: EstateSource, parser: &dyn TextParser, opts: Compil
         operatingsystems: Arc::new(operatingsystems),
         environments: Arc::new(environments),
         classes: Arc::new(classes),
-        keys: Arc::new(keys),
+        keys: Arc::new(keys.into_iter().map(Arc::new).collect()),
         config_groups: Arc::new(config_groups),
         hostgroups: Arc::new(hostgroups),
         names: Arc::new(names),
@@ -221,7 +221,7 @@ pub fn compile_with(mut src: EstateSource, parser: &dyn TextParser, opts: Compil
 }
 
 /// Host names matched by `fqdn=` in any override value.
-fn fqdn_refs(keys: &[Key]) -> HashSet<String> {
+pub(crate) fn fqdn_refs<'k>(keys: impl IntoIterator<Item = &'k Key>) -> HashSet<String> {
     let mut out = HashSet::default();
     for k in keys {
         for m in k.values.keys() {

@@ -48,7 +48,7 @@ pub(crate) struct Group {
 }
 
 /// A compiled class.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Class {
     /// Name.
     pub(crate) name: String,
@@ -155,8 +155,8 @@ pub struct Estate {
     pub(crate) environments: Arc<Vec<String>>,
     /// Classes, sorted by name.
     pub(crate) classes: Arc<Vec<Class>>,
-    /// Smart class parameters.
-    pub(crate) keys: Arc<Vec<Key>>,
+    /// Smart class parameters (each shared, so that a new version replaces one cheaply).
+    pub(crate) keys: Arc<Vec<Arc<Key>>>,
     /// Config groups.
     pub(crate) config_groups: Arc<Vec<CGroup>>,
     /// Host groups.

@@ -45,7 +45,8 @@ fn masked(msg: String, hidden: bool) -> String {
 
 pub(crate) struct KeyCtx<'a> {
     pub(crate) settings: &'a Settings,
-    pub(crate) host_names: &'a HashMap<String, Idx>,
+    /// Whether a host of this name exists (`fqdn=` matches must name one).
+    pub(crate) host_exists: &'a dyn Fn(&str) -> bool,
     pub(crate) hostgroups: &'a [Group],
     pub(crate) hg_index: &'a HashMap<String, Idx>,
     pub(crate) parser: &'a dyn TextParser,
@@ -127,7 +128,7 @@ impl KeyCtx<'_> {
             }
             for (a, v) in attrs.iter().filter(|_| !self.trusted_references) {
                 match a.as_str() {
-                    "fqdn" if !self.host_names.contains_key(v) => {
+                    "fqdn" if !(self.host_exists)(v) => {
                         err(format!("override value match {:?}: host {v:?} does not exist", ov.match_), &o);
                     }
                     "hostgroup"
@@ -203,4 +204,36 @@ pub fn sanitize_match(m: &str) -> Option<(Vec<(String, String)>, String)> {
     }
     let s = out.iter().map(|(a, v)| format!("{a}={v}")).collect::<Vec<_>>().join(",");
     Some((out, s))
+}
+
+/// [`intern_matchers`] for one replaced key against the tables of the version it replaces:
+/// order lines and match strings already interned keep their ids, new ones are appended
+/// (copying a table only when it grows). Ids of strings no key uses any more stay behind,
+/// harmlessly: a host that generates such a string finds no override value for it.
+pub(crate) fn intern_key(k: &mut Key, rules: &mut std::sync::Arc<Vec<Vec<String>>>, match_ids: &mut std::sync::Arc<HashMap<String, Idx>>) {
+    k.line_ids = k
+        .lines
+        .iter()
+        .map(|l| match rules.iter().position(|r| r == l) {
+            Some(i) => idx(i),
+            None => {
+                let r = std::sync::Arc::make_mut(rules);
+                r.push(l.clone());
+                idx(r.len() - 1)
+            }
+        })
+        .collect();
+    k.value_ids.clear();
+    for (m, &vi) in &k.values {
+        let id = match match_ids.get(m) {
+            Some(&id) => id,
+            None => {
+                let ids = std::sync::Arc::make_mut(match_ids);
+                let n = idx(ids.len());
+                ids.insert(m.clone(), n);
+                n
+            }
+        };
+        k.value_ids.insert(id, vi);
+    }
 }
