@@ -190,6 +190,22 @@ fn other_op(src: &EstateSource, e: &EditSpec) -> Option<Op> {
             let g = src.hostgroups.get(pick(src.hostgroups.len()))?;
             let other = &src.hostgroups[e.host % src.hostgroups.len()];
             let mut g2 = g.clone();
+            if e.kind >= 16 {
+                // A new group (under an existing one, under a missing one, at the root), or one
+                // removed (refused while it has hosts or children).
+                return Some(match e.n.rem_euclid(4) {
+                    0 => Op::DeleteHostgroup(g.title.clone()),
+                    n => {
+                        g2.title = match n {
+                            1 => format!("{}/new{}", g.title, e.host),
+                            2 => format!("no/such/parent/new{}", e.host),
+                            _ => format!("new{}", e.host),
+                        };
+                        g2.puppetclasses.clone_from(&other.puppetclasses);
+                        Op::PutHostgroup(Box::new(g2))
+                    }
+                });
+            }
             match e.n.rem_euclid(4) {
                 0 => return Some(Op::PutParam(ParamOwner::Hostgroup(g.title.clone()), p)),
                 1 => g2.root_pass = Some(format!("$5$x${}", e.n)),
@@ -367,4 +383,39 @@ fn key_writes_are_incremental() {
         let full = compile(next, &PsychText).expect("compiles");
         assert_eq!(render_all(&inc), render_all(&full), "{op:?}");
     }
+}
+
+/// Host groups created and removed take the incremental path: a new group X, a new group Y,
+/// a host moved into Y, then X removed (Y, the last group, takes X's slot and its host is
+/// renumbered); each version renders every host as the full compile does. Removing a group
+/// that still has hosts is refused, as the full compile refuses it.
+#[test]
+fn host_group_create_and_delete_are_incremental() {
+    let (src0, e0) = base();
+    let (mut src, mut estate) = (src0.clone(), e0.clone());
+    let parent = src.hostgroups.iter().find(|g| g.environment.is_some()).expect("a group with an environment").clone();
+    let group = |title: String| {
+        let mut g = parent.clone();
+        g.title = title;
+        g.parameters.clear();
+        Box::new(g)
+    };
+    let mut moved = src.hosts[5].clone();
+    moved.hostgroup = Some(format!("{}/y", parent.title));
+    let ops = [
+        Op::PutHostgroup(group(format!("{}/x", parent.title))),
+        Op::PutHostgroup(group(format!("{}/y", parent.title))),
+        Op::PutHost(Box::new(moved)),
+        Op::DeleteHostgroup(format!("{}/x", parent.title)),
+    ];
+    for op in ops {
+        let change = edit::apply(&mut src, op.clone()).expect("a valid edit");
+        estate = edit::patched(&estate, &change, &src).unwrap_or_else(|| panic!("{op:?} declined"));
+        let full = compile(src.clone(), &PsychText).expect("compiles");
+        assert_eq!(render_all(&estate), render_all(&full), "{op:?}");
+    }
+    let busy = format!("{}/y", parent.title);
+    let change = edit::apply(&mut src, Op::DeleteHostgroup(busy.clone())).expect("the source edit");
+    assert!(edit::patched(&estate, &change, &src).is_none(), "removing {busy} with a host in it");
+    assert!(compile(src, &PsychText).is_err(), "the full compile refuses it too");
 }

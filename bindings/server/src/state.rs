@@ -16,7 +16,7 @@
 use crate::cache::Cache;
 use crate::metrics::Metrics;
 use lamina_estate::PsychText;
-use lamina_estate::edit::{self, Op, ParamOwner};
+use lamina_estate::edit::{self, Op};
 use lamina_foreman::model::EstateSource;
 use lamina_foreman::{Error, ErrorKind, Estate, Map, compile};
 use lamina_hiera::Layers;

@@ -9,9 +9,9 @@ use lamina_foreman::{Estate, Owner, Reach};
 
 /// The version of `before` with `change` made, built from what the change touches
 /// ([`Estate::with_facts`], [`Estate::with_host`], [`Estate::with_params`],
-/// [`Estate::with_hostgroup`], [`Estate::with_key`]); `None` when that path declines (an
-/// error, a new or removed host group or key): compile `source`, the source with the change
-/// made, instead; its errors are the change's.
+/// [`Estate::with_hostgroup`], [`Estate::without_hostgroup`], [`Estate::with_key`]); `None`
+/// when that path declines (an error, a new or removed key): compile `source`, the source with
+/// the change made, instead; its errors are the change's.
 #[must_use]
 pub fn patched(before: &Estate, change: &Change, source: &EstateSource) -> Option<Estate> {
     match change {
@@ -23,8 +23,9 @@ pub fn patched(before: &Estate, change: &Change, source: &EstateSource) -> Optio
         }
         Change::Params(owner, list) => owner.as_owner().and_then(|o| before.with_params(o, list.clone(), &PsychText)),
         Change::Hostgroup(title, Some(g)) => before.with_hostgroup(title, (**g).clone(), &PsychText),
+        Change::Hostgroup(title, None) => before.without_hostgroup(title),
         Change::Key { class, key, param: Some(p) } => before.with_key(class, key, (**p).clone(), &PsychText),
-        Change::Hostgroup(_, None) | Change::Key { param: None, .. } => None,
+        Change::Key { param: None, .. } => None,
     }
 }
 

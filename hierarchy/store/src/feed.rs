@@ -185,6 +185,57 @@ async fn current(reader: &mut Reader<'_>, obj: Object) -> Result<Option<Change>,
     })
 }
 
+/// The feed after `since` in one statement when every change in it is a facts upload (the
+/// common case: masters upload facts on every agent run): the revision, the changes and each
+/// host's current facts in one round trip, consistent without a transaction (a statement sees
+/// one snapshot). `None` when some change is of another kind: [`read`] the feed then, in a
+/// transaction.
+pub(crate) async fn read_facts(conn: &mut Conn, since: i64) -> Result<Option<Feed>, String> {
+    let rows = conn
+        .fetch(
+            "SELECT m.revision, m.feed_since, c.kind, c.name, h.facts_json FROM lamina_meta m \
+             LEFT JOIN lamina_changes c ON c.revision > $1 AND c.revision <= m.revision \
+             LEFT JOIN hosts h ON c.kind = 'facts' AND h.lookup_certname = c.name \
+             WHERE m.id = 1 ORDER BY c.revision, c.seq",
+            &[Arg::Int(since)],
+            &[Col::Int, Col::Int, Col::Text, Col::Text, Col::Text],
+        )
+        .await?;
+    let Some((revision, feed_since)) = rows.first().map(|r| (r.int(0), r.int(1))) else {
+        return Err("the store has no revision row".into());
+    };
+    if since < feed_since || since > revision {
+        return Ok(Some(Feed::Reload));
+    }
+    if since == revision {
+        return Ok(Some(Feed::Changes { revision, changes: Vec::new() }));
+    }
+    let mut uploads = Vec::with_capacity(rows.len());
+    for mut r in rows {
+        match r.opt(2).as_deref() {
+            Some("facts") => uploads.push((r.text(3), r.opt(4))),
+            Some(_) => return Ok(None),
+            // No change after `since` although the revision moved: a gap.
+            None => return Ok(Some(Feed::Reload)),
+        }
+    }
+    // Each host once, at the place of its last upload; a host without a row was removed (its
+    // removal is a change of another kind, so it is not in this feed).
+    let mut seen = std::collections::HashSet::new();
+    let mut changes = Vec::with_capacity(uploads.len());
+    for (name, facts) in uploads.into_iter().rev() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(text) = facts {
+            let facts = json::decode_map(&text, Spelling::Current).map_err(|e| format!("host {name}: {e}"))?;
+            changes.push(Change::Facts(name, facts));
+        }
+    }
+    changes.reverse();
+    Ok(Some(Feed::Changes { revision, changes }))
+}
+
 /// The feed after `since`, read in the caller's transaction.
 pub(crate) async fn read(conn: &mut Conn, since: i64) -> Result<Feed, String> {
     let meta =

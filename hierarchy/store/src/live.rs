@@ -244,6 +244,9 @@ impl Live {
                     if check_schema && conn.schema_version().await? != schema {
                         return Ok(Feed::Reload);
                     }
+                    if let Some(f) = feed::read_facts(conn, since).await? {
+                        return Ok(f);
+                    }
                     let begin = if pg { "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" } else { "BEGIN" };
                     conn.exec(begin, &[]).await?;
                     let res = feed::read(conn, since).await;
@@ -317,7 +320,11 @@ impl WriteTx {
     pub fn feed(&mut self, since: i64) -> BoxFuture<'_, Result<Feed, Error>> {
         Box::pin(async move {
             let res = match self.guard.as_mut().and_then(|g| g.conn.as_mut()) {
-                Some(conn) => feed::read(conn, since).await,
+                Some(conn) => match feed::read_facts(conn, since).await {
+                    Ok(Some(f)) => Ok(f),
+                    Ok(None) => feed::read(conn, since).await,
+                    Err(e) => Err(e),
+                },
                 None => Err("the write's connection is closed".to_string()),
             };
             res.map_err(|e| self.fail(e))

@@ -113,7 +113,7 @@ pub(crate) struct CHost {
 
 /// Name → index of the objects hosts refer to by name (kept so that one host can be compiled
 /// against a compiled estate: [`Estate::with_host`]).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Names {
     pub(crate) environments: HashMap<String, Idx>,
     pub(crate) organizations: HashMap<String, Idx>,

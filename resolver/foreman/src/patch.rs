@@ -1,5 +1,6 @@
-//! New versions of a compiled estate with one host changed, sharing everything else with the
-//! version they came from: the change costs what the host costs, not what the estate costs.
+//! New versions of a compiled estate with one object changed (a host, its facts, a parameter
+//! list, a host group, a smart class parameter), sharing everything else with the version they
+//! came from: the change costs what the object touches, not what the estate costs.
 //!
 //! The rules are the full compile's: a host is compiled by the same function
 //! ([`crate::compile`]'s per-host step) against the same indexes. Anything the fast path cannot
@@ -10,7 +11,7 @@
 
 use crate::cast::TextParser;
 use crate::compile::{HostCtx, Referrer, check_params, fqdn_refs, inherit_one};
-use crate::estate::{Estate, Group, Idx, Key};
+use crate::estate::{CHost, Estate, Group, Idx, Key};
 use crate::keys::{KeyCtx, intern_key};
 use crate::model::{Host, Hostgroup, Parameter, SmartParam};
 use crate::value::Map;
@@ -103,18 +104,20 @@ impl Estate {
         Some(next)
     }
 
-    /// This estate with the existing host group titled `title` replaced by `group`: its own
+    /// This estate with the host group titled `title` replaced by `group`, or added: its own
     /// attributes, classes, config groups and parameters checked as the full compile checks
     /// them, the inherited attributes of its subtree recomputed, and the environment of the
     /// subtree's hosts (own or inherited) with the check that a host's own classes belong to
-    /// it. `None` for a new or renamed host group, or any error (compile the whole source).
+    /// it. A new group is added under its parent (no host, no other group and no override
+    /// value can name a group that did not exist). `None` for a renamed host group, or any
+    /// error (compile the whole source).
     #[must_use]
     pub fn with_hostgroup(&self, title: &str, group: Hostgroup, parser: &dyn TextParser) -> Option<Estate> {
         let n = &self.names;
-        let gi = *n.hostgroups.get(title)?;
         if group.title != title {
             return None;
         }
+        let Some(&gi) = n.hostgroups.get(title) else { return self.with_new_hostgroup(group, parser) };
         let mut g = group;
         let mut errs = Vec::new();
         check_params(&mut g.parameters, "", parser, &mut errs);
@@ -182,6 +185,94 @@ impl Estate {
         Some(next)
     }
 
+    /// [`Self::with_hostgroup`] for a title the estate does not have.
+    fn with_new_hostgroup(&self, group: Hostgroup, parser: &dyn TextParser) -> Option<Estate> {
+        let n = &self.names;
+        if group.title.split('/').any(|s| s.trim().is_empty()) {
+            return None;
+        }
+        let gi = idx(self.hostgroups.len());
+        let mut chain = match group.title.rsplit_once('/') {
+            None => Vec::new(),
+            Some((parent, _)) => self.hostgroups[*n.hostgroups.get(parent)? as usize].chain.clone(),
+        };
+        chain.push(gi);
+        let mut g = group;
+        let mut errs = Vec::new();
+        check_params(&mut g.parameters, "", parser, &mut errs);
+        let by = Referrer { owner: "", origin: &g.origin };
+        let environment = by.find(&n.environments, g.environment.as_deref(), "environment", &mut errs);
+        let classes = by.classes(&n.classes, &g.puppetclasses, &mut errs);
+        let config_groups = by.config_groups(&n.config_groups, &g.config_groups, &mut errs);
+        if !errs.is_empty() {
+            return None;
+        }
+        let title = g.title.clone();
+        let mut groups = (*self.hostgroups).clone();
+        groups.push(Group {
+            environment,
+            root_pass: None,
+            puppet_proxy: None,
+            puppet_ca_proxy: None,
+            classes,
+            config_groups,
+            chain,
+            src: g,
+        });
+        inherit_one(&mut groups, gi as usize);
+        let mut names = (**n).clone();
+        names.hostgroups.insert(title, gi);
+        let mut next = self.clone();
+        next.hostgroups = Arc::new(groups);
+        next.names = Arc::new(names);
+        Some(next)
+    }
+
+    /// This estate without the host group titled `title`. `None` when it does not exist, or
+    /// when removing it is an error the full compile reports: a host or a child group in it,
+    /// an override value matching it by `hostgroup=`. The last group takes its slot (as a
+    /// removed host's), so its subtree's chains and its hosts are renumbered.
+    #[must_use]
+    pub fn without_hostgroup(&self, title: &str) -> Option<Estate> {
+        let n = &self.names;
+        let gi = *n.hostgroups.get(title)?;
+        let name = title.rsplit('/').next().unwrap_or(title);
+        let in_use = self.hosts.iter().any(|h| h.hostgroup == Some(gi))
+            || self.hostgroups.iter().any(|g| g.chain.len() > 1 && g.chain[g.chain.len() - 2] == gi)
+            || self.keys.iter().flat_map(|k| k.values.keys()).any(|m| {
+                m.split(',').filter_map(|p| p.strip_prefix("hostgroup=")).any(|v| v == title || v == name)
+            });
+        if in_use {
+            return None;
+        }
+        let last = idx(self.hostgroups.len() - 1);
+        let mut groups = (*self.hostgroups).clone();
+        groups.swap_remove(gi as usize);
+        let mut names = (**n).clone();
+        names.hostgroups.remove(title);
+        let mut next = self.clone();
+        if gi != last {
+            for g in &mut groups {
+                for x in &mut g.chain {
+                    if *x == last {
+                        *x = gi;
+                    }
+                }
+            }
+            names.hostgroups.insert(groups[gi as usize].src.title.clone(), gi);
+            for (hi, h) in self.hosts.iter().enumerate() {
+                if h.hostgroup == Some(last) {
+                    let mut moved = (**h).clone();
+                    moved.hostgroup = Some(gi);
+                    next.hosts.set(hi, Arc::new(moved));
+                }
+            }
+        }
+        next.hostgroups = Arc::new(groups);
+        next.names = Arc::new(names);
+        Some(next)
+    }
+
     /// This estate with the parameter list of `owner` replaced. Hosts read their owners'
     /// parameters when they are resolved, so nothing else is recompiled. `None` when the list
     /// is invalid (names, duplicates, casts: compile the whole source for the errors) or the
@@ -224,8 +315,20 @@ impl Estate {
     /// When `host` is not an index [`Estate::host`] gave for this version.
     #[must_use]
     pub fn with_facts(&self, host: Idx, facts: Map) -> Estate {
-        let mut h = (*self.hosts[host as usize]).clone();
-        h.src.facts = facts;
+        let old = &self.hosts[host as usize];
+        let h = CHost {
+            src: old.src.with_facts(facts),
+            hostgroup: old.hostgroup,
+            organization: old.organization,
+            location: old.location,
+            domain: old.domain,
+            subnet: old.subnet,
+            subnet6: old.subnet6,
+            os: old.os,
+            environment: old.environment,
+            classes: old.classes.clone(),
+            config_groups: old.config_groups.clone(),
+        };
         let mut next = self.clone();
         next.hosts.set(host as usize, Arc::new(h));
         next
