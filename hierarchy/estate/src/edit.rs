@@ -448,7 +448,12 @@ pub fn replay(src: &mut EstateSource, change: Change) -> Result<(), Error> {
         }
         Change::Key { class, param: Some(p), .. } => Op::PutKey(class, p),
         Change::Key { class, key, param: None } => Op::DeleteKey(class, key),
-        Change::Facts(c, f) => Op::Facts(c, f),
+        Change::Facts(c, f) => {
+            // Moved in, not copied as `apply` would (it hands the facts back in its change).
+            let h = src.hosts.iter_mut().find(|h| h.certname() == c).ok_or_else(|| not_found(format!("no host {c:?}")))?;
+            h.facts = f;
+            return Ok(());
+        }
     };
     let removal = matches!(op, Op::DeleteHost(_) | Op::DeleteHostgroup(_) | Op::DeleteKey(..));
     match apply(src, op) {
