@@ -60,7 +60,7 @@ fn op_of(src: &EstateSource, e: &EditSpec) -> Op {
     match e.kind {
         0 => {
             // As an agent run: the same facts with a new uptime (no matcher reads it); or new facts.
-            let mut facts = if e.n % 3 == 0 { h.facts.clone() } else { Map::new() };
+            let mut facts = if e.n % 3 == 0 { (*h.facts).clone() } else { Map::new() };
             facts.insert("uptime_seconds".into(), Value::Int(e.n));
             if e.n % 3 == 0 {
                 return Op::Facts(h.certname().to_string(), facts);
@@ -340,11 +340,12 @@ fn volatile_facts_reach_no_host() {
     let (src, before) = base();
     let h = src.hosts.iter().find(|h| h.facts.contains_key("virtual")).expect("a host with a virtual fact");
     let certname = h.certname().to_string();
-    let mut facts = h.facts.clone();
+    let mut facts = (*h.facts).clone();
     facts.insert("uptime_seconds".into(), Value::Int(123_456_789));
     let reach = |facts: &Map| {
-        let change = Change::Facts(certname.clone(), facts.clone());
-        let after = before.with_facts(before.host(&certname).expect("host"), facts.clone());
+        let facts = std::sync::Arc::new(facts.clone());
+        let change = Change::Facts(certname.clone(), std::sync::Arc::clone(&facts));
+        let after = before.with_facts(before.host(&certname).expect("host"), facts);
         (edit::reached(before, &after, &change), render_all(&after)[&certname].clone())
     };
     let doc = render_all(before)[&certname].clone();

@@ -61,7 +61,7 @@ impl Facts {
     /// Every fact of host `idx`.
     pub(crate) fn of(&self, estate: &Estate, idx: u32) -> Result<Map, Error> {
         let src = estate.host_source(idx);
-        let Facts::Reread(r) = self else { return Ok(src.facts.clone()) };
+        let Facts::Reread(r) = self else { return Ok((*src.facts).clone()) };
         let name = &*src.origin.file;
         let file = r.file(name)?;
         match file.get(&src.origin.line) {

@@ -53,7 +53,7 @@ fn scope(st: &State, certname: &str) -> Result<(DataMap, bool), String> {
         let scope = lamina::node_scope(None, Some(certname), None, Environment::OfEnc).map_err(|e| e.to_string())?;
         return Ok((scope, false));
     };
-    let facts = lamina::data_map(snap.estate.host_source(host).facts.clone());
+    let facts = lamina::data_map((*snap.estate.host_source(host).facts).clone());
     lamina::host_scope(&snap.estate, host, facts, Environment::OfEnc).map(|s| (s, true)).map_err(|e| e.to_string())
 }
 

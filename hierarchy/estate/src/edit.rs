@@ -14,6 +14,7 @@ use lamina_foreman::model::{EstateSource, Host, Hostgroup, OverrideValue, Parame
 use lamina_foreman::{Error, ErrorKind, Errors};
 use lamina_foreman::{Map, Owner, Value};
 use lamina_yaml::{Limits, Mark, Node, NodeKind, parse_node};
+use std::sync::Arc;
 
 /// Whose parameter list a [`Change::Params`] replaces (objects named as in estate files).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,8 +67,8 @@ pub enum Change {
     Params(ParamOwner, Vec<Parameter>),
     /// A smart class parameter of a class, by key name, with its override values.
     Key { class: String, key: String, param: Option<Box<SmartParam>> },
-    /// The facts of the host with this certname.
-    Facts(String, Map),
+    /// The facts of the host with this certname (shared with the host that has them).
+    Facts(String, Arc<Map>),
 }
 
 /// One edit, typed.
@@ -414,8 +415,8 @@ pub fn apply(src: &mut EstateSource, op: Op) -> Result<Change, Error> {
                 .iter_mut()
                 .find(|h| h.certname() == certname)
                 .ok_or_else(|| not_found(format!("no host {certname:?}")))?;
-            h.facts = facts.clone();
-            Change::Facts(certname, facts)
+            h.facts = Arc::new(facts);
+            Change::Facts(certname, Arc::clone(&h.facts))
         }
     })
 }
@@ -476,7 +477,7 @@ enum Restore {
     /// A host: where it was and what it was, or that the edit appended it.
     Host(Option<(usize, Box<Host>)>),
     /// A host's facts only.
-    Facts(usize, Map),
+    Facts(usize, Arc<Map>),
     /// A host group: where it was and what it was, or that the edit appended it.
     Hostgroup(Option<(usize, Box<Hostgroup>)>),
     /// One owner's parameter list.
@@ -500,7 +501,8 @@ pub fn apply_undoable(src: &mut EstateSource, op: Op) -> Result<(Change, Undo), 
         Op::Facts(c, facts) => {
             let i =
                 src.hosts.iter().position(|h| h.certname() == c).ok_or_else(|| not_found(format!("no host {c:?}")))?;
-            let old = std::mem::replace(&mut src.hosts[i].facts, facts.clone());
+            let facts = Arc::new(facts);
+            let old = std::mem::replace(&mut src.hosts[i].facts, Arc::clone(&facts));
             return Ok((Change::Facts(c, facts), Undo(Restore::Facts(i, old))));
         }
         other => other,

@@ -530,7 +530,7 @@ impl Ctx<'_> {
                     }
                 }
                 "facts" => match into_value(v) {
-                    Value::Hash(m) => h.facts = m,
+                    Value::Hash(m) => h.facts = std::sync::Arc::new(m),
                     Value::Null => {}
                     _ => self.errs.push(Error::new(ErrorKind::Invalid, w, "facts must be a mapping").at(&h.origin)),
                 },

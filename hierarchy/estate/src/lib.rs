@@ -325,7 +325,11 @@ pub fn host_facts(file: &Path, limits: &Limits) -> Result<Vec<(Origin, String, l
     let name: Arc<str> = Arc::from(file.display().to_string());
     let text = yaml::read_file_limited(file, limits).map_err(|e| Errors(vec![yaml_error(&name, e)]))?;
     let src = merge(vec![parse_text(&text, &name, limits, None)])?;
-    Ok(src.hosts.into_iter().map(|h| (h.origin.clone(), h.certname().to_string(), h.facts)).collect())
+    Ok(src
+        .hosts
+        .into_iter()
+        .map(|h| (h.origin.clone(), h.certname().to_string(), Arc::unwrap_or_clone(h.facts)))
+        .collect())
 }
 
 /// Load and compile an estate from YAML text.

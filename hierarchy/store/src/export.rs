@@ -268,7 +268,7 @@ pub(crate) fn files(src: &EstateSource) -> Result<Vec<(String, String)>, String>
                 );
             }
             if !h.facts.is_empty() {
-                o = o.put("facts", Value::Hash(h.facts.clone()));
+                o = o.put("facts", Value::Hash((*h.facts).clone()));
             }
             v.push(o.done());
         }

@@ -120,7 +120,7 @@ async fn facts_of(conn: &mut Conn, name: String) -> Result<Option<Change>, Strin
     match rows.into_iter().next() {
         Some(mut r) => {
             let facts = json::decode_map(&r.text(0), Spelling::Current).map_err(|e| format!("host {name}: {e}"))?;
-            Ok(Some(Change::Facts(name, facts)))
+            Ok(Some(Change::Facts(name, facts.into())))
         }
         None => Ok(None),
     }
@@ -229,7 +229,7 @@ pub(crate) async fn read_facts(conn: &mut Conn, since: i64) -> Result<Option<Fee
         }
         if let Some(text) = facts {
             let facts = json::decode_map(&text, Spelling::Current).map_err(|e| format!("host {name}: {e}"))?;
-            changes.push(Change::Facts(name, facts));
+            changes.push(Change::Facts(name, facts.into()));
         }
     }
     changes.reverse();

@@ -477,7 +477,7 @@ impl<'c> Reader<'c> {
                 puppet_proxy: r.opt(16),
                 puppet_ca_proxy: r.opt(17),
                 interfaces: nics.remove(&id).unwrap_or_default(),
-                facts,
+                facts: facts.into(),
                 origin: self.origin(&r, 19),
                 name,
             };

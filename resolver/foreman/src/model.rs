@@ -382,7 +382,7 @@ pub struct Host {
     /// Interfaces.
     pub interfaces: Vec<Interface>,
     /// Facts, nested as Facter reports them.
-    pub facts: Map,
+    pub facts: Arc<Map>,
     /// Where it was defined.
     pub origin: Origin,
 }
@@ -397,7 +397,7 @@ impl Host {
     /// A copy with other facts, made without copying the old ones (a facts upload replaces
     /// them all). Every field is named, so a new one cannot be forgotten here.
     #[must_use]
-    pub fn with_facts(&self, facts: Map) -> Host {
+    pub fn with_facts(&self, facts: Arc<Map>) -> Host {
         let Host {
             name,
             certname,

@@ -314,7 +314,7 @@ impl Estate {
     /// # Panics
     /// When `host` is not an index [`Estate::host`] gave for this version.
     #[must_use]
-    pub fn with_facts(&self, host: Idx, facts: Map) -> Estate {
+    pub fn with_facts(&self, host: Idx, facts: Arc<Map>) -> Estate {
         let old = &self.hosts[host as usize];
         let h = CHost {
             src: old.src.with_facts(facts),
