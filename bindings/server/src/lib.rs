@@ -14,8 +14,10 @@
 //! PostgreSQL) is the source of truth several servers can share: a write goes through it in one
 //! transaction that records what it changed (the change feed); every server applies the feed
 //! after its revision — woken by PostgreSQL's `NOTIFY`, by a reader waiting for
-//! `?min_revision=N`, and every `--refresh` seconds (default 2) in any case — one host (or one
-//! parameter list, one host group) at a time, and reloads only when the feed has a gap; so ENC
+//! `?min_revision=N`, and every `--refresh` seconds (default 2) in any case — one object (a
+//! host, its facts, a parameter list, a host group, a smart class parameter) at a time, and
+//! reloads only when the feed has a gap; an upload that changes only facts no order line reads
+//! (uptimes) leaves its host's version and cached documents as they were; so ENC
 //! servers scale out without their caches drifting apart. Writes through different servers
 //! queue on the store's revision row; a write fails only on a real conflict. Every ENC answer
 //! carries `ETag` (its host's version) and `X-Lamina-Revision`; a response cache (`--cache-mib`)

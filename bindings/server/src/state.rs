@@ -3,11 +3,12 @@
 //!
 //! Reads take the current snapshot (an `Arc` clone under a briefly held read lock) and never
 //! touch the database. Every change — a write through this server, or another server's write
-//! read from the store's change feed — makes a new version of the estate: for a host or its
-//! facts, one host recompiled and everything else shared ([`Estate::with_host`],
-//! [`Estate::with_facts`]); for anything else, the whole source recompiled. Each snapshot knows
-//! the revision at which each host's documents last changed (its version, the response cache's
-//! key and the `ETag`), so that a change drops exactly the cached documents it can change.
+//! read from the store's change feed — makes a new version of the estate from what it touches
+//! ([`edit::patched`]: a host, its facts, a parameter list, a host group, a smart class
+//! parameter; everything else shared), or, when that declines, the whole source recompiled.
+//! Each snapshot knows the revision at which each host's documents last changed (its version,
+//! the response cache's key and the `ETag`), so that a change drops exactly the cached documents
+//! it can change.
 //!
 //! Writes go through the store one at a time ([`lamina_store::Live::begin_write`] holds the
 //! revision row's lock); the writer first applies what other servers committed before it, then
