@@ -242,7 +242,9 @@ fn other_op(src: &EstateSource, e: &EditSpec) -> Option<Op> {
                     v.value.clone_from(&k.override_values[(i + 1) % k.override_values.len()].value);
                     return Some(Op::PutOverride(class, k.key.clone(), v));
                 }
-                (false, _) => return Some(Op::DeleteOverride(class, k.key.clone(), k.override_values[i].match_.clone())),
+                (false, _) => {
+                    return Some(Op::DeleteOverride(class, k.key.clone(), k.override_values[i].match_.clone()));
+                }
                 // A new match: a host or host group that exists, one that does not, a fact.
                 (true, 0..=2) => {
                     let mut v = k.override_values[i].clone();

@@ -329,3 +329,62 @@ fn issue11_terminated_connections_are_reopened() {
     });
     assert_eq!(call(&b, "GET", "/readyz", None, &[]).status, 200);
 }
+
+/// A facts upload reaches the other nodes through the feed (read in one statement when it holds
+/// only uploads), and moves a host's `ETag` only when it changes a fact an order line reads: the
+/// same facts with another uptime keep the tag and the document on every node; another
+/// `os::family` (which the demo's `apache::mpm` matches) changes the document, alike on both.
+#[test]
+fn issue11_facts_reach_other_nodes_and_volatile_ones_keep_the_etag() {
+    use lamina_foreman::{Value, resolve};
+    let Some(db) = PgDb::new("feed_facts") else { return };
+    import(&repo_root().join("corpus/demo"), &db.url);
+    let (a, b) = (Server::start(&["--store", &db.url]), Server::start(&["--store", &db.url]));
+    // A host whose document depends on its `os.family`, found with the library.
+    let demo = lamina_estate::load(&repo_root().join("corpus/demo")).expect("demo loads");
+    let with_family = |facts: &lamina_foreman::Map, family: &str| {
+        let mut f = facts.clone();
+        if let Some(Value::Hash(os)) = f.get_mut("os") {
+            os.insert("family".into(), Value::String(family.into()));
+        }
+        f
+    };
+    let doc_of = |i, facts: lamina_foreman::Map| {
+        let e = demo.with_facts(i, std::sync::Arc::new(facts));
+        format!("{:?}", resolve(&e, i, false).and_then(|r| r.document()).map(|d| d.into_value()))
+    };
+    let (certname, facts) = demo
+        .certnames()
+        .iter()
+        .find_map(|c| {
+            let i = demo.host(c)?;
+            let facts = (*demo.host_source(i).facts).clone();
+            let differs = doc_of(i, with_family(&facts, "Debian")) != doc_of(i, with_family(&facts, "Gentoo"));
+            differs.then(|| (c.clone(), facts))
+        })
+        .expect("a demo host whose document depends on os.family");
+    let enc = |s: &Server, rev: i64| {
+        let r = call(s, "GET", &format!("/node/{certname}?format=yml&min_revision={rev}"), None, &[]);
+        assert_eq!(r.status, 200, "{}", r.body);
+        (r.header("etag").expect("an ETag").to_string(), r.body)
+    };
+    let upload = |facts: &lamina_foreman::Map| {
+        let w =
+            call(&a, "PUT", &format!("/v1/hosts/{certname}/facts"), Some(&Value::Hash(facts.clone()).to_string()), &[]);
+        assert_eq!(w.status, 200, "{}", w.body);
+        w.revision()
+    };
+    let rev = upload(&with_family(&facts, "Debian"));
+    let (debian_a, debian_b) = (enc(&a, rev), enc(&b, rev));
+    assert_eq!(debian_a.1, debian_b.1, "both nodes answer the uploaded facts");
+    let mut volatile = with_family(&facts, "Debian");
+    volatile.insert("uptime_seconds".into(), Value::Int(987_654));
+    let rev = upload(&volatile);
+    assert_eq!(enc(&a, rev), debian_a, "an uptime keeps the writer's tag and document");
+    assert_eq!(enc(&b, rev), debian_b, "and the other node's");
+    let rev = upload(&with_family(&facts, "Gentoo"));
+    let (gentoo_a, gentoo_b) = (enc(&a, rev), enc(&b, rev));
+    assert_ne!(gentoo_a.1, debian_a.1, "another os.family changes the document");
+    assert_ne!(gentoo_a.0, debian_a.0, "and its tag");
+    assert_eq!(gentoo_a.1, gentoo_b.1, "on the other node too, from the feed");
+}

@@ -451,7 +451,8 @@ pub fn replay(src: &mut EstateSource, change: Change) -> Result<(), Error> {
         Change::Key { class, key, param: None } => Op::DeleteKey(class, key),
         Change::Facts(c, f) => {
             // Moved in, not copied as `apply` would (it hands the facts back in its change).
-            let h = src.hosts.iter_mut().find(|h| h.certname() == c).ok_or_else(|| not_found(format!("no host {c:?}")))?;
+            let h =
+                src.hosts.iter_mut().find(|h| h.certname() == c).ok_or_else(|| not_found(format!("no host {c:?}")))?;
             h.facts = f;
             return Ok(());
         }

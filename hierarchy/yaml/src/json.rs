@@ -205,7 +205,7 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             // Copy the longest run of ordinary characters at once.
-            let run = self.b[self.i..].iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20 || c >= 0x7F)?;
+            let run = self.b[self.i..].iter().position(|&c| c == b'"' || c == b'\\' || !(0x20..0x7F).contains(&c))?;
             out.push_str(&self.src[self.i..self.i + run]);
             self.i += run;
             match self.b[self.i] {
@@ -256,5 +256,6 @@ impl Parser<'_> {
 /// libyaml's `IS_PRINTABLE` for a non-ASCII character, less the ones it reads as line breaks
 /// (NEL, LS, PS) and the BOM.
 fn printable(c: char) -> bool {
-    matches!(c, '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..) && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}')
+    matches!(c, '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}')
 }

@@ -210,7 +210,11 @@ pub fn sanitize_match(m: &str) -> Option<(Vec<(String, String)>, String)> {
 /// order lines and match strings already interned keep their ids, new ones are appended
 /// (copying a table only when it grows). Ids of strings no key uses any more stay behind,
 /// harmlessly: a host that generates such a string finds no override value for it.
-pub(crate) fn intern_key(k: &mut Key, rules: &mut std::sync::Arc<Vec<Vec<String>>>, match_ids: &mut std::sync::Arc<HashMap<String, Idx>>) {
+pub(crate) fn intern_key(
+    k: &mut Key,
+    rules: &mut std::sync::Arc<Vec<Vec<String>>>,
+    match_ids: &mut std::sync::Arc<HashMap<String, Idx>>,
+) {
     k.line_ids = k
         .lines
         .iter()

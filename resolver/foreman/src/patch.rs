@@ -237,11 +237,12 @@ impl Estate {
         let n = &self.names;
         let gi = *n.hostgroups.get(title)?;
         let name = title.rsplit('/').next().unwrap_or(title);
-        let in_use = self.hosts.iter().any(|h| h.hostgroup == Some(gi))
-            || self.hostgroups.iter().any(|g| g.chain.len() > 1 && g.chain[g.chain.len() - 2] == gi)
-            || self.keys.iter().flat_map(|k| k.values.keys()).any(|m| {
-                m.split(',').filter_map(|p| p.strip_prefix("hostgroup=")).any(|v| v == title || v == name)
-            });
+        let in_use =
+            self.hosts.iter().any(|h| h.hostgroup == Some(gi))
+                || self.hostgroups.iter().any(|g| g.chain.len() > 1 && g.chain[g.chain.len() - 2] == gi)
+                || self.keys.iter().flat_map(|k| k.values.keys()).any(|m| {
+                    m.split(',').filter_map(|p| p.strip_prefix("hostgroup=")).any(|v| v == title || v == name)
+                });
         if in_use {
             return None;
         }

@@ -290,8 +290,23 @@ struct Matcher<'a, 'e> {
 /// The matcher elements `Matcher::attr_value` answers from the host itself; any other element
 /// is a host parameter or, failing that, a fact.
 const ATTRIBUTES: &[&str] = &[
-    "fqdn", "name", "certname", "hostgroup", "organization", "location", "domain", "os", "operatingsystem",
-    "environment", "architecture", "comment", "subnet", "subnet6", "ip", "ip6", "mac",
+    "fqdn",
+    "name",
+    "certname",
+    "hostgroup",
+    "organization",
+    "location",
+    "domain",
+    "os",
+    "operatingsystem",
+    "environment",
+    "architecture",
+    "comment",
+    "subnet",
+    "subnet6",
+    "ip",
+    "ip6",
+    "mac",
 ];
 
 impl Estate {
