@@ -269,7 +269,12 @@ fn other_op(src: &EstateSource, e: &EditSpec) -> Option<Op> {
                     }
                     k2.order = Some(lines);
                 }
-                _ => k2.override_ = !k.override_,
+                // The `override` flag turned; the key removed; a copy under a new name.
+                _ => match e.host % 3 {
+                    0 => k2.override_ = !k.override_,
+                    1 => return Some(Op::DeleteKey(class, k.key.clone())),
+                    _ => k2.key = format!("{}_copy", k.key),
+                },
             }
             Op::PutKey(class, Box::new(k2))
         }
@@ -357,9 +362,9 @@ fn volatile_facts_reach_no_host() {
     assert_eq!(reached, Some(vec![certname]));
 }
 
-/// Writes to an existing smart class parameter take the incremental path (`with_key`), not the
-/// full compile: an override value's new value, a new `fqdn=` match, the `override` flag
-/// turned off; each renders every host as the full compile does.
+/// Writes to smart class parameters take the incremental path (`with_key`, `without_key`), not
+/// the full compile: an override value's new value, a new `fqdn=` match, the `override` flag
+/// turned off, a new key, a key removed; each renders every host as the full compile does.
 #[test]
 fn key_writes_are_incremental() {
     let (src, before) = base();
@@ -375,16 +380,22 @@ fn key_writes_are_incremental() {
     new_match.match_ = format!("fqdn={}", src.hosts[3].name);
     let mut off = k.clone();
     off.override_ = false;
+    let mut copy = k.clone();
+    copy.key = format!("{}_copy", k.key);
+    let (mut src, mut estate) = (src.clone(), before.clone());
     for op in [
         Op::PutOverride(class.clone(), k.key.clone(), v),
         Op::PutOverride(class.clone(), k.key.clone(), new_match),
         Op::PutKey(class.clone(), Box::new(off)),
+        Op::PutKey(class.clone(), Box::new(copy.clone())),
+        // The first key goes: the last one (the copy) takes its place.
+        Op::DeleteKey(src.puppetclasses[0].name.clone(), src.puppetclasses[0].parameters[0].key.clone()),
+        Op::DeleteKey(class.clone(), copy.key.clone()),
     ] {
-        let mut next = src.clone();
-        let change = edit::apply(&mut next, op.clone()).expect("a valid edit");
-        let inc = edit::patched(before, &change, &next).unwrap_or_else(|| panic!("{op:?} declined"));
-        let full = compile(next, &PsychText).expect("compiles");
-        assert_eq!(render_all(&inc), render_all(&full), "{op:?}");
+        let change = edit::apply(&mut src, op.clone()).expect("a valid edit");
+        estate = edit::patched(&estate, &change, &src).unwrap_or_else(|| panic!("{op:?} declined"));
+        let full = compile(src.clone(), &PsychText).expect("compiles");
+        assert_eq!(render_all(&estate), render_all(&full), "{op:?}");
     }
 }
 

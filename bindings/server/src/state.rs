@@ -191,8 +191,8 @@ impl State {
 
     /// The next snapshot after `changes` (already made in `source`), at `revision`: each change
     /// made to the compiled estate by what it touches ([`edit::patched`]: a host, its facts, a
-    /// parameter list, a host group, a smart class parameter), or, when that declines (a new or
-    /// removed host group or key, an error), the whole source recompiled. The hosts each change
+    /// parameter list, a host group, a smart class parameter), or, when that declines (an
+    /// error, a renamed object), the whole source recompiled. The hosts each change
     /// reaches get `revision` as their version and lose their cached documents.
     async fn advance(&self, source: &EstateSource, changes: &[Change], revision: i64) -> Result<Snapshot, Vec<String>> {
         let snap = self.current();

@@ -17,7 +17,7 @@ use lamina_yaml::{Limits, Mark, Node, NodeKind, parse_node};
 use std::sync::Arc;
 
 /// Whose parameter list a [`Change::Params`] replaces (objects named as in estate files).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ParamOwner {
     /// Global parameters.
     Global,

@@ -9,9 +9,9 @@ use lamina_foreman::{Estate, Owner, Reach};
 
 /// The version of `before` with `change` made, built from what the change touches
 /// ([`Estate::with_facts`], [`Estate::with_host`], [`Estate::with_params`],
-/// [`Estate::with_hostgroup`], [`Estate::without_hostgroup`], [`Estate::with_key`]); `None`
-/// when that path declines (an error, a new or removed key): compile `source`, the source with
-/// the change made, instead; its errors are the change's.
+/// [`Estate::with_hostgroup`], [`Estate::without_hostgroup`], [`Estate::with_key`],
+/// [`Estate::without_key`]); `None` when that path declines (an error, a renamed object):
+/// compile `source`, the source with the change made, instead; its errors are the change's.
 #[must_use]
 pub fn patched(before: &Estate, change: &Change, source: &EstateSource) -> Option<Estate> {
     match change {
@@ -25,7 +25,7 @@ pub fn patched(before: &Estate, change: &Change, source: &EstateSource) -> Optio
         Change::Hostgroup(title, Some(g)) => before.with_hostgroup(title, (**g).clone(), &PsychText),
         Change::Hostgroup(title, None) => before.without_hostgroup(title),
         Change::Key { class, key, param: Some(p) } => before.with_key(class, key, (**p).clone(), &PsychText),
-        Change::Key { param: None, .. } => None,
+        Change::Key { class, key, param: None } => before.without_key(class, key),
     }
 }
 

@@ -75,7 +75,7 @@ pub(crate) async fn restart(conn: &mut Conn) -> Result<(), String> {
 }
 
 /// An object a feed row names.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Object {
     Facts(String),
     Host(String),
@@ -260,14 +260,16 @@ pub(crate) async fn read(conn: &mut Conn, since: i64) -> Result<Feed, String> {
     if rows.is_empty() {
         return Ok(Feed::Reload);
     }
-    // Each object once, at the place of its last change.
-    let mut objects: Vec<Object> = Vec::new();
+    let mut named = Vec::with_capacity(rows.len());
     for mut r in rows {
         let (kind, owner_kind, name, class) = (r.text(0), r.opt(1), r.text(2), r.opt(3));
         let Some(obj) = object(&kind, owner_kind.as_deref(), name, class) else { return Ok(Feed::Reload) };
-        objects.retain(|o| *o != obj);
-        objects.push(obj);
+        named.push(obj);
     }
+    // Each object once, at the place of its last change (a server far behind reads thousands).
+    let mut seen = std::collections::HashSet::new();
+    let mut objects: Vec<Object> = named.into_iter().rev().filter(|o| seen.insert(o.clone())).collect();
+    objects.reverse();
     // Facts name no file: the reader (which reads the files table first) only for the others.
     let mut changes = Vec::with_capacity(objects.len());
     if objects.iter().all(|o| matches!(o, Object::Facts(_))) {

@@ -63,6 +63,7 @@ mod explain;
 mod keys;
 pub mod model;
 mod patch;
+mod patch_key;
 mod reach;
 mod resolve;
 use lamina_value as value;

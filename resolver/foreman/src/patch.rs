@@ -10,10 +10,9 @@
 //! estate it would have made.
 
 use crate::cast::TextParser;
-use crate::compile::{HostCtx, Referrer, check_params, fqdn_refs, inherit_one};
-use crate::estate::{CHost, Estate, Group, Idx, Key};
-use crate::keys::{KeyCtx, intern_key};
-use crate::model::{Host, Hostgroup, Parameter, SmartParam};
+use crate::compile::{HostCtx, Referrer, check_params, inherit_one};
+use crate::estate::{CHost, Estate, Group, Idx};
+use crate::model::{Host, Hostgroup, Parameter};
 use crate::value::Map;
 use std::sync::{Arc, OnceLock};
 
@@ -42,68 +41,13 @@ pub enum Owner<'a> {
 }
 
 /// `table` with row `at` changed by `f`: a new table, the old one untouched.
-fn with_row<T: Clone>(table: &Arc<Vec<T>>, at: Idx, f: impl FnOnce(&mut T)) -> Arc<Vec<T>> {
+pub(crate) fn with_row<T: Clone>(table: &Arc<Vec<T>>, at: Idx, f: impl FnOnce(&mut T)) -> Arc<Vec<T>> {
     let mut t = (**table).clone();
     f(&mut t[at as usize]);
     Arc::new(t)
 }
 
 impl Estate {
-    /// This estate with the existing smart class parameter `key` of class `class` replaced by
-    /// `param` (its default, flags, order lines and override values): checked as the full
-    /// compile checks it, its order lines and matches interned, its class's list of overridden
-    /// keys updated. `None` for a new, renamed or removed key, or any error (compile the whole
-    /// source): keys keep their places, so that every table indexing them stays valid.
-    #[must_use]
-    pub fn with_key(&self, class: &str, key: &str, param: SmartParam, parser: &dyn TextParser) -> Option<Estate> {
-        if param.key != key {
-            return None;
-        }
-        let ci = *self.names.classes.get(class)?;
-        let ki = self.keys.iter().position(|k| k.class == ci && k.src.key == key)?;
-        let ctx = KeyCtx {
-            settings: &self.settings,
-            host_exists: &|n| self.host_by_name.contains_key(n),
-            hostgroups: &self.hostgroups,
-            hg_index: &self.names.hostgroups,
-            parser,
-            trusted_references: false,
-        };
-        let mut k = Key {
-            class: ci,
-            src: param,
-            lines: Vec::new(),
-            values: rustc_hash::FxHashMap::default(),
-            line_ids: Vec::new(),
-            value_ids: rustc_hash::FxHashMap::default(),
-        };
-        let mut errs = Vec::new();
-        ctx.check_key(&mut k, class, &mut errs);
-        if !errs.is_empty() {
-            return None;
-        }
-        let mut next = self.clone();
-        intern_key(&mut k, &mut next.rules, &mut next.match_ids);
-        let old = &self.keys[ki];
-        let names_hosts = |k: &Key| k.values.keys().any(|m| m.split(',').any(|p| p.starts_with("fqdn=")));
-        let refs_change = names_hosts(old) || names_hosts(&k);
-        let override_changes = old.src.override_ != k.src.override_;
-        let mut keys = (*self.keys).clone();
-        keys[ki] = Arc::new(k);
-        if override_changes {
-            // Overridden keys by key name, as `push_keys` lists them.
-            let mut list: Vec<Idx> =
-                (0..keys.len()).filter(|&i| keys[i].class == ci && keys[i].src.override_).map(idx).collect();
-            list.sort_by(|&a, &b| keys[a as usize].src.key.cmp(&keys[b as usize].src.key));
-            next.classes = with_row(&self.classes, ci, |c| c.override_keys = list);
-        }
-        if refs_change {
-            next.fqdn_refs = Arc::new(fqdn_refs(keys.iter().map(|k| &**k)));
-        }
-        next.keys = Arc::new(keys);
-        Some(next)
-    }
-
     /// This estate with the host group titled `title` replaced by `group`, or added: its own
     /// attributes, classes, config groups and parameters checked as the full compile checks
     /// them, the inherited attributes of its subtree recomputed, and the environment of the
