@@ -1,6 +1,6 @@
 //! Incremental versions of a compiled estate (`edit::patched`: [`Estate::with_host`],
 //! [`Estate::with_facts`], `with_params`, `with_hostgroup`, `with_key`) against the full
-//! compile: for random sequences of edits on a generated estate (hosts, facts, parameter lists,
+//! compile: for random sequences of edits on generated estates (hosts, facts, parameter lists,
 //! host groups, smart class parameters and override values), the incremental version (or,
 //! where it declines, the full compile the server falls back to) renders every host
 //! byte-identical to a from-scratch compile of the edited source, refuses exactly the edits the
@@ -112,10 +112,19 @@ fn apply_incremental(before: &Estate, change: &Change, src: &EstateSource) -> Op
 }
 
 fn base() -> &'static (EstateSource, Estate) {
-    static B: std::sync::OnceLock<(EstateSource, Estate)> = std::sync::OnceLock::new();
-    B.get_or_init(|| {
+    estate_of(0)
+}
+
+/// The generated estates the property tests pick from (seeds and sizes differ), each built once.
+const ESTATES: [(usize, u64); 3] = [(80, 7), (60, 11), (120, 23)];
+
+fn estate_of(which: usize) -> &'static (EstateSource, Estate) {
+    static B: [std::sync::OnceLock<(EstateSource, Estate)>; 3] =
+        [std::sync::OnceLock::new(), std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+    let (hosts, seed) = ESTATES[which % ESTATES.len()];
+    B[which % ESTATES.len()].get_or_init(|| {
         let d = tempfile::tempdir().expect("tempdir");
-        lamina_generate::generate(&lamina_generate::GenOptions { hosts: 80, seed: 7 }, d.path()).expect("generate");
+        lamina_generate::generate(&lamina_generate::GenOptions { hosts, seed }, d.path()).expect("generate");
         let src = lamina_estate::load_source(d.path(), &lamina_yaml::Limits::default()).expect("loads");
         let e = compile(src.clone(), &PsychText).expect("compiles");
         (src, e)
@@ -126,8 +135,8 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
-    fn incremental_versions_equal_full_compiles(edits in prop::collection::vec(edit_spec(), 1..6)) {
-        let (src0, e0) = base();
+    fn incremental_versions_equal_full_compiles(which in 0usize..3, edits in prop::collection::vec(edit_spec(), 1..6)) {
+        let (src0, e0) = estate_of(which);
         let mut src = src0.clone();
         let mut estate = e0.clone();
         for spec in &edits {
@@ -287,8 +296,8 @@ proptest! {
     /// Every host outside the set a change reaches (`edit::reached`) renders byte-identical
     /// before and after it.
     #[test]
-    fn hosts_outside_a_change_reach_do_not_change(spec in edit_spec()) {
-        let (src, before) = base();
+    fn hosts_outside_a_change_reach_do_not_change(which in 0usize..3, spec in edit_spec()) {
+        let (src, before) = estate_of(which);
         let Some(op) = other_op(src, &spec) else { return Ok(()) };
         let mut next = src.clone();
         let Ok(change) = edit::apply(&mut next, op) else { return Ok(()) };
