@@ -83,6 +83,11 @@ for i in $(seq 1 "$ROUNDS"); do
     "/v1/puppetclasses/ceph/smart_class_parameters/service_name/override_values/$(enc "fqdn=$HOST")" "{\"value\": \"svc$i\"}"
   write "DELETE .../override_values/fqdn=<host>" DELETE \
     "/v1/puppetclasses/ceph/smart_class_parameters/service_name/override_values/$(enc "fqdn=$HOST")"
+  write "PUT /v1/puppetclasses/ceph/smart_class_parameters/bench<n> (a new key)" PUT \
+    "/v1/puppetclasses/ceph/smart_class_parameters/bench$i" \
+    "{\"parameter_type\": \"string\", \"default_value\": \"b$i\", \"override\": true}"
+  write "DELETE /v1/puppetclasses/ceph/smart_class_parameters/bench<n>" DELETE \
+    "/v1/puppetclasses/ceph/smart_class_parameters/bench$i"
   write "PUT /v1/hostgroups/Base%2Fbench<n> (a new host group)" PUT "/v1/hostgroups/$(enc "Base/bench$i")" \
     "{\"title\": \"Base/bench$i\", \"puppetclasses\": [\"tomcat\"]}"
   write "DELETE /v1/hostgroups/Base%2Fbench<n> (an empty host group)" DELETE "/v1/hostgroups/$(enc "Base/bench$i")"
