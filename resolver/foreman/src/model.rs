@@ -393,60 +393,6 @@ impl Host {
     pub fn certname(&self) -> &str {
         self.certname.as_deref().unwrap_or(&self.name)
     }
-
-    /// A copy with other facts, made without copying the old ones (a facts upload replaces
-    /// them all). Every field is named, so a new one cannot be forgotten here.
-    #[must_use]
-    pub fn with_facts(&self, facts: Arc<Map>) -> Host {
-        let Host {
-            name,
-            certname,
-            hostgroup,
-            organization,
-            location,
-            domain,
-            subnet,
-            subnet6,
-            operatingsystem,
-            architecture,
-            environment,
-            puppetclasses,
-            config_groups,
-            parameters,
-            comment,
-            owner,
-            root_pass,
-            puppet_proxy,
-            puppet_ca_proxy,
-            interfaces,
-            facts: _,
-            origin,
-        } = self;
-        Host {
-            name: name.clone(),
-            certname: certname.clone(),
-            hostgroup: hostgroup.clone(),
-            organization: organization.clone(),
-            location: location.clone(),
-            domain: domain.clone(),
-            subnet: subnet.clone(),
-            subnet6: subnet6.clone(),
-            operatingsystem: operatingsystem.clone(),
-            architecture: architecture.clone(),
-            environment: environment.clone(),
-            puppetclasses: puppetclasses.clone(),
-            config_groups: config_groups.clone(),
-            parameters: parameters.clone(),
-            comment: comment.clone(),
-            owner: owner.clone(),
-            root_pass: root_pass.clone(),
-            puppet_proxy: puppet_proxy.clone(),
-            puppet_ca_proxy: puppet_ca_proxy.clone(),
-            interfaces: interfaces.clone(),
-            facts,
-            origin: origin.clone(),
-        }
-    }
 }
 
 /// Everything an estate holds, as written.

@@ -11,7 +11,7 @@
 
 use crate::cast::TextParser;
 use crate::compile::{HostCtx, Referrer, check_params, inherit_one};
-use crate::estate::{CHost, Estate, Group, Idx};
+use crate::estate::{Estate, Group, Idx};
 use crate::model::{Host, Hostgroup, Parameter};
 use crate::value::Map;
 use std::sync::{Arc, OnceLock};
@@ -62,28 +62,9 @@ impl Estate {
             return None;
         }
         let Some(&gi) = n.hostgroups.get(title) else { return self.with_new_hostgroup(group, parser) };
-        let mut g = group;
-        let mut errs = Vec::new();
-        check_params(&mut g.parameters, "", parser, &mut errs);
-        let by = Referrer { owner: "", origin: &g.origin };
-        let own_env = by.find(&n.environments, g.environment.as_deref(), "environment", &mut errs);
-        let classes = by.classes(&n.classes, &g.puppetclasses, &mut errs);
-        let config_groups = by.config_groups(&n.config_groups, &g.config_groups, &mut errs);
-        if !errs.is_empty() {
-            return None;
-        }
         let mut groups = (*self.hostgroups).clone();
         let chain = std::mem::take(&mut groups[gi as usize].chain);
-        groups[gi as usize] = Group {
-            environment: own_env,
-            root_pass: None,
-            puppet_proxy: None,
-            puppet_ca_proxy: None,
-            classes,
-            config_groups,
-            chain,
-            src: g,
-        };
+        groups[gi as usize] = self.own_group(group, chain, parser)?;
         // The subtree, parents first, each from its own environment again.
         let mut subtree: Vec<usize> = (0..groups.len()).filter(|&i| groups[i].chain.contains(&gi)).collect();
         subtree.sort_by_key(|&i| groups[i].chain.len());
@@ -102,6 +83,7 @@ impl Estate {
             parser,
         };
         let mut next = self.clone();
+        let mut errs = Vec::new();
         for (hi, h) in self.hosts.iter().enumerate() {
             let Some(hg) = h.hostgroup.filter(|&x| groups[x as usize].chain.contains(&gi)) else { continue };
             let own = h.src.environment.as_deref().and_then(|e| n.environments.get(e).copied());
@@ -129,6 +111,29 @@ impl Estate {
         Some(next)
     }
 
+    /// A host group's own attributes, classes, config groups and parameters, checked as the
+    /// full compile checks them, with its `chain`; its inherited attributes are left for
+    /// `inherit_one`. `None` on any error.
+    fn own_group(&self, mut g: Hostgroup, chain: Vec<Idx>, parser: &dyn TextParser) -> Option<Group> {
+        let n = &self.names;
+        let mut errs = Vec::new();
+        check_params(&mut g.parameters, "", parser, &mut errs);
+        let by = Referrer { owner: "", origin: &g.origin };
+        let environment = by.find(&n.environments, g.environment.as_deref(), "environment", &mut errs);
+        let classes = by.classes(&n.classes, &g.puppetclasses, &mut errs);
+        let config_groups = by.config_groups(&n.config_groups, &g.config_groups, &mut errs);
+        errs.is_empty().then(|| Group {
+            environment,
+            root_pass: None,
+            puppet_proxy: None,
+            puppet_ca_proxy: None,
+            classes,
+            config_groups,
+            chain,
+            src: g,
+        })
+    }
+
     /// [`Self::with_hostgroup`] for a title the estate does not have.
     fn with_new_hostgroup(&self, group: Hostgroup, parser: &dyn TextParser) -> Option<Estate> {
         let n = &self.names;
@@ -141,28 +146,9 @@ impl Estate {
             Some((parent, _)) => self.hostgroups[*n.hostgroups.get(parent)? as usize].chain.clone(),
         };
         chain.push(gi);
-        let mut g = group;
-        let mut errs = Vec::new();
-        check_params(&mut g.parameters, "", parser, &mut errs);
-        let by = Referrer { owner: "", origin: &g.origin };
-        let environment = by.find(&n.environments, g.environment.as_deref(), "environment", &mut errs);
-        let classes = by.classes(&n.classes, &g.puppetclasses, &mut errs);
-        let config_groups = by.config_groups(&n.config_groups, &g.config_groups, &mut errs);
-        if !errs.is_empty() {
-            return None;
-        }
-        let title = g.title.clone();
+        let title = group.title.clone();
         let mut groups = (*self.hostgroups).clone();
-        groups.push(Group {
-            environment,
-            root_pass: None,
-            puppet_proxy: None,
-            puppet_ca_proxy: None,
-            classes,
-            config_groups,
-            chain,
-            src: g,
-        });
+        groups.push(self.own_group(group, chain, parser)?);
         inherit_one(&mut groups, gi as usize);
         let mut names = (**n).clone();
         names.hostgroups.insert(title, gi);
@@ -260,20 +246,9 @@ impl Estate {
     /// When `host` is not an index [`Estate::host`] gave for this version.
     #[must_use]
     pub fn with_facts(&self, host: Idx, facts: Arc<Map>) -> Estate {
-        let old = &self.hosts[host as usize];
-        let h = CHost {
-            src: old.src.with_facts(facts),
-            hostgroup: old.hostgroup,
-            organization: old.organization,
-            location: old.location,
-            domain: old.domain,
-            subnet: old.subnet,
-            subnet6: old.subnet6,
-            os: old.os,
-            environment: old.environment,
-            classes: old.classes.clone(),
-            config_groups: old.config_groups.clone(),
-        };
+        // The host's other fields are cloned; its facts are shared, never copied.
+        let mut h = (*self.hosts[host as usize]).clone();
+        h.src.facts = facts;
         let mut next = self.clone();
         next.hosts.set(host as usize, Arc::new(h));
         next

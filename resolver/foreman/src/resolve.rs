@@ -287,28 +287,6 @@ struct Matcher<'a, 'e> {
     cache: HashMap<Idx, Vec<(Idx, usize)>>,
 }
 
-/// The matcher elements `Matcher::attr_value` answers from the host itself; any other element
-/// is a host parameter or, failing that, a fact.
-const ATTRIBUTES: &[&str] = &[
-    "fqdn",
-    "name",
-    "certname",
-    "hostgroup",
-    "organization",
-    "location",
-    "domain",
-    "os",
-    "operatingsystem",
-    "environment",
-    "architecture",
-    "comment",
-    "subnet",
-    "subnet6",
-    "ip",
-    "ip6",
-    "mac",
-];
-
 impl Estate {
     /// Whether giving host `host` the facts `facts` can change its ENC document: facts reach it
     /// only through override values' order lines, so only if one of the facts those lines can
@@ -323,13 +301,13 @@ impl Estate {
         self.rules
             .iter()
             .flatten()
-            .filter(|el| !ATTRIBUTES.contains(&el.as_str()))
+            .filter(|el| !HOST_ATTRIBUTES.contains(&el.as_str()))
             .any(|el| fact(old, el) != fact(facts, el))
     }
 }
 
 impl<'e> Matcher<'_, 'e> {
-    /// `attr_to_value`: a host attribute ([`ATTRIBUTES`]), else a host parameter, else a fact
+    /// `attr_to_value`: a host attribute ([`HOST_ATTRIBUTES`]), else a host parameter, else a fact
     /// (core `app/services/classification/matches_generator.rb`).
     fn attr_value(&self, el: &str) -> Option<String> {
         let e = self.e;
