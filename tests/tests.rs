@@ -15,6 +15,8 @@ mod bad_input;
 mod props;
 // Incremental estate versions against full compiles.
 mod incremental;
+// `lamina diff`: the hosts a data change reaches, from directories, git revisions and stores.
+mod diff;
 // The real Puppet reads Lamina's ENC output with the intended types.
 mod puppet_acceptance;
 // The demo estate renders and shows what its README says.

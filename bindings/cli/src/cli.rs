@@ -93,6 +93,9 @@ pub(crate) enum Command {
     Export(cmd::store::ExportArgs),
     /// Serve ENC documents, Hiera lookups and the write API over HTTP.
     Serve(cmd::serve::ServeArgs),
+    /// What a change to the data does to every host's ENC document (exit 0: nothing, 1: some
+    /// hosts differ, 2: an error).
+    Diff(cmd::diff::DiffArgs),
     /// Validate an estate and print a summary.
     Check {
         #[command(flatten)]
@@ -129,6 +132,7 @@ pub(crate) fn run() -> Result<(), Failure> {
         }
         Command::Render { estate, out, format } => cmd::render::run(&estate, out.as_deref(), format),
         Command::Check { estate } => cmd::check(&estate),
+        Command::Diff(args) => cmd::diff::run(&args),
         Command::Lookup(args) => cmd::lookup::run(&args),
         Command::Import(args) => cmd::store::import(&args),
         Command::Export(args) => cmd::store::export(&args),

@@ -3,8 +3,9 @@
 //!
 //! Exit codes (the README's contract, which Puppet's exec node terminus reads as "not found"
 //! for any non-zero code):
-//! - 1: an unknown host, a server that gave no answer (and no cached copy), or a lookup that
-//!   failed or found nothing (as `puppet lookup`);
+//! - 1: an unknown host, a server that gave no answer (and no cached copy), a lookup that
+//!   failed or found nothing (as `puppet lookup`), or a `diff` that found differences (as
+//!   `diff(1)`);
 //! - 2: anything else: an invalid estate, a host whose data cannot be resolved, an option that
 //!   cannot be used, a file or a store that fails.
 
@@ -21,6 +22,8 @@ pub(crate) enum Status {
     NoAnswer,
     /// A lookup failed or found nothing.
     Lookup,
+    /// `diff` found hosts whose documents differ.
+    Differs,
     /// Invalid data, options, files or stores.
     Invalid,
 }
@@ -36,7 +39,7 @@ impl Status {
 
     fn code(self) -> u8 {
         match self {
-            Status::UnknownHost | Status::NoAnswer | Status::Lookup => 1,
+            Status::UnknownHost | Status::NoAnswer | Status::Lookup | Status::Differs => 1,
             Status::Invalid => 2,
         }
     }

@@ -7,7 +7,8 @@
 use crate::enc::document;
 use crate::error::Error;
 use crate::model::Origin;
-use crate::resolve::{ParamDef, Resolution, Via};
+use crate::model::OverrideValue;
+use crate::resolve::{ClassParam, ParamDef, Resolution, Via};
 use crate::value::{Map, Value};
 
 /// What Foreman shows instead of a hidden value.
@@ -123,54 +124,11 @@ pub(crate) fn explain(r: &Resolution<'_>, show_hidden: bool) -> Result<Value, Er
                 m.insert("hidden".into(), Value::Bool(true));
             }
             m.insert("type".into(), Value::from(p.parameter_type.name()));
-            let ov_entry = |ov: &crate::model::OverrideValue, line: Option<usize>| {
-                let mut e = Map::new();
-                e.insert("match".into(), Value::from(ov.match_.as_str()));
-                if let Some(l) = line {
-                    e.insert("order_line".into(), Value::from(cp.key.lines[l].join(",")));
-                }
-                if ov.omit {
-                    e.insert("omit".into(), Value::Bool(true));
-                } else if let Some(v) = &ov.value {
-                    e.insert("value".into(), mask(v, hide));
-                }
-                origin(&mut e, &ov.origin);
-                Value::Hash(e)
-            };
-            match &cp.via {
-                Via::Default => {
-                    let mut d = Map::new();
-                    d.insert("from".into(), Value::from("default value"));
-                    if p.omit {
-                        d.insert("note".into(), Value::from("the key is omitted: its default is not sent"));
-                    }
-                    origin(&mut d, &p.origin);
-                    m.insert("source".into(), Value::Hash(d));
-                }
-                Via::Match(ov) => {
-                    let line = cp.candidates.iter().find(|(c, _)| std::ptr::eq(*c, *ov)).map(|&(_, l)| l);
-                    let mut d = match ov_entry(ov, line) {
-                        Value::Hash(h) => h,
-                        _ => Map::new(),
-                    };
-                    d.shift_insert(0, "from".into(), Value::from("matcher"));
-                    m.insert("source".into(), Value::Hash(d));
-                }
-                Via::Merge { default, values } => {
-                    let mut d = Map::new();
-                    d.insert("from".into(), Value::from("merged overrides"));
-                    d.insert("merge_default".into(), Value::Bool(*default));
-                    if p.avoid_duplicates {
-                        d.insert("avoid_duplicates".into(), Value::Bool(true));
-                    }
-                    d.insert("contributors".into(), Value::Array(values.iter().map(|ov| ov_entry(ov, None)).collect()));
-                    m.insert("source".into(), Value::Hash(d));
-                }
-            }
+            m.insert("source".into(), source(cp, hide));
             if !cp.candidates.is_empty() {
                 m.insert(
                     "candidates".into(),
-                    Value::Array(cp.candidates.iter().map(|&(ov, l)| ov_entry(ov, Some(l))).collect()),
+                    Value::Array(cp.candidates.iter().map(|&(ov, l)| ov_entry(cp, ov, Some(l), hide)).collect()),
                 );
             }
             cm.insert(p.key.clone(), Value::Hash(m));
@@ -179,4 +137,91 @@ pub(crate) fn explain(r: &Resolution<'_>, show_hidden: bool) -> Result<Value, Er
     }
     out.insert("classes".into(), Value::Hash(classes));
     Ok(Value::Hash(out))
+}
+
+/// An override value as explained: its match, order line, value (or omit) and origin.
+fn ov_entry(cp: &ClassParam<'_>, ov: &OverrideValue, line: Option<usize>, hide: bool) -> Value {
+    let mut e = Map::new();
+    e.insert("match".into(), Value::from(ov.match_.as_str()));
+    if let Some(l) = line {
+        e.insert("order_line".into(), Value::from(cp.key.lines[l].join(",")));
+    }
+    if ov.omit {
+        e.insert("omit".into(), Value::Bool(true));
+    } else if let Some(v) = &ov.value {
+        e.insert("value".into(), mask(v, hide));
+    }
+    origin(&mut e, &ov.origin);
+    Value::Hash(e)
+}
+
+/// Where a smart class parameter's value came from: the default, the matcher that won (with
+/// its order line), or the contributors of a merge.
+fn source(cp: &ClassParam<'_>, hide: bool) -> Value {
+    let p = &cp.key.src;
+    match &cp.via {
+        Via::Default => {
+            let mut d = Map::new();
+            d.insert("from".into(), Value::from("default value"));
+            if p.omit {
+                d.insert("note".into(), Value::from("the key is omitted: its default is not sent"));
+            }
+            origin(&mut d, &p.origin);
+            Value::Hash(d)
+        }
+        Via::Match(ov) => {
+            let line = cp.candidates.iter().find(|(c, _)| std::ptr::eq(*c, *ov)).map(|&(_, l)| l);
+            let mut d = match ov_entry(cp, ov, line, hide) {
+                Value::Hash(h) => h,
+                _ => Map::new(),
+            };
+            d.shift_insert(0, "from".into(), Value::from("matcher"));
+            Value::Hash(d)
+        }
+        Via::Merge { default, values } => {
+            let mut d = Map::new();
+            d.insert("from".into(), Value::from("merged overrides"));
+            d.insert("merge_default".into(), Value::Bool(*default));
+            if p.avoid_duplicates {
+                d.insert("avoid_duplicates".into(), Value::Bool(true));
+            }
+            d.insert(
+                "contributors".into(),
+                Value::Array(values.iter().map(|ov| ov_entry(cp, ov, None, hide)).collect()),
+            );
+            Value::Hash(d)
+        }
+    }
+}
+
+impl Resolution<'_> {
+    /// Where the smart class parameter `key` of `class` got its value for this host, as
+    /// `explain` words it (`from`: `default value`, `matcher` with its `match` and
+    /// `order_line`, or `merged overrides` with their `contributors`; file and line), hidden
+    /// values masked unless `show_hidden`. `None` when the host has no such key.
+    #[must_use]
+    pub fn class_parameter_source(&self, class: &str, key: &str, show_hidden: bool) -> Option<Value> {
+        let cp = self.classes.iter().find(|c| c.name == class)?.params.iter().find(|p| p.key.src.key == key)?;
+        Some(source(cp, cp.key.src.hidden_value && !show_hidden))
+    }
+
+    /// Whether the ENC parameter `name` of this host carries a secret: a hidden custom
+    /// parameter, or `root_pw`. Front-ends that show values (a diff) print [`MASK`] instead.
+    #[must_use]
+    pub fn secret_parameter(&self, name: &str) -> bool {
+        match self.params.get(name) {
+            Some(rp) => rp.winner.param.hidden_value,
+            None => SECRET_BUILTINS.contains(&name),
+        }
+    }
+
+    /// Whether the smart class parameter `key` of `class` is hidden (`hidden_value`).
+    #[must_use]
+    pub fn secret_class_parameter(&self, class: &str, key: &str) -> bool {
+        self.classes
+            .iter()
+            .find(|c| c.name == class)
+            .and_then(|c| c.params.iter().find(|p| p.key.src.key == key))
+            .is_some_and(|p| p.key.src.hidden_value)
+    }
 }

@@ -55,6 +55,7 @@
 //! # Ok::<(), lamina_foreman::Error>(())
 //! ```
 mod cast;
+mod changes;
 mod compile;
 mod enc;
 mod error;
@@ -69,6 +70,7 @@ mod resolve;
 use lamina_value as value;
 
 pub use cast::TextParser;
+pub use changes::{How, ObjectChange, ObjectKind};
 pub use compile::{CompileOptions, compile, compile_with};
 pub use enc::{EncDocument, NIC_EXPORT, SUBNET_EXPORT};
 pub use error::{Cause, Error, ErrorKind, Errors};

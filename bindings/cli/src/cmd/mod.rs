@@ -2,6 +2,7 @@
 //! code.
 
 pub(crate) mod client;
+pub(crate) mod diff;
 pub(crate) mod enc;
 pub(crate) mod lookup;
 pub(crate) mod render;
