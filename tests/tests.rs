@@ -17,6 +17,8 @@ mod props;
 mod incremental;
 // `lamina diff`: the hosts a data change reaches, from directories, git revisions and stores.
 mod diff;
+// `lamina export-hiera` and `migrate-check`: exports that Hiera answers as the ENC does.
+mod migrate;
 // The real Puppet reads Lamina's ENC output with the intended types.
 mod puppet_acceptance;
 // The demo estate renders and shows what its README says.

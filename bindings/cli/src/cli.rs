@@ -96,6 +96,12 @@ pub(crate) enum Command {
     /// What a change to the data does to every host's ENC document (exit 0: nothing, 1: some
     /// hosts differ, 2: an error).
     Diff(cmd::diff::DiffArgs),
+    /// Every smart class parameter the ENC sends, against a Hiera lookup of `class::key` for the
+    /// same host: the mismatches with both provenances (exit 0: none, 1: some, 2: an error).
+    MigrateCheck(cmd::migrate::MigrateCheckArgs),
+    /// The estate's smart class parameters as a Hiera 5 hierarchy and data files (`--out DIR`:
+    /// `hiera.yaml` and `data/`), with a note for what Hiera cannot reproduce.
+    ExportHiera(cmd::migrate::ExportHieraArgs),
     /// Validate an estate and print a summary.
     Check {
         #[command(flatten)]
@@ -133,6 +139,8 @@ pub(crate) fn run() -> Result<(), Failure> {
         Command::Render { estate, out, format } => cmd::render::run(&estate, out.as_deref(), format),
         Command::Check { estate } => cmd::check(&estate),
         Command::Diff(args) => cmd::diff::run(&args),
+        Command::MigrateCheck(args) => cmd::migrate::run(&args),
+        Command::ExportHiera(args) => cmd::migrate::export(&args),
         Command::Lookup(args) => cmd::lookup::run(&args),
         Command::Import(args) => cmd::store::import(&args),
         Command::Export(args) => cmd::store::export(&args),

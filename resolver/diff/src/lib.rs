@@ -363,7 +363,7 @@ impl Report {
                 "by_environment" => "environment",
                 _ => "key",
             };
-            let list: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            let list = top(&counts);
             let _ = writeln!(s, "\nby {title}: {}", list.join(", "));
         }
         for h in &self.hosts {
@@ -379,6 +379,19 @@ impl Report {
         }
         s
     }
+}
+
+/// The 20 largest counts, largest first (JSON has them all): an estate has hundreds of host
+/// groups.
+fn top(counts: &BTreeMap<String, usize>) -> Vec<String> {
+    const SHOWN: usize = 20;
+    let mut by_size: Vec<(&String, &usize)> = counts.iter().collect();
+    by_size.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let mut list: Vec<String> = by_size.iter().take(SHOWN).map(|(k, n)| format!("{k} {n}")).collect();
+    if by_size.len() > SHOWN {
+        list.push(format!("and {} more", by_size.len() - SHOWN));
+    }
+    list
 }
 
 fn int(n: usize) -> Value {

@@ -54,6 +54,7 @@
 //! assert_eq!(doc.classes, None, "no environment: Foreman sends `classes: []`");
 //! # Ok::<(), lamina_foreman::Error>(())
 //! ```
+mod by_line;
 mod cast;
 mod changes;
 mod compile;
@@ -69,6 +70,7 @@ mod reach;
 mod resolve;
 use lamina_value as value;
 
+pub use by_line::{LineValue, SmartKey};
 pub use cast::TextParser;
 pub use changes::{How, ObjectChange, ObjectKind};
 pub use compile::{CompileOptions, compile, compile_with};

@@ -169,7 +169,7 @@ pub fn resolve(estate: &Estate, host: Idx, trace: bool) -> Result<Resolution<'_>
 /// subnet6 < OS < host group chain < host (core `app/models/concerns/host_params.rb`).
 /// A later definition replaces the value but keeps the key's first position, as Ruby's
 /// `Hash#[]=` does.
-fn host_params<'e>(e: &'e Estate, h: &'e CHost, trace: bool) -> IndexMap<&'e str, ResolvedParam<'e>> {
+pub(crate) fn host_params<'e>(e: &'e Estate, h: &'e CHost, trace: bool) -> IndexMap<&'e str, ResolvedParam<'e>> {
     let mut out: IndexMap<&'e str, ResolvedParam<'e>> = IndexMap::new();
     let mut add = |layer: Layer, owner: &'e str, list: &'e [Parameter]| {
         for p in list {
@@ -482,7 +482,8 @@ fn class_param<'e>(key: &'e Key, m: &mut Matcher<'_, 'e>, h: &CHost) -> Result<C
     let name = || format!("{}::{}", m.e.classes[key.class as usize].name, p.key);
 
     let picked: Option<(Option<Value>, Via<'e>)> = if p.merge_overrides {
-        merged(key, &cands).map_err(|msg| err(h, format!("smart class parameter {}: {msg}", name())))?
+        merged(key, &cands, p.merge_default)
+            .map_err(|msg| err(h, format!("smart class parameter {}: {msg}", name())))?
     } else {
         // The first candidate wins even when it is omitted (`:managed => lv.omit`).
         cands.first().map(|&(ov, _)| (if ov.omit { None } else { ov.value.clone() }, Via::Match(ov)))
@@ -501,7 +502,7 @@ fn class_param<'e>(key: &'e Key, m: &mut Matcher<'_, 'e>, h: &CHost) -> Result<C
 /// through Foreman's caster with `nil` (string → `""`, boolean → `false`, integer/real → not
 /// sent). For the other types Foreman's result is undefined (a rescued `TypeError`), so the
 /// host fails instead of guessing.
-fn default_value(key: &Key) -> Result<Option<Value>, String> {
+pub(crate) fn default_value(key: &Key) -> Result<Option<Value>, String> {
     let p = &key.src;
     if p.omit {
         return Ok(None);
@@ -522,9 +523,9 @@ type Merged<'e> = Option<(Option<Value>, Via<'e>)>;
 /// `merge_overrides`: arrays concatenate highest priority first (`|` with avoid_duplicates);
 /// hashes deep-merge lowest first so that higher priority wins. Omitted values are skipped.
 /// An empty result counts as no value (fall back to the default).
-fn merged<'e>(key: &'e Key, cands: &[(&'e OverrideValue, usize)]) -> Result<Merged<'e>, String> {
+fn merged<'e>(key: &'e Key, cands: &[(&'e OverrideValue, usize)], with_default: bool) -> Result<Merged<'e>, String> {
     let p = &key.src;
-    let default = if p.merge_default { p.default_value.clone().filter(|v| !v.is_null()) } else { None };
+    let default = if with_default { p.default_value.clone().filter(|v| !v.is_null()) } else { None };
     let had_default = default.is_some();
     let mut used = Vec::new();
     let value = match p.parameter_type {
@@ -573,6 +574,51 @@ fn merged<'e>(key: &'e Key, cands: &[(&'e OverrideValue, usize)]) -> Result<Merg
         }
     };
     Ok(value.map(|v| (Some(v), Via::Merge { default: had_default, values: used })))
+}
+
+/// One order line's candidates (`cands`, priority order) merged as `merge_overrides` merges,
+/// without the default: what that line alone contributes; `None` when all are omitted.
+pub(crate) fn merge_line(key: &Key, cands: &[&OverrideValue]) -> Result<Option<Value>, String> {
+    let cands: Vec<(&OverrideValue, usize)> = cands.iter().map(|&c| (c, 0)).collect();
+    Ok(merged(key, &cands, false)?.and_then(|(v, _)| v))
+}
+
+/// For every key of host `h`'s classes and every order line with candidates: the key, the
+/// line's index and its candidates in Foreman's priority order (the deepest inherited title
+/// first), as [`class_param`] ranks them within a line.
+pub(crate) fn line_matches<'e>(
+    e: &'e Estate,
+    h: &'e CHost,
+    params: &IndexMap<&'e str, ResolvedParam<'e>>,
+    mut f: impl FnMut(Idx, usize, &[&'e OverrideValue]) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut m = Matcher { e, h, params, cache: HashMap::default() };
+    let mut line: Vec<(&'e OverrideValue, usize)> = Vec::new();
+    let mut cands: Vec<&'e OverrideValue> = Vec::new();
+    for c in class_ids(e, h) {
+        for &k in &e.classes[c as usize].override_keys {
+            let key = &e.keys[k as usize];
+            if key.value_ids.is_empty() {
+                continue;
+            }
+            for (li, &rule) in key.line_ids.iter().enumerate() {
+                line.clear();
+                for &(mid, weight) in m.rule(rule) {
+                    if let Some(&vi) = key.value_ids.get(&mid) {
+                        line.push((&key.src.override_values[vi], weight));
+                    }
+                }
+                if line.is_empty() {
+                    continue;
+                }
+                line.sort_by_key(|c| std::cmp::Reverse(c.1));
+                cands.clear();
+                cands.extend(line.iter().map(|&(v, _)| v));
+                f(k, li, &cands)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Ruby's `Array#|` on the accumulator itself: drop later duplicates.

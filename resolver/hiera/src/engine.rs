@@ -57,6 +57,18 @@ pub struct Hiera<'a> {
     key_hashes: KeyHashes,
     warnings: RefCell<Vec<String>>,
     explain: Option<RefCell<Explain>>,
+    /// With [`Self::with_origins`]: where the values of the key looked up were found.
+    origins: Option<RefCell<Vec<Origin>>>,
+}
+
+/// Where a value of a looked-up key was found: the hierarchy level and the data file. A merge
+/// has one per contributing file, highest priority first; a `first` lookup one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The level's `name` in its `hiera.yaml`.
+    pub level: String,
+    /// The data file (absolute, as interpolated for this scope).
+    pub path: String,
 }
 
 impl std::fmt::Debug for Hiera<'_> {
@@ -116,7 +128,23 @@ impl<'a> Hiera<'a> {
             scope_text: RefCell::default(),
             warnings: RefCell::default(),
             explain: None,
+            origins: None,
         }
+    }
+
+    /// Records where the values of each key looked up were found (see [`Self::take_origins`]):
+    /// the provenance a migration check shows beside Foreman's. Values read by nested lookups
+    /// (`%{lookup('x')}`, `alias`) and `lookup_options` are not recorded: they are how a value
+    /// was computed, not where the key was found.
+    #[must_use]
+    pub fn with_origins(mut self) -> Self {
+        self.origins = Some(RefCell::default());
+        self
+    }
+
+    /// The origins recorded since the last call (empty without [`Self::with_origins`]).
+    pub fn take_origins(&self) -> Vec<Origin> {
+        self.origins.as_ref().map(|o| std::mem::take(&mut *o.borrow_mut())).unwrap_or_default()
     }
 
     /// Records an explanation of every lookup (see [`Self::explanation`]).
@@ -456,6 +484,14 @@ impl<'a> Hiera<'a> {
                         Found::Data(v, flags)
                     };
                     self.note(|| format!("Found key: \"{root}\" value: {}", found.value()));
+                    if let Some(o) = &self.origins {
+                        // Depth 1 is the key's own frame (`layer_lookup`'s check): nested
+                        // lookups run deeper, and the lookup_options pass has its own name.
+                        let st = self.stack.borrow();
+                        if st.len() == 1 && st[0] != "lookup_options" {
+                            o.borrow_mut().push(Origin { level: level.name.clone(), path: path.to_string() });
+                        }
+                    }
                     Ok(Some(found))
                 }
             }

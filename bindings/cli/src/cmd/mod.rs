@@ -5,6 +5,7 @@ pub(crate) mod client;
 pub(crate) mod diff;
 pub(crate) mod enc;
 pub(crate) mod lookup;
+pub(crate) mod migrate;
 pub(crate) mod render;
 pub(crate) mod serve;
 pub(crate) mod store;
@@ -36,12 +37,17 @@ pub(crate) fn estate_path(arg: &EstateArg) -> Result<PathBuf, Failure> {
 /// Load and compile the estate (`--store`, else `--estate`), every error reported on failure.
 /// Estate files build only the facts matchers name: every command but `lookup` needs no other.
 pub(crate) fn load(arg: &EstateArg) -> Result<Estate, Failure> {
+    load_with(arg, FactsPolicy::Matchers)
+}
+
+/// [`load`] with the facts `policy` asks for.
+pub(crate) fn load_with(arg: &EstateArg, policy: FactsPolicy) -> Result<Estate, Failure> {
     if let Some(url) = &arg.store {
-        return Estate::open(Source::Store(url.clone()), FactsPolicy::Matchers)
+        return Estate::open(Source::Store(url.clone()), policy)
             .map_err(|errs| Failure::Errors(errs, format!("cannot load the estate from {url}")));
     }
     let path = estate_path(arg)?;
-    Estate::open(Source::Files(path.clone()), FactsPolicy::Matchers)
+    Estate::open(Source::Files(path.clone()), policy)
         .map_err(|errs| Failure::Errors(errs, format!("{} is invalid", path.display())))
 }
 
