@@ -19,6 +19,8 @@ mod incremental;
 mod diff;
 // `lamina export-hiera` and `migrate-check`: exports that Hiera answers as the ENC does.
 mod migrate;
+// `--format html`, rendered by headless Chromium.
+mod html_report;
 // The real Puppet reads Lamina's ENC output with the intended types.
 mod puppet_acceptance;
 // The demo estate renders and shows what its README says.

@@ -14,6 +14,8 @@ use std::process::{Command, Stdio};
 pub(crate) enum DiffFormat {
     Text,
     Json,
+    /// One static HTML page: summary, counts, per-host drill-down, search.
+    Html,
 }
 
 #[derive(clap::Args, Debug)]
@@ -93,6 +95,11 @@ pub(crate) fn run(args: &DiffArgs) -> Result<(), Failure> {
     match args.format {
         DiffFormat::Text => print!("{}", report.to_text()),
         DiffFormat::Json => println!("{}", lamina_yaml::to_json_pretty(&report.to_value())),
+        DiffFormat::Html => {
+            let data: serde_json::Value = serde_json::from_str(&lamina_yaml::to_json(&report.to_value()))
+                .map_err(|e| Failure::invalid(format!("cannot build the HTML report: {e}")))?;
+            print!("{}", super::html::diff(&data, &args.before, &args.after));
+        }
     }
     // As diff(1): 0 the same, 1 different, 2 trouble (a pipeline gate on a data repository).
     if report.changed() { Err(Failure::Reported(Status::Differs)) } else { Ok(()) }

@@ -21,6 +21,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub(crate) enum ReportFormat {
     Text,
     Json,
+    /// One static HTML page: summary, counts, per-host drill-down, search.
+    Html,
 }
 
 #[derive(clap::Args, Debug)]
@@ -72,6 +74,11 @@ pub(crate) fn run(args: &MigrateCheckArgs) -> Result<(), Failure> {
     match args.format {
         ReportFormat::Text => print!("{}", report.to_text()),
         ReportFormat::Json => println!("{}", lamina_yaml::to_json_pretty(&report.to_value())),
+        ReportFormat::Html => {
+            let data: serde_json::Value = serde_json::from_str(&lamina_yaml::to_json(&report.to_value()))
+                .map_err(|e| Failure::invalid(format!("cannot build the HTML report: {e}")))?;
+            print!("{}", super::html::migrate(&data, &args.hiera_config.display().to_string()));
+        }
     }
     if report.differs() { Err(Failure::Reported(Status::Differs)) } else { Ok(()) }
 }
