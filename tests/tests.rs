@@ -21,6 +21,8 @@ mod diff;
 mod migrate;
 // `--format html`, rendered by headless Chromium.
 mod html_report;
+// `lamina foreman pull` against a fake Foreman serving API-shaped responses.
+mod foreman_pull;
 // The real Puppet reads Lamina's ENC output with the intended types.
 mod puppet_acceptance;
 // The demo estate renders and shows what its README says.

@@ -35,6 +35,14 @@ pub(crate) struct EstateArg {
     pub(crate) store: Option<String>,
 }
 
+/// `lamina foreman ...`.
+#[derive(clap::Subcommand, Debug)]
+pub(crate) enum ForemanCommand {
+    /// Read the estate out of Foreman's API (hosts with their facts, host groups, smart class
+    /// parameters, taxonomies, ...) into estate files; `--verify` compares every host's ENC.
+    Pull(cmd::foreman::PullArgs),
+}
+
 /// `lamina enc --server`: the thin client a Puppet master runs as its exec ENC.
 #[derive(clap::Args, Debug, Clone)]
 pub(crate) struct EncClientArgs {
@@ -102,6 +110,11 @@ pub(crate) enum Command {
     /// The estate's smart class parameters as a Hiera 5 hierarchy and data files (`--out DIR`:
     /// `hiera.yaml` and `data/`), with a note for what Hiera cannot reproduce.
     ExportHiera(cmd::migrate::ExportHieraArgs),
+    /// Work with a running Foreman.
+    Foreman {
+        #[command(subcommand)]
+        command: ForemanCommand,
+    },
     /// Validate an estate and print a summary.
     Check {
         #[command(flatten)]
@@ -141,6 +154,7 @@ pub(crate) fn run() -> Result<(), Failure> {
         Command::Diff(args) => cmd::diff::run(&args),
         Command::MigrateCheck(args) => cmd::migrate::run(&args),
         Command::ExportHiera(args) => cmd::migrate::export(&args),
+        Command::Foreman { command: ForemanCommand::Pull(args) } => cmd::foreman::pull(&args),
         Command::Lookup(args) => cmd::lookup::run(&args),
         Command::Import(args) => cmd::store::import(&args),
         Command::Export(args) => cmd::store::export(&args),

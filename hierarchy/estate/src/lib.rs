@@ -31,6 +31,7 @@ pub mod edit;
 mod fields;
 mod reach;
 mod schema;
+pub mod write;
 
 use fields::{Ctx, FileParts};
 use lamina_foreman::TextParser;

@@ -32,7 +32,6 @@
 //! ```
 
 mod db;
-mod export;
 mod feed;
 mod host;
 mod json;
@@ -46,7 +45,7 @@ pub use feed::{Feed, KEEP_REVISIONS};
 use json::Spelling;
 use lamina_estate::PsychText;
 pub use lamina_estate::edit::{Change, ParamOwner};
-use lamina_foreman::model::{EstateSource, ValidatorType};
+use lamina_foreman::model::EstateSource;
 use lamina_foreman::{Error, ErrorKind, Errors};
 use lamina_foreman::{Estate, compile};
 use lamina_yaml::Limits;
@@ -92,13 +91,6 @@ pub fn shown_url(url: &str) -> String {
 /// A store failure as an error naming the store.
 fn fail(url: &str, msg: impl Into<String>) -> Errors {
     Errors(vec![Error::new(ErrorKind::Store, format!("store {}", shown_url(url)), msg)])
-}
-
-fn validator_name(t: &ValidatorType) -> &'static str {
-    match t {
-        ValidatorType::Regexp => "regexp",
-        ValidatorType::List => "list",
-    }
 }
 
 /// Run async store work to completion on a runtime of its own.
@@ -222,8 +214,8 @@ pub fn load_host(url: &str, certname: &str) -> Result<Option<Estate>, Errors> {
 /// When the store cannot be read or a file cannot be written.
 pub fn export(url: &str, out: &Path) -> Result<ExportSummary, Errors> {
     let src = load_source(url)?;
-    let files = export::files(&src).map_err(|e| fail(url, e))?;
-    export::write(out, &files).map_err(|e| fail(url, e))?;
+    let files = lamina_estate::write::files(&src).map_err(|e| fail(url, e.0))?;
+    lamina_estate::write::write(out, &files).map_err(|e| fail(url, e.0))?;
     Ok(ExportSummary { files: files.len(), hosts: src.hosts.len() })
 }
 

@@ -293,7 +293,7 @@ fn key_row(files: &mut Files, id: i64, ci: i64, pos: i64, k: &SmartParam) -> Vec
         Arg::from(k.avoid_duplicates),
         Arg::from(k.omit),
         Arg::from(k.hidden_value),
-        Arg::Text(k.validator_type.as_ref().map(|t| super::validator_name(t).to_string())),
+        Arg::Text(k.validator_type.as_ref().map(|t| lamina_estate::write::validator_name(t).to_string())),
         Arg::from(&k.validator_rule),
         Arg::from(k.required),
         Arg::from(&k.description),

@@ -4,6 +4,7 @@
 pub(crate) mod client;
 pub(crate) mod diff;
 pub(crate) mod enc;
+pub(crate) mod foreman;
 pub(crate) mod html;
 pub(crate) mod lookup;
 pub(crate) mod migrate;

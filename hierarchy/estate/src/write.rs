@@ -5,9 +5,28 @@
 //! and hosts split over `hosts/hosts-NNNNN.yaml`, 1,000 per file; the loader reads files in
 //! sorted path order, so the zero-padded names keep the hosts' order.
 
-use lamina_foreman::model::{EstateSource, Parameter, SmartParam};
+use lamina_foreman::model::{EstateSource, Parameter, SmartParam, ValidatorType};
 use lamina_foreman::{Map, Value};
 use std::path::Path;
+
+/// Why an estate cannot be written: a value the format cannot hold, or a file system error
+/// (naming the path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteError(pub String);
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+impl From<String> for WriteError {
+    fn from(s: String) -> Self {
+        WriteError(s)
+    }
+}
 
 const HOSTS_PER_FILE: usize = 1000;
 
@@ -94,7 +113,7 @@ fn smart_param(k: &SmartParam) -> Value {
         .flag("omit", k.omit)
         .flag("hidden_value", k.hidden_value);
     if let Some(t) = &k.validator_type {
-        o = o.put("validator_type", super::validator_name(t));
+        o = o.put("validator_type", validator_name(t));
     }
     o = o
         .opt("validator_rule", k.validator_rule.as_ref())
@@ -117,9 +136,18 @@ fn smart_param(k: &SmartParam) -> Value {
     o.done()
 }
 
+/// The estate format's name of a validator type.
+#[must_use]
+pub fn validator_name(t: &ValidatorType) -> &'static str {
+    match t {
+        ValidatorType::Regexp => "regexp",
+        ValidatorType::List => "list",
+    }
+}
+
 /// The files of `src`: `(relative path, YAML text)`.
 #[allow(clippy::too_many_lines)]
-pub(crate) fn files(src: &EstateSource) -> Result<Vec<(String, String)>, String> {
+pub fn files(src: &EstateSource) -> Result<Vec<(String, String)>, WriteError> {
     let mut out = Vec::new();
     let mut file = |name: &str, section: &str, v: Value| {
         out.push((name.to_string(), lamina_yaml::to_yaml(&Value::Hash(Map::from_iter([(section.to_string(), v)])))));
@@ -279,10 +307,10 @@ pub(crate) fn files(src: &EstateSource) -> Result<Vec<(String, String)>, String>
 
 /// Write the files under `dir`, which must be absent or empty (stale estate files left there
 /// would be read back with the new ones).
-pub(crate) fn write(dir: &Path, files: &[(String, String)]) -> Result<(), String> {
+pub fn write(dir: &Path, files: &[(String, String)]) -> Result<(), WriteError> {
     let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
     if dir.exists() && std::fs::read_dir(dir).map_err(|e| io(dir, e))?.next().is_some() {
-        return Err(format!("{}: the export directory must be empty or absent", dir.display()));
+        return Err(format!("{}: the export directory must be empty or absent", dir.display()).into());
     }
     for (name, text) in files {
         let p = dir.join(name);
