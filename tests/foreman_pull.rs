@@ -427,6 +427,29 @@ fn foreman_pull_reads_the_estate_foreman_serves() {
     assert_eq!(render(&out), render(&repo_root().join("corpus/demo")), "the pulled estate renders as the demo does");
     // Hidden values came through with show_hidden; the token is never printed.
     assert!(!text(&o.stderr).contains(TOKEN) && !text(&o.stdout).contains(TOKEN));
+
+    // Into a store instead: the same documents, read from SQLite.
+    let db = format!("sqlite://{}", dir.path().join("pulled.db").display());
+    let o = lamina(&[
+        "foreman",
+        "pull",
+        "--url",
+        &url,
+        "--user",
+        USER,
+        "--token-file",
+        &token.display().to_string(),
+        "--store",
+        &db,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let from_store = lamina(&["render", "--store", &db, "--out", "-"]);
+    assert!(from_store.status.success(), "{}", text(&from_store.stderr));
+    assert_eq!(
+        text(&from_store.stdout),
+        render(&repo_root().join("corpus/demo")),
+        "the stored estate renders as the demo does"
+    );
 }
 
 /// Foreman's ENC differs for one host: `--verify` names the host and the key (never the value)

@@ -143,3 +143,66 @@ fn export_hiera_refuses_a_non_empty_directory_and_check_a_missing_config() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("/nonexistent/hiera.yaml"), "{}", text(&o.stderr));
 }
+
+/// The real `puppet lookup` (one Puppet process per host, through `tests/oracle/batch_lookup.rb`)
+/// answers every smart class parameter of sampled demo hosts from the export as the ENC sends
+/// it: the export and `migrate-check` are right about Puppet, not only about Lamina's Hiera.
+/// The scope is what a Puppet master gives the node: its facts, its ENC parameters as top-scope
+/// variables, `trusted.certname`.
+#[test]
+fn export_hiera_agrees_with_puppet_lookup_on_sampled_hosts() {
+    if lamina_tests::which("puppet").is_none() || lamina_tests::which("ruby").is_none() {
+        assert!(!lamina_tests::under_ci(), "Puppet (and ruby) are required under CI: apt-get install -y puppet");
+        eprintln!("SKIPPED export_hiera_agrees_with_puppet_lookup: puppet/ruby not found");
+        return;
+    }
+    let demo = repo_root().join("corpus/demo");
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("hiera");
+    export(&demo, &out);
+    let src = lamina_estate::load_source(&demo, &lamina_yaml::Limits::default()).expect("demo");
+    let estate = lamina_estate::load(&demo).expect("demo");
+    let mut compared = 0;
+    for certname in
+        ["web01.demo.example.com", "db01.demo.example.com", "app01.demo.example.com", "ci01.ops.example.net"]
+    {
+        let h = estate.host(certname).expect("host");
+        let doc = lamina_foreman::resolve(&estate, h, false).and_then(|r| r.document()).expect("renders");
+        let mut facts = src.hosts.iter().find(|x| x.name == certname).expect("source host").facts.as_ref().clone();
+        for (k, v) in &doc.parameters {
+            facts.insert(k.clone(), v.clone());
+        }
+        // Puppet takes hostname, domain, fqdn and clientcert from --facts only all together.
+        facts.insert("clientcert".into(), lamina_foreman::Value::from(certname));
+        let facts_file = dir.path().join(format!("{certname}.json"));
+        std::fs::write(&facts_file, lamina_yaml::to_json(&lamina_foreman::Value::Hash(facts))).expect("facts");
+        let mut queries = Vec::new();
+        let mut expected = Vec::new();
+        for (class, params) in doc.classes.iter().flatten() {
+            for (key, v) in params.iter().flatten() {
+                queries.push(format!("{class}::{key}"));
+                expected.push(serde_json::from_str::<serde_json::Value>(&lamina_yaml::to_json(v)).expect("json"));
+            }
+        }
+        let qfile = dir.path().join(format!("{certname}.queries"));
+        std::fs::write(&qfile, queries.join("\n") + "\n").expect("queries");
+        let o = std::process::Command::new("ruby")
+            .arg(repo_root().join("tests/oracle/batch_lookup.rb"))
+            .arg(&out)
+            .arg(&facts_file)
+            .arg(&qfile)
+            .env("NODE", certname)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run batch_lookup.rb");
+        assert!(o.status.success(), "batch_lookup.rb: {}", text(&o.stderr));
+        let answers: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).expect("answers");
+        assert_eq!(answers.len(), queries.len());
+        for ((q, want), got) in queries.iter().zip(&expected).zip(&answers) {
+            assert_eq!(got["status"], "found", "{certname} {q}: {got}");
+            assert_eq!(&got["value"], want, "{certname} {q}: Puppet's lookup differs from the ENC");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 40, "only {compared} parameters compared");
+}

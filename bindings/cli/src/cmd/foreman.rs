@@ -29,8 +29,12 @@ pub(crate) struct PullArgs {
     #[arg(long)]
     ca_file: Option<PathBuf>,
     /// The directory to create for the estate files; it must not exist, or be empty.
+    #[arg(long, required_unless_present = "store", conflicts_with = "store")]
+    out: Option<PathBuf>,
+    /// Import the estate into this store instead (`sqlite://PATH` or `postgres://...`), in one
+    /// transaction after it validated.
     #[arg(long)]
-    out: PathBuf,
+    store: Option<String>,
     /// Compare every host's ENC rendered from the written estate with Foreman's; exit 1 and
     /// list the hosts and keys that differ.
     #[arg(long)]
@@ -136,9 +140,25 @@ fn http(args: &PullArgs) -> Result<Http, Failure> {
     Ok(Http { agent, base: args.url.trim_end_matches('/').to_string(), authorization: basic(&args.user, &pass) })
 }
 
+/// A store URL with its password masked, for messages.
+fn masked(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            match cred.split_once(':') {
+                Some((user, _)) => format!("{}{user}:*****{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
 pub(crate) fn pull(args: &PullArgs) -> Result<(), Failure> {
-    let out = &args.out;
-    if out.exists() && std::fs::read_dir(out).map_or(true, |mut d| d.next().is_some()) {
+    if let Some(out) = &args.out
+        && out.exists()
+        && std::fs::read_dir(out).map_or(true, |mut d| d.next().is_some())
+    {
         return Err(Failure::invalid(format!("{}: exists and is not an empty directory", out.display())));
     }
     let http = http(args)?;
@@ -162,10 +182,25 @@ pub(crate) fn pull(args: &PullArgs) -> Result<(), Failure> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    write(out, &pulled.files).map_err(|e| Failure::invalid(format!("cannot write {}: {e}", out.display())))?;
     let counts: Vec<String> = pulled.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    eprintln!("pulled {} into {}", counts.join(", "), out.display());
-    if args.verify { verify(out, &pulled.encs) } else { Ok(()) }
+    match (&args.out, &args.store) {
+        (Some(out), _) => {
+            write(out, &pulled.files).map_err(|e| Failure::invalid(format!("cannot write {}: {e}", out.display())))?;
+            eprintln!("pulled {} into {}", counts.join(", "), out.display());
+            if args.verify { verify(out, &pulled.encs) } else { Ok(()) }
+        }
+        (None, Some(url)) => {
+            let tmp = tempfile::tempdir()
+                .map_err(|e| Failure::invalid(format!("cannot create a temporary directory: {e}")))?;
+            let dir = tmp.path().join("estate");
+            write(&dir, &pulled.files).map_err(|e| Failure::invalid(format!("cannot write {}: {e}", dir.display())))?;
+            lamina_store::import(&dir, url)
+                .map_err(|errs| Failure::Errors(errs, format!("nothing imported into {}", masked(url))))?;
+            eprintln!("pulled {} into {}", counts.join(", "), masked(url));
+            if args.verify { verify(&dir, &pulled.encs) } else { Ok(()) }
+        }
+        (None, None) => Err(Failure::invalid("give --out DIR or --store URL")),
+    }
 }
 
 /// Into a sibling temporary directory, then one rename.
