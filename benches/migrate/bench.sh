@@ -41,7 +41,7 @@ best() {
     /usr/bin/time -f "%e %M" -o "$W/time" "$@" >/dev/null 2>"$W/stderr"
     local rc=$?
     [ $rc -le 1 ] || { echo "failed ($rc): $*" >&2; cat "$W/stderr" >&2; exit 2; }
-    read -r t m < "$W/time"
+    read -r t m < <(tail -1 "$W/time")
     if [ -z "$b" ] || awk "BEGIN{exit !($t < $b)}"; then b=$t; rss=$m; fi
   done
   echo "$b $rss"
@@ -52,7 +52,7 @@ read -r DIFF DIFF_RSS < <(best "$LAMINA" diff --before "$E" --after "$W/after")
 echo "diff, one host group parameter:      ${DIFF} s, $((DIFF_RSS / 1024)) MB"
 rm -rf "$W/hiera"
 /usr/bin/time -f "%e %M" -o "$W/time" "$LAMINA" export-hiera --estate "$E" --out "$W/hiera" >/dev/null 2>"$W/stderr" || { cat "$W/stderr"; exit 2; }
-read -r EXPORT EXPORT_RSS < "$W/time"
+read -r EXPORT EXPORT_RSS < <(tail -1 "$W/time")
 echo "export-hiera (one run):              ${EXPORT} s, $((EXPORT_RSS / 1024)) MB; $(tail -1 "$W/stderr")"
 read -r CHECK CHECK_RSS < <(best "$LAMINA" migrate-check --estate "$E" --hiera-config "$W/hiera/hiera.yaml")
 "$LAMINA" migrate-check --estate "$E" --hiera-config "$W/hiera/hiera.yaml" --format json > "$W/check.json"
