@@ -505,3 +505,153 @@ fn foreman_pull_verify_lists_differences_and_a_bad_token_fails_cleanly() {
     assert!(!err.contains("wrong-token"), "{err}");
     assert!(!out2.exists(), "nothing is written on failure");
 }
+
+/// A TLS front for `plain` (a loopback `http://` base URL) with a certificate for 127.0.0.1
+/// signed by a CA, both made by `openssl` in `dir`: a Python process that terminates TLS and pipes each connection
+/// through. Returns the `https://` URL, the CA's certificate and the process.
+fn tls_front(plain: &str, dir: &std::path::Path) -> (String, std::path::PathBuf, std::process::Child) {
+    // A CA, and a server certificate it signs (as Puppet's CA signs Foreman's).
+    let (ca, ca_key, cert, key, csr, ext) = (
+        dir.join("ca.pem"),
+        dir.join("ca.key"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+        dir.join("req.csr"),
+        dir.join("ext.cnf"),
+    );
+    std::fs::write(&ext, "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+        .expect("ext");
+    let openssl = |args: Vec<std::ffi::OsString>| {
+        let o = std::process::Command::new("openssl").args(args).output().expect("run openssl");
+        assert!(o.status.success(), "openssl: {}", text(&o.stderr));
+    };
+    let os = |s: &str| std::ffi::OsString::from(s);
+    openssl(vec![
+        os("req"),
+        os("-x509"),
+        os("-newkey"),
+        os("rsa:2048"),
+        os("-nodes"),
+        os("-days"),
+        os("2"),
+        os("-subj"),
+        os("/CN=Test CA"),
+        os("-keyout"),
+        ca_key.clone().into(),
+        os("-out"),
+        ca.clone().into(),
+    ]);
+    openssl(vec![
+        os("req"),
+        os("-newkey"),
+        os("rsa:2048"),
+        os("-nodes"),
+        os("-subj"),
+        os("/CN=foreman.test"),
+        os("-keyout"),
+        key.clone().into(),
+        os("-out"),
+        csr.clone().into(),
+    ]);
+    openssl(vec![
+        os("x509"),
+        os("-req"),
+        os("-in"),
+        csr.into(),
+        os("-CA"),
+        ca.clone().into(),
+        os("-CAkey"),
+        ca_key.into(),
+        os("-CAcreateserial"),
+        os("-days"),
+        os("2"),
+        os("-extfile"),
+        ext.into(),
+        os("-out"),
+        cert.clone().into(),
+    ]);
+    let backend = plain.trim_start_matches("http://");
+    let script = r#"
+import socket, ssl, sys, threading
+cert, key, backend = sys.argv[1], sys.argv[2], sys.argv[3]
+host, port = backend.rsplit(":", 1)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(64)
+print(srv.getsockname()[1], flush=True)
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    finally:
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+def serve(c):
+    try:
+        t = ctx.wrap_socket(c, server_side=True)
+    except (ssl.SSLError, OSError):
+        c.close()
+        return
+    u = socket.create_connection((host, int(port)))
+    threading.Thread(target=pipe, args=(u, t), daemon=True).start()
+    pipe(t, u)
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+"#;
+    let mut child = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&cert)
+        .arg(&key)
+        .arg(backend)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut port = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut port).expect("port");
+    (format!("https://127.0.0.1:{}", port.trim()), ca, child)
+}
+
+/// Over HTTPS: with `--ca-file` naming the certificate's CA the pull succeeds; without it the
+/// certificate is not trusted, and the pull fails (exit 2) with nothing written.
+#[test]
+fn foreman_pull_over_tls_trusts_only_the_given_ca() {
+    let src =
+        lamina_estate::load_source(&repo_root().join("corpus/demo"), &lamina_yaml::Limits::default()).expect("demo");
+    let plain = serve(answers(&src, &demo_encs()));
+    let dir = tempfile::tempdir().expect("tmp");
+    let (url, ca, mut front) = tls_front(&plain, dir.path());
+    let token = dir.path().join("token");
+    std::fs::write(&token, TOKEN).expect("token");
+    let run = |out: &std::path::Path, ca: Option<&std::path::Path>| {
+        let mut args =
+            vec!["foreman".to_string(), "pull".into(), "--url".into(), url.clone(), "--user".into(), USER.into()];
+        args.extend(["--token-file".into(), token.display().to_string(), "--out".into(), out.display().to_string()]);
+        if let Some(ca) = ca {
+            args.extend(["--ca-file".into(), ca.display().to_string()]);
+        }
+        lamina(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let untrusted = dir.path().join("untrusted");
+    let o = run(&untrusted, None);
+    let trusted = dir.path().join("trusted");
+    let ok = run(&trusted, Some(&ca));
+    let _ = front.kill();
+    let _ = front.wait();
+    assert_eq!(o.status.code(), Some(2), "an unknown CA is refused: {}", text(&o.stderr));
+    assert!(text(&o.stderr).to_lowercase().contains("certificate"), "{}", text(&o.stderr));
+    assert!(!untrusted.exists());
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    assert_eq!(render(&trusted), render(&repo_root().join("corpus/demo")));
+}
