@@ -2,29 +2,13 @@
 //! and stores, checked against rendering every host of both versions with the library.
 
 use lamina_foreman::{Estate, resolve};
-use lamina_tests::{lamina, repo_root, which};
+use lamina_tests::{copy_demo, edit, lamina, repo_root, which};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-fn copy_demo(to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for f in std::fs::read_dir(repo_root().join("corpus/demo")).expect("demo") {
-        let f = f.expect("entry").path();
-        if f.extension().is_some_and(|e| e == "yaml") {
-            std::fs::copy(&f, to.join(f.file_name().expect("name"))).expect("copy");
-        }
-    }
-}
-
-fn edit(file: &Path, from: &str, to: &str) {
-    let s = std::fs::read_to_string(file).expect("read");
-    assert!(s.contains(from), "{} has no {from:?}", file.display());
-    std::fs::write(file, s.replacen(from, to, 1)).expect("write");
 }
 
 /// Every host's document in `dir`, rendered by the library: the expected answer.

@@ -380,6 +380,14 @@ fn demo_encs() -> HashMap<String, J> {
         .collect()
 }
 
+/// `lamina foreman pull --url URL --user admin --token-file TOKEN` and `rest`.
+fn pull(url: &str, token: &std::path::Path, rest: &[&str]) -> std::process::Output {
+    let token = token.display().to_string();
+    let mut args = vec!["foreman", "pull", "--url", url, "--user", USER, "--token-file", &token];
+    args.extend_from_slice(rest);
+    lamina(&args)
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -401,19 +409,7 @@ fn foreman_pull_reads_the_estate_foreman_serves() {
     let token = dir.path().join("token");
     std::fs::write(&token, format!("{TOKEN}\n")).expect("token");
     let out = dir.path().join("pulled");
-    let o = lamina(&[
-        "foreman",
-        "pull",
-        "--url",
-        &url,
-        "--user",
-        USER,
-        "--token-file",
-        &token.display().to_string(),
-        "--out",
-        &out.display().to_string(),
-        "--verify",
-    ]);
+    let o = pull(&url, &token, &["--out", &out.display().to_string(), "--verify"]);
     assert_eq!(o.status.code(), Some(0), "stdout: {}\nstderr: {}", text(&o.stdout), text(&o.stderr));
     assert!(
         text(&o.stderr).contains(&format!(
@@ -430,18 +426,7 @@ fn foreman_pull_reads_the_estate_foreman_serves() {
 
     // Into a store instead: the same documents, read from SQLite.
     let db = format!("sqlite://{}", dir.path().join("pulled.db").display());
-    let o = lamina(&[
-        "foreman",
-        "pull",
-        "--url",
-        &url,
-        "--user",
-        USER,
-        "--token-file",
-        &token.display().to_string(),
-        "--store",
-        &db,
-    ]);
+    let o = pull(&url, &token, &["--store", &db]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let from_store = lamina(&["render", "--store", &db, "--out", "-"]);
     assert!(from_store.status.success(), "{}", text(&from_store.stderr));
@@ -466,19 +451,7 @@ fn foreman_pull_verify_lists_differences_and_a_bad_token_fails_cleanly() {
     let token = dir.path().join("token");
     std::fs::write(&token, TOKEN).expect("token");
     let out = dir.path().join("pulled");
-    let o = lamina(&[
-        "foreman",
-        "pull",
-        "--url",
-        &url,
-        "--user",
-        USER,
-        "--token-file",
-        &token.display().to_string(),
-        "--out",
-        &out.display().to_string(),
-        "--verify",
-    ]);
+    let o = pull(&url, &token, &["--out", &out.display().to_string(), "--verify"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
     assert_eq!(stdout.trim(), "web01.demo.example.com: parameter api_token", "{stdout}");
@@ -487,18 +460,7 @@ fn foreman_pull_verify_lists_differences_and_a_bad_token_fails_cleanly() {
     let bad = dir.path().join("bad");
     std::fs::write(&bad, "wrong-token").expect("bad");
     let out2 = dir.path().join("pulled2");
-    let o = lamina(&[
-        "foreman",
-        "pull",
-        "--url",
-        &url,
-        "--user",
-        USER,
-        "--token-file",
-        &bad.display().to_string(),
-        "--out",
-        &out2.display().to_string(),
-    ]);
+    let o = pull(&url, &bad, &["--out", &out2.display().to_string()]);
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
     assert!(err.contains("401"), "{err}");

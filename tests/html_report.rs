@@ -3,7 +3,7 @@
 //! (`#q=`) and the drill-down (`#open=`) are in the DOM; data is text, never markup; secrets
 //! are not in the file.
 
-use lamina_tests::{lamina, repo_root, under_ci, which};
+use lamina_tests::{copy_demo, edit, lamina, repo_root, under_ci, which};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -33,22 +33,6 @@ fn dom(browser: &Path, file: &Path, fragment: &str) -> String {
         .expect("run chromium");
     assert!(out.status.success(), "chromium failed: {}", text(&out.stderr));
     text(&out.stdout)
-}
-
-fn copy_demo(to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for f in std::fs::read_dir(repo_root().join("corpus/demo")).expect("demo") {
-        let f = f.expect("entry").path();
-        if f.extension().is_some_and(|e| e == "yaml") {
-            std::fs::copy(&f, to.join(f.file_name().expect("name"))).expect("copy");
-        }
-    }
-}
-
-fn edit(file: &Path, from: &str, to: &str) {
-    let s = std::fs::read_to_string(file).expect("read");
-    assert!(s.contains(from), "{} has no {from:?}", file.display());
-    std::fs::write(file, s.replacen(from, to, 1)).expect("write");
 }
 
 /// A diff with a changed password and a parameter whose new value is markup: the page shows the

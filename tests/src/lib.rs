@@ -218,3 +218,27 @@ pub fn puppet_sandbox_with_state(cmd: &mut std::process::Command, sandbox: &Path
     }
     cmd.arg("--environmentpath").arg(d("code/environments"));
 }
+
+/// The demo estate's YAML files copied into `to`, to be edited.
+///
+/// # Panics
+/// On an I/O error.
+pub fn copy_demo(to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for f in std::fs::read_dir(repo_root().join("corpus/demo")).expect("demo") {
+        let f = f.expect("entry").path();
+        if f.extension().is_some_and(|e| e == "yaml") {
+            std::fs::copy(&f, to.join(f.file_name().expect("name"))).expect("copy");
+        }
+    }
+}
+
+/// Replace the first `from` in `file` with `to`.
+///
+/// # Panics
+/// When `file` has no `from`, or on an I/O error.
+pub fn edit(file: &Path, from: &str, to: &str) {
+    let s = std::fs::read_to_string(file).expect("read");
+    assert!(s.contains(from), "{} has no {from:?}", file.display());
+    std::fs::write(file, s.replacen(from, to, 1)).expect("write");
+}

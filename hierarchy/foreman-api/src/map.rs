@@ -1,6 +1,7 @@
 //! Foreman's API objects mapped onto estate-format sections.
 
 use super::{Fetch, PullError, all};
+use lamina_foreman::SUBNET_EXPORT;
 use lamina_value::{Map, Value};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
@@ -199,23 +200,7 @@ pub fn pull_with(fetch: &dyn Fetch, progress: &(dyn Fn(&str, usize, usize) + Syn
         let own = shown["parameters"].as_array().cloned().unwrap_or_default();
         // `Subnet#to_export`'s attributes, as the index renders them.
         let mut m = Map::new();
-        for f in [
-            "name",
-            "network",
-            "mask",
-            "gateway",
-            "dns_primary",
-            "dns_secondary",
-            "from",
-            "to",
-            "boot_mode",
-            "ipam",
-            "vlanid",
-            "mtu",
-            "nic_delay",
-            "network_type",
-            "description",
-        ] {
+        for f in SUBNET_EXPORT {
             match &s[f] {
                 J::Null => {}
                 J::Number(n) => {

@@ -381,9 +381,10 @@ impl Report {
     }
 }
 
-/// The 20 largest counts, largest first (JSON has them all): an estate has hundreds of host
-/// groups.
-fn top(counts: &BTreeMap<String, usize>) -> Vec<String> {
+/// The 20 largest counts as `name count`, largest first, then `and N more` (a text report's
+/// line; JSON has them all): an estate has hundreds of host groups.
+#[must_use]
+pub fn top(counts: &BTreeMap<String, usize>) -> Vec<String> {
     const SHOWN: usize = 20;
     let mut by_size: Vec<(&String, &usize)> = counts.iter().collect();
     by_size.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));

@@ -416,7 +416,8 @@ pub fn candidate_matches<'l>(estate: &Estate, host: Idx, lines: impl IntoIterato
 
 /// A fact by Foreman's flattened name (`os::family`), as the matcher string it gives; only
 /// scalar leaves have values (Foreman stores no value for a structured fact's inner nodes).
-fn fact(facts: &Map, name: &str) -> Option<String> {
+#[must_use]
+pub fn fact(facts: &Map, name: &str) -> Option<String> {
     if let Some(v) = facts.get(name) {
         return scalar_s(v);
     }

@@ -218,7 +218,7 @@ impl Report {
                 "by_key" => "key",
                 _ => "host group",
             };
-            let list = top(&counts);
+            let list = lamina_diff::top(&counts);
             let _ = writeln!(s, "by {title}: {}", list.join(", "));
         }
         for (h, e) in &self.failures {
@@ -246,19 +246,6 @@ impl Report {
         }
         s
     }
-}
-
-/// The 20 largest counts, largest first (JSON has them all): an estate has hundreds of host
-/// groups.
-fn top(counts: &BTreeMap<String, usize>) -> Vec<String> {
-    const SHOWN: usize = 20;
-    let mut by_size: Vec<(&String, &usize)> = counts.iter().collect();
-    by_size.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-    let mut list: Vec<String> = by_size.iter().take(SHOWN).map(|(k, n)| format!("{k} {n}")).collect();
-    if by_size.len() > SHOWN {
-        list.push(format!("and {} more", by_size.len() - SHOWN));
-    }
-    list
 }
 
 fn int(n: usize) -> Value {

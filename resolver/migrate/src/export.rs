@@ -21,7 +21,7 @@
 //! ENC value in a per-node level, and named in [`Export::notes`]: the export stays exact, and
 //! says which keys still need a person.
 
-use lamina_foreman::{EncDocument, Estate, HOST_ATTRIBUTES, Idx, LineValue, Map, SmartKey, Value};
+use lamina_foreman::{EncDocument, Estate, HOST_ATTRIBUTES, Idx, LineValue, Map, SmartKey, Value, fact};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The data directory, relative to the `hiera.yaml` written.
@@ -77,21 +77,6 @@ fn scalar(v: &Value) -> Option<String> {
         Value::Null | Value::Array(_) | Value::Hash(_) => None,
         other => Some(other.to_ruby_s()),
     }
-}
-
-fn fact(facts: &Map, name: &str) -> Option<String> {
-    let mut cur: Option<&Value> = None;
-    for (i, seg) in name.split("::").enumerate() {
-        cur = if i == 0 {
-            facts.get(seg)
-        } else {
-            match cur? {
-                Value::Hash(m) => m.get(seg),
-                _ => None,
-            }
-        };
-    }
-    cur.and_then(scalar)
 }
 
 /// What a host's paths interpolate.

@@ -96,8 +96,7 @@ pub(crate) fn run(args: &DiffArgs) -> Result<(), Failure> {
         DiffFormat::Text => print!("{}", report.to_text()),
         DiffFormat::Json => println!("{}", lamina_yaml::to_json_pretty(&report.to_value())),
         DiffFormat::Html => {
-            let data: serde_json::Value = serde_json::from_str(&lamina_yaml::to_json(&report.to_value()))
-                .map_err(|e| Failure::invalid(format!("cannot build the HTML report: {e}")))?;
+            let data = super::html::data(&report.to_value())?;
             print!("{}", super::html::diff(&data, &args.before, &args.after));
         }
     }

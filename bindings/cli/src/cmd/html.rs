@@ -8,6 +8,12 @@ use serde_json::{Value as J, json};
 
 const PAGE: &str = include_str!("report.html");
 
+/// A report's value as JSON for the page.
+pub(crate) fn data(report: &lamina_foreman::Value) -> Result<J, crate::failure::Failure> {
+    serde_json::from_str(&lamina_yaml::to_json(report))
+        .map_err(|e| crate::failure::Failure::invalid(format!("cannot build the HTML report: {e}")))
+}
+
 /// The page for a report model (see [`diff`] and [`migrate`]).
 fn page(model: &J) -> String {
     let title = model["title"].as_str().unwrap_or("Lamina report");

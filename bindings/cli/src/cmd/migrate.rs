@@ -75,8 +75,7 @@ pub(crate) fn run(args: &MigrateCheckArgs) -> Result<(), Failure> {
         ReportFormat::Text => print!("{}", report.to_text()),
         ReportFormat::Json => println!("{}", lamina_yaml::to_json_pretty(&report.to_value())),
         ReportFormat::Html => {
-            let data: serde_json::Value = serde_json::from_str(&lamina_yaml::to_json(&report.to_value()))
-                .map_err(|e| Failure::invalid(format!("cannot build the HTML report: {e}")))?;
+            let data = super::html::data(&report.to_value())?;
             print!("{}", super::html::migrate(&data, &args.hiera_config.display().to_string()));
         }
     }
