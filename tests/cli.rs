@@ -200,3 +200,33 @@ fn issue10_lookup_explain_shows_no_markers() {
         assert!(!stdout.contains("\\u0000") && !stdout.contains('\0'), "{key}: a marker in {stdout}");
     }
 }
+
+/// Issue 13: an overridden array key without a default is sent as `true` (Foreman's nil-cast
+/// quirk), `lamina check` warns about it by name, and explain says why.
+#[test]
+fn issue13_nil_default_is_sent_as_true_with_a_warning_and_an_explanation() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let estate = write_estate(
+        dir.path(),
+        "e.yaml",
+        "environments: [production]\npuppetclasses:\n  base:\n    parameters:\n      list: {override: true, parameter_type: array}\nhosts:\n  - {name: h1.example.com, environment: production, puppetclasses: [base]}\n",
+    );
+    let estate = estate.display().to_string();
+    let check = lamina(&["check", "--estate", &estate]);
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    assert!(
+        text(&check.stderr).contains("1 smart class parameters have no default value")
+            && text(&check.stderr).contains("base::list (array)"),
+        "{}",
+        text(&check.stderr)
+    );
+    let enc = lamina(&["enc", "h1.example.com", "--estate", &estate, "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&enc.stdout).expect("json");
+    assert_eq!(doc["classes"]["base"]["list"], serde_json::Value::Bool(true));
+    let explain = lamina(&["enc", "h1.example.com", "--estate", &estate, "--explain"]);
+    assert!(
+        text(&explain.stdout).contains("Foreman sends `true`: no default and no matching value"),
+        "{}",
+        text(&explain.stdout)
+    );
+}

@@ -27,16 +27,12 @@ pub struct SmartKey<'e> {
 }
 
 impl SmartKey<'_> {
-    /// What Foreman sends when no override value matches: the default, cast as Foreman casts a
-    /// missing one; `Ok(None)` when nothing is sent; `Err` when Foreman's result is undefined.
-    ///
-    /// # Errors
-    /// See above.
-    pub fn fallback(&self, estate: &Estate) -> Result<Option<Value>, Error> {
-        default_value(&estate.keys[self.id as usize]).map_err(|msg| {
-            Error::new(ErrorKind::Resolve, format!("smart class parameter {}::{}", self.class, self.param.key), msg)
-                .at(&self.param.origin)
-        })
+    /// What Foreman sends when no override value matches: the default, or what Foreman's
+    /// caster makes of a missing one (`true` for array, hash and yaml keys: its nil-cast
+    /// quirk); `None` when nothing is sent.
+    #[must_use]
+    pub fn fallback(&self, estate: &Estate) -> Option<Value> {
+        default_value(&estate.keys[self.id as usize])
     }
 
     /// Indexes of the lines some override value of the key is written for.

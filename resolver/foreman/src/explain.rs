@@ -165,6 +165,13 @@ fn source(cp: &ClassParam<'_>, hide: bool) -> Value {
             d.insert("from".into(), Value::from("default value"));
             if p.omit {
                 d.insert("note".into(), Value::from("the key is omitted: its default is not sent"));
+            } else if crate::resolve::nil_cast_quirk(p) {
+                d.insert(
+                    "note".into(),
+                    Value::from(
+                        "Foreman sends `true`: no default and no matching value (its caster's TypeError on nil, rescued by ClassificationResult#type_cast, which returns the logger's `true`)",
+                    ),
+                );
             }
             origin(&mut d, &p.origin);
             Value::Hash(d)

@@ -81,5 +81,5 @@ pub use explain::MASK;
 pub use keys::{sanitize_match, split_line};
 pub use patch::Owner;
 pub use reach::Reach;
-pub use resolve::{HOST_ATTRIBUTES, Resolution, candidate_matches, deep_merge, fact, resolve};
+pub use resolve::{HOST_ATTRIBUTES, Resolution, candidate_matches, deep_merge, fact, nil_cast_quirk, resolve};
 pub use value::{Map, Value};

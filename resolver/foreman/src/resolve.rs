@@ -491,35 +491,47 @@ fn class_param<'e>(key: &'e Key, m: &mut Matcher<'_, 'e>, h: &CHost) -> Result<C
     };
     let (value, via) = match picked {
         Some(x) => x,
-        None => (
-            default_value(key).map_err(|msg| err(h, format!("smart class parameter {}: {msg}", name())))?,
-            Via::Default,
-        ),
+        None => (default_value(key), Via::Default),
     };
     Ok(ClassParam { key, value, via, candidates: cands })
 }
 
 /// The fallback to the key's default: `omit` on the key suppresses it; a missing default goes
-/// through Foreman's caster with `nil` (string → `""`, boolean → `false`, integer/real → not
-/// sent). For the other types Foreman's result is undefined (a rescued `TypeError`), so the
-/// host fails instead of guessing.
-pub(crate) fn default_value(key: &Key) -> Result<Option<Value>, String> {
+/// through Foreman's caster with `nil` (`app/services/foreman/parameters/caster.rb`): string →
+/// `""`, boolean → `false`, integer/real → nil, json → `JSON.load(nil)`, nil: those two are not
+/// sent. For array, hash and yaml the caster raises `TypeError` (`load_yaml_or_json` returns nil
+/// and it is not an Array/Hash; `YAML.safe_load(nil)` cannot read nil), and
+/// `Classification::ClassificationResult#type_cast` (`app/services/classification/
+/// classification_result.rb`) rescues it and returns what `Rails.logger.warn` returns: `true`.
+/// So Foreman sends `key: true` — kept, as Foreman does it ([`nil_cast_quirk`]).
+pub(crate) fn default_value(key: &Key) -> Option<Value> {
     let p = &key.src;
     if p.omit {
-        return Ok(None);
+        return None;
     }
     match &p.default_value {
         Some(Value::Null) | None => match p.parameter_type {
-            ParamType::String => Ok(Some(Value::String(String::new()))),
-            ParamType::Boolean => Ok(Some(Value::Bool(false))),
-            ParamType::Integer | ParamType::Real => Ok(None),
-            t => Err(format!("no override value matches and there is no default value to cast to {}", t.name())),
+            ParamType::String => Some(Value::String(String::new())),
+            ParamType::Boolean => Some(Value::Bool(false)),
+            ParamType::Integer | ParamType::Real | ParamType::Json => None,
+            ParamType::Array | ParamType::Hash | ParamType::Yaml => Some(Value::Bool(true)),
         },
-        Some(v) => Ok(Some(v.clone())),
+        Some(v) => Some(v.clone()),
     }
 }
 
 type Merged<'e> = Option<(Option<Value>, Via<'e>)>;
+
+/// Whether `p`, when no override value matches, is sent as `true` by Foreman's nil-cast quirk
+/// (see [`default_value`]): sent (`override`, not `omit`), no default, and an array, hash or
+/// yaml type.
+#[must_use]
+pub fn nil_cast_quirk(p: &crate::model::SmartParam) -> bool {
+    p.override_
+        && !p.omit
+        && p.default_value.as_ref().is_none_or(Value::is_null)
+        && matches!(p.parameter_type, ParamType::Array | ParamType::Hash | ParamType::Yaml)
+}
 
 /// `merge_overrides`: arrays concatenate highest priority first (`|` with avoid_duplicates);
 /// hashes deep-merge lowest first so that higher priority wins. Omitted values are skipped.

@@ -311,18 +311,14 @@ pub fn export<'a>(
                 // Foreman's merged array starts with the default's items; Hiera's unique merge
                 // takes levels highest first: the default goes in a level above all others,
                 // which only such keys use.
-                if let Ok(Some(v)) = k.fallback(estate) {
+                if let Some(v) = k.fallback(estate) {
                     out.files.entry(MERGE_DEFAULTS.into()).or_default().insert(key, literal(&v));
                 }
                 continue;
             }
         }
-        match k.fallback(estate) {
-            Ok(Some(v)) => {
-                common.insert(key, literal(&v));
-            }
-            Ok(None) => {}
-            Err(e) => note(key, format!("{}: no default is written", e.message)),
+        if let Some(v) = k.fallback(estate) {
+            common.insert(key, literal(&v));
         }
     }
     if !options.is_empty() {

@@ -57,6 +57,23 @@ pub(crate) fn check(arg: &EstateArg) -> Result<(), Failure> {
     let t = Instant::now();
     let estate = load(arg)?;
     let s = estate.compiled().stats();
+    // Keys Foreman sends as `true` when nothing matches (resolve.rs `default_value`): valid, and
+    // almost never what the site meant.
+    let quirks: Vec<String> = estate
+        .compiled()
+        .smart_keys()
+        .iter()
+        .filter(|k| lamina_foreman::nil_cast_quirk(k.param))
+        .map(|k| format!("{}::{} ({})", k.class, k.param.key, k.param.parameter_type.name()))
+        .collect();
+    if !quirks.is_empty() {
+        let shown = quirks.iter().take(20).cloned().collect::<Vec<_>>().join(", ");
+        let more = if quirks.len() > 20 { format!(" and {} more", quirks.len() - 20) } else { String::new() };
+        eprintln!(
+            "warning: {} smart class parameters have no default value: hosts that no override value matches get `true` for them, as Foreman sends it: {shown}{more}",
+            quirks.len()
+        );
+    }
     println!(
         "ok: {} hosts, {} host groups, {} classes, {} smart class parameters, {} override values ({:.2}s)",
         s.hosts,
