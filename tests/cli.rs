@@ -230,3 +230,54 @@ fn issue13_nil_default_is_sent_as_true_with_a_warning_and_an_explanation() {
         text(&explain.stdout)
     );
 }
+
+/// Issue 13: integers beyond 64 bits in parameters, smart class defaults and override values,
+/// and facts that matchers read, are kept exactly, as Ruby's unbounded Integers are: in YAML and
+/// JSON output, through a store, and in a matcher.
+#[test]
+fn issue13_integers_beyond_64_bits_are_kept() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let estate = write_estate(
+        dir.path(),
+        "e.yaml",
+        r#"environments: [production]
+parameters:
+  - {name: typed, value: "18446744073709551616", parameter_type: integer}
+  - {name: hex, value: "0x1FFFFFFFFFFFFFFFFF", parameter_type: integer}
+puppetclasses:
+  base:
+    parameters:
+      limit:
+        override: true
+        parameter_type: integer
+        default_value: 36893488147419103232
+        override_value_order: [serial]
+        override_values:
+          - {match: "serial=99999999999999999999", value: "-99999999999999999999"}
+hosts:
+  - {name: h1.example.com, environment: production, puppetclasses: [base], parameters: {plain: 123456789012345678901234567890}, facts: {serial: 99999999999999999999}}
+  - {name: h2.example.com, environment: production, puppetclasses: [base], facts: {serial: 1}}
+"#,
+    );
+    let estate = estate.display().to_string();
+    let yaml = lamina(&["enc", "h1.example.com", "--estate", &estate]);
+    assert!(yaml.status.success(), "{}", text(&yaml.stderr));
+    let y = text(&yaml.stdout);
+    for line in [
+        "typed: 18446744073709551616",
+        "hex: 590295810358705651711",
+        "plain: 123456789012345678901234567890",
+        "limit: -99999999999999999999",
+    ] {
+        assert!(y.contains(line), "{line} in {y}");
+    }
+    let json = lamina(&["enc", "h2.example.com", "--estate", &estate, "--format", "json"]);
+    let j = text(&json.stdout);
+    assert!(j.contains("\"limit\":36893488147419103232") || j.contains("\"limit\": 36893488147419103232"), "{j}");
+    // Through a store: the same documents.
+    let db = format!("sqlite://{}", dir.path().join("big.db").display());
+    let imported = lamina(&["import", &estate, "--store", &db]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    let from_store = lamina(&["enc", "h1.example.com", "--store", &db]);
+    assert_eq!(text(&from_store.stdout), y);
+}

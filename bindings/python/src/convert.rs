@@ -76,6 +76,7 @@ impl Converter {
             Value::Null => py.None().into_bound(py),
             Value::Bool(b) => b.into_pyobject(py)?.to_owned().into_any(),
             Value::Int(i) => i.into_pyobject(py)?.into_any(),
+            Value::BigInt(b) => py.get_type::<PyInt>().call1((b.as_str(),))?,
             Value::Float(f) => f.into_pyobject(py)?.into_any(),
             Value::String(s) => self.string(py, s).into_any(),
             Value::Array(items) => {

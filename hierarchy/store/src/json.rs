@@ -36,6 +36,7 @@ fn write_value(out: &mut String, v: &Value) {
         Value::Int(i) => {
             let _ = write!(out, "{i}");
         }
+        Value::BigInt(b) => out.push_str(b.as_str()),
         Value::Float(f) if f.is_nan() => out.push_str("NaN"),
         Value::Float(f) if f.is_infinite() => out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" }),
         // `Debug` is the shortest text that reads back as the same double, always with a dot or
@@ -250,7 +251,7 @@ impl Parser<'_> {
         }
     }
 
-    /// An integer (an `i64`; beyond it a real, as JSON readers commonly make it) or a real.
+    /// An integer (of any size: the codec writes big integers as their digits) or a real.
     fn number(&mut self) -> Result<Value, &'static str> {
         let start = self.i;
         let mut real = false;
@@ -263,8 +264,11 @@ impl Parser<'_> {
             self.i += 1;
         }
         let text = std::str::from_utf8(&self.s[start..self.i]).map_err(|_| "invalid number")?;
-        if !real && let Ok(i) = text.parse::<i64>() {
-            return Ok(Value::Int(i));
+        if !real && let Some(i) = lamina_value::Int::from_decimal(text.trim_start_matches('+')) {
+            return Ok(match i {
+                lamina_value::Int::Small(i) => Value::Int(i),
+                lamina_value::Int::Big(b) => Value::BigInt(b),
+            });
         }
         text.parse::<f64>().map(Value::Float).map_err(|_| "invalid number")
     }

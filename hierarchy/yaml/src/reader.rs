@@ -51,11 +51,14 @@ pub(super) trait Sink {
     fn symbol(&mut self, name: String, mark: Mark) -> Self::Item {
         self.scalar(Value::String(name), mark)
     }
-    /// An integer beyond 64 bits (`text` as written, its `decimal` digits): refused unless
-    /// the sink keeps bignums (the Hiera reader).
+    /// An integer beyond 64 bits (`text` as written, its `decimal` digits), as Psych reads it:
+    /// a Ruby Integer of any size.
     fn bignum(&mut self, text: &str, decimal: String, mark: Mark) -> Result<Self::Item, String> {
-        let _ = (decimal, mark);
-        Err(scalar::out_of_range(text))
+        match lamina_value::Int::from_decimal(&decimal) {
+            Some(lamina_value::Int::Big(b)) => Ok(self.scalar(Value::BigInt(b), mark)),
+            Some(lamina_value::Int::Small(i)) => Ok(self.scalar(Value::Int(i), mark)),
+            None => Err(scalar::out_of_range(text)),
+        }
     }
     fn new_seq(&mut self) -> Self::Seq;
     fn seq_push(&mut self, seq: &mut Self::Seq, item: Self::Item);

@@ -24,7 +24,6 @@ pub(crate) enum Token {
     Value(Value),
     Symbol(String),
     /// An integer beyond 64 bits (a Ruby Bignum): the scalar as written and its decimal digits.
-    /// Only the Hiera reader keeps it; everywhere else it is an error.
     Big {
         text: String,
         decimal: String,
@@ -32,12 +31,16 @@ pub(crate) enum Token {
 }
 
 impl Token {
-    /// The value; `Err` for a bignum (see [`Token::Big`]).
+    /// The value (a bignum as [`Value::BigInt`]).
     pub(crate) fn into_value(self) -> Result<Value, String> {
         match self {
             Token::Value(v) => Ok(v),
             Token::Symbol(s) => Ok(Value::String(s)),
-            Token::Big { text, .. } => Err(out_of_range(&text)),
+            Token::Big { text, decimal } => match lamina_value::Int::from_decimal(&decimal) {
+                Some(lamina_value::Int::Big(b)) => Ok(Value::BigInt(b)),
+                Some(lamina_value::Int::Small(i)) => Ok(Value::Int(i)),
+                None => Err(out_of_range(&text)),
+            },
         }
     }
 }
@@ -459,7 +462,7 @@ fn int_parts(clean: &str) -> (bool, u32, &str) {
 }
 
 pub(crate) fn out_of_range(s: &str) -> String {
-    // Psych would build a Bignum; Value holds i64 (Puppet's Integer type is 64-bit as well).
+    // Only where an integer must be a machine one (a sexagesimal `1:30:00` part).
     format!("integer {s} is out of range (must fit in 64 bits)")
 }
 

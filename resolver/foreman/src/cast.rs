@@ -45,7 +45,7 @@ pub(crate) fn cast(value: &Value, to: ParamType, parser: &dyn TextParser) -> Res
         ParamType::String => match value {
             Value::String(_) => Ok(value.clone()),
             Value::Null => Ok(Value::String(String::new())),
-            Value::Bool(_) | Value::Int(_) | Value::Float(_) => Ok(Value::String(value.to_ruby_s())),
+            Value::Bool(_) | Value::Int(_) | Value::BigInt(_) | Value::Float(_) => Ok(Value::String(value.to_ruby_s())),
             // Ruby would store the collection and later `to_s` it into its inspect form; no
             // operator means that, so refuse it.
             _ => Err(invalid()),
@@ -61,14 +61,14 @@ pub(crate) fn cast(value: &Value, to: ParamType, parser: &dyn TextParser) -> Res
             _ => Err(invalid()),
         },
         ParamType::Integer => match value {
-            Value::Int(_) => Ok(value.clone()),
+            Value::Int(_) | Value::BigInt(_) => Ok(value.clone()),
             #[allow(clippy::cast_possible_truncation)]
             Value::Float(f) if f.is_finite() => Ok(Value::Int(f.trunc() as i64)),
             Value::String(s) => cast_integer(s).ok_or_else(invalid),
             _ => Err(invalid()),
         },
         ParamType::Real => match value {
-            Value::Int(_) | Value::Float(_) => Ok(value.clone()),
+            Value::Int(_) | Value::BigInt(_) | Value::Float(_) => Ok(value.clone()),
             Value::String(s) if REAL_RE.is_match(s) => s.parse::<f64>().map(Value::Float).map_err(|_| invalid()),
             Value::String(s) => cast_integer(s).ok_or_else(invalid),
             _ => Err(invalid()),
@@ -100,16 +100,26 @@ pub(crate) fn cast(value: &Value, to: ParamType, parser: &dyn TextParser) -> Res
     }
 }
 
+/// The caster's `cast_integer`: Ruby's `to_i(16)`, `to_i(8)`, `to_i`, of any size (Ruby
+/// Integers are unbounded; Foreman's own test draws from `rand(1000..2**64)`).
 fn cast_integer(s: &str) -> Option<Value> {
-    if HEX_RE.is_match(s) {
-        i64::from_str_radix(&s[2..], 16).ok().map(Value::Int)
+    let (radix, digits) = if HEX_RE.is_match(s) {
+        (16, &s[2..])
     } else if OCT_RE.is_match(s) {
-        i64::from_str_radix(&s[1..], 8).ok().map(Value::Int)
+        (8, &s[1..])
     } else if DEC_RE.is_match(s) {
-        s.parse::<i64>().ok().map(Value::Int)
+        (10, s)
     } else {
-        None
-    }
+        return None;
+    };
+    let (neg, digits) = match digits.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, digits),
+    };
+    Some(match lamina_value::Int::from_radix(neg, digits, radix)? {
+        lamina_value::Int::Small(i) => Value::Int(i),
+        lamina_value::Int::Big(b) => Value::BigInt(b),
+    })
 }
 
 /// Caster `load_yaml_or_json`: `YAML.safe_load`, falling back to `JSON.load` on a syntax error.

@@ -523,8 +523,8 @@ pub(crate) fn default_value(key: &Key) -> Option<Value> {
 type Merged<'e> = Option<(Option<Value>, Via<'e>)>;
 
 /// Whether `p`, when no override value matches, is sent as `true` by Foreman's nil-cast quirk
-/// (see [`default_value`]): sent (`override`, not `omit`), no default, and an array, hash or
-/// yaml type.
+/// (the caster raises on nil; `ClassificationResult#type_cast` returns the logger's `true`):
+/// sent (`override`, not `omit`), no default, and an array, hash or yaml type.
 #[must_use]
 pub fn nil_cast_quirk(p: &crate::model::SmartParam) -> bool {
     p.override_

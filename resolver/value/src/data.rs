@@ -243,14 +243,14 @@ impl Data {
 
     /// The value as an estate [`Value`], as callers outside Hiera see it: keys by their `to_s`
     /// (a later key with the same text replaces an earlier one, as in the Hash Ruby's `to_s`
-    /// of the keys would make), Symbols by their names, Integers beyond 64 bits by their digits.
+    /// of the keys would make), Symbols by their names.
     #[must_use]
     pub fn into_value(self) -> Value {
         match self {
             Data::Null => Value::Null,
             Data::Bool(b) => Value::Bool(b),
             Data::Int(i) => Value::Int(i),
-            Data::BigInt(b) => Value::String(b.as_str().to_string()),
+            Data::BigInt(b) => Value::BigInt(b),
             Data::Float(f) => Value::Float(f),
             Data::String(s) | Data::Symbol(s) => Value::String(s),
             Data::Array(a) => Value::Array(a.into_iter().map(Data::into_value).collect()),
@@ -275,6 +275,7 @@ impl From<Value> for Data {
             Value::Null => Data::Null,
             Value::Bool(b) => Data::Bool(b),
             Value::Int(i) => Data::Int(i),
+            Value::BigInt(b) => Data::BigInt(b),
             Value::Float(f) => Data::Float(f),
             Value::String(s) => Data::String(s),
             Value::Array(a) => Data::Array(a.into_iter().map(Data::from).collect()),
@@ -289,6 +290,7 @@ impl From<&Value> for Data {
             Value::Null => Data::Null,
             Value::Bool(b) => Data::Bool(*b),
             Value::Int(i) => Data::Int(*i),
+            Value::BigInt(b) => Data::BigInt(b.clone()),
             Value::Float(f) => Data::Float(*f),
             Value::String(s) => Data::String(s.clone()),
             Value::Array(a) => Data::Array(a.iter().map(Data::from).collect()),

@@ -20,6 +20,8 @@ pub enum Value {
     Bool(bool),
     /// A 64-bit integer.
     Int(i64),
+    /// An integer beyond 64 bits (Ruby's Integer has no bound; Foreman stores and sends it).
+    BigInt(crate::int::BigInt),
     /// A double.
     Float(f64),
     /// A string.
@@ -37,7 +39,7 @@ impl Value {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "boolean",
-            Value::Int(_) => "integer",
+            Value::Int(_) | Value::BigInt(_) => "integer",
             Value::Float(_) => "real",
             Value::String(_) => "string",
             Value::Array(_) => "array",
@@ -53,7 +55,7 @@ impl Value {
             Value::Null => "NilClass",
             Value::Bool(true) => "TrueClass",
             Value::Bool(false) => "FalseClass",
-            Value::Int(_) => "Integer",
+            Value::Int(_) | Value::BigInt(_) => "Integer",
             Value::Float(_) => "Float",
             Value::String(_) => "String",
             Value::Array(_) => "Array",
@@ -84,6 +86,7 @@ impl Value {
             Value::Null => String::new(),
             Value::Bool(b) => b.to_string(),
             Value::Int(i) => i.to_string(),
+            Value::BigInt(b) => b.as_str().to_string(),
             Value::Float(f) => ruby_float(*f),
             Value::String(s) => s.clone(),
             other => other.to_string(),
@@ -171,6 +174,7 @@ impl fmt::Display for Value {
             Value::Null => f.write_str("null"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
+            Value::BigInt(b) => f.write_str(b.as_str()),
             Value::Float(x) => f.write_str(&ruby_float(*x)),
             Value::String(s) => write_json_str(f, s),
             Value::Array(a) => write_json_array(f, a),
@@ -262,6 +266,14 @@ impl serde::Serialize for Value {
             Value::Null => s.serialize_unit(),
             Value::Bool(b) => s.serialize_bool(*b),
             Value::Int(i) => s.serialize_i64(*i),
+            // JSON numbers have no bound; serde writes 128-bit integers as digits. Beyond that
+            // (no Foreman value seen so far) the digits go out as a string rather than a float
+            // that would change the number.
+            Value::BigInt(b) => match (b.as_str().parse::<i128>(), b.as_str().parse::<u128>()) {
+                (Ok(i), _) => s.serialize_i128(i),
+                (_, Ok(u)) => s.serialize_u128(u),
+                _ => s.serialize_str(b.as_str()),
+            },
             Value::Float(x) => s.serialize_f64(*x),
             Value::String(x) => s.serialize_str(x),
             Value::Array(a) => {

@@ -83,6 +83,7 @@ impl Emit for Value {
             Value::Null => Shape::Null,
             Value::Bool(b) => Shape::Bool(*b),
             Value::Int(i) => Shape::Int(*i),
+            Value::BigInt(b) => Shape::BigInt(b.as_str()),
             Value::Float(f) => Shape::Float(*f),
             Value::String(s) => Shape::Str(s),
             Value::Array(a) => Shape::Array(a),

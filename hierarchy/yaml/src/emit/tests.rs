@@ -525,6 +525,7 @@ fn tag(v: &Value) -> serde_json::Value {
         Value::Null => json!(["nil", null]),
         Value::Bool(b) => json!(["Boolean", b]),
         Value::Int(i) => json!(["Integer", i.to_string()]),
+        Value::BigInt(b) => json!(["Integer", b.as_str()]),
         Value::Float(f) if f.is_nan() => json!(["Float", "nan"]),
         Value::Float(f) => json!(["Float", format!("{:016x}", f.to_bits())]),
         Value::String(s) => json!(["String", s]),
