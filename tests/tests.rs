@@ -23,6 +23,8 @@ mod migrate;
 mod html_report;
 // `lamina foreman pull` against a fake Foreman serving API-shaped responses.
 mod foreman_pull;
+// The curated Hiera topics against the real Puppet 8 (the chroot .ci/puppet8 builds).
+mod puppet8_oracle;
 // The real Puppet reads Lamina's ENC output with the intended types.
 mod puppet_acceptance;
 // The demo estate renders and shows what its README says.
