@@ -281,3 +281,55 @@ hosts:
     let from_store = lamina(&["enc", "h1.example.com", "--store", &db]);
     assert_eq!(text(&from_store.stdout), y);
 }
+
+/// Issue 13: `lookup --strict error` (Puppet 8's default) refuses an undefined variable in a
+/// data value and a YAML data file that is not a hash; `--strict warning` (Puppet 7's) warns and
+/// answers; a hierarchy path with an undefined variable only warns in both.
+#[test]
+fn issue13_lookup_strict_error_as_puppet_8() {
+    let root = lamina_tests::repo_root().join("corpus/hiera/cases");
+    let run = |case: &str, key: &str, strict: &str| {
+        let dir = root.join(case);
+        Command::new(lamina_bin())
+            .args([
+                "lookup",
+                key,
+                "--strict",
+                strict,
+                "--render-as",
+                "json",
+                "--facts",
+                "facts.yaml",
+                "--hiera-config",
+                "hiera.yaml",
+            ])
+            .current_dir(&dir)
+            .env_remove("LAMINA_ESTATE")
+            .output()
+            .expect("run lamina")
+    };
+    let w = run("interp_facts", "undefined", "warning");
+    assert_eq!(
+        (w.status.code(), text(&w.stdout).trim().to_string()),
+        (Some(0), "\"abcd\"".to_string()),
+        "{}",
+        text(&w.stderr)
+    );
+    let e = run("interp_facts", "undefined", "error");
+    assert_eq!(e.status.code(), Some(1));
+    assert!(text(&e.stderr).contains("Undefined variable 'nosuchvar'; "), "{}", text(&e.stderr));
+    let off = run("interp_facts", "undefined", "off");
+    assert!(!text(&off.stderr).contains("Undefined variable"), "{}", text(&off.stderr));
+    let e = run("missing_files", "nope", "error");
+    let stderr = text(&e.stderr);
+    let error = stderr.lines().find(|l| l.starts_with("Error:")).unwrap_or_default();
+    assert!(error.contains("array.yaml: file does not contain a valid yaml hash"), "{stderr}");
+    // An empty file (`false` to Psych) only warns.
+    assert!(stderr.lines().any(|l| l.starts_with("Warning:") && l.contains("empty.yaml")), "{stderr}");
+    let w = run("missing_files", "nope", "warning");
+    assert_eq!(w.status.code(), Some(1), "not found, as Puppet 7");
+    assert!(text(&w.stderr).contains("did not find a value"), "{}", text(&w.stderr));
+    // A path interpolating an undefined variable warns, and the lookup goes on.
+    let p = run("interp_facts", "top", "error");
+    assert_eq!(p.status.code(), Some(0), "{}", text(&p.stderr));
+}

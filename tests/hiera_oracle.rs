@@ -42,11 +42,11 @@ const KNOWN_DIVERGENCES: &[(&str, &str, &str)] = &[];
 
 /// One query: a line of `queries.txt` resolved against its case directory.
 #[derive(Debug, Clone)]
-struct Query {
+pub(crate) struct Query {
     /// The case directory (absolute).
-    case: PathBuf,
+    pub(crate) case: PathBuf,
     /// The line as written (shell-quoted, directives included).
-    line: String,
+    pub(crate) line: String,
     facts: PathBuf,
     hiera: PathBuf,
     /// `puppet lookup` arguments after the directives: keys and flags, unchanged.
@@ -55,7 +55,7 @@ struct Query {
 
 /// What a command-line run produced.
 #[derive(Debug, Clone)]
-struct CliOutput {
+pub(crate) struct CliOutput {
     code: i32,
     stdout: String,
     stderr: String,
@@ -63,7 +63,7 @@ struct CliOutput {
 
 /// How errors are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ErrorCheck {
+pub(crate) enum ErrorCheck {
     /// Status and (where comparable) the innermost message.
     Message,
     /// Status only.
@@ -150,14 +150,14 @@ fn parse_query(case: &Path, line: &str) -> Query {
     Query { case: case.to_path_buf(), line: line.to_string(), facts, hiera, args }
 }
 
-fn read_queries(case: &Path) -> Vec<Query> {
+pub(crate) fn read_queries(case: &Path) -> Vec<Query> {
     let text = std::fs::read_to_string(case.join("queries.txt"))
         .unwrap_or_else(|e| panic!("{}: {e}", case.join("queries.txt").display()));
     text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(|l| parse_query(case, l)).collect()
 }
 
 /// The curated topics, sorted.
-fn curated_cases() -> Vec<PathBuf> {
+pub(crate) fn curated_cases() -> Vec<PathBuf> {
     let dir = repo_root().join("corpus/hiera/cases");
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -212,7 +212,7 @@ fn known_divergence(case: &Path, line: &str) -> Option<&'static str> {
 const NOT_FOUND_TEXT: &str = "did not find a value";
 
 /// Compare one answer of the `lamina` side with Puppet's; `None` when they agree.
-fn compare(expected: &J, got: &CliOutput, case: &Path, errors: ErrorCheck) -> Option<String> {
+pub(crate) fn compare(expected: &J, got: &CliOutput, case: &Path, errors: ErrorCheck) -> Option<String> {
     let status = expected["status"].as_str().unwrap_or("?");
     let short = |s: &str| -> String {
         let s = s.trim_end();
@@ -310,14 +310,15 @@ fn lamina_path() -> PathBuf {
     std::env::var_os("LAMINA_BIN").map_or_else(lamina_bin, PathBuf::from)
 }
 
-/// `lamina lookup` for one query (flags are spelled as `puppet lookup`'s; `--render-as json`).
-fn lamina_lookup(bin: &Path, q: &Query) -> CliOutput {
+/// `lamina lookup` for one query (flags are spelled as `puppet lookup`'s; `--render-as json`),
+/// with `extra` arguments first (`--strict error`).
+fn lamina_lookup_with(bin: &Path, q: &Query, extra: &[&str]) -> CliOutput {
     let mut cmd = Command::new(bin);
+    cmd.arg("lookup").args(extra);
     // No `--node` on Lamina's side: Lamina's `--node` sets `trusted.certname` as a Puppet master
     // does (README, "Hiera lookups"), while `puppet lookup --node` leaves it to the facts'
     // `clientcert`. Without it Lamina takes `trusted` from the facts exactly as Puppet does.
-    cmd.arg("lookup")
-        .args(&q.args)
+    cmd.args(&q.args)
         .arg("--facts")
         .arg(&q.facts)
         .arg("--hiera-config")
@@ -340,6 +341,11 @@ fn lamina_lookup(bin: &Path, q: &Query) -> CliOutput {
 
 /// Every query through `lamina lookup`, on two threads, in order.
 fn lamina_side(queries: &[Query]) -> Vec<CliOutput> {
+    lamina_side_with(queries, &[])
+}
+
+/// [`lamina_side`] with `extra` arguments for every run.
+pub(crate) fn lamina_side_with(queries: &[Query], extra: &[&str]) -> Vec<CliOutput> {
     let bin = lamina_path();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
     let chunk = queries.len().div_ceil(workers).max(1);
@@ -348,7 +354,7 @@ fn lamina_side(queries: &[Query]) -> Vec<CliOutput> {
             .chunks(chunk)
             .map(|part| {
                 let bin = bin.clone();
-                s.spawn(move || part.iter().map(|q| lamina_lookup(&bin, q)).collect::<Vec<_>>())
+                s.spawn(move || part.iter().map(|q| lamina_lookup_with(&bin, q, extra)).collect::<Vec<_>>())
             })
             .collect();
         handles.into_iter().flat_map(|h| h.join().expect("lamina worker")).collect()

@@ -1,9 +1,11 @@
 //! The curated Hiera topics (`corpus/hiera/cases/`) answered by the real Puppet 8.10 (Debian
-//! trixie's puppet-agent, in the chroot `.ci/puppet8` builds): where Puppet 8 answers otherwise
-//! than Puppet 7.23 (whose answers, `expected.json`, Lamina's own tests match), the query must be
-//! listed in `corpus/hiera/puppet8/divergences.txt` with how it differs, and every listed query
-//! must still differ: the list is exactly what Lamina does not yet answer as Puppet 8 does.
+//! trixie's puppet-agent, in the chroot `.ci/puppet8` builds; a fresh scope per query, as
+//! separate `puppet lookup` runs have) and by `lamina lookup --strict error` (Puppet 8's
+//! default): where they differ, the query must be listed in
+//! `corpus/hiera/puppet8/divergences.txt` with why, and every listed query must still differ:
+//! the list is exactly what Lamina does not yet answer as Puppet 8 does.
 
+use crate::hiera_oracle::{ErrorCheck, compare, curated_cases, lamina_side_with, read_queries};
 use lamina_tests::{repo_root, under_ci};
 use serde_json::Value as J;
 use std::collections::BTreeSet;
@@ -35,20 +37,6 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// An answer without what changes from run to run (object addresses in Ruby's `inspect`).
-fn key(a: &J) -> String {
-    let text = format!("{}|{}|{}", a["status"], a["value"], a["error"]);
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find("0x") {
-        out.push_str(&rest[..i]);
-        rest = rest[i + 2..].trim_start_matches(|c: char| c.is_ascii_hexdigit());
-        out.push_str("0x…");
-    }
-    out.push_str(rest);
-    out
-}
-
 #[test]
 fn puppet8_answers_the_curated_topics_as_listed() {
     let Some(root) = root() else { return };
@@ -65,6 +53,8 @@ fn puppet8_answers_the_curated_topics_as_listed() {
     names.sort();
     let out = Command::new("chroot")
         .arg(&root)
+        .arg("env")
+        .arg("FRESH_SCOPE=1")
         .arg("ruby")
         .arg(inside.join("batch_lookup.rb"))
         .arg("--cases")
@@ -74,19 +64,24 @@ fn puppet8_answers_the_curated_topics_as_listed() {
     let _ = std::fs::remove_dir_all(&work);
     assert!(out.status.success(), "batch_lookup.rb under Puppet 8: {}", String::from_utf8_lossy(&out.stderr));
     let answers: serde_json::Map<String, J> = serde_json::from_slice(&out.stdout).expect("json");
+    let mut queries = Vec::new();
+    let mut puppet = Vec::new();
+    for case in curated_cases() {
+        let name = case.file_name().expect("name").to_string_lossy().into_owned();
+        let got = answers[&inside.join("cases").join(&name).display().to_string()].as_array().expect("answers").clone();
+        let qs = read_queries(&case);
+        assert_eq!(got.len(), qs.len(), "{name}: a different number of answers");
+        queries.extend(qs);
+        puppet.extend(got);
+    }
+    let lamina = lamina_side_with(&queries, &["--strict", "error"]);
     let mut differ = BTreeSet::new();
-    let mut compared = 0;
-    for name in &names {
-        let got = answers[&inside.join("cases").join(name).display().to_string()].as_array().expect("answers").clone();
-        let want: Vec<J> =
-            serde_json::from_str(&std::fs::read_to_string(cases.join(name).join("expected.json")).expect("expected"))
-                .expect("json");
-        assert_eq!(got.len(), want.len(), "{name}: a different number of answers");
-        for (g, w) in got.iter().zip(&want) {
-            compared += 1;
-            if key(g) != key(w) {
-                differ.insert(format!("{name}\t{}", w["query"].as_str().unwrap_or_default()));
-            }
+    let compared = queries.len();
+    for ((q, p), l) in queries.iter().zip(&puppet).zip(&lamina) {
+        if let Some(d) = compare(p, l, &q.case, ErrorCheck::Message) {
+            let name = q.case.file_name().expect("name").to_string_lossy().into_owned();
+            eprintln!("Puppet 8 differs: {name} `{}`: {d}", q.line);
+            differ.insert(format!("{name}\t{}", q.line));
         }
     }
     let listed: BTreeSet<String> = std::fs::read_to_string(repo_root().join("corpus/hiera/puppet8/divergences.txt"))

@@ -31,7 +31,9 @@
 # --bench N: for each (case, facts, hiera) group, run its queries once, then N more times on the same warm
 #   scope; prints "N lookups in T s = R lookups/s" on stderr. With env BENCH_RAW=1 the timed loop calls
 #   only Puppet::Pops::Lookup.lookup (no JSON rendering, no log capture).
-# Env: NODE (default testnode.example.com), ENVIRONMENT (default production).
+# Env: NODE (default testnode.example.com), ENVIRONMENT (default production), FRESH_SCOPE (any value:
+# a new scope for every query, as separate `puppet lookup` processes have; Puppet caches
+# lookup_options per compilation, a failed read included).
 # The environment layer: CASE/environment (with its modules/) becomes $environmentpath/$ENVIRONMENT for the
 # queries of that case. Caveats: caches (hiera.yaml, data files, lookup_options) live per group exactly as
 # in one compile; warn_once warnings appear only on the first query that triggers them.
@@ -194,6 +196,14 @@ class Puppet::Application::Lookup
       Puppet[:hiera_config] = hiera
       use_environment_of(case_dir)
       begin
+        if ENV['FRESH_SCOPE'] && !BENCH
+          # One scope per query, as separate `puppet lookup` runs have: Puppet caches a key's
+          # lookup_options for a whole compilation, a failed read included.
+          members.each do |(line, _, _, _, q), i|
+            generate_scope { |scope| results[i] = run_query(scope, case_dir, line, q, renderer) }
+          end
+          next
+        end
         generate_scope do |scope|
           members.each { |(line, _, _, _, q), i| results[i] = run_query(scope, case_dir, line, q, renderer) }
           if BENCH

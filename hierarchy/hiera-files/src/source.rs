@@ -4,7 +4,7 @@
 //! environment and revalidates by inode/mtime/size; a `lamina lookup` process never sees a file
 //! change.
 
-use lamina_hiera::{DataSource, HieraError};
+use lamina_hiera::{DataSource, HieraError, Strict};
 use lamina_value::{Data, DataMap, Key};
 use lamina_yaml::{Limits, parse_data, read_bytes_limited, read_file_limited};
 use std::collections::HashMap;
@@ -17,6 +17,7 @@ type Cached = (Result<Option<Arc<DataMap>>, HieraError>, Vec<String>);
 #[derive(Debug, Default)]
 pub struct FileSource {
     cache: Mutex<HashMap<(String, String), Cached>>,
+    strict: Strict,
 }
 
 impl FileSource {
@@ -24,6 +25,14 @@ impl FileSource {
     #[must_use]
     pub fn new() -> Self {
         FileSource::default()
+    }
+
+    /// An empty cache reading with Puppet's `strict` set to `strict`: with
+    /// [`Strict::Error`] a YAML data file that is not a hash (and not empty) is an error
+    /// (`yaml_data.rb`: raised when `Puppet[:strict] == :error && data != false`).
+    #[must_use]
+    pub fn with_strict(strict: Strict) -> Self {
+        FileSource { strict, ..FileSource::default() }
     }
 }
 
@@ -36,7 +45,8 @@ impl DataSource for FileSource {
     ) -> Result<Option<Arc<DataMap>>, HieraError> {
         let key = (function.to_string(), path.to_string());
         let mut cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (r, ws) = cache.entry(key).or_insert_with(|| read(function, path));
+        let strict = self.strict;
+        let (r, ws) = cache.entry(key).or_insert_with(|| read(function, path, strict));
         for w in ws.iter() {
             warn(w.clone());
         }
@@ -48,7 +58,7 @@ impl DataSource for FileSource {
     }
 }
 
-fn read(function: &str, path: &str) -> Cached {
+fn read(function: &str, path: &str, strict: Strict) -> Cached {
     let mut warnings = Vec::new();
     if !Path::new(path).is_file() {
         return (Ok(None), warnings);
@@ -85,6 +95,10 @@ fn read(function: &str, path: &str) -> Cached {
             // `yaml_data.rb`: "Unable to parse #{YamlLoadError message}".
             Err(e) => Err(HieraError::data(path, format!("Unable to parse {}", e.puppet_message(path))).caused_by(e)),
             Ok(Some(Data::Hash(h))) => Ok(Some(Arc::new(h))),
+            // An empty or comments-only file is `false` to Psych: only ever a warning.
+            Ok(Some(data)) if strict == Strict::Error && data != Data::Bool(false) => {
+                Err(HieraError::plain(format!("{path}: file does not contain a valid yaml hash")))
+            }
             Ok(_) => {
                 warnings.push(format!("{path}: file does not contain a valid yaml hash"));
                 Ok(Some(Arc::new(DataMap::new())))

@@ -59,6 +59,28 @@ pub struct Hiera<'a> {
     explain: Option<RefCell<Explain>>,
     /// With [`Self::with_origins`]: where the values of the key looked up were found.
     origins: Option<RefCell<Vec<Origin>>>,
+    /// Puppet's `strict` setting (see [`Strict`]).
+    strict: Strict,
+    /// Above 0 while a level's paths are interpolated, where an undefined variable only warns.
+    in_paths: Cell<usize>,
+}
+
+/// Interpolates one hiera.yaml path (with a `mapped_paths` local).
+type PathInterp<'f> = dyn Fn(&str, Option<(&str, &Data)>) -> Result<String, HieraError> + 'f;
+
+/// Puppet's `strict` setting, as far as lookups see it: an undefined variable interpolated in a
+/// data value, and a YAML data file that is not a hash (the file source's part).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Strict {
+    /// Puppet 8's default: both are errors (`Undefined variable 'x'; `). In a hierarchy path
+    /// an undefined variable still only warns, and `facts.x`, `trusted.x` or a missing
+    /// `lookup()` still give `""`.
+    Error,
+    /// Puppet 7's default: both warn, and the variable or the file is taken as empty.
+    #[default]
+    Warning,
+    /// No warning either.
+    Off,
 }
 
 /// Where a value of a looked-up key was found: the hierarchy level and the data file. A merge
@@ -129,7 +151,16 @@ impl<'a> Hiera<'a> {
             warnings: RefCell::default(),
             explain: None,
             origins: None,
+            strict: Strict::default(),
+            in_paths: Cell::new(0),
         }
+    }
+
+    /// Answers with Puppet's `strict` set to `strict` (Puppet 7's `warning` by default).
+    #[must_use]
+    pub fn with_strict(mut self, strict: Strict) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// Records where the values of each key looked up were found (see [`Self::take_origins`]):
@@ -565,8 +596,21 @@ impl<'a> Hiera<'a> {
             let v = self.interpolate(Data::from(s), false, local).map_err(in_file)?;
             Ok(super::interp::to_s(&v))
         };
+        self.in_paths.set(self.in_paths.get() + 1);
+        let locs = self.level_paths(level, &interp);
+        self.in_paths.set(self.in_paths.get() - 1);
+        let locs = locs?;
+        // A nested lookup while interpolating the paths may have filled the cell already: the
+        // locations are the same (the scope is fixed), the first set stays.
+        let _ = cell.set(locs.into_iter().map(Loc::new).collect());
+        Ok(cell.get().map_or(&[], Vec::as_slice))
+    }
+
+    /// The data files of one level, its datadir and paths interpolated (the caller marks this
+    /// as path interpolation, where an undefined variable only warns).
+    fn level_paths(&self, level: &Level, interp: &PathInterp<'_>) -> Result<Vec<String>, HieraError> {
         let datadir = interp(&level.datadir, None)?;
-        let locs: Vec<String> = match &level.locations {
+        Ok(match &level.locations {
             Locations::None => {
                 return Err(HieraError::coded(format!(
                     "'{}' one of 'path', 'paths' 'glob', 'globs' or 'mapped_paths' must be declared in hiera.yaml when using this data_hash function",
@@ -597,11 +641,7 @@ impl<'a> Hiera<'a> {
                 >>(
                 )?
             }
-        };
-        // A nested lookup while interpolating the paths may have filled the cell already: the
-        // locations are the same (the scope is fixed), the first set stays.
-        let _ = cell.set(locs.into_iter().map(Loc::new).collect());
-        Ok(cell.get().map_or(&[], Vec::as_slice))
+        })
     }
 
     /// A scope expression (`facts.a.b`, `::x`, a mapped_paths local): `Ok(None)` for an
@@ -649,7 +689,20 @@ impl<'a> Hiera<'a> {
             _ => match self.scope.get(name) {
                 Some(v) => v,
                 None => {
-                    self.warn(format!("Undefined variable '{root}'"));
+                    // `Puppet::Parser::Scope#variable_not_found`: built-in and numeric variables
+                    // always exist; otherwise `strict=error` raises in a data value, while
+                    // hiera.yaml paths interpolate with a warning.
+                    let numeric = name == "0"
+                        || (!name.starts_with('0') && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()));
+                    if numeric || name == "module_name" || name == "caller_module_name" {
+                        return Ok(None);
+                    }
+                    if self.strict == Strict::Error && self.in_paths.get() == 0 {
+                        return Err(HieraError::coded(format!("Undefined variable '{root}'; ")));
+                    }
+                    if self.strict != Strict::Off {
+                        self.warn(format!("Undefined variable '{root}'"));
+                    }
                     return Ok(None);
                 }
             },

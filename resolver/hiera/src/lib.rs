@@ -79,7 +79,7 @@ mod scope;
 mod type_parser;
 mod types;
 
-pub use engine::{Hiera, Origin};
+pub use engine::{Hiera, Origin, Strict};
 pub use interp::{ruby_inspect, to_s};
 pub use merge::{DeepOptions, Strategy, puppet_type_name};
 pub use options::{DeepFlagsWithoutDeep, parse_merge, strategy_by_name, with_deep_flags};

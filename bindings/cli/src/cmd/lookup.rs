@@ -59,6 +59,11 @@ pub(crate) struct LookupArgs {
     /// Print how the value was found.
     #[arg(long)]
     pub(crate) explain: bool,
+    /// Puppet's `strict` setting: `error` (Puppet 8's default: an undefined variable in a data
+    /// value, or a YAML data file that is not a hash, is an error), `warning` (Puppet 7's:
+    /// both warn), `off`.
+    #[arg(long, value_enum, default_value = "warning")]
+    pub(crate) strict: StrictArg,
     /// Output: s (Ruby to_s), json, yaml.
     #[arg(long = "render-as", alias = "render_as", default_value = "yaml")]
     pub(crate) render_as: String,
@@ -70,6 +75,24 @@ pub(crate) struct LookupArgs {
     /// that host's rows are read.
     #[arg(long, env = "LAMINA_STORE")]
     pub(crate) store: Option<String>,
+}
+
+/// `--strict`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
+pub(crate) enum StrictArg {
+    Error,
+    Warning,
+    Off,
+}
+
+impl From<StrictArg> for hiera::Strict {
+    fn from(s: StrictArg) -> Self {
+        match s {
+            StrictArg::Error => hiera::Strict::Error,
+            StrictArg::Warning => hiera::Strict::Warning,
+            StrictArg::Off => hiera::Strict::Off,
+        }
+    }
 }
 
 pub(crate) fn run(args: &LookupArgs) -> Result<(), Failure> {
@@ -120,8 +143,8 @@ fn lookup(args: &LookupArgs) -> Result<String, String> {
     for w in &layers.warnings {
         eprintln!("Warning: {w}");
     }
-    let source = FileSource::new();
-    let mut engine = Hiera::new(&layers.layers, &source, &scope);
+    let source = FileSource::with_strict(args.strict.into());
+    let mut engine = Hiera::new(&layers.layers, &source, &scope).with_strict(args.strict.into());
     if args.explain {
         engine = engine.with_explain();
     }
