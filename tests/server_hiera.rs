@@ -226,3 +226,32 @@ fn puppet_lookup_through_lookup_key_matches_lamina_lookup() {
     );
     assert_not_found(&sb, "profile::no_such_key", CERTNAME);
 }
+
+/// Issue 13: `lamina serve --strict error` answers lookups with Puppet 8's strictness (an
+/// undefined variable in data is an error, 422), `--strict warning` with Puppet 7's.
+#[test]
+fn issue13_serve_strict_error_refuses_undefined_variables() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::create_dir_all(dir.path().join("hiera/data")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("estate.yaml"),
+        "environments: [production]\nhosts:\n  - {name: h1.example.com, environment: production}\n",
+    )
+    .expect("estate");
+    std::fs::write(
+        dir.path().join("hiera/hiera.yaml"),
+        "version: 5\ndefaults: {datadir: data, data_hash: yaml_data}\nhierarchy:\n  - {name: common, path: common.yaml}\n",
+    )
+    .expect("hiera.yaml");
+    std::fs::write(dir.path().join("hiera/data/common.yaml"), "k: \"a%{nosuchvar}b\"\nok: fine\n").expect("data");
+    let estate = dir.path().display().to_string();
+    for (strict, status, body) in [("warning", 200, "ab"), ("error", 422, "Undefined variable 'nosuchvar'")] {
+        let server = Server::start(&["--estate", &estate, "--strict", strict]);
+        let (s, b) = lamina_tests::http("GET", &format!("{}/v1/hosts/h1.example.com/lookup/k", server.url), None, None);
+        assert_eq!(s, status, "--strict {strict}: {b}");
+        assert!(b.contains(body), "--strict {strict}: {b}");
+        let (s, b) =
+            lamina_tests::http("GET", &format!("{}/v1/hosts/h1.example.com/lookup/ok", server.url), None, None);
+        assert_eq!((s, b.contains("fine")), (200, true), "--strict {strict}: {b}");
+    }
+}

@@ -4,7 +4,7 @@
 use crate::estate::Estate;
 use lamina_foreman::Idx;
 use lamina_foreman::{Error, Map};
-use lamina_hiera::{Layers, Strategy};
+use lamina_hiera::{Layers, Strategy, Strict};
 use lamina_hiera::{parse_merge, strategy_by_name, with_deep_flags};
 use lamina_hiera_files::{FileSource, load_layers};
 use lamina_value::{Data, DataMap, Key};
@@ -52,18 +52,22 @@ impl HieraLayers {
 }
 
 /// The Hiera files of a long-lived process: the layers of each global `hiera.yaml` used so far
-/// (read once each) and one data-file cache they share.
+/// (read once each) and the data-file caches they share, one per `strict` setting (a file that
+/// is not a hash reads differently under `strict=error`).
 #[derive(Debug, Default)]
 pub struct HieraFiles {
     layers: Mutex<HashMap<PathBuf, Arc<HieraLayers>>>,
-    source: FileSource,
+    sources: [FileSource; 3],
 }
 
 impl HieraFiles {
     /// Nothing read yet.
     #[must_use]
     pub fn new() -> Self {
-        HieraFiles::default()
+        HieraFiles {
+            layers: Mutex::default(),
+            sources: [Strict::Error, Strict::Warning, Strict::Off].map(FileSource::with_strict),
+        }
     }
 
     /// The layers with `global` (absolute, see [`global_config`]) as the global layer.
@@ -72,10 +76,32 @@ impl HieraFiles {
         Arc::clone(cache.entry(global.to_path_buf()).or_insert_with_key(|g| Arc::new(HieraLayers::load(g, None))))
     }
 
-    /// The data files, read and cached.
+    /// The data files, read and cached, with Puppet 7's `strict=warning`.
     #[must_use]
     pub fn source(&self) -> &FileSource {
-        &self.source
+        self.source_for(Strict::Warning)
+    }
+
+    /// The data files, read and cached, with `strict`.
+    #[must_use]
+    pub fn source_for(&self, strict: Strict) -> &FileSource {
+        match strict {
+            Strict::Error => &self.sources[0],
+            Strict::Warning => &self.sources[1],
+            Strict::Off => &self.sources[2],
+        }
+    }
+}
+
+/// Puppet's `strict` by name (`error`, `warning`, `off`), as every front-end takes it; `None`
+/// for another name.
+#[must_use]
+pub fn parse_strict(name: &str) -> Option<Strict> {
+    match name {
+        "error" => Some(Strict::Error),
+        "warning" => Some(Strict::Warning),
+        "off" => Some(Strict::Off),
+        _ => None,
     }
 }
 

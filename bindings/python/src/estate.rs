@@ -8,7 +8,7 @@ use crate::lookup::{Failure, Options, from_py, merge_arg};
 use crate::render::{RenderIter, enc_doc};
 use lamina::{FactsPolicy, HieraFiles, MergeOptions, Source};
 use lamina_value::Data;
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
@@ -120,7 +120,7 @@ impl Estate {
     /// `default` if given, else `KeyNotFound`.
     #[pyo3(signature = (
         key, node = None, facts = None, merge = None, *, environment = "production", hiera_config = None,
-        knock_out_prefix = None, sort_merged_arrays = false, merge_hash_arrays = false, **kwargs
+        knock_out_prefix = None, sort_merged_arrays = false, merge_hash_arrays = false, strict = "warning", **kwargs
     ))]
     #[allow(clippy::too_many_arguments)] // Puppet's options, as keyword arguments
     fn lookup(
@@ -135,8 +135,12 @@ impl Estate {
         knock_out_prefix: Option<String>,
         sort_merged_arrays: bool,
         merge_hash_arrays: bool,
+        strict: &str,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
+        let strict = lamina::parse_strict(strict).ok_or_else(|| {
+            PyValueError::new_err(format!("strict must be 'error', 'warning' or 'off', not {strict:?}"))
+        })?;
         // `default` comes as a keyword so that `default=None` differs from no default.
         let mut default = None;
         if let Some(kw) = kwargs {
@@ -164,6 +168,7 @@ impl Estate {
             },
             environment: environment.to_string(),
             hiera_config,
+            strict,
         };
         let (estate, hiera) = (&*self.inner, &self.hiera);
         match py.detach(|| crate::lookup::lookup(estate, hiera, key, node, opts)) {

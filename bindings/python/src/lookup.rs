@@ -30,6 +30,8 @@ pub(crate) struct Options {
     pub(crate) environment: String,
     /// `--hiera_config`: the global layer.
     pub(crate) hiera_config: Option<PathBuf>,
+    /// Puppet's `strict`.
+    pub(crate) strict: lamina::Strict,
 }
 
 /// Look `key` up for `node` (an estate host: its facts and ENC parameters; else only its
@@ -51,7 +53,7 @@ pub(crate) fn lookup(
     let scope = lamina::node_scope(Some(estate), node, opts.facts, Environment::Named(&opts.environment))
         .map_err(|e| Failure::Error(e.to_string()))?;
     let layers = files.layers(&lamina::global_config(opts.hiera_config.as_deref(), estate.path()));
-    let engine = Hiera::new(&layers.layers, files.source(), &scope);
+    let engine = Hiera::new(&layers.layers, files.source_for(opts.strict), &scope).with_strict(opts.strict);
     let query = Query { names: vec![key.to_string()], merge, default: None, value_type: None };
     match engine.query(&query) {
         Ok(Some(v)) => Ok(v),

@@ -66,6 +66,7 @@ FILES = {
         octal_string: "0755"
         answer: "no"
         greeting: "hello %{facts.hostname} on %{facts.os.release.major}"
+        undefined_ref: "x%{nosuchvar}y"
         tags: [legacy, base, zeta]
         mounts: [{path: /, size: 10}, {path: /var}]
         lookup_options:
@@ -285,3 +286,15 @@ def test_facts_are_read_from_the_host_file(tmp_path: Path) -> None:
 
 def test_estate_without_hiera_finds_nothing(demo: lamina.Estate) -> None:
     assert demo.lookup("surely::not::here", default="d") == "d"
+
+
+def test_lookup_strict_is_puppets_setting(estate: lamina.Estate) -> None:
+    # Puppet 7's default warns and interpolates "", Puppet 8's refuses the undefined variable.
+    assert estate.lookup("undefined_ref", "web01.example.com") == "xy"
+    assert estate.lookup("undefined_ref", "web01.example.com", strict="off") == "xy"
+    with pytest.raises(lamina.LaminaError, match="Undefined variable 'nosuchvar'"):
+        estate.lookup("undefined_ref", "web01.example.com", strict="error")
+    # Keys without undefined variables answer the same under every setting.
+    assert estate.lookup("answer", "web01.example.com", strict="error") == "no"
+    with pytest.raises(ValueError, match="strict must be"):
+        estate.lookup("answer", "web01.example.com", strict="loud")

@@ -93,7 +93,7 @@ pub(crate) async fn lookup(
     let res = tokio::task::spawn_blocking(move || -> Result<Option<Data>, (StatusCode, String)> {
         let ctx = st2.hiera.as_ref().ok_or((StatusCode::NOT_FOUND, String::new()))?;
         let (scope, _) = scope(&st2, &certname).map_err(|e| (StatusCode::PRECONDITION_FAILED, e))?;
-        let engine = Hiera::new(&ctx.layers, &ctx.source, &scope);
+        let engine = Hiera::new(&ctx.layers, &ctx.source, &scope).with_strict(ctx.strict);
         let found = lookup_data(&engine, &k, merge)
             .map_err(|HieraError { message, .. }| (StatusCode::UNPROCESSABLE_ENTITY, message))?;
         Ok(found.or_else(|| q.default.map(Data::String)))
@@ -148,7 +148,7 @@ const PROBE: &str = "lamina_server_probe_key_that_no_data_defines";
 /// the second list (one bad key must not hide the others).
 fn document(ctx: &HieraCtx, scope: &DataMap) -> Result<Document, String> {
     let rec = Recording { inner: &ctx.source, seen: Mutex::new(Vec::new()) };
-    let probe = Hiera::new(&ctx.layers, &rec, scope);
+    let probe = Hiera::new(&ctx.layers, &rec, scope).with_strict(ctx.strict);
     probe.lookup(PROBE, None).map_err(|e| e.message)?;
     let seen = rec.seen.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     // Top-level keys that are not strings in the YAML (`1:`, `true:`) cannot be looked up by
@@ -161,7 +161,7 @@ fn document(ctx: &HieraCtx, scope: &DataMap) -> Result<Document, String> {
             _ => None,
         })
         .collect();
-    let engine = Hiera::new(&ctx.layers, &ctx.source, scope);
+    let engine = Hiera::new(&ctx.layers, &ctx.source, scope).with_strict(ctx.strict);
     let mut out = String::from("{");
     let mut failed = Vec::new();
     for k in keys {

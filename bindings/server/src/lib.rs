@@ -91,6 +91,8 @@ pub struct Config {
     pub log_json: bool,
     /// The response cache's budget in bytes (0: no cache).
     pub cache_bytes: u64,
+    /// Puppet's `strict` for `/lookup` and `/hiera`.
+    pub strict: lamina::Strict,
 }
 
 /// Who may do what.
@@ -307,7 +309,7 @@ fn hiera_ctx(cfg: &Config) -> Option<HieraCtx> {
     for w in &loaded.warnings {
         tracing::warn!(config = %global.display(), "{w}");
     }
-    Some(HieraCtx { layers: loaded.layers, source: FileSource::new() })
+    Some(HieraCtx { layers: loaded.layers, source: FileSource::with_strict(cfg.strict), strict: cfg.strict })
 }
 
 fn init_logs(json: bool) {

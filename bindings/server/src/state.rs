@@ -59,6 +59,8 @@ impl Snapshot {
 pub(crate) struct HieraCtx {
     pub(crate) layers: Layers,
     pub(crate) source: FileSource,
+    /// Puppet's `strict` (`--strict`).
+    pub(crate) strict: lamina::Strict,
 }
 
 /// Why a write failed, as the API reports it.

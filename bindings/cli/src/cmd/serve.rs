@@ -31,6 +31,9 @@ pub(crate) struct ServeArgs {
     /// change touches their host (0 turns it off).
     #[arg(long = "cache-mib", default_value_t = 256)]
     pub(crate) cache_mib: u64,
+    /// Puppet's `strict` for `/lookup` and `/hiera` (as `lamina lookup --strict`).
+    #[arg(long, value_enum, default_value = "warning")]
+    pub(crate) strict: super::lookup::StrictArg,
 }
 
 pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
@@ -51,6 +54,7 @@ pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
         insecure_no_auth: args.insecure_no_auth,
         log_json: args.log_json,
         cache_bytes: args.cache_mib.saturating_mul(1 << 20),
+        strict: args.strict.into(),
     };
     Ok(lamina_server::run(&cfg)?)
 }

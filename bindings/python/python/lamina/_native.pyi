@@ -35,9 +35,14 @@ class Estate:
         knock_out_prefix: Optional[str] = None,
         sort_merged_arrays: bool = False,
         merge_hash_arrays: bool = False,
+        strict: str = "warning",
         default: Any = ...,
     ) -> Any:
-        """A Hiera 5 lookup (``puppet lookup``); ``KeyNotFound`` unless ``default`` is given."""
+        """A Hiera 5 lookup (``puppet lookup``); ``KeyNotFound`` unless ``default`` is given.
+
+        ``strict`` is Puppet's setting: ``"error"`` (Puppet 8's default) refuses an undefined
+        variable in data and a YAML data file that is not a hash; ``"warning"`` (Puppet 7's)
+        warns."""
     def hiera_warnings(self, hiera_config: Union[str, os.PathLike[str], None] = None) -> list[str]:
         """Warnings of a Hiera configuration (by default the estate's)."""
     def __len__(self) -> int: ...
