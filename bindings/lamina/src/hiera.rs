@@ -54,10 +54,17 @@ impl HieraLayers {
 /// The Hiera files of a long-lived process: the layers of each global `hiera.yaml` used so far
 /// (read once each) and the data-file caches they share, one per `strict` setting (a file that
 /// is not a hash reads differently under `strict=error`).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct HieraFiles {
     layers: Mutex<HashMap<PathBuf, Arc<HieraLayers>>>,
     sources: [FileSource; 3],
+}
+
+impl Default for HieraFiles {
+    /// Nothing read yet (each cache with its own `strict`).
+    fn default() -> Self {
+        HieraFiles::new()
+    }
 }
 
 impl HieraFiles {

@@ -24,7 +24,7 @@
 
 mod map;
 
-pub use map::{Pulled, pull_with};
+pub use map::{Pulled, pull};
 use serde_json::Value as J;
 
 /// One GET of the Foreman API.
@@ -95,12 +95,4 @@ pub fn all(fetch: &dyn Fetch, path: &str) -> Result<Vec<J>, PullError> {
         }
     }
     Ok(out)
-}
-
-/// A whole estate, with `progress(what, done, of)` told as hosts are read.
-///
-/// # Errors
-/// The first failed request.
-pub fn pull(fetch: &dyn Fetch, progress: &(dyn Fn(&str, usize, usize) + Sync)) -> Result<Pulled, PullError> {
-    pull_with(fetch, progress)
 }

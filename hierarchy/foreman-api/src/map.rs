@@ -140,7 +140,7 @@ fn setting(fetch: &dyn Fetch, name: &str) -> Option<J> {
 /// # Errors
 /// The first failed request.
 #[allow(clippy::too_many_lines)]
-pub fn pull_with(fetch: &dyn Fetch, progress: &(dyn Fn(&str, usize, usize) + Sync)) -> Result<Pulled, PullError> {
+pub fn pull(fetch: &dyn Fetch, progress: &(dyn Fn(&str, usize, usize) + Sync)) -> Result<Pulled, PullError> {
     let mut files: Vec<(String, Value)> = Vec::new();
     let mut counts = BTreeMap::new();
     let hidden = "show_hidden=true&show_hidden_parameters=true";

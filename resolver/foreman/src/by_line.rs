@@ -9,6 +9,7 @@
 use crate::Idx;
 use crate::error::{Error, ErrorKind};
 use crate::estate::{Estate, Key};
+use crate::keys::sanitize_match;
 use crate::model::SmartParam;
 use crate::resolve::{default_value, host_params, line_matches, merge_line};
 use crate::value::Value;
@@ -40,8 +41,9 @@ impl SmartKey<'_> {
     pub fn used_lines(&self) -> Vec<usize> {
         let mut used: Vec<usize> = Vec::new();
         for ov in &self.param.override_values {
-            let attrs: Vec<&str> = ov.match_.split(',').map(|p| p.split_once('=').map_or(p, |(a, _)| a)).collect();
-            if let Some(i) = self.lines.iter().position(|l| l.iter().map(String::as_str).eq(attrs.iter().copied())) {
+            // The attributes as compile reads them (`keys.rs`): sanitized, in the match's order.
+            let Some((attrs, _)) = sanitize_match(&ov.match_) else { continue };
+            if let Some(i) = self.lines.iter().position(|l| l.iter().eq(attrs.iter().map(|(a, _)| a))) {
                 if !used.contains(&i) {
                     used.push(i);
                 }

@@ -463,23 +463,29 @@ fn classes<'e>(
     Ok(out)
 }
 
+/// Every override value of `key` the host matches, with its order line, ranked as Foreman ranks
+/// them: path line first, then the deepest inherited title (values_hash_query.rb
+/// `sort_lookup_values`). Ruby's sort_by is not stable; ties keep generation order here.
+fn candidates<'e>(key: &'e Key, m: &mut Matcher<'_, 'e>) -> Vec<(&'e OverrideValue, usize)> {
+    if key.value_ids.is_empty() {
+        return Vec::new();
+    }
+    let mut found: Vec<(&'e OverrideValue, usize, usize)> = Vec::new();
+    for (li, &rule) in key.line_ids.iter().enumerate() {
+        for &(mid, weight) in m.rule(rule) {
+            if let Some(&vi) = key.value_ids.get(&mid) {
+                found.push((&key.src.override_values[vi], li, weight));
+            }
+        }
+    }
+    found.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
+    found.into_iter().map(|(v, l, _)| (v, l)).collect()
+}
+
 /// Foreman's `ValuesHashQuery#calculate_value` + `ClassificationResult#[]` for one key.
 fn class_param<'e>(key: &'e Key, m: &mut Matcher<'_, 'e>, h: &CHost) -> Result<ClassParam<'e>, Error> {
     let p = &key.src;
-    let mut candidates: Vec<(&'e OverrideValue, usize, usize)> = Vec::new();
-    if !key.value_ids.is_empty() {
-        for (li, &rule) in key.line_ids.iter().enumerate() {
-            for &(mid, weight) in m.rule(rule) {
-                if let Some(&vi) = key.value_ids.get(&mid) {
-                    candidates.push((&p.override_values[vi], li, weight));
-                }
-            }
-        }
-        // Path line first, then the deepest inherited title (values_hash_query.rb
-        // `sort_lookup_values`). Ruby's sort_by is not stable; ties keep generation order here.
-        candidates.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
-    }
-    let cands: Vec<(&'e OverrideValue, usize)> = candidates.iter().map(|&(v, l, _)| (v, l)).collect();
+    let cands = candidates(key, m);
     let name = || format!("{}::{}", m.e.classes[key.class as usize].name, p.key);
 
     let picked: Option<(Option<Value>, Via<'e>)> = if p.merge_overrides {
@@ -598,7 +604,7 @@ pub(crate) fn merge_line(key: &Key, cands: &[&OverrideValue]) -> Result<Option<V
 
 /// For every key of host `h`'s classes and every order line with candidates: the key, the
 /// line's index and its candidates in Foreman's priority order (the deepest inherited title
-/// first), as [`class_param`] ranks them within a line.
+/// first), as [`class_param`] ranks them ([`candidates`], grouped by line).
 pub(crate) fn line_matches<'e>(
     e: &'e Estate,
     h: &'e CHost,
@@ -606,28 +612,14 @@ pub(crate) fn line_matches<'e>(
     mut f: impl FnMut(Idx, usize, &[&'e OverrideValue]) -> Result<(), String>,
 ) -> Result<(), String> {
     let mut m = Matcher { e, h, params, cache: HashMap::default() };
-    let mut line: Vec<(&'e OverrideValue, usize)> = Vec::new();
-    let mut cands: Vec<&'e OverrideValue> = Vec::new();
+    let mut line: Vec<&'e OverrideValue> = Vec::new();
     for c in class_ids(e, h) {
         for &k in &e.classes[c as usize].override_keys {
-            let key = &e.keys[k as usize];
-            if key.value_ids.is_empty() {
-                continue;
-            }
-            for (li, &rule) in key.line_ids.iter().enumerate() {
+            let cands = candidates(&e.keys[k as usize], &mut m);
+            for group in cands.chunk_by(|a, b| a.1 == b.1) {
                 line.clear();
-                for &(mid, weight) in m.rule(rule) {
-                    if let Some(&vi) = key.value_ids.get(&mid) {
-                        line.push((&key.src.override_values[vi], weight));
-                    }
-                }
-                if line.is_empty() {
-                    continue;
-                }
-                line.sort_by_key(|c| std::cmp::Reverse(c.1));
-                cands.clear();
-                cands.extend(line.iter().map(|&(v, _)| v));
-                f(k, li, &cands)?;
+                line.extend(group.iter().map(|&(v, _)| v));
+                f(k, group[0].1, &line)?;
             }
         }
     }

@@ -140,26 +140,9 @@ fn http(args: &PullArgs) -> Result<Http, Failure> {
     Ok(Http { agent, base: args.url.trim_end_matches('/').to_string(), authorization: basic(&args.user, &pass) })
 }
 
-/// A store URL with its password masked, for messages.
-fn masked(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let cred = &url[s + 3..at];
-            match cred.split_once(':') {
-                Some((user, _)) => format!("{}{user}:*****{}", &url[..s + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
-}
-
 pub(crate) fn pull(args: &PullArgs) -> Result<(), Failure> {
-    if let Some(out) = &args.out
-        && out.exists()
-        && std::fs::read_dir(out).map_or(true, |mut d| d.next().is_some())
-    {
-        return Err(Failure::invalid(format!("{}: exists and is not an empty directory", out.display())));
+    if let Some(out) = &args.out {
+        super::fresh_dir(out)?;
     }
     let http = http(args)?;
     let bar = std::io::stderr().is_terminal().then(|| {
@@ -195,35 +178,17 @@ pub(crate) fn pull(args: &PullArgs) -> Result<(), Failure> {
             let dir = tmp.path().join("estate");
             write(&dir, &pulled.files).map_err(|e| Failure::invalid(format!("cannot write {}: {e}", dir.display())))?;
             lamina_store::import(&dir, url)
-                .map_err(|errs| Failure::Errors(errs, format!("nothing imported into {}", masked(url))))?;
-            eprintln!("pulled {} into {}", counts.join(", "), masked(url));
+                .map_err(|errs| Failure::Errors(errs, format!("nothing imported into {}", lamina::shown_url(url))))?;
+            eprintln!("pulled {} into {}", counts.join(", "), lamina::shown_url(url));
             if args.verify { verify(&dir, &pulled.encs) } else { Ok(()) }
         }
         (None, None) => Err(Failure::invalid("give --out DIR or --store URL")),
     }
 }
 
-/// Into a sibling temporary directory, then one rename.
+/// The pulled files as YAML, written whole.
 fn write(out: &Path, files: &[(String, lamina_foreman::Value)]) -> std::io::Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = tempfile::Builder::new().prefix(".lamina-pull-").tempdir_in(&parent)?;
-    for (rel, doc) in files {
-        let path = tmp.path().join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(&path, lamina_yaml::to_yaml(doc))?;
-    }
-    if out.exists() {
-        std::fs::remove_dir(out)?;
-    }
-    let kept = tmp.keep();
-    std::fs::rename(&kept, out).inspect_err(|_| {
-        let _ = std::fs::remove_dir_all(&kept);
-    })
+    super::write_whole(out, files.iter().map(|(rel, doc)| (rel.clone(), lamina_yaml::to_yaml(doc))))
 }
 
 /// Keys of two JSON objects whose values differ (values are not shown: they may be secrets).

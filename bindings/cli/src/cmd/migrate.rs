@@ -96,9 +96,7 @@ pub(crate) struct ExportHieraArgs {
 
 pub(crate) fn export(args: &ExportHieraArgs) -> Result<(), Failure> {
     let out = &args.out;
-    if out.exists() && std::fs::read_dir(out).map_or(true, |mut d| d.next().is_some()) {
-        return Err(Failure::invalid(format!("{}: exists and is not an empty directory", out.display())));
-    }
+    super::fresh_dir(out)?;
     let estate = super::load_with(&args.estate, FactsPolicy::All)?;
     let estate = estate.compiled();
     let hosts: Vec<u32> = estate.certnames().iter().filter_map(|c| estate.host(c)).collect();
@@ -113,15 +111,27 @@ pub(crate) fn export(args: &ExportHieraArgs) -> Result<(), Failure> {
             }
         })
         .collect();
-    let docs: std::collections::HashMap<u32, &lamina_foreman::EncDocument> =
-        per_host.iter().filter_map(|(h, _, d)| Some((*h, d.as_ref()?))).collect();
-    let values: Vec<(u32, Result<Vec<lamina_foreman::LineValue>, String>)> =
-        per_host.iter().map(|(h, v, _)| (*h, v.clone())).collect();
+    // Split without copying: the line values go to the export, the documents to its lookups.
+    let (values, docs): (Vec<_>, std::collections::HashMap<u32, Option<lamina_foreman::EncDocument>>) =
+        per_host.into_iter().map(|(h, v, d)| ((h, v), (h, d))).unzip();
     let exported = lamina_migrate::export(estate, &values, |h| {
         let src = estate.host_source(h);
-        Some((src.certname(), *docs.get(&h)?, &*src.facts))
+        Some((src.certname(), docs.get(&h)?.as_ref()?, &*src.facts))
     });
-    write_export(out, &exported).map_err(|e| Failure::invalid(format!("cannot write {}: {e}", out.display())))?;
+    let levels = match &exported.config {
+        lamina_foreman::Value::Hash(m) => match m.get("hierarchy") {
+            Some(lamina_foreman::Value::Array(a)) => a.len(),
+            _ => 0,
+        },
+        _ => 0,
+    };
+    let n_files = exported.files.len();
+    let config = ("hiera.yaml".to_string(), lamina_yaml::to_yaml(&exported.config));
+    let data = exported.files.into_iter().map(|(rel, map)| {
+        (format!("{}/{rel}", lamina_migrate::DATADIR), lamina_yaml::to_yaml(&lamina_foreman::Value::Hash(map)))
+    });
+    super::write_whole(out, std::iter::once(config).chain(data))
+        .map_err(|e| Failure::invalid(format!("cannot write {}: {e}", out.display())))?;
     for (key, note) in &exported.notes {
         eprintln!("note: {key}: {note}");
     }
@@ -132,44 +142,10 @@ pub(crate) fn export(args: &ExportHieraArgs) -> Result<(), Failure> {
             exported.hidden.join(", ")
         );
     }
-    let levels = match &exported.config {
-        lamina_foreman::Value::Hash(m) => match m.get("hierarchy") {
-            Some(lamina_foreman::Value::Array(a)) => a.len(),
-            _ => 0,
-        },
-        _ => 0,
-    };
     eprintln!(
-        "wrote {}/hiera.yaml ({levels} levels) and {} data files; {} notes",
+        "wrote {}/hiera.yaml ({levels} levels) and {n_files} data files; {} notes",
         out.display(),
-        exported.files.len(),
         exported.notes.len()
     );
     Ok(())
-}
-
-/// Everything into a sibling temporary directory, then one rename: the export appears whole or
-/// not at all.
-fn write_export(out: &std::path::Path, e: &lamina_migrate::Export) -> std::io::Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = tempfile::Builder::new().prefix(".lamina-export-").tempdir_in(&parent)?;
-    std::fs::write(tmp.path().join("hiera.yaml"), lamina_yaml::to_yaml(&e.config))?;
-    let data = tmp.path().join(lamina_migrate::DATADIR);
-    for (rel, map) in &e.files {
-        let path = data.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(&path, lamina_yaml::to_yaml(&lamina_foreman::Value::Hash(map.clone())))?;
-    }
-    if out.exists() {
-        std::fs::remove_dir(out)?;
-    }
-    let kept = tmp.keep();
-    std::fs::rename(&kept, out).inspect_err(|_| {
-        let _ = std::fs::remove_dir_all(&kept);
-    })
 }

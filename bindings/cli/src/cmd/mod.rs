@@ -18,6 +18,39 @@ use lamina::{Estate, FactsPolicy, Source};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// Refuses an output directory that exists with something in it: a command that writes a tree
+/// never mixes it with older files.
+pub(crate) fn fresh_dir(out: &Path) -> Result<(), Failure> {
+    if out.exists() && std::fs::read_dir(out).map_or(true, |mut d| d.next().is_some()) {
+        return Err(Failure::invalid(format!("{}: exists and is not an empty directory", out.display())));
+    }
+    Ok(())
+}
+
+/// `files` (path relative to `out`, text) written into a sibling temporary directory, then
+/// renamed to `out` (absent or empty): the tree appears whole or not at all.
+pub(crate) fn write_whole(out: &Path, files: impl IntoIterator<Item = (String, String)>) -> std::io::Result<()> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new().prefix(".lamina-").tempdir_in(&parent)?;
+    for (rel, text) in files {
+        let path = tmp.path().join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&path, text)?;
+    }
+    if out.exists() {
+        std::fs::remove_dir(out)?;
+    }
+    let kept = tmp.keep();
+    std::fs::rename(&kept, out).inspect_err(|_| {
+        let _ = std::fs::remove_dir_all(&kept);
+    })
+}
+
 /// The demo estate shipped in the repository.
 pub(crate) fn demo_estate() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/demo")
