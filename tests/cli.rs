@@ -35,7 +35,7 @@ hosts:
       - {name: db_password, value: "hunter2", hidden_value: true}
   - name: b.example.com
     hostgroup: Base
-    parameters: {motd: "<%= @host.name %>"}
+    parameters: {motd: "<%= @host.environment %>"}
 "#;
 
 #[test]

@@ -139,6 +139,12 @@ fn cases() -> Vec<Case> {
         set(s, "matchers_inheritance", "false").enc("classes/ntp/servers", "[a]"),
         set(s, "enc_environment", "false"),
         set(s, "root_pass", "\"$5$set\"").enc("parameters/root_pw", "\"$5$set\""),
+        set(s, "interpolate_erb_in_parameters", "false")
+            .also("hosts/0/parameters/0/value", "\"<%= 1 %>\"")
+            .enc("parameters/host_p", "\"<%= 1 %>\""),
+        set(s, "safemode_render", "false")
+            .also("hosts/0/parameters/0/value", "\"<%= @host.environment %>\"")
+            .enc("parameters/host_p", "production"),
     ]);
     let s = "parameters";
     out.extend([
@@ -198,6 +204,10 @@ fn cases() -> Vec<Case> {
         set(s, "minor", "\"9\"").also("hosts/0/operatingsystem", "CentOS 7.9"),
         set(s, "description", "\"CentOS Linux 7\"").also("hosts/0/operatingsystem", "CentOS 7"),
         set(s, "password_hash", "SHA512").also("hosts/0/operatingsystem", "CentOS 7"),
+        set(s, "family", "Redhat")
+            .also("hosts/0/operatingsystem", "CentOS 7")
+            .also("hosts/0/parameters/0/value", "\"<%= @host.os.family %>\"")
+            .enc("parameters/host_p", "Redhat"),
         set(s, "parameters", "{os_p: 1}").also("hosts/0/operatingsystem", "CentOS 7").enc("parameters/os_p", "1"),
     ]);
     let s = "puppetclasses";

@@ -106,6 +106,11 @@ fn answers(src: &EstateSource, encs: &HashMap<String, J>) -> HashMap<String, Ans
     );
     a.insert("/api/settings/matchers_inheritance".into(), Answer::Doc(json!({"value": s.matchers_inheritance})));
     a.insert("/api/settings/enc_environment".into(), Answer::Doc(json!({"value": s.enc_environment})));
+    a.insert(
+        "/api/settings/interpolate_erb_in_parameters".into(),
+        Answer::Doc(json!({"value": s.interpolate_erb_in_parameters})),
+    );
+    a.insert("/api/settings/safemode_render".into(), Answer::Doc(json!({"value": s.safemode_render})));
     a.insert(format!("/api/common_parameters?{hidden}"), Answer::Index(params(&src.parameters, "global")));
     for (kind, list) in [("organizations", &src.organizations), ("locations", &src.locations)] {
         let mut rows = Vec::new();
@@ -148,7 +153,7 @@ fn answers(src: &EstateSource, encs: &HashMap<String, J>) -> HashMap<String, Ans
         // `to_label`: the description when there is one.
         let title = o.description.clone().unwrap_or(ours);
         let el = json!({"id": i + 1, "name": o.name, "major": o.major, "minor": o.minor, "title": title,
-                        "description": o.description, "password_hash": o.password_hash, "family": null});
+                        "description": o.description, "password_hash": o.password_hash, "family": o.family});
         let mut shown = el.clone();
         shown["parameters"] = J::Array(params(&o.parameters, "operating system"));
         a.insert(format!("/api/operatingsystems/{}?{hidden}", i + 1), Answer::Doc(shown));

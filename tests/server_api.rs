@@ -268,7 +268,7 @@ fn secrets_stay_out_of_explain_and_errors() {
     let (status, body) = put(
         &s,
         &format!("/v1/hosts/{web}/parameters/vault_key"),
-        r#"{"value": "<%= 'TopSecret-42' %>", "hidden_value": true}"#,
+        r#"{"value": "<%= 'TopSecret-42'.upcase + 1 %>", "hidden_value": true}"#,
     );
     assert_eq!(status, 200, "{body}");
     let (status, why) = get(&s, &format!("/node/{web}"));

@@ -85,11 +85,11 @@ fn client_prints_what_lamina_enc_prints_and_caches_it() {
 #[test]
 fn unknown_and_unresolvable_hosts_are_errors_never_served_from_the_cache() {
     let dir = tempfile::tempdir().expect("tempdir");
-    // `bad` cannot be resolved (ERB in a parameter): the server answers 412.
+    // `bad` cannot be resolved (ERB that Foreman's safemode refuses): the server answers 412.
     let estate = dir.path().join("estate.yaml");
     std::fs::write(
         &estate,
-        "hosts:\n  - {name: good.example.com}\n  - name: bad.example.com\n    parameters: {motd: \"<%= @host.name %>\"}\n",
+        "hosts:\n  - {name: good.example.com}\n  - name: bad.example.com\n    parameters: {motd: \"<%= @host.environment %>\"}\n",
     )
     .expect("write estate");
     let store = format!("sqlite://{}", dir.path().join("s.db").display());

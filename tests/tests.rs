@@ -7,6 +7,8 @@
 
 // Foreman/foreman_puppet conformance cases under corpus/conformance/, each citing its source; one test per case.
 mod conformance;
+// ERB in parameter values: Foreman's rules its own tests do not cover.
+mod erb;
 // The `lamina` command: exit codes, stdout/stderr contracts, render, explain.
 mod cli;
 // Hostile and malformed estates: bombs, deep nesting, unknown fields, wrong types.

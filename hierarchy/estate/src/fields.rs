@@ -85,11 +85,17 @@ impl FileParts {
                     Value::String(t) => s.default_lookup_path = t.split_whitespace().map(str::to_string).collect(),
                     _ => errs.push(bad("a list of strings")),
                 },
-                "matchers_inheritance" | "enc_environment" => match into_value(node) {
-                    Value::Bool(b) if k == "matchers_inheritance" => s.matchers_inheritance = b,
-                    Value::Bool(b) => s.enc_environment = b,
-                    _ => errs.push(bad("a boolean")),
-                },
+                "matchers_inheritance" | "enc_environment" | "interpolate_erb_in_parameters" | "safemode_render" => {
+                    match into_value(node) {
+                        Value::Bool(b) => match k.as_str() {
+                            "matchers_inheritance" => s.matchers_inheritance = b,
+                            "enc_environment" => s.enc_environment = b,
+                            "interpolate_erb_in_parameters" => s.interpolate_erb_in_parameters = b,
+                            _ => s.safemode_render = b,
+                        },
+                        _ => errs.push(bad("a boolean")),
+                    }
+                }
                 "root_pass" => match into_value(node) {
                     Value::String(t) => s.root_pass = Some(t),
                     _ => errs.push(bad("a string")),
@@ -428,6 +434,7 @@ impl Ctx<'_> {
             minor: None,
             description: None,
             password_hash: None,
+            family: None,
             parameters: Vec::new(),
             origin,
         };
@@ -439,6 +446,7 @@ impl Ctx<'_> {
                 "minor" => o.minor = self.string(v, w, "minor"),
                 "description" => o.description = self.string(v, w, "description"),
                 "password_hash" => o.password_hash = self.string(v, w, "password_hash"),
+                "family" => o.family = self.string(v, w, "family"),
                 _ => o.parameters = self.params(v, w),
             }
         }

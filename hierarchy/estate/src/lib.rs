@@ -63,6 +63,9 @@ impl TextParser for PsychText {
             serde_json::from_str(s).map_err(|e| Error::new(ErrorKind::Syntax, "", e.to_string()).caused_by(e))?;
         Ok(from_json(v))
     }
+    fn shared(&self) -> Arc<dyn TextParser + Send + Sync> {
+        Arc::new(PsychText)
+    }
 }
 
 /// Convert a `serde_json` value.

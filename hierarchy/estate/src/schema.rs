@@ -50,13 +50,23 @@ pub const FIELDS: &[(&str, &[&str])] = &[
             "hosts",
         ],
     ),
-    ("settings", &["default_lookup_path", "matchers_inheritance", "enc_environment", "root_pass"]),
+    (
+        "settings",
+        &[
+            "default_lookup_path",
+            "matchers_inheritance",
+            "enc_environment",
+            "root_pass",
+            "interpolate_erb_in_parameters",
+            "safemode_render",
+        ],
+    ),
     ("parameters", &["name", "value", "parameter_type", "hidden_value"]),
     ("organizations", &["title", "parameters"]),
     ("locations", &["title", "parameters"]),
     ("domains", &["name", "fullname", "parameters"]),
     ("subnets", &SUBNET),
-    ("operatingsystems", &["name", "major", "minor", "description", "password_hash", "parameters"]),
+    ("operatingsystems", &["name", "major", "minor", "description", "password_hash", "family", "parameters"]),
     ("puppetclasses", &["environments", "parameters"]),
     (
         "puppetclasses.parameters",
@@ -189,7 +199,7 @@ mod tests {
             (
                 "settings: {bogus: 1}",
                 "settings",
-                "default_lookup_path, matchers_inheritance, enc_environment, root_pass",
+                "default_lookup_path, matchers_inheritance, enc_environment, root_pass, interpolate_erb_in_parameters, safemode_render",
             ),
             (
                 "parameters: [{name: a, bogus: 1}]",
@@ -207,7 +217,7 @@ mod tests {
             (
                 "operatingsystems: [{name: a, major: '1', bogus: 1}]",
                 "operating system",
-                "name, major, minor, description, password_hash, parameters",
+                "name, major, minor, description, password_hash, family, parameters",
             ),
             ("puppetclasses: {a: {bogus: 1}}", "puppet class a", "environments, parameters"),
             (

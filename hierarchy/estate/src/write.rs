@@ -160,6 +160,8 @@ pub fn files(src: &EstateSource) -> Result<Vec<(String, String)>, WriteError> {
             .put("default_lookup_path", strs(&s.default_lookup_path))
             .put("matchers_inheritance", s.matchers_inheritance)
             .put("enc_environment", s.enc_environment)
+            .put("interpolate_erb_in_parameters", s.interpolate_erb_in_parameters)
+            .put("safemode_render", s.safemode_render)
             .opt("root_pass", s.root_pass.as_ref())
             .done(),
     );
@@ -213,7 +215,8 @@ pub fn files(src: &EstateSource) -> Result<Vec<(String, String)>, WriteError> {
                 .put("major", o.major.as_str())
                 .opt("minor", o.minor.as_ref())
                 .opt("description", o.description.as_ref())
-                .opt("password_hash", o.password_hash.as_ref());
+                .opt("password_hash", o.password_hash.as_ref())
+                .opt("family", o.family.as_ref());
             v.push(x.params(&format!("operating system {}", o.title()), &o.parameters)?.done());
         }
         file("operatingsystems.yaml", "operatingsystems", Value::Array(v));

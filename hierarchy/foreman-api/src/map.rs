@@ -156,7 +156,7 @@ pub fn pull(fetch: &dyn Fetch, progress: &(dyn Fn(&str, usize, usize) + Sync)) -
             settings.insert("default_lookup_path".into(), Value::Array(lines));
         }
     }
-    for name in ["matchers_inheritance", "enc_environment"] {
+    for name in ["matchers_inheritance", "enc_environment", "interpolate_erb_in_parameters", "safemode_render"] {
         if let Some(J::Bool(b)) = setting(fetch, name) {
             settings.insert(name.into(), Value::Bool(b));
         }
@@ -247,6 +247,7 @@ pub fn pull(fetch: &dyn Fetch, progress: &(dyn Fn(&str, usize, usize) + Sync)) -
             ("minor", minor.map_or(Value::Null, Value::String)),
             ("description", opt(&o["description"])),
             ("password_hash", opt(&o["password_hash"])),
+            ("family", opt(&o["family"])),
             ("parameters", params(&own)),
         ]));
     }

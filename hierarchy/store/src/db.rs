@@ -49,6 +49,7 @@ fn migrator() -> Migrator {
             m(2, "revision", include_str!("../migrations/0002_revision.sql")),
             m(3, "nonfinite reals", include_str!("../migrations/0003_nonfinite_reals.sql")),
             m(4, "changes", include_str!("../migrations/0004_changes.sql")),
+            m(5, "erb settings and os family", include_str!("../migrations/0005_interpolate_erb.sql")),
         ]),
         ..Migrator::DEFAULT
     }

@@ -78,9 +78,9 @@ impl<'c> Reader<'c> {
     }
 
     pub(crate) async fn settings(&mut self) -> Res<Settings> {
-        let sql = "SELECT default_lookup_path, matchers_inheritance, enc_environment, root_pass, file_id, line \
-                   FROM settings WHERE id = 1";
-        let cols = [Col::Text, Col::Bool, Col::Bool, Col::Text, Col::Int, Col::Int];
+        let sql = "SELECT default_lookup_path, matchers_inheritance, enc_environment, root_pass, file_id, line, \
+                   interpolate_erb_in_parameters, safemode_render FROM settings WHERE id = 1";
+        let cols = [Col::Text, Col::Bool, Col::Bool, Col::Text, Col::Int, Col::Int, Col::Bool, Col::Bool];
         let mut rows = self.conn.fetch(sql, &[], &cols).await?;
         let Some(mut r) = rows.pop() else { return Err("table settings: the settings row is missing".into()) };
         let path = match json::decode(&r.text(0), self.spelling)
@@ -94,6 +94,8 @@ impl<'c> Reader<'c> {
             matchers_inheritance: r.bool(1),
             enc_environment: r.bool(2),
             root_pass: r.opt(3),
+            interpolate_erb_in_parameters: r.bool(6),
+            safemode_render: r.bool(7),
             origin: self.origin(&r, 4),
         })
     }
@@ -186,11 +188,11 @@ impl<'c> Reader<'c> {
 
     pub(crate) async fn operatingsystems(&mut self, titles: Filter<'_>) -> Res<Vec<(i64, OperatingSystem)>> {
         let sql = format!(
-            "SELECT id, name, major, minor, description, password_hash, file_id, line FROM operatingsystems {} \
+            "SELECT id, name, major, minor, description, password_hash, file_id, line, family FROM operatingsystems {} \
              ORDER BY id",
             where_in("title", titles, 1)
         );
-        let cols = [Col::Int, Col::Text, Col::Text, Col::Text, Col::Text, Col::Text, Col::Int, Col::Int];
+        let cols = [Col::Int, Col::Text, Col::Text, Col::Text, Col::Text, Col::Text, Col::Int, Col::Int, Col::Text];
         let rows = self.select(&sql, titles, &cols).await?;
         Ok(rows
             .into_iter()
@@ -201,6 +203,7 @@ impl<'c> Reader<'c> {
                     minor: r.opt(3),
                     description: r.opt(4),
                     password_hash: r.opt(5),
+                    family: r.opt(8),
                     parameters: Vec::new(),
                     origin: self.origin(&r, 6),
                 };

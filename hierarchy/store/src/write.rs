@@ -343,9 +343,20 @@ pub(crate) async fn write(conn: &mut Conn, src: &EstateSource) -> Result<(), Str
         Arg::from(&s.root_pass),
         f,
         l,
+        Arg::from(s.interpolate_erb_in_parameters),
+        Arg::from(s.safemode_render),
     ];
-    let cols: &[&str] =
-        &["id", "default_lookup_path", "matchers_inheritance", "enc_environment", "root_pass", "file_id", "line"];
+    let cols: &[&str] = &[
+        "id",
+        "default_lookup_path",
+        "matchers_inheritance",
+        "enc_environment",
+        "root_pass",
+        "file_id",
+        "line",
+        "interpolate_erb_in_parameters",
+        "safemode_render",
+    ];
     w.table("settings", cols, [row], |_, r| r).await?;
     w.params("global", 0_i64, &src.parameters).await?;
 
@@ -383,7 +394,7 @@ pub(crate) async fn write(conn: &mut Conn, src: &EstateSource) -> Result<(), Str
     )
     .await?;
     let os_cols: &[&str] =
-        &["id", "title", "name", "major", "minor", "description", "password_hash", "file_id", "line"];
+        &["id", "title", "name", "major", "minor", "description", "password_hash", "file_id", "line", "family"];
     w.table("operatingsystems", os_cols, src.operatingsystems.iter().enumerate(), |files, (i, o)| {
         let [f, l] = files.origin(&o.origin);
         vec![
@@ -396,6 +407,7 @@ pub(crate) async fn write(conn: &mut Conn, src: &EstateSource) -> Result<(), Str
             Arg::from(&o.password_hash),
             f,
             l,
+            Arg::from(&o.family),
         ]
     })
     .await?;

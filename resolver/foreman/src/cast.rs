@@ -24,6 +24,19 @@ pub trait TextParser: Sync {
     /// # Errors
     /// When the text is not JSON.
     fn json(&self, s: &str) -> Result<Value, Error>;
+    /// A parser the compiled estate keeps, for the values it can only cast per host (smart class
+    /// parameter values rendered from ERB).
+    fn shared(&self) -> std::sync::Arc<dyn TextParser + Send + Sync>;
+}
+
+/// The parser an [`crate::Estate`] keeps.
+#[derive(Clone)]
+pub(crate) struct SharedParser(pub(crate) std::sync::Arc<dyn TextParser + Send + Sync>);
+
+impl std::fmt::Debug for SharedParser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedParser")
+    }
 }
 
 static TRUE_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\A(true|t|yes|y|on|1)\z").expect("regex"));
@@ -173,6 +186,9 @@ mod tests {
         }
         fn json(&self, _: &str) -> Result<Value, Error> {
             Err(Error::new(crate::ErrorKind::Syntax, "", "no"))
+        }
+        fn shared(&self) -> std::sync::Arc<dyn TextParser + Send + Sync> {
+            std::sync::Arc::new(NoParse)
         }
     }
 

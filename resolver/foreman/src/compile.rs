@@ -217,6 +217,7 @@ pub fn compile_with(mut src: EstateSource, parser: &dyn TextParser, opts: Compil
         rules: Arc::new(rules),
         match_ids: Arc::new(match_ids),
         certnames: OnceLock::new(),
+        parser: crate::cast::SharedParser(parser.shared()),
     })
 }
 

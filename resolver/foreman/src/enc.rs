@@ -6,6 +6,7 @@
 //! name (core `app/models/concerns/host_info_extensions.rb`, `app/services/host_info.rb`).
 
 use crate::error::{Error, ErrorKind};
+use crate::render::StaticInfo;
 use crate::resolve::{Resolution, deep_merge};
 use crate::value::{Map, Value};
 use indexmap::IndexMap;
@@ -216,31 +217,33 @@ fn nic_type(t: &str) -> &'static str {
     }
 }
 
-/// Build the ENC document for a resolved host.
+/// Built-in parameters that foreman_puppet's providers add unrendered (`ConfigGroupsInfo`,
+/// `PuppetInfo#puppet_static_info`); core's `StaticInfo` renders the others.
+const NOT_RENDERED: [&str; 4] = ["foreman_config_groups", "puppetmaster", "puppet_ca", "foreman_env"];
+
+/// Build the ENC document for a resolved host: built-in parameters (those of `StaticInfo`
+/// rendered with the provider as `@host`, as Foreman does), the custom parameters as rendered,
+/// and the smart class parameters resolved.
 ///
 /// # Errors
-/// When a value holds ERB (`<%`): Foreman would render it per host, which Lamina does not do
-/// yet, so the host fails rather than pass the template through.
+/// When a built-in parameter holds ERB that cannot render.
 pub(crate) fn document(r: &Resolution<'_>) -> Result<EncDocument, Error> {
     let host_err =
         |what: String| Error::new(ErrorKind::Resolve, format!("host {}", r.host.src.name), what).at(&r.host.src.origin);
+    let settings = &r.estate.settings;
     let mut params = builtin(r);
-    for (name, v) in &params {
-        if v.contains_erb() {
-            return Err(host_err(format!("built-in parameter {name} contains ERB, which Lamina does not render")));
+    if settings.interpolate_erb_in_parameters {
+        let mut ctx = StaticInfo { safemode: settings.safemode_render };
+        for (name, v) in &mut params {
+            if v.contains_erb() && !NOT_RENDERED.contains(&name.as_str()) {
+                *v = ctx.value(v).map_err(|m| host_err(format!("built-in parameter {name}: {m}")))?;
+            }
         }
     }
     // HostParamsInfo is deep-merged last: user parameters override built-in ones.
     let mut user = Map::with_capacity(r.params.len());
     for (name, rp) in &r.params {
-        let v = &rp.winner.param.value;
-        if v.contains_erb() {
-            return Err(host_err(format!(
-                "parameter {name} (from {} {}) contains ERB, which Lamina does not render",
-                rp.winner.layer.label(),
-                rp.winner.owner
-            )));
-        }
+        let v = r.rendered.get(name).unwrap_or(&rp.winner.param.value);
         user.insert((*name).to_string(), v.clone());
     }
     deep_merge(&mut params, &user);
@@ -253,17 +256,11 @@ pub(crate) fn document(r: &Resolution<'_>) -> Result<EncDocument, Error> {
         let mut m = Map::new();
         for cp in &c.params {
             if let Some(v) = &cp.value {
-                if v.contains_erb() {
-                    return Err(host_err(format!(
-                        "smart class parameter {}::{} contains ERB, which Lamina does not render",
-                        c.name, cp.key.src.key
-                    )));
-                }
                 m.insert(cp.key.src.key.clone(), v.clone());
             }
         }
         classes.insert(c.name.to_string(), if m.is_empty() { None } else { Some(m) });
     }
-    let environment = r.environment.filter(|_| r.estate.settings.enc_environment).map(str::to_string);
+    let environment = r.environment.filter(|_| settings.enc_environment).map(str::to_string);
     Ok(EncDocument { parameters: params, classes: Some(classes), environment })
 }

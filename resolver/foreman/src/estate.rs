@@ -178,6 +178,8 @@ pub struct Estate {
     pub(crate) match_ids: Arc<HashMap<String, Idx>>,
     /// Sorted certnames (for deterministic listing), computed when first asked for.
     pub(crate) certnames: OnceLock<Vec<String>>,
+    /// Parses YAML and JSON that templates render (smart class parameter values).
+    pub(crate) parser: crate::cast::SharedParser,
 }
 
 /// What an estate holds, counted (`lamina check`'s summary).

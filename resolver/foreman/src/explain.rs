@@ -86,6 +86,9 @@ pub(crate) fn explain(r: &Resolution<'_>, show_hidden: bool) -> Result<Value, Er
         if let Some(rp) = r.params.get(name.as_str()) {
             let hidden = rp.winner.param.hidden_value && !show_hidden;
             m.insert("value".into(), mask(value, hidden));
+            if r.rendered.contains_key(name.as_str()) {
+                m.insert("template".into(), mask(&rp.winner.param.value, hidden));
+            }
             if rp.winner.param.hidden_value {
                 m.insert("hidden".into(), Value::Bool(true));
             }
@@ -119,6 +122,9 @@ pub(crate) fn explain(r: &Resolution<'_>, show_hidden: bool) -> Result<Value, Er
                 None => {
                     m.insert("omitted".into(), Value::Bool(true));
                 }
+            }
+            if let Some(t) = &cp.template {
+                m.insert("template".into(), mask(t, hide));
             }
             if p.hidden_value {
                 m.insert("hidden".into(), Value::Bool(true));

@@ -34,6 +34,7 @@
 //! impl TextParser for NoText {
 //!     fn yaml(&self, _: &str) -> Result<Value, Error> { Err(Error::new(ErrorKind::Syntax, "", "unused")) }
 //!     fn json(&self, _: &str) -> Result<Value, Error> { Err(Error::new(ErrorKind::Syntax, "", "unused")) }
+//!     fn shared(&self) -> std::sync::Arc<dyn TextParser + Send + Sync> { std::sync::Arc::new(NoText) }
 //! }
 //!
 //! let origin = Origin::default();
@@ -67,6 +68,7 @@ pub mod model;
 mod patch;
 mod patch_key;
 mod reach;
+mod render;
 mod resolve;
 use lamina_value as value;
 

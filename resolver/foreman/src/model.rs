@@ -118,6 +118,12 @@ pub struct Settings {
     pub enc_environment: bool,
     /// Crypted default root password (`Setting[:root_pass]`).
     pub root_pass: Option<String>,
+    /// Render ERB in parameter values per host (Foreman's `interpolate_erb_in_parameters`, on by
+    /// default); off, templates are sent as written.
+    pub interpolate_erb_in_parameters: bool,
+    /// Render that ERB in Foreman's safemode jail (`safemode_render`, on by default), which refuses
+    /// some attributes (`@host.environment`); off, they are allowed.
+    pub safemode_render: bool,
     /// Where each setting was given, for messages.
     pub origin: Origin,
 }
@@ -129,6 +135,8 @@ impl Default for Settings {
             matchers_inheritance: true,
             enc_environment: true,
             root_pass: None,
+            interpolate_erb_in_parameters: true,
+            safemode_render: true,
             origin: Origin::default(),
         }
     }
@@ -184,6 +192,8 @@ pub struct OperatingSystem {
     pub description: Option<String>,
     /// Password hash (`Base64` suppresses `root_pw`).
     pub password_hash: Option<String>,
+    /// Family (Foreman's `type`: `Redhat`, `Debian`, `Suse`, `Windows`...), read by templates.
+    pub family: Option<String>,
     /// Own parameters.
     pub parameters: Vec<Parameter>,
     /// Where it was defined.

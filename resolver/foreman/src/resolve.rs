@@ -7,6 +7,7 @@
 use crate::compile::{CHost, Estate, Idx, Key};
 use crate::error::{Error, ErrorKind};
 use crate::model::{OverrideValue, ParamType, Parameter};
+use crate::render::Renderer;
 use crate::value::{Map, Value};
 use indexmap::IndexMap;
 use rustc_hash::FxHashMap as HashMap;
@@ -100,6 +101,8 @@ pub(crate) struct ClassParam<'e> {
     pub(crate) via: Via<'e>,
     /// Every matching override value in priority order (for explain), with its line index.
     pub(crate) candidates: Vec<(&'e OverrideValue, usize)>,
+    /// The value as stored, when it held ERB and `value` is what it rendered to.
+    pub(crate) template: Option<Value>,
 }
 
 /// A class of the host with its overridden parameters.
@@ -123,6 +126,8 @@ pub struct Resolution<'e> {
     pub(crate) host: &'e CHost,
     /// Custom parameters in Foreman's hash order.
     pub(crate) params: IndexMap<&'e str, ResolvedParam<'e>>,
+    /// What the parameters holding ERB rendered to (by name).
+    pub(crate) rendered: HashMap<&'e str, Value>,
     /// Classes sorted by name (empty without an environment).
     pub(crate) classes: Vec<ResolvedClass<'e>>,
     /// Environment name.
@@ -133,7 +138,7 @@ impl Resolution<'_> {
     /// The host's ENC document.
     ///
     /// # Errors
-    /// When a value holds ERB, which Lamina does not render.
+    /// When a built-in parameter holds ERB that cannot render.
     pub fn document(&self) -> Result<crate::EncDocument, Error> {
         crate::enc::document(self)
     }
@@ -155,14 +160,18 @@ fn err(host: &CHost, msg: String) -> Error {
 /// Resolve one host. `trace` keeps the definitions each parameter hid (for explain).
 ///
 /// # Errors
-/// When the host's data cannot be resolved (a merge of incompatible values, a value Foreman
-/// could only cast in an undefined way).
+/// When the host's data cannot be resolved: a merge of incompatible values, a value Foreman
+/// could only cast in an undefined way, or ERB in a parameter value that cannot render (naming
+/// the parameter, the construct and its line and column in the template).
 pub fn resolve(estate: &Estate, host: Idx, trace: bool) -> Result<Resolution<'_>, Error> {
     let h = &estate.hosts[host as usize];
     let params = host_params(estate, h, trace);
     let environment = h.environment.map(|e| estate.environments[e as usize].as_str());
-    let classes = if environment.is_some() { classes(estate, h, &params)? } else { Vec::new() };
-    Ok(Resolution { estate, host: h, params, classes, environment })
+    let mut rn = Renderer::new(estate, h, &params);
+    rn.render_params().map_err(|m| err(h, m))?;
+    let classes = if environment.is_some() { classes(estate, h, &params, &mut rn)? } else { Vec::new() };
+    let rendered = rn.done;
+    Ok(Resolution { estate, host: h, params, rendered, classes, environment })
 }
 
 /// Custom parameters: global < organization chain < location chain < domain < subnet <
@@ -284,6 +293,8 @@ struct Matcher<'a, 'e> {
     e: &'e Estate,
     h: &'e CHost,
     params: &'a IndexMap<&'e str, ResolvedParam<'e>>,
+    /// The parameters holding ERB, rendered (matchers read them rendered).
+    rendered: &'a HashMap<&'e str, Value>,
     cache: HashMap<Idx, Vec<(Idx, usize)>>,
 }
 
@@ -332,7 +343,7 @@ impl<'e> Matcher<'_, 'e> {
             }
             _ => {
                 if let Some(p) = self.params.get(el) {
-                    return Some(p.winner.param.value.to_ruby_s());
+                    return Some(self.rendered.get(el).unwrap_or(&p.winner.param.value).to_ruby_s());
                 }
                 fact(&h.src.facts, el)
             }
@@ -406,7 +417,11 @@ impl<'e> Matcher<'_, 'e> {
 pub fn candidate_matches<'l>(estate: &Estate, host: Idx, lines: impl IntoIterator<Item = &'l [String]>) -> Vec<String> {
     let h = &estate.hosts[host as usize];
     let params = host_params(estate, h, false);
-    let m = Matcher { e: estate, h, params: &params, cache: HashMap::default() };
+    // A parameter that cannot render fails the host when it resolves; here it matches as written.
+    let mut rn = Renderer::new(estate, h, &params);
+    let _ = rn.render_params();
+    let rendered = rn.done;
+    let m = Matcher { e: estate, h, params: &params, rendered: &rendered, cache: HashMap::default() };
     let mut out = Vec::new();
     for line in lines {
         m.match_strings(line, |s, _| out.push(s.to_string()));
@@ -447,16 +462,18 @@ fn classes<'e>(
     e: &'e Estate,
     h: &'e CHost,
     params: &IndexMap<&'e str, ResolvedParam<'e>>,
+    rn: &mut Renderer<'_, 'e>,
 ) -> Result<Vec<ResolvedClass<'e>>, Error> {
     let ids = class_ids(e, h);
-    let mut m = Matcher { e, h, params, cache: HashMap::default() };
+    let rendered = rn.done.clone();
+    let mut m = Matcher { e, h, params, rendered: &rendered, cache: HashMap::default() };
     let mut out = Vec::with_capacity(ids.len());
     for c in ids {
         let class = &e.classes[c as usize];
         let mut cps = Vec::with_capacity(class.override_keys.len());
         for &k in &class.override_keys {
             let key = &e.keys[k as usize];
-            cps.push(class_param(key, &mut m, h)?);
+            cps.push(class_param(key, &mut m, h, rn)?);
         }
         out.push(ResolvedClass { name: &class.name, has_keys: !class.override_keys.is_empty(), params: cps });
     }
@@ -483,7 +500,12 @@ fn candidates<'e>(key: &'e Key, m: &mut Matcher<'_, 'e>) -> Vec<(&'e OverrideVal
 }
 
 /// Foreman's `ValuesHashQuery#calculate_value` + `ClassificationResult#[]` for one key.
-fn class_param<'e>(key: &'e Key, m: &mut Matcher<'_, 'e>, h: &CHost) -> Result<ClassParam<'e>, Error> {
+fn class_param<'e>(
+    key: &'e Key,
+    m: &mut Matcher<'_, 'e>,
+    h: &CHost,
+    rn: &mut Renderer<'_, 'e>,
+) -> Result<ClassParam<'e>, Error> {
     let p = &key.src;
     let cands = candidates(key, m);
     let name = || format!("{}::{}", m.e.classes[key.class as usize].name, p.key);
@@ -495,11 +517,19 @@ fn class_param<'e>(key: &'e Key, m: &mut Matcher<'_, 'e>, h: &CHost) -> Result<C
         // The first candidate wins even when it is omitted (`:managed => lv.omit`).
         cands.first().map(|&(ov, _)| (if ov.omit { None } else { ov.value.clone() }, Via::Match(ov)))
     };
-    let (value, via) = match picked {
+    let (mut value, via) = match picked {
         Some(x) => x,
         None => (default_value(key), Via::Default),
     };
-    Ok(ClassParam { key, value, via, candidates: cands })
+    // A template is rendered, cast and validated per host (`ClassificationResult#[]`).
+    let mut template = None;
+    if let Some(v) = value.take_if(|v| v.contains_erb()) {
+        value = rn
+            .class_value(key, &v, m.e.parser.0.as_ref())
+            .map_err(|msg| err(h, format!("smart class parameter {}: {msg}", name())))?;
+        template = Some(v);
+    }
+    Ok(ClassParam { key, value, via, candidates: cands, template })
 }
 
 /// The fallback to the key's default: `omit` on the key suppresses it; a missing default goes
@@ -611,7 +641,10 @@ pub(crate) fn line_matches<'e>(
     params: &IndexMap<&'e str, ResolvedParam<'e>>,
     mut f: impl FnMut(Idx, usize, &[&'e OverrideValue]) -> Result<(), String>,
 ) -> Result<(), String> {
-    let mut m = Matcher { e, h, params, cache: HashMap::default() };
+    let mut rn = Renderer::new(e, h, params);
+    rn.render_params()?;
+    let rendered = rn.done;
+    let mut m = Matcher { e, h, params, rendered: &rendered, cache: HashMap::default() };
     let mut line: Vec<&'e OverrideValue> = Vec::new();
     for c in class_ids(e, h) {
         for &k in &e.classes[c as usize].override_keys {
