@@ -201,6 +201,26 @@ fn issue10_lookup_explain_shows_no_markers() {
     }
 }
 
+/// Issue 13 (and issue 15, point 1): `lamina check` renders every host, so an estate with ERB
+/// that cannot render, for some host, never passes; each failing host and parameter is listed.
+#[test]
+fn issue13_check_fails_when_a_host_cannot_render_naming_host_and_parameter() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let estate = write_estate(
+        dir.path(),
+        "e.yaml",
+        "parameters:\n  - {name: motd, value: \"<%= @host.name.upcase %>\"}\nhosts:\n  - {name: a.example.com, parameters: {bad: \"<%= @host.comment.upcase %>\"}}\n  - {name: b.example.com, comment: rack1, parameters: {bad: \"<%= @host.comment.upcase %>\"}}\n",
+    );
+    let estate = estate.display().to_string();
+    let check = lamina(&["check", "--estate", &estate]);
+    let err = text(&check.stderr);
+    assert_eq!(check.status.code(), Some(2), "{err}");
+    assert!(err.contains("host a.example.com: parameter bad (from host a.example.com): ERB line 1 column 19: undefined method `upcase' for nil:NilClass"), "{err}");
+    assert!(!err.contains("host b.example.com"), "b renders: {err}");
+    assert!(err.contains("1 of 2 hosts cannot be rendered"), "{err}");
+    assert!(check.stdout.is_empty(), "no `ok`: {}", text(&check.stdout));
+}
+
 /// Issue 13: an overridden array key without a default is sent as `true` (Foreman's nil-cast
 /// quirk), `lamina check` warns about it by name, and explain says why.
 #[test]

@@ -116,10 +116,7 @@ pub(crate) fn parse(tpl: &str, segs: Vec<Seg>) -> Result<Vec<Node>, Error> {
     // Open blocks: (branches, else, in_else, offset of the `if`).
     let mut stack: Vec<Open> = Vec::new();
     let mut top: Vec<Node> = Vec::new();
-    fn current<'a>(
-        top: &'a mut Vec<Node>,
-        stack: &'a mut [Open],
-    ) -> &'a mut Vec<Node> {
+    fn current<'a>(top: &'a mut Vec<Node>, stack: &'a mut [Open]) -> &'a mut Vec<Node> {
         match stack.last_mut() {
             None => top,
             Some((branches, els, in_else, _)) => {

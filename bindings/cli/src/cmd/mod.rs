@@ -13,8 +13,9 @@ pub(crate) mod serve;
 pub(crate) mod store;
 
 use crate::cli::EstateArg;
-use crate::failure::Failure;
+use crate::failure::{Failure, Status};
 use lamina::{Estate, FactsPolicy, Source};
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -107,8 +108,32 @@ pub(crate) fn check(arg: &EstateArg) -> Result<(), Failure> {
             quirks.len()
         );
     }
+    // Every host renders, or the check fails: an estate Foreman would refuse to classify for
+    // some host (ERB that cannot render, a merge of incompatible values) is not valid.
+    let compiled = estate.compiled();
+    let mut failed: Vec<(String, String)> = compiled
+        .certnames()
+        .par_iter()
+        .filter_map(|name| {
+            let host = compiled.host(name)?;
+            lamina::host_enc(compiled, host).err().map(|e| (name.clone(), e.to_string()))
+        })
+        .collect();
+    if !failed.is_empty() {
+        failed.sort();
+        for (_, e) in failed.iter().take(50) {
+            eprintln!("error: {e}");
+        }
+        if failed.len() > 50 {
+            eprintln!("error: ... and {} more hosts", failed.len() - 50);
+        }
+        return Err(Failure::Message(
+            Status::Invalid,
+            format!("{} of {} hosts cannot be rendered", failed.len(), s.hosts),
+        ));
+    }
     println!(
-        "ok: {} hosts, {} host groups, {} classes, {} smart class parameters, {} override values ({:.2}s)",
+        "ok: {} hosts, {} host groups, {} classes, {} smart class parameters, {} override values, every host renders ({:.2}s)",
         s.hosts,
         s.hostgroups,
         s.classes,
