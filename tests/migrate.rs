@@ -206,3 +206,33 @@ fn export_hiera_agrees_with_puppet_lookup_on_sampled_hosts() {
     }
     assert!(compared >= 40, "only {compared} parameters compared");
 }
+
+/// Issue 13: a smart class parameter whose values hold ERB is exported per node with each host's
+/// rendered value (Hiera data cannot hold a Foreman template), named on stderr, and Hiera then
+/// answers as the ENC does.
+#[test]
+fn issue13_erb_keys_are_exported_per_node_rendered() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let estate = dir.path().join("e.yaml");
+    std::fs::write(
+        &estate,
+        "environments: [production]\nhostgroups: [{title: web}]\npuppetclasses:\n  motd:\n    environments: [production]\n    parameters:\n      banner:\n        override: true\n        default_value: \"hello <%= @host.shortname %>\"\n        override_value_order: [hostgroup]\n        override_values: [{match: hostgroup=web, value: \"web <%= @host.name %>\"}]\nhosts:\n  - {name: a.example.com, hostgroup: web, environment: production, puppetclasses: [motd]}\n  - {name: b.example.com, environment: production, puppetclasses: [motd]}\n",
+    )
+    .expect("write");
+    let out_dir = dir.path().join("hiera");
+    let e = estate.to_str().expect("utf8");
+    let export = lamina(&["export-hiera", "--estate", e, "--out", out_dir.to_str().expect("utf8")]);
+    assert!(export.status.success(), "{}", text(&export.stderr));
+    assert!(
+        text(&export.stderr).contains("motd::banner") && text(&export.stderr).contains("ERB"),
+        "{}",
+        text(&export.stderr)
+    );
+    let a = std::fs::read_to_string(out_dir.join("data/nodes/a.example.com.yaml")).expect("a per node");
+    assert!(a.contains("web a.example.com"), "{a}");
+    let b = std::fs::read_to_string(out_dir.join("data/nodes/b.example.com.yaml")).expect("b per node");
+    assert!(b.contains("hello b"), "{b}");
+    let check =
+        lamina(&["migrate-check", "--estate", e, "--hiera-config", out_dir.join("hiera.yaml").to_str().expect("utf8")]);
+    assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
+}

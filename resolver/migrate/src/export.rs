@@ -17,7 +17,8 @@
 //!
 //! A key whose semantics Hiera's levels cannot say (an omitted override value: a level cannot
 //! stop a lookup; a merged key's default when `merge_default` is off: sent only when nothing
-//! matches; an array merge that keeps duplicates) is written host by host instead, each host's
+//! matches; an array merge that keeps duplicates; a value holding ERB, which Foreman renders
+//! per host) is written host by host instead, each host's
 //! ENC value in a per-node level, and named in [`Export::notes`]: the export stays exact, and
 //! says which keys still need a person.
 
@@ -215,7 +216,11 @@ pub fn export<'a>(
     let mut per_node: HashMap<Idx, &'static str> = HashMap::new();
     for k in &keys {
         let p = k.param;
-        let why = if p.override_values.iter().any(|ov| ov.omit) {
+        let erb = p.default_value.as_ref().is_some_and(Value::contains_erb)
+            || p.override_values.iter().any(|ov| ov.value.as_ref().is_some_and(Value::contains_erb));
+        let why = if erb {
+            Some("a value holds ERB, which Foreman renders host by host: Hiera data cannot hold it")
+        } else if p.override_values.iter().any(|ov| ov.omit) {
             Some("an override value is omitted (`omit: true`), and a Hiera level cannot stop a lookup")
         } else if p.merge_overrides && p.parameter_type.name() == "array" && !p.avoid_duplicates {
             Some("its array merge keeps duplicates (avoid_duplicates is off), and Hiera's unique merge drops them")
