@@ -89,7 +89,12 @@ fn run_query(case: &Path, line: &str) -> Outcome {
         words.remove(0);
     }
     let mut cmd = Command::new(lamina_bin());
-    cmd.arg("lookup").arg("--render-as").arg("json").arg("--hiera-config").arg(&hiera).arg("--facts").arg(&facts);
+    // The recorded answers are Puppet 7.23's: `--strict warning` answers as it does.
+    cmd.arg("lookup")
+        .args(["--strict", "warning", "--render-as", "json", "--hiera-config"])
+        .arg(&hiera)
+        .arg("--facts")
+        .arg(&facts);
     // No --node: `puppet lookup --node` leaves trusted.certname unset, Lamina's sets it.
     let env = case.join("environment");
     if env.is_dir() {

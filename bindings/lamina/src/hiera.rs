@@ -83,10 +83,10 @@ impl HieraFiles {
         Arc::clone(cache.entry(global.to_path_buf()).or_insert_with_key(|g| Arc::new(HieraLayers::load(g, None))))
     }
 
-    /// The data files, read and cached, with Puppet 7's `strict=warning`.
+    /// The data files, read and cached, with Puppet 8's `strict=error` (the default).
     #[must_use]
     pub fn source(&self) -> &FileSource {
-        self.source_for(Strict::Warning)
+        self.source_for(Strict::default())
     }
 
     /// The data files, read and cached, with `strict`.

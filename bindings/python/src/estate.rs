@@ -120,7 +120,7 @@ impl Estate {
     /// `default` if given, else `KeyNotFound`.
     #[pyo3(signature = (
         key, node = None, facts = None, merge = None, *, environment = "production", hiera_config = None,
-        knock_out_prefix = None, sort_merged_arrays = false, merge_hash_arrays = false, strict = "warning", **kwargs
+        knock_out_prefix = None, sort_merged_arrays = false, merge_hash_arrays = false, strict = "error", **kwargs
     ))]
     #[allow(clippy::too_many_arguments)] // Puppet's options, as keyword arguments
     fn lookup(

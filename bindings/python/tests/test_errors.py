@@ -98,23 +98,26 @@ def test_missing_path_is_a_lamina_error(tmp_path: Path) -> None:
         lamina.Estate.open(tmp_path / "does-not-exist")
 
 
-def test_erb_parameter_fails_that_host_naming_the_parameter(write_estate: Callable[..., Path]) -> None:
+def test_erb_parameter_renders_and_a_failing_one_names_the_parameter(write_estate: Callable[..., Path]) -> None:
     path = write_estate(
         """\
         environments: [production]
         hosts:
           - name: erb.example.com
             environment: production
-            parameters: {motd_text: "<%= @host.name %>"}
-          - {name: ok.example.com, environment: production}
+            parameters: {motd_text: "<%= @host.environment %>"}
+          - name: ok.example.com
+            environment: production
+            parameters: {motd_text: "<%= @host.name.upcase %>"}
         """
     )
     estate = lamina.Estate.open(path)
-    assert estate.enc("ok.example.com")["environment"] == "production"
+    assert estate.enc("ok.example.com")["parameters"]["motd_text"] == "OK.EXAMPLE.COM"
     with pytest.raises(lamina.LaminaError) as info:
         estate.enc("erb.example.com")
     assert "motd_text" in str(info.value)
-    assert "erb" in str(info.value).lower()
+    assert "Host::Managed::Jail" in str(info.value)
+    assert "ERB line 1 column 11" in str(info.value)
     assert not isinstance(info.value, KeyError)
 
 

@@ -289,11 +289,14 @@ def test_estate_without_hiera_finds_nothing(demo: lamina.Estate) -> None:
 
 
 def test_lookup_strict_is_puppets_setting(estate: lamina.Estate) -> None:
-    # Puppet 7's default warns and interpolates "", Puppet 8's refuses the undefined variable.
-    assert estate.lookup("undefined_ref", "web01.example.com") == "xy"
-    assert estate.lookup("undefined_ref", "web01.example.com", strict="off") == "xy"
+    # Puppet 8's default (Lamina's) refuses the undefined variable; Puppet 7's warns and
+    # interpolates "".
+    with pytest.raises(lamina.LaminaError, match="Undefined variable 'nosuchvar'"):
+        estate.lookup("undefined_ref", "web01.example.com")
     with pytest.raises(lamina.LaminaError, match="Undefined variable 'nosuchvar'"):
         estate.lookup("undefined_ref", "web01.example.com", strict="error")
+    assert estate.lookup("undefined_ref", "web01.example.com", strict="warning") == "xy"
+    assert estate.lookup("undefined_ref", "web01.example.com", strict="off") == "xy"
     # Keys without undefined variables answer the same under every setting.
     assert estate.lookup("answer", "web01.example.com", strict="error") == "no"
     with pytest.raises(ValueError, match="strict must be"):

@@ -15,7 +15,7 @@ hosts:
   - {name: c.example.com, environment: production}
   - name: b.example.com
     environment: production
-    parameters: {banner: "<%= @host.name %>"}
+    parameters: {banner: "<%= @host.environment %>"}
   - {name: a.example.com, environment: production, certname: z.example.com}
   - {name: d.example.com}
 """
@@ -87,7 +87,7 @@ def many_hosts(n: int) -> str:
     ]
     for i in range(n):
         family = "Debian" if i % 3 else "RedHat"
-        extra = ', parameters: {motd: "<%= 1 %>"}' if i == n // 2 else ""
+        extra = ', parameters: {motd: "<%= 1.nope %>"}' if i == n // 2 else ""
         lines.append(
             f"  - {{name: h{i:04}.example.com, environment: production, puppetclasses: [ntp],"
             f" facts: {{os: {{family: {family}}}, uptime: {i}}}{extra}}}"

@@ -70,6 +70,11 @@ fn read(function: &str, path: &str, strict: Strict) -> Cached {
         let r = match read_bytes_limited(Path::new(path), &Limits::hiera()) {
             Err(e) => Err(unable(e.message)),
             Ok(bytes) => match super::json::parse_bytes(&bytes) {
+                // json 2.7 (Puppet 8.10's) dropped the C source line (`859: `) from its messages.
+                Err(e) if strict == Strict::Error => {
+                    let m = e.message.split_once(": ").filter(|(n, _)| n.bytes().all(|b| b.is_ascii_digit()));
+                    Err(unable(m.map_or(e.message.clone(), |(_, rest)| rest.to_string())))
+                }
                 Err(e) => Err(unable(e.message)),
                 Ok(Data::Hash(h)) => Ok(Some(Arc::new(h))),
                 Ok(other) => Err(HieraError::plain(format!(
@@ -92,8 +97,17 @@ fn read(function: &str, path: &str, strict: Strict) -> Cached {
     };
     let r = match function {
         "yaml_data" => match parse_data(&text, path, &Limits::hiera()) {
-            // `yaml_data.rb`: "Unable to parse #{YamlLoadError message}".
-            Err(e) => Err(HieraError::data(path, format!("Unable to parse {}", e.puppet_message(path))).caused_by(e)),
+            // `yaml_data.rb`: "Unable to parse #{YamlLoadError message}". Psych 5 (Puppet 8.10)
+            // raises `AnchorNotDefined` where Psych 4 raised `BadAlias`.
+            Err(e) => {
+                let mut m = e.puppet_message(path);
+                if strict == Strict::Error
+                    && let Some(name) = m.strip_prefix("Unknown alias: ")
+                {
+                    m = format!("An alias referenced an unknown anchor: {name}");
+                }
+                Err(HieraError::data(path, format!("Unable to parse {m}")).caused_by(e))
+            }
             Ok(Some(Data::Hash(h))) => Ok(Some(Arc::new(h))),
             // An empty or comments-only file is `false` to Psych: only ever a warning.
             Ok(Some(data)) if strict == Strict::Error && data != Data::Bool(false) => {

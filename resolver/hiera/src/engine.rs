@@ -70,14 +70,18 @@ type PathInterp<'f> = dyn Fn(&str, Option<(&str, &Data)>) -> Result<String, Hier
 
 /// Puppet's `strict` setting, as far as lookups see it: an undefined variable interpolated in a
 /// data value, and a YAML data file that is not a hash (the file source's part).
+///
+/// Each value also answers as the Puppet whose default it is, down to the wording of the errors
+/// its Ruby raises: `Error` as Puppet 8.10 (Ruby 3.3, json 2.7, Psych 5), `Warning` and `Off`
+/// as Puppet 7.23 (Ruby 3.1, json 2.6, Psych 4).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Strict {
-    /// Puppet 8's default: both are errors (`Undefined variable 'x'; `). In a hierarchy path
-    /// an undefined variable still only warns, and `facts.x`, `trusted.x` or a missing
-    /// `lookup()` still give `""`.
+    /// Puppet 8's default (and Lamina's): both are errors (`Undefined variable 'x'; `). In a
+    /// hierarchy path an undefined variable still only warns, and `facts.x`, `trusted.x` or a
+    /// missing `lookup()` still give `""`.
+    #[default]
     Error,
     /// Puppet 7's default: both warn, and the variable or the file is taken as empty.
-    #[default]
     Warning,
     /// No warning either.
     Off,
@@ -156,7 +160,7 @@ impl<'a> Hiera<'a> {
         }
     }
 
-    /// Answers with Puppet's `strict` set to `strict` (Puppet 7's `warning` by default).
+    /// Answers with Puppet's `strict` set to `strict` (Puppet 8's `error` by default).
     #[must_use]
     pub fn with_strict(mut self, strict: Strict) -> Self {
         self.strict = strict;
@@ -301,7 +305,7 @@ impl<'a> Hiera<'a> {
         // Only the part a dotted key digs out is copied.
         let mut found = match merged {
             Some(v) if segs.is_empty() => Some(v.into_value()),
-            Some(v) => dig(key, segs, v.value())?.cloned(),
+            Some(v) => dig(key, segs, v.value(), self.strict)?.cloned(),
             None => None,
         };
         if found.is_none()
@@ -343,7 +347,7 @@ impl<'a> Hiera<'a> {
         };
         let v = self.check(key, || self.levels_fold(cfg, &cfg.default_hierarchy, root, &strategy, Some(module)))?;
         match v {
-            Some(v) => Ok(dig(key, segs, v.value())?.cloned()),
+            Some(v) => Ok(dig(key, segs, v.value(), self.strict)?.cloned()),
             None => Ok(None),
         }
     }
@@ -707,7 +711,7 @@ impl<'a> Hiera<'a> {
                 }
             },
         };
-        Ok(Some(dig_refs(expr, segs, base)?.unwrap_or(&NULL)))
+        Ok(Some(dig_refs(expr, segs, base, self.strict)?.unwrap_or(&NULL)))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::HieraError;
 use super::int::Int;
-use crate::{Data, Key};
+use crate::{Data, Key, Strict};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -101,7 +101,12 @@ pub(crate) fn root_name(segs: &[Segment]) -> String {
 ///
 /// # Errors
 /// `Data Provider type mismatch: Got Array when a hash-like object was expected ...`.
-pub(crate) fn dig<'v>(full_key: &str, segments: &[Segment], value: &'v Data) -> Result<Option<&'v Data>, HieraError> {
+pub(crate) fn dig<'v>(
+    full_key: &str,
+    segments: &[Segment],
+    value: &'v Data,
+    strict: Strict,
+) -> Result<Option<&'v Data>, HieraError> {
     dig_refs(
         full_key,
         segments.iter().map(|s| match s {
@@ -110,6 +115,7 @@ pub(crate) fn dig<'v>(full_key: &str, segments: &[Segment], value: &'v Data) -> 
             Segment::Big(d) => SegRef::Big(d),
         }),
         value,
+        strict,
     )
 }
 
@@ -163,6 +169,7 @@ pub(crate) fn dig_refs<'v, 'a>(
     full_key: &str,
     segments: impl Iterator<Item = SegRef<'a>>,
     mut value: &'v Data,
+    strict: Strict,
 ) -> Result<Option<&'v Data>, HieraError> {
     for seg in segments {
         if value.is_null() {
@@ -194,10 +201,15 @@ pub(crate) fn dig_refs<'v, 'a>(
                 let Some(v) = h.get(&key) else { return Ok(None) };
                 value = v;
             }
-            // An Integer responds to `[]`, so Puppet 7.23 goes on to `value.include?(segment)`,
-            // which Integer lacks (`sub_lookup.rb:60`): Ruby's NoMethodError is the message.
+            // An Integer responds to `[]`, so Puppet goes on to `value.include?(segment)`, which
+            // Integer lacks (`sub_lookup.rb:60`): Ruby's NoMethodError is the message, worded by
+            // Ruby 3.1 under Puppet 7.23 and by Ruby 3.3 (class only) under Puppet 8.10.
             (_, other) if let Some(i) = other.as_int() => {
-                return Err(HieraError::plain(format!("undefined method `include?' for {i}:Integer")));
+                return Err(HieraError::plain(if strict == Strict::Error {
+                    "undefined method `include?' for an instance of Integer".to_string()
+                } else {
+                    format!("undefined method `include?' for {i}:Integer")
+                }));
             }
             (_, other) => {
                 return Err(HieraError::plain(format!(
@@ -260,7 +272,7 @@ mod tests {
                 .into_iter()
                 .collect(),
         );
-        let d = |k: &str| dig(k, &split_key(k).unwrap()[1..], &v);
+        let d = |k: &str| dig(k, &split_key(k).unwrap()[1..], &v, Strict::Warning);
         assert_eq!(d("r.l.1").unwrap(), Some(&Data::Int(2)));
         assert_eq!(d("r.l.2").unwrap(), None);
         assert_eq!(d("r.l.-1").unwrap(), None);

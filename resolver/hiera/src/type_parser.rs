@@ -9,6 +9,10 @@ use super::types::{PType, Re};
 /// loader context, and a name outside the parser's own table (`Data`, `RichData`, any unknown
 /// name) is then loaded through it (`type_parser.rb` `loader_from_context`, a Puppet 7 bug).
 pub(super) const CLI_LOAD_ERROR: &str = "private method `load' called for Scope(Class[main]):Puppet::Parser::Scope";
+/// The same under Ruby 3.3 (Puppet 8.10), which shows the object's address (no fixed value:
+/// Lamina shows zeros, and comparisons with Puppet mask it).
+pub(super) const CLI_LOAD_ERROR_RUBY33: &str =
+    "private method `load' called for #<Puppet::Parser::Scope:0x0000000000000000>";
 
 /// The names `TypeParser.type_map` resolves without a loader.
 const TYPE_MAP: &[&str] = &[

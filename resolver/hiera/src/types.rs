@@ -155,13 +155,22 @@ impl PType {
     }
 
     /// Parses `puppet lookup --type T`: as [`Self::parse`], except that a name outside Puppet's
-    /// built-in table (`Data`, `RichData`, an unknown name) fails as that command does in Puppet 7
-    /// (its scope is handed to the parser as a loader: `private method 'load' called for Scope`).
+    /// built-in table (`Data`, `RichData`, an unknown name) fails as that command does (its
+    /// scope is handed to the parser as a loader: `private method 'load' called for Scope`,
+    /// which Puppet 8.10's Ruby 3.3 words with the scope's address, `strict` [`crate::Strict::Error`]).
     ///
     /// # Errors
     /// As [`Self::parse`].
-    pub fn parse_cli(s: &str) -> Result<PType, HieraError> {
-        super::type_parser::parse(s, true).map_err(HieraError::plain)
+    pub fn parse_cli(s: &str, strict: crate::Strict) -> Result<PType, HieraError> {
+        super::type_parser::parse(s, true)
+            .map_err(|m| {
+                if strict == crate::Strict::Error {
+                    m.replace(super::type_parser::CLI_LOAD_ERROR, super::type_parser::CLI_LOAD_ERROR_RUBY33)
+                } else {
+                    m
+                }
+            })
+            .map_err(HieraError::plain)
     }
 
     /// `Enum[values]`: sorted and unique, as Puppet's `PEnumType` keeps them.

@@ -157,7 +157,7 @@ fn bignums_are_integers() {
 
 #[test]
 fn parse_errors_as_puppet() {
-    let e = |t: &str| PType::parse_cli(t).unwrap_err().message;
+    let e = |t: &str| PType::parse_cli(t, crate::Strict::Warning).unwrap_err().message;
     assert_eq!(e("Data"), super::super::type_parser::CLI_LOAD_ERROR);
     assert_eq!(e("Optional[RichData]"), super::super::type_parser::CLI_LOAD_ERROR);
     assert!(PType::parse("Data").is_ok());

@@ -59,10 +59,10 @@ pub(crate) struct LookupArgs {
     /// Print how the value was found.
     #[arg(long)]
     pub(crate) explain: bool,
-    /// Puppet's `strict` setting: `error` (Puppet 8's default: an undefined variable in a data
-    /// value, or a YAML data file that is not a hash, is an error), `warning` (Puppet 7's:
-    /// both warn), `off`.
-    #[arg(long, value_enum, default_value = "warning")]
+    /// Puppet's `strict` setting, and which Puppet to answer as: `error` (Puppet 8.10, the
+    /// default: an undefined variable in a data value, or a YAML data file that is not a hash,
+    /// is an error), `warning` (Puppet 7.23's answers: both warn), `off` (as warning, silent).
+    #[arg(long, value_enum, default_value = "error")]
     pub(crate) strict: StrictArg,
     /// Output: s (Ruby to_s), json, yaml.
     #[arg(long = "render-as", alias = "render_as", default_value = "yaml")]
@@ -127,7 +127,12 @@ fn lookup(args: &LookupArgs) -> Result<String, String> {
     if !["s", "json", "yaml"].contains(&args.render_as.as_str()) {
         return Err(format!("unknown --render-as {:?}: use s, json or yaml", args.render_as));
     }
-    let value_type = args.value_type.as_deref().map(PType::parse_cli).transpose().map_err(|e| e.message)?;
+    let value_type = args
+        .value_type
+        .as_deref()
+        .map(|t| PType::parse_cli(t, args.strict.into()))
+        .transpose()
+        .map_err(|e| e.message)?;
     let estate_dir = estate_dir(args);
     let estate = node_estate(args, estate_dir.as_deref())?;
     let facts = args.facts.as_deref().map(read_facts).transpose()?;

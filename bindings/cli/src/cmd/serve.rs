@@ -32,7 +32,7 @@ pub(crate) struct ServeArgs {
     #[arg(long = "cache-mib", default_value_t = 256)]
     pub(crate) cache_mib: u64,
     /// Puppet's `strict` for `/lookup` and `/hiera` (as `lamina lookup --strict`).
-    #[arg(long, value_enum, default_value = "warning")]
+    #[arg(long, value_enum, default_value = "error")]
     pub(crate) strict: super::lookup::StrictArg,
 }
 

@@ -35,7 +35,7 @@ class Estate:
         knock_out_prefix: Optional[str] = None,
         sort_merged_arrays: bool = False,
         merge_hash_arrays: bool = False,
-        strict: str = "warning",
+        strict: str = "error",
         default: Any = ...,
     ) -> Any:
         """A Hiera 5 lookup (``puppet lookup``); ``KeyNotFound`` unless ``default`` is given.
