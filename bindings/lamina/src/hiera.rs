@@ -264,3 +264,57 @@ impl MergeOptions {
             .map_err(|_| MergeError::DeepOptionsWithoutDeep)
     }
 }
+
+/// The Puppet version Lamina answers as with `strict=error` (its `server_facts.serverversion`).
+pub const PUPPET8_VERSION: &str = "8.10.0";
+
+/// This machine's name and addresses as Facter gives them (`networking.fqdn`, `networking.ip`,
+/// `networking.ip6`), read once.
+fn machine() -> &'static (Option<String>, Option<String>, Option<String>) {
+    static MACHINE: std::sync::OnceLock<(Option<String>, Option<String>, Option<String>)> = std::sync::OnceLock::new();
+    MACHINE.get_or_init(|| {
+        let read = |p: &str| std::fs::read_to_string(p).ok().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let host = read("/proc/sys/kernel/hostname");
+        // A short hostname takes the resolver's domain, as Facter's does (`domain`, else the
+        // first `search` entry of resolv.conf).
+        let domain = read("/etc/resolv.conf").and_then(|r| {
+            let field = |k: &str| {
+                r.lines().find_map(|l| l.strip_prefix(k).and_then(|v| v.split_whitespace().next().map(str::to_string)))
+            };
+            field("domain ").or_else(|| field("search "))
+        });
+        let fqdn = host.map(|h| match domain {
+            Some(d) if !h.contains('.') => format!("{h}.{d}"),
+            _ => h,
+        });
+        // The source address of the default route: connecting a UDP socket sends nothing.
+        let source = |bind: &str, to: &str| {
+            let s = std::net::UdpSocket::bind(bind).ok()?;
+            s.connect(to).ok()?;
+            Some(s.local_addr().ok()?.ip().to_string())
+        };
+        (fqdn, source("0.0.0.0:0", "192.0.2.1:9"), source("[::]:0", "[2001:db8::1]:9"))
+    })
+}
+
+/// Set `$server_facts` in a lookup scope as `puppet lookup` does: Puppet 8
+/// (`strict` [`Strict::Error`]) sets the version, this machine's name and addresses
+/// (`Puppet::Node::ServerFacts.load`: `serverversion`, `servername`, `serverip`, `serverip6`,
+/// the ones Facter knows) and the lookup's `environment` (`Node#add_server_facts`); Puppet 7's
+/// lookup sets none (`{}`, as [`node_scope`] leaves it).
+pub fn add_server_facts(scope: &mut DataMap, strict: Strict) {
+    if strict != Strict::Error {
+        return;
+    }
+    let (name, ip, ip6) = machine();
+    let mut f = DataMap::new();
+    f.insert("serverversion".into(), Data::from(PUPPET8_VERSION));
+    for (k, v) in [("servername", name), ("serverip", ip), ("serverip6", ip6)] {
+        if let Some(v) = v {
+            f.insert(k.into(), Data::from(v.as_str()));
+        }
+    }
+    let env = scope.get("environment").cloned().unwrap_or_else(|| Data::from("production"));
+    f.insert("environment".into(), env);
+    scope.insert("server_facts".into(), Data::Hash(f));
+}

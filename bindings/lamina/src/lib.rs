@@ -50,8 +50,8 @@ mod hiera;
 
 pub use estate::{Estate, FactsPolicy, Source, host_enc, unknown_host};
 pub use hiera::{
-    Environment, HieraFiles, HieraLayers, Merge, MergeError, MergeOptions, PUPPET_HIERA_CONFIG, data_map,
-    global_config, host_scope, node_scope, parse_strict,
+    Environment, HieraFiles, HieraLayers, Merge, MergeError, MergeOptions, PUPPET_HIERA_CONFIG, PUPPET8_VERSION,
+    add_server_facts, data_map, global_config, host_scope, node_scope, parse_strict,
 };
 pub use lamina_foreman::EncDocument;
 pub use lamina_foreman::{Error, ErrorKind, Errors};

@@ -50,8 +50,9 @@ pub(crate) fn lookup(
         ),
         other => Failure::Error(other.to_string()),
     })?;
-    let scope = lamina::node_scope(Some(estate), node, opts.facts, Environment::Named(&opts.environment))
+    let mut scope = lamina::node_scope(Some(estate), node, opts.facts, Environment::Named(&opts.environment))
         .map_err(|e| Failure::Error(e.to_string()))?;
+    lamina::add_server_facts(&mut scope, opts.strict);
     let layers = files.layers(&lamina::global_config(opts.hiera_config.as_deref(), estate.path()));
     let engine = Hiera::new(&layers.layers, files.source_for(opts.strict), &scope).with_strict(opts.strict);
     let query = Query { names: vec![key.to_string()], merge, default: None, value_type: None };

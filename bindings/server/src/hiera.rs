@@ -49,12 +49,17 @@ fn strategy(q: &LookupQuery) -> Result<Option<Strategy>, String> {
 /// The host's scope, and whether the estate has the host (else only `trusted.certname`).
 fn scope(st: &State, certname: &str) -> Result<(DataMap, bool), String> {
     let snap = st.current();
+    let strict = st.hiera.as_ref().map_or(lamina::Strict::default(), |h| h.strict);
     let Some(host) = snap.estate.host(certname) else {
-        let scope = lamina::node_scope(None, Some(certname), None, Environment::OfEnc).map_err(|e| e.to_string())?;
+        let mut scope =
+            lamina::node_scope(None, Some(certname), None, Environment::OfEnc).map_err(|e| e.to_string())?;
+        lamina::add_server_facts(&mut scope, strict);
         return Ok((scope, false));
     };
     let facts = lamina::data_map((*snap.estate.host_source(host).facts).clone());
-    lamina::host_scope(&snap.estate, host, facts, Environment::OfEnc).map(|s| (s, true)).map_err(|e| e.to_string())
+    let mut scope = lamina::host_scope(&snap.estate, host, facts, Environment::OfEnc).map_err(|e| e.to_string())?;
+    lamina::add_server_facts(&mut scope, strict);
+    Ok((scope, true))
 }
 
 /// 404 when the server has no Hiera configuration.

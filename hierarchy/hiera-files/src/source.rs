@@ -109,8 +109,9 @@ fn read(function: &str, path: &str, strict: Strict) -> Cached {
                 Err(HieraError::data(path, format!("Unable to parse {m}")).caused_by(e))
             }
             Ok(Some(Data::Hash(h))) => Ok(Some(Arc::new(h))),
-            // An empty or comments-only file is `false` to Psych: only ever a warning.
-            Ok(Some(data)) if strict == Strict::Error && data != Data::Bool(false) => {
+            // An empty or comments-only file is `false` to Psych, and Puppet turns a `nil` document
+            // (`~`) into `false` too (`Puppet::Util::Yaml.safe_load`): only ever a warning.
+            Ok(Some(data)) if strict == Strict::Error && !matches!(data, Data::Bool(false) | Data::Null) => {
                 Err(HieraError::plain(format!("{path}: file does not contain a valid yaml hash")))
             }
             Ok(_) => {

@@ -136,8 +136,10 @@ fn lookup(args: &LookupArgs) -> Result<String, String> {
     let estate_dir = estate_dir(args);
     let estate = node_estate(args, estate_dir.as_deref())?;
     let facts = args.facts.as_deref().map(read_facts).transpose()?;
-    let scope = lamina::node_scope(estate.as_ref(), args.node.as_deref(), facts, Environment::Named(&args.environment))
-        .map_err(|e| e.to_string())?;
+    let mut scope =
+        lamina::node_scope(estate.as_ref(), args.node.as_deref(), facts, Environment::Named(&args.environment))
+            .map_err(|e| e.to_string())?;
+    lamina::add_server_facts(&mut scope, args.strict.into());
     let global = lamina::global_config(args.hiera_config.as_deref(), estate_dir.as_deref());
     let env_dir = match &args.environment_dir {
         Some(d) => Some(std::path::absolute(d).unwrap_or_else(|_| d.clone())),
