@@ -47,10 +47,10 @@ pub(crate) struct Query {
     pub(crate) case: PathBuf,
     /// The line as written (shell-quoted, directives included).
     pub(crate) line: String,
-    facts: PathBuf,
-    hiera: PathBuf,
+    pub(crate) facts: PathBuf,
+    pub(crate) hiera: PathBuf,
     /// `puppet lookup` arguments after the directives: keys and flags, unchanged.
-    args: Vec<String>,
+    pub(crate) args: Vec<String>,
 }
 
 /// What a command-line run produced.
@@ -133,7 +133,7 @@ fn case_facts(case: &Path) -> PathBuf {
 }
 
 /// Parse a query line of `case` (directives `@facts=`/`@hiera=` are relative to the case).
-fn parse_query(case: &Path, line: &str) -> Query {
+pub(crate) fn parse_query(case: &Path, line: &str) -> Query {
     let mut args = shell_split(line);
     let mut facts = case_facts(case);
     let mut hiera = case.join("hiera.yaml");
@@ -377,7 +377,7 @@ pub(crate) fn lamina_side_with(queries: &[Query], extra: &[&str]) -> Vec<CliOutp
 }
 
 /// Is Puppet usable? Under CI its absence is a loud failure; elsewhere `false` with a message.
-fn puppet_available(test: &str) -> bool {
+pub(crate) fn puppet_available(test: &str) -> bool {
     if which("puppet").is_some() && which("ruby").is_some() {
         return true;
     }
@@ -388,7 +388,7 @@ fn puppet_available(test: &str) -> bool {
 
 /// Answer `queries` with ONE Puppet process (`tests/oracle/batch_lookup.rb`); one JSON answer each.
 /// `base` is a scratch directory for the query file.
-fn puppet_batch(queries: &[Query], base: &Path) -> Vec<J> {
+pub(crate) fn puppet_batch(queries: &[Query], base: &Path) -> Vec<J> {
     std::fs::create_dir_all(base).expect("scratch dir");
     let mut text = String::new();
     for q in queries {
@@ -614,7 +614,7 @@ fn comparator_detects_corruption() {
 // ---------------------------------------------------------------------------------------------
 // c. random cases
 
-mod random;
+pub(crate) mod random;
 use random::{Rng, gen_case};
 
 #[test]

@@ -98,3 +98,126 @@ fn puppet8_answers_the_curated_topics_as_listed() {
     );
     assert!(compared > 350, "only {compared} queries");
 }
+
+/// Held-out random cases (a new seed every run; `LAMINA_ORACLE_SEED` replays one), from the
+/// generator of `hiera_oracle::random`, which writes undefined variables in values and paths,
+/// legacy facts the facts lack and data files that are not hashes: answered by Puppet 7.23 (the
+/// host's), by Puppet 8.10 (the chroot's, a fresh scope per query) and by `lamina lookup` in its
+/// default (Puppet 8) and with `--strict warning` (Puppet 7). Each Lamina mode must give its
+/// Puppet's answer to every query (status; a found value byte for byte); the run prints on how
+/// many queries the two Puppets differ. A sample of Puppet 8's batch answers is checked against
+/// separate `puppet lookup` processes (the batch gives each query a fresh scope; this proves it).
+#[test]
+fn random_cases_match_puppet8_by_default_and_puppet7_with_strict_warning() {
+    use crate::hiera_oracle::random::{Rng, gen_case};
+    use crate::hiera_oracle::{parse_query, puppet_available, puppet_batch};
+    let Some(root) = root() else { return };
+    if !puppet_available("random_cases_match_puppet8") {
+        return;
+    }
+    let seed: u64 = std::env::var("LAMINA_ORACLE_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_secs() ^ u64::from(d.subsec_nanos()))
+    });
+    let count: usize = std::env::var("LAMINA_ORACLE8_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(150);
+    eprintln!("random_cases_match_puppet8: seed {seed}, {count} cases (replay: LAMINA_ORACLE_SEED={seed})");
+    let work = root.join(format!("tmp/lamina-random8-{seed}"));
+    let _ = std::fs::remove_dir_all(&work);
+    let inside = |p: &Path| Path::new("/").join(p.strip_prefix(&root).expect("inside the chroot"));
+    let mut rng = Rng(seed);
+    let mut queries = Vec::new();
+    for i in 0..count {
+        let dir = work.join(format!("c{i:04}"));
+        for line in gen_case(&mut rng, &dir) {
+            queries.push(parse_query(&dir, &line));
+        }
+    }
+    std::fs::copy(repo_root().join("tests/oracle/batch_lookup.rb"), work.join("batch_lookup.rb")).expect("copy");
+    let mut text = String::new();
+    for q in &queries {
+        text.push_str(&format!("'@case={}' {}\n", inside(&q.case).display(), q.line));
+    }
+    std::fs::write(work.join("queries8.txt"), text).expect("queries");
+    let (p8, p7) = std::thread::scope(|s| {
+        let p8 = s.spawn(|| {
+            let out = Command::new("chroot")
+                .arg(&root)
+                .args(["env", "FRESH_SCOPE=1", "ruby"])
+                .arg(inside(&work.join("batch_lookup.rb")))
+                .arg(inside(&work))
+                .arg(inside(&work.join("unused-facts.yaml")))
+                .arg(inside(&work.join("queries8.txt")))
+                .output()
+                .expect("run chroot");
+            assert!(out.status.success(), "Puppet 8 batch: {}", String::from_utf8_lossy(&out.stderr));
+            serde_json::from_slice::<Vec<J>>(&out.stdout).expect("json")
+        });
+        let p7 = puppet_batch(&queries, &work.join("p7"));
+        (p8.join().expect("puppet 8"), p7)
+    });
+    assert_eq!(p8.len(), queries.len());
+    let l8 = lamina_side_with(&queries, &[]);
+    let l7 = lamina_side_with(&queries, &["--strict", "warning"]);
+    let mut report = String::new();
+    let mut bad = 0;
+    let mut differ = 0;
+    let mut statuses = std::collections::BTreeMap::<String, usize>::new();
+    for (i, q) in queries.iter().enumerate() {
+        let (a8, a7) = (&p8[i], &p7[i]);
+        if a8["status"] != a7["status"] || a8.get("stdout") != a7.get("stdout") {
+            differ += 1;
+            *statuses
+                .entry(format!("{} -> {}", a7["status"].as_str().unwrap_or("?"), a8["status"].as_str().unwrap_or("?")))
+                .or_default() += 1;
+        }
+        for (who, want, got) in [("Puppet 8 / lamina", a8, &l8[i]), ("Puppet 7 / lamina --strict warning", a7, &l7[i])]
+        {
+            if let Some(d) = compare(want, got, &q.case, ErrorCheck::Status) {
+                bad += 1;
+                if bad <= 30 {
+                    report.push_str(&format!("- {who}: {} `{}`\n      {d}\n", q.case.display(), q.line));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "random puppet8: {} queries over {count} cases; Puppet 7.23 and 8.10 differ on {differ} ({statuses:?}); lamina gives Puppet 8's answer by default and Puppet 7's with --strict warning on all but {bad}",
+        queries.len()
+    );
+    // A sample against separate processes: each its own `puppet lookup`, as Puppet users run it.
+    for i in (0..queries.len()).step_by(queries.len().div_ceil(3).max(1)).take(3) {
+        let q = &queries[i];
+        let out = Command::new("chroot")
+            .arg(&root)
+            .args(["puppet", "lookup", "--node", "testnode.example.com", "--render-as", "json", "--facts"])
+            .arg(inside(&q.facts))
+            .arg("--hiera_config")
+            .arg(inside(&q.hiera))
+            .args(&q.args)
+            .output()
+            .expect("puppet lookup");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let want = &p8[i];
+        match want["status"].as_str() {
+            Some("found") => assert_eq!(
+                Some(stdout.as_str()),
+                want["stdout"].as_str(),
+                "batch vs process: `{}` in {}",
+                q.line,
+                q.case.display()
+            ),
+            _ => assert!(
+                !out.status.success() && stdout.is_empty(),
+                "batch says {want}, the process printed {stdout:?}: `{}` in {}",
+                q.line,
+                q.case.display()
+            ),
+        }
+    }
+    if bad == 0 {
+        let _ = std::fs::remove_dir_all(&work);
+        return;
+    }
+    panic!("seed {seed}: {bad} answers differ (cases kept under {}):\n{report}", work.display());
+}

@@ -1,13 +1,15 @@
 //! The random cases of `random_cases_match_puppet`: a seeded generator of hierarchies (3-6 levels
 //! with interpolated paths, globs, mapped paths and JSON levels), data (nested hashes and arrays,
 //! knockouts, interpolations, Integer keys, floats), lookup_options, facts and queries, written
-//! as a case directory both tools read.
+//! as a case directory both tools read. Some of it is where Puppet 8 answers otherwise than
+//! Puppet 7: undefined variables in values and in paths, legacy facts the facts do not carry
+//! (Puppet 8 agents send none), and data files that are not hashes.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 /// SplitMix64: small, seedable, good enough for test data.
-pub(super) struct Rng(pub(super) u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -158,6 +160,19 @@ const INTERPS: &[&str] = &[
     "%{scope('f_dc')}-%{facts.f_num}-%{f_flag}",
     "%{facts.f_os.nosuch}!",
 ];
+/// Undefined variables: an error in data under Puppet 8 (`strict=error`), `""` under Puppet 7;
+/// legacy facts (`::osfamily`) are undefined, as Puppet 8's agents no longer send them.
+const UNDEFINED: &[&str] = &[
+    "%{nosuch}",
+    "u-%{::f_nosuch}",
+    "legacy=%{::osfamily}",
+    "%{::operatingsystemmajrelease}.x",
+    "%{facts.nosuch}|%{trusted.nosuch}",
+    "%{lookup('nokey')}z",
+];
+/// Documents that are not hashes: an error under Puppet 8 except the empty, comment-only and
+/// `~`/`false` ones (`false` to Puppet), which only warn; all warn under Puppet 7.
+const NOT_HASHES: &[&str] = &["just a string\n", "- a\n- b\n", "42\n", "", "# only a comment\n", "~\n", "false\n"];
 
 fn gen_scalar(rng: &mut Rng, interp: bool) -> V {
     match rng.below(if interp { 10 } else { 9 }) {
@@ -169,6 +184,7 @@ fn gen_scalar(rng: &mut Rng, interp: bool) -> V {
         5 | 6 => V::Str(rng.pick(WORDS).to_string()),
         7 => V::Str(format!("--{}", rng.pick(WORDS))),
         8 => V::Str(format!("{}-%{{facts.f_dc}}", rng.pick(WORDS))),
+        _ if rng.chance(30) => V::Str(rng.pick(UNDEFINED).to_string()),
         _ => V::Str(rng.pick(&INTERPS[..3]).to_string()),
     }
 }
@@ -242,6 +258,8 @@ fn gen_data(rng: &mut Rng) -> Vec<(String, V)> {
                     ("in".into(), V::Str(rng.pick(INTERPS).into())),
                     ("k1".into(), V::Str("%{facts.f_env}".into())),
                 ])
+            } else if rng.chance(20) {
+                V::Str(rng.pick(UNDEFINED).into())
             } else {
                 V::Str(rng.pick(INTERPS).into())
             };
@@ -342,13 +360,19 @@ fn gen_level(rng: &mut Rng, kind: usize, name: &str, f: &Facts) -> Level {
             vec![(format!("json/{}.json", f.role), true)],
             true,
         ),
+        // An undefined variable in a path only warns, in both Puppets: it is "" there.
+        8 => (
+            yaml_level("    path: \"legacy/%{::osfamily}/%{nosuch}.yaml\"\n".into()),
+            vec![("legacy//.yaml".to_string(), true)],
+            false,
+        ),
         _ => (yaml_level("    path: common.yaml\n".into()), vec![("common.yaml".to_string(), true)], false),
     };
     Level { yaml, files, json }
 }
 
 /// Write one random case under `dir`; returns its query lines.
-pub(super) fn gen_case(rng: &mut Rng, dir: &Path) -> Vec<String> {
+pub(crate) fn gen_case(rng: &mut Rng, dir: &Path) -> Vec<String> {
     let f = Facts {
         role: rng.pick(ROLES),
         env: rng.pick(&["prod", "dev"]),
@@ -377,7 +401,7 @@ pub(super) fn gen_case(rng: &mut Rng, dir: &Path) -> Vec<String> {
     std::fs::write(dir.join("facts.yaml"), facts).expect("facts");
 
     // 3..6 levels: a random subset of the templates in random order, then common.
-    let mut kinds: Vec<usize> = (0..7).collect();
+    let mut kinds: Vec<usize> = vec![0, 1, 2, 3, 4, 5, 6, 8];
     let mut chosen = Vec::new();
     for _ in 0..rng.range(2, 5) {
         chosen.push(kinds.remove(rng.below(kinds.len())));
@@ -393,7 +417,13 @@ pub(super) fn gen_case(rng: &mut Rng, dir: &Path) -> Vec<String> {
                 let path = dir.join("data").join(file);
                 std::fs::create_dir_all(path.parent().expect("parent")).expect("data dir");
                 let data = gen_data(rng);
-                let text = if level.json { format!("{}\n", V::Map(data).json()) } else { yaml_doc(&data) };
+                let text = if level.json {
+                    format!("{}\n", V::Map(data).json())
+                } else if rng.chance(7) {
+                    rng.pick(NOT_HASHES).to_string()
+                } else {
+                    yaml_doc(&data)
+                };
                 std::fs::write(path, text).expect("data file");
             }
         }
