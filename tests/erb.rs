@@ -145,3 +145,23 @@ fn issue13_erb_matchers_read_rendered_parameters() {
     let doc = enc(y, "h.example.com").expect("renders");
     assert_eq!(class_param(&doc, "c", "k"), Some(Value::from("matched")));
 }
+
+#[test]
+fn issue13_erb_reading_facts_makes_facts_matter() {
+    let y = "parameters:\n  - {name: p, value: \"<%= @host.facts['uptime'] %>\"}\nhosts:\n  - {name: h.example.com}\n";
+    let estate = load_str(y, "estate.yaml").expect("load");
+    let h = estate.host("h.example.com").expect("host");
+    let facts: lamina_foreman::Map = [("uptime".to_string(), Value::from("5 days"))].into_iter().collect();
+    assert!(estate.facts_matter(h, &facts), "a template reads facts: a new uptime changes the ENC");
+    let plain = load_str("hosts:\n  - {name: h.example.com}\n", "estate.yaml").expect("load");
+    let h = plain.host("h.example.com").expect("host");
+    assert!(!plain.facts_matter(h, &facts), "no matcher or template reads facts");
+    let with = estate.with_facts(estate.host("h.example.com").expect("host"), std::sync::Arc::new(facts));
+    let doc = enc_of(&with, "h.example.com");
+    assert_eq!(param(&doc, "p"), Value::from("5 days"));
+}
+
+fn enc_of(estate: &lamina_foreman::Estate, host: &str) -> Value {
+    let i = estate.host(host).expect("host");
+    resolve(estate, i, false).and_then(|r| r.document()).expect("renders").into_value()
+}

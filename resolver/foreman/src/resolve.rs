@@ -300,9 +300,10 @@ struct Matcher<'a, 'e> {
 
 impl Estate {
     /// Whether giving host `host` the facts `facts` can change its ENC document: facts reach it
-    /// only through override values' order lines, so only if one of the facts those lines can
-    /// read differs. (Agents upload facts on every run; most runs change only volatile facts
-    /// such as uptimes, which no matcher reads.)
+    /// through override values' order lines, so if one of the facts those lines can read
+    /// differs, and through ERB that reads `@host.facts`, so if any fact differs and one of the
+    /// host's templates names `facts`. (Agents upload facts on every run; most runs change only
+    /// volatile facts such as uptimes, which no matcher reads.)
     ///
     /// # Panics
     /// When `host` is not an index [`Self::host`] gave for this estate.
@@ -314,6 +315,30 @@ impl Estate {
             .flatten()
             .filter(|el| !HOST_ATTRIBUTES.contains(&el.as_str()))
             .any(|el| fact(old, el) != fact(facts, el))
+            || (**old != *facts && self.templates_read_facts(host))
+    }
+
+    /// Whether a template the host renders (a custom parameter it receives, a value of a key of
+    /// its classes) mentions `facts`: a cheap, safe over-approximation of `@host.facts[...]`.
+    fn templates_read_facts(&self, host: Idx) -> bool {
+        if !self.settings.interpolate_erb_in_parameters {
+            return false;
+        }
+        fn reads(v: &Value) -> bool {
+            match v {
+                Value::String(s) => lamina_erb::contains_erb(s) && s.contains("facts"),
+                Value::Array(a) => a.iter().any(reads),
+                Value::Hash(h) => h.values().any(reads),
+                _ => false,
+            }
+        }
+        let h = &self.hosts[host as usize];
+        host_params(self, h, false).values().any(|rp| reads(&rp.winner.param.value))
+            || class_ids(self, h).iter().flat_map(|&c| &self.classes[c as usize].override_keys).any(|&k| {
+                let p = &self.keys[k as usize].src;
+                p.default_value.as_ref().is_some_and(reads)
+                    || p.override_values.iter().any(|ov| ov.value.as_ref().is_some_and(reads))
+            })
     }
 }
 
