@@ -19,67 +19,9 @@ pub(crate) fn to_s(v: &Value) -> String {
     }
 }
 
-/// Ruby's `inspect` (Ruby 3.0: `{"a"=>1}`).
+/// Ruby's `inspect` (Ruby 3.0 to 3.3: `{"a"=>1}`).
 pub(crate) fn inspect(v: &Value) -> String {
-    let mut out = String::new();
-    write_inspect(&mut out, v);
-    out
-}
-
-fn write_inspect(out: &mut String, v: &Value) {
-    match v {
-        Value::Null => out.push_str("nil"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
-        Value::BigInt(b) => out.push_str(b.as_str()),
-        Value::Float(f) => out.push_str(&ruby_float(*f)),
-        Value::String(s) => inspect_str(out, s),
-        Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_inspect(out, x);
-            }
-            out.push(']');
-        }
-        Value::Hash(h) => {
-            out.push('{');
-            for (i, (k, x)) in h.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                inspect_str(out, k);
-                out.push_str("=>");
-                write_inspect(out, x);
-            }
-            out.push('}');
-        }
-    }
-}
-
-fn inspect_str(out: &mut String, s: &str) {
-    out.push('"');
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\x1b' => out.push_str("\\e"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0b' => out.push_str("\\v"),
-            '\x0c' => out.push_str("\\f"),
-            '#' if matches!(chars.peek(), Some('{' | '$' | '@')) => out.push_str("\\#"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    lamina_value::ruby_inspect(&lamina_value::Data::from(v))
 }
 
 /// How a `NoMethodError` names its receiver: `nil:NilClass` as Ruby 3.0 says it, and other

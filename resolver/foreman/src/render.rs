@@ -248,19 +248,9 @@ impl<'a, 'e> Renderer<'a, 'e> {
         Ok(v)
     }
 
-    /// `ParameterSafeRender#render_object`: strings with ERB rendered, arrays and hash values
-    /// walked, anything else as is.
+    /// A value rendered against this host ([`render_object`]).
     pub(crate) fn value(&mut self, v: &Value) -> Result<Value, String> {
-        Ok(match v {
-            Value::String(s) if contains_erb(s) => {
-                Value::String(Template::parse(s).and_then(|t| t.render(self)).map_err(|e| e.to_string())?)
-            }
-            Value::Array(a) => Value::Array(a.iter().map(|x| self.value(x)).collect::<Result<_, _>>()?),
-            Value::Hash(h) => {
-                Value::Hash(h.iter().map(|(k, x)| Ok((k.clone(), self.value(x)?))).collect::<Result<_, String>>()?)
-            }
-            other => other.clone(),
-        })
+        render_object(v, self)
     }
 
     /// A smart class parameter's picked value as Foreman sends it: rendered, cast to the key's
@@ -327,6 +317,21 @@ impl<'a, 'e> Renderer<'a, 'e> {
             _ => return None,
         })
     }
+}
+
+/// `ParameterSafeRender#render_object`: strings with ERB rendered, arrays and hash values
+/// walked, anything else as is.
+fn render_object(v: &Value, ctx: &mut dyn Context) -> Result<Value, String> {
+    Ok(match v {
+        Value::String(s) if contains_erb(s) => {
+            Value::String(Template::parse(s).and_then(|t| t.render(ctx)).map_err(|e| e.to_string())?)
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| render_object(x, ctx)).collect::<Result<_, _>>()?),
+        Value::Hash(h) => {
+            Value::Hash(h.iter().map(|(k, x)| Ok((k.clone(), render_object(x, ctx)?))).collect::<Result<_, String>>()?)
+        }
+        other => other.clone(),
+    })
 }
 
 fn owner(rp: &ResolvedParam<'_>) -> String {
@@ -603,18 +608,9 @@ impl StaticInfo {
         }
     }
 
-    /// Render a built-in parameter's value.
+    /// Render a built-in parameter's value ([`render_object`]).
     pub(crate) fn value(&mut self, v: &Value) -> Result<Value, String> {
-        Ok(match v {
-            Value::String(s) if contains_erb(s) => {
-                Value::String(Template::parse(s).and_then(|t| t.render(self)).map_err(|e| e.to_string())?)
-            }
-            Value::Array(a) => Value::Array(a.iter().map(|x| self.value(x)).collect::<Result<_, _>>()?),
-            Value::Hash(h) => {
-                Value::Hash(h.iter().map(|(k, x)| Ok((k.clone(), self.value(x)?))).collect::<Result<_, String>>()?)
-            }
-            other => other.clone(),
-        })
+        render_object(v, self)
     }
 }
 

@@ -6,7 +6,6 @@ use super::{HieraError, MAX_ALIAS_NODES, MAX_NESTING, MAX_STRING};
 use crate::{Data, DataMap, Key};
 use lamina_value::ruby_float;
 use regex::Regex;
-use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 static METHOD: LazyLock<Regex> =
@@ -29,73 +28,7 @@ pub fn to_s(v: &Data) -> String {
     }
 }
 
-/// Ruby 3.1 `inspect`: `{"a"=>1, "b"=>[nil, true]}`.
-#[must_use]
-pub fn ruby_inspect(v: &Data) -> String {
-    let mut out = String::new();
-    inspect_into(&mut out, v);
-    out
-}
-
-fn inspect_into(out: &mut String, v: &Data) {
-    match v {
-        Data::Null => out.push_str("nil"),
-        Data::BigInt(b) => out.push_str(b.as_str()),
-        Data::String(s) => inspect_str(out, s),
-        Data::Symbol(s) => {
-            out.push(':');
-            out.push_str(s);
-        }
-        Data::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                inspect_into(out, x);
-            }
-            out.push(']');
-        }
-        Data::Hash(h) => {
-            out.push('{');
-            for (i, (k, x)) in h.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                match k {
-                    Key::Str(k) => inspect_str(out, k),
-                    Key::Nil => out.push_str("nil"),
-                    other => out.push_str(&other.to_s()),
-                }
-                out.push_str("=>");
-                inspect_into(out, x);
-            }
-            out.push('}');
-        }
-        other => out.push_str(&to_s(other)),
-    }
-}
-
-fn inspect_str(out: &mut String, s: &str) {
-    out.push('"');
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{1b}' => out.push_str("\\e"),
-            '#' if matches!(chars.peek(), Some('{' | '$' | '@')) => out.push_str("\\#"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\x{:02X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
+pub use lamina_value::ruby_inspect;
 
 /// Counts nodes up to `cap` (early exit).
 fn node_count(v: &Data, cap: usize) -> usize {

@@ -30,9 +30,11 @@
 //! ```
 
 mod data;
+mod inspect;
 mod int;
 mod value;
 
 pub use data::{Data, DataMap, Key};
+pub use inspect::{inspect_str, ruby_inspect};
 pub use int::{BigInt, Int, IntRef};
 pub use value::{Map, Value, ruby_float};
