@@ -165,3 +165,38 @@ fn enc_of(estate: &lamina_foreman::Estate, host: &str) -> Value {
     let i = estate.host(host).expect("host");
     resolve(estate, i, false).and_then(|r| r.document()).expect("renders").into_value()
 }
+
+#[test]
+fn issue13_erb_review_casts_follow_rubys_anchors_and_regexps() {
+    // An integer key whose template leaves a newline: Foreman's caster matches `/^-?\d+$/`
+    // (line anchors) and takes `to_i`, so 5432; a regexp validator refuses a non-String value
+    // (`5432 =~ /re/` is nil in Ruby).
+    let y = "environments: [production]\n\
+             puppetclasses:\n  c:\n    environments: [production]\n    parameters:\n\
+             \x20     port: {override: true, parameter_type: integer, default_value: \"<% if true -%>\\n5432\\n<% end -%>\\n\"}\n\
+             \x20     real: {override: true, parameter_type: real, default_value: \"<%= 1.5 %>\\n\"}\n\
+             hosts:\n  - {name: h.example.com, environment: production, puppetclasses: [c]}\n";
+    let doc = enc(y, "h.example.com").expect("renders");
+    assert_eq!(class_param(&doc, "c", "port"), Some(Value::Int(5432)));
+    assert_eq!(class_param(&doc, "c", "real"), Some(Value::Float(1.5)));
+    let validated = y.replace(
+        "parameter_type: integer, default_value:",
+        "parameter_type: integer, validator_type: regexp, validator_rule: '^[0-9]+$', default_value:",
+    );
+    let e = enc(&validated, "h.example.com").expect_err("a regexp cannot match an Integer");
+    assert!(e.contains("Invalid value '5432'") && e.contains("cannot match"), "{e}");
+    let e = load_str(&validated.replace("\"<% if true -%>\\n5432\\n<% end -%>\\n\"", "5432"), "e.yaml")
+        .expect_err("nor at load");
+    assert!(e.to_string().contains("cannot match"), "{e}");
+}
+
+#[test]
+fn issue13_erb_host_param_chains_are_bounded() {
+    let mut params = String::new();
+    for i in 0..40 {
+        params.push_str(&format!("  - {{name: p{i}, value: \"<%= host_param('p{}') %>x\"}}\n", i + 1));
+    }
+    params.push_str("  - {name: p40, value: end}");
+    let e = enc(&estate(&params), HOST).expect_err("too deep");
+    assert!(e.contains("nest deeper than 16 parameters"), "{e}");
+}

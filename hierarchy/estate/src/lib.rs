@@ -55,8 +55,8 @@ impl TextParser for PsychText {
             .map_err(|e| Error::new(ErrorKind::Syntax, "", e.message.clone()).at_column(e.col).caused_by(e))
     }
     fn json(&self, s: &str) -> Result<Value, Error> {
-        // Ruby's `JSON.load("")` is nil.
-        if s.trim().is_empty() {
+        // Ruby's `JSON.load("")` is nil (`allow_blank`: the empty string only; blanks fail).
+        if s.is_empty() {
             return Ok(Value::Null);
         }
         let v: serde_json::Value =

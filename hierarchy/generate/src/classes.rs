@@ -600,8 +600,13 @@ fn validator_for(rng: &mut Rng, kind: Kind) -> Option<(&'static str, &'static st
     match kind {
         Kind::Ensure if rng.chance(0.8) => Some(("list", "present, absent, latest, installed")),
         Kind::LogLevel if rng.chance(0.8) => Some(("list", "debug, info, warning, error, critical")),
-        Kind::Port if rng.chance(0.5) => Some(("regexp", "^\\d+$")),
-        Kind::Count | Kind::Timeout if rng.chance(0.3) => Some(("regexp", "^[1-9][0-9]*$")),
+        // Integer keys take list validators: Foreman matches a regexp against the cast value, and
+        // an Integer never matches, so a regexp would refuse every value.
+        Kind::Port if rng.chance(0.5) => {
+            Some(("list", "80, 443, 8080, 8443, 3306, 5432, 6379, 9090, 9100, 11211, 5666, 2181"))
+        }
+        Kind::Count if rng.chance(0.3) => Some(("list", "1, 2, 4, 8, 16, 32, 64, 100, 128, 256, 500, 1024")),
+        Kind::Timeout if rng.chance(0.3) => Some(("list", "5, 10, 15, 30, 60, 120, 300, 600")),
         Kind::Version if rng.chance(0.5) => Some(("regexp", "^\\d+(\\.\\d+)*$")),
         Kind::Path if rng.chance(0.4) => Some(("regexp", "^/")),
         _ => None,

@@ -445,6 +445,50 @@ mod tests {
     }
 
     #[test]
+    fn ruby_details_checked_with_ruby_3_1() {
+        // Each expected text is what `ERB.new(src, trim_mode: '-').result` gives in Ruby 3.1.
+        assert_eq!(r("<%= 'foo.example.com'.chomp('.example.com') %>"), "foo");
+        assert_eq!(r("<%= 'a.b.c'.split('.').first(2).join('.') %>|<%= [1, 2, 3].last(2) %>"), "a.b|[2, 3]");
+        assert_eq!(r("<%= [1, [], 2].join(',') %>|<%= [[], []].join(',') %>"), "1,,2|,");
+        assert_eq!(
+            r("<%= '3.10.2'.to_f %> <%= '1e3'.to_f %> <%= '1..2'.to_f %> <%= 'x'.to_f %>"),
+            "3.1 1000.0 1.0 0.0"
+        );
+        assert_eq!(r("<%= \"\\u00e9\\x41\\101\\u{263A}\" %>"), "éAA☺");
+        assert_eq!(
+            r("<%= 'a b'.include? 'a' %>|<%= host_param ('tier') %>|<%= 'abc'[0] %>|<%= 'abc'[-1] %>"),
+            "true|gold|a|c"
+        );
+        assert_eq!(r("<%= [1,\n 2].size + (1 +\n 2) %>"), "5");
+        assert_eq!(
+            r("<%= -1.to_s %>|<%= 9223372036854775807 + 1 %>|<%= [1, 1.0].uniq %>"),
+            "-1|9223372036854775808|[1, 1.0]"
+        );
+        assert_eq!(
+            fails("<%= 'a'.upcase(1) %>").message,
+            "wrong number of arguments (given 1, expected 0) in `upcase'"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_fails_the_template_not_the_process() {
+        for src in [
+            format!("<%= {}1{} %>", "(".repeat(10_000), ")".repeat(10_000)),
+            format!("<%= {}1 %>", "!".repeat(100_000)),
+            format!("<%= {}1{} %>", "[".repeat(10_000), "]".repeat(10_000)),
+            format!("<%= {}1 %>", "not ".repeat(10_000)),
+            format!("<%= {}1 %>", "-".repeat(10_000)),
+        ] {
+            let e = fails(&src);
+            assert!(e.message.contains("nest deeper than 64"), "{}", e.message);
+        }
+        // Fifty levels are fine (templates nest a few).
+        assert_eq!(r(&format!("<%= {}1{} %>", "(".repeat(50), ")".repeat(50))), "1");
+        let nested = (0..200).fold("1".to_string(), |acc, _| format!("\"#{{{acc}}}\""));
+        assert!(fails(&format!("<%= {nested} %>")).message.contains("nest deeper"));
+    }
+
+    #[test]
     fn errors_name_construct_and_position() {
         let e = fails("ok\n<%= @host.comment.upcase %>");
         assert_eq!((e.line, e.column, e.message.as_str()), (2, 19, "undefined method `upcase' for nil:NilClass"));

@@ -50,6 +50,8 @@ pub(crate) fn lex(tpl: &str, code: &str, base: usize) -> Result<Vec<Token>, Erro
     let mut out = Vec::new();
     let mut i = 0;
     let mut space = true;
+    // Open `(` and `[`.
+    let mut depth = 0usize;
     while i < b.len() {
         let c = b[i];
         let at = base + i;
@@ -67,6 +69,15 @@ pub(crate) fn lex(tpl: &str, code: &str, base: usize) -> Result<Vec<Token>, Erro
         }
         let tok = if c == b'\n' || c == b';' {
             i += 1;
+            // Ruby continues a statement across a newline inside brackets and after an operator
+            // or a comma.
+            let continues = c == b'\n'
+                && (depth > 0
+                    || matches!(out.last(), Some(Token { tok: Tok::Op(op), .. }) if !matches!(*op, ")" | "]")));
+            if continues {
+                space = true;
+                continue;
+            }
             Tok::End
         } else if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
             let s = i;
@@ -123,6 +134,11 @@ pub(crate) fn lex(tpl: &str, code: &str, base: usize) -> Result<Vec<Token>, Erro
             Tok::Symbol(code[s..i].to_string())
         } else if let Some(op) = OPS.iter().chain(OTHER_OPS.iter()).find(|op| code[i..].starts_with(**op)) {
             i += op.len();
+            match *op {
+                "(" | "[" => depth += 1,
+                ")" | "]" => depth = depth.saturating_sub(1),
+                _ => {}
+            }
             Tok::Op(op)
         } else {
             let ch = code[i..].chars().next().unwrap_or('?');
@@ -170,18 +186,47 @@ fn double_quoted(tpl: &str, code: &str, start: usize, base: usize) -> Result<(Ve
             }
             b'\\' => {
                 let Some(ch) = code[i + 1..].chars().next() else { break };
+                let rest = &code[i + 1 + ch.len_utf8()..];
+                let mut used = 0;
                 match ch {
                     'n' => s.push('\n'),
                     't' => s.push('\t'),
                     'r' => s.push('\r'),
                     's' => s.push(' '),
-                    '0' => s.push('\0'),
                     'e' => s.push('\x1b'),
+                    'a' => s.push('\x07'),
+                    'b' => s.push('\x08'),
+                    'f' => s.push('\x0c'),
+                    'v' => s.push('\x0b'),
+                    // `\uXXXX`, `\u{X...}`, `\xHH`, octal `\NNN`.
+                    'u' | 'x' | '0'..='7' => {
+                        let (digits, radix, skip) = if ch == 'u' && rest.starts_with('{') {
+                            let end = rest
+                                .find('}')
+                                .ok_or_else(|| Error::at(tpl, base + i, "unterminated Unicode escape".into()))?;
+                            (&rest[1..end], 16, end + 1)
+                        } else if ch == 'u' {
+                            let n = rest.bytes().take(4).take_while(u8::is_ascii_hexdigit).count();
+                            (&rest[..n], 16, n)
+                        } else if ch == 'x' {
+                            let n = rest.bytes().take(2).take_while(u8::is_ascii_hexdigit).count();
+                            (&rest[..n], 16, n)
+                        } else {
+                            let n = rest.bytes().take(2).take_while(|b| (b'0'..=b'7').contains(b)).count();
+                            (&code[i + 1..i + 2 + n], 8, n)
+                        };
+                        let v = u32::from_str_radix(digits, radix).ok().and_then(char::from_u32);
+                        let Some(v) = v.filter(|_| !digits.is_empty()) else {
+                            return Err(Error::at(tpl, base + i, format!("invalid escape \\{ch}{digits}")));
+                        };
+                        s.push(v);
+                        used = skip;
+                    }
                     c @ ('"' | '\\' | '#' | '\'') => s.push(c),
                     '\n' => {}
                     c => s.push(c),
                 }
-                i += 1 + ch.len_utf8();
+                i += 1 + ch.len_utf8() + used;
             }
             b'#' if b.get(i + 1) == Some(&b'{') => {
                 // `#{...}`: find the matching brace, skipping nested strings and braces.

@@ -145,8 +145,8 @@ impl Template {
 }
 
 /// Whether Foreman treats `s` as a template (core `config/initializers/core_extensions.rb`:
-/// `String#contains_erb?` is `size > 4 && index('<%')`).
+/// `String#contains_erb?` is `size > 4 && index('<%')`, `size` in characters).
 #[must_use]
 pub fn contains_erb(s: &str) -> bool {
-    s.len() > 4 && s.contains("<%")
+    lamina_value::Value::str_contains_erb(s)
 }

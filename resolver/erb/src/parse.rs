@@ -199,15 +199,30 @@ pub(crate) fn parse(tpl: &str, segs: Vec<Seg>) -> Result<Vec<Node>, Error> {
     Ok(top)
 }
 
+/// How deep expressions may nest (parentheses, brackets, `!`, `#{}`): the parser and the
+/// evaluator recurse, and a hostile template must fail one host, not overflow the stack
+/// (Ruby itself refuses deep nesting: `nesting too deep`).
+const MAX_DEPTH: usize = 64;
+
 pub(crate) struct Parser<'t> {
     tpl: &'t str,
     toks: Vec<Token>,
     pos: usize,
+    depth: usize,
 }
 
 impl<'t> Parser<'t> {
     pub(crate) fn new(tpl: &'t str, code: &str, at: usize) -> Result<Self, Error> {
-        Ok(Parser { tpl, toks: lex(tpl, code, at)?, pos: 0 })
+        Ok(Parser { tpl, toks: lex(tpl, code, at)?, pos: 0, depth: 0 })
+    }
+
+    /// One level deeper, or the nesting error.
+    fn enter(&mut self) -> Result<(), Error> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Error::at(self.tpl, self.at(), format!("expressions nest deeper than {MAX_DEPTH} levels")));
+        }
+        Ok(())
     }
 
     fn peek(&self) -> &Tok {
@@ -295,6 +310,13 @@ impl<'t> Parser<'t> {
 
     /// `not`, `and`, `or` (the lowest precedence).
     pub(crate) fn expr(&mut self) -> Result<Expr, Error> {
+        self.enter()?;
+        let r = self.expr_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_inner(&mut self) -> Result<Expr, Error> {
         let mut left = self.not_expr()?;
         loop {
             match self.keyword() {
@@ -317,7 +339,10 @@ impl<'t> Parser<'t> {
         if self.keyword() == Some("not") {
             let at = self.at();
             self.pos += 1;
-            let e = self.not_expr()?;
+            self.enter()?;
+            let e = self.not_expr();
+            self.depth -= 1;
+            let e = e?;
             return Ok(Expr { at, kind: Kind::Not(Box::new(e)) });
         }
         self.ternary()
@@ -379,19 +404,43 @@ impl<'t> Parser<'t> {
 
     fn unary(&mut self) -> Result<Expr, Error> {
         let at = self.at();
+        // `-1.to_s` is `(-1).to_s`: a minus attached to a number is part of the literal.
+        if matches!(self.peek(), Tok::Op("-"))
+            && matches!(
+                self.toks.get(self.pos + 1),
+                Some(Token { tok: Tok::Int(_) | Tok::Float(_), space_before: false, .. })
+            )
+        {
+            self.pos += 1;
+            let kind = match self.peek().clone() {
+                Tok::Int(s) => Kind::Int(format!("-{s}")),
+                Tok::Float(f) => Kind::Float(-f),
+                _ => unreachable!("checked above"),
+            };
+            self.pos += 1;
+            return self.postfix_of(Expr { at, kind });
+        }
         if self.eat("!") {
-            let e = self.unary()?;
-            return Ok(Expr { at, kind: Kind::Not(Box::new(e)) });
+            self.enter()?;
+            let e = self.unary();
+            self.depth -= 1;
+            return Ok(Expr { at, kind: Kind::Not(Box::new(e?)) });
         }
         if self.eat("-") {
-            let e = self.unary()?;
-            return Ok(Expr { at, kind: Kind::Neg(Box::new(e)) });
+            self.enter()?;
+            let e = self.unary();
+            self.depth -= 1;
+            return Ok(Expr { at, kind: Kind::Neg(Box::new(e?)) });
         }
         self.postfix()
     }
 
     fn postfix(&mut self) -> Result<Expr, Error> {
-        let mut e = self.primary()?;
+        let e = self.primary()?;
+        self.postfix_of(e)
+    }
+
+    fn postfix_of(&mut self, mut e: Expr) -> Result<Expr, Error> {
         loop {
             let safe = matches!(self.peek(), Tok::Op("&."));
             if safe || matches!(self.peek(), Tok::Op(".")) {
@@ -399,7 +448,11 @@ impl<'t> Parser<'t> {
                 let at = self.at();
                 let Tok::Ident(name) = self.peek().clone() else { return Err(self.unexpected()) };
                 self.pos += 1;
-                let args = self.call_args()?;
+                let args = if matches!(self.peek(), Tok::Op("(")) && !self.toks[self.pos].space_before {
+                    self.call_args()?
+                } else {
+                    self.command_args()?
+                };
                 if self.peek_block() {
                     return Err(Error::unsupported(self.tpl, at, &format!("`{name}` with a block")));
                 }
@@ -462,6 +515,7 @@ impl<'t> Parser<'t> {
                         StrPart::Lit(s) => Part::Lit(s),
                         StrPart::Code(code, off) => {
                             let mut inner = Parser::new(self.tpl, &code, off)?;
+                            inner.depth = self.depth;
                             let e = inner.expr()?;
                             inner.expect_end()?;
                             Part::Expr(e)
@@ -521,8 +575,8 @@ impl<'t> Parser<'t> {
         let t = &self.toks[self.pos];
         let starts = t.space_before
             && match &t.tok {
-                Tok::Str(_) | Tok::Int(_) | Tok::Float(_) | Tok::Ivar(_) => true,
-                Tok::Ident(k) => !matches!(k.as_str(), "if" | "unless" | "and" | "or" | "then" | "do"),
+                Tok::Str(_) | Tok::Int(_) | Tok::Float(_) | Tok::Ivar(_) | Tok::Op("(" | "[") => true,
+                Tok::Ident(k) => !matches!(k.as_str(), "if" | "unless" | "and" | "or" | "then" | "do" | "end"),
                 _ => false,
             };
         if !starts {

@@ -71,42 +71,42 @@ fn int(i: Int) -> Value {
     }
 }
 
-/// Ruby's `String#to_i`: leading whitespace, a sign, decimal digits (single underscores
-/// between them); anything else ends the number; no digits is 0.
+/// Ruby's `String#to_i`.
 pub(crate) fn str_to_i(s: &str) -> Value {
-    let t = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
-    let (neg, rest) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let mut digits = String::new();
-    let b = rest.as_bytes();
-    for (i, &c) in b.iter().enumerate() {
-        if c.is_ascii_digit() {
-            digits.push(c as char);
-        } else if c == b'_' && i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
-        } else {
-            break;
-        }
-    }
-    if digits.is_empty() {
-        return Value::Int(0);
-    }
-    int(Int::from_radix(neg, &digits, 10).unwrap_or(Int::Small(0)))
+    int(Int::ruby_to_i(s, 10))
 }
 
-/// Ruby's `String#to_f` for the common forms (`"1.5"`, `" 2"`, `"3abc"`); no digits is 0.0.
+/// Ruby's `String#to_f`: the longest prefix that reads as a decimal number (`"3.10.2"` is 3.1,
+/// `"1e3"` 1000.0), after leading whitespace; none is 0.0.
 fn str_to_f(s: &str) -> Value {
-    let t = s.trim_start();
-    let end = t
-        .char_indices()
-        .take_while(|&(i, c)| c.is_ascii_digit() || c == '.' || c == '_' || ((c == '-' || c == '+') && i == 0))
-        .map(|(i, c)| i + c.len_utf8())
-        .last()
-        .unwrap_or(0);
-    let text: String = t[..end].chars().filter(|&c| c != '_').collect();
-    let text = text.trim_end_matches('.');
+    let t = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let b = t.as_bytes();
+    let digits = |mut k: usize| {
+        let start = k;
+        while k < b.len()
+            && (b[k].is_ascii_digit() || (b[k] == b'_' && k > start && b.get(k + 1).is_some_and(u8::is_ascii_digit)))
+        {
+            k += 1;
+        }
+        k
+    };
+    let mut k = usize::from(matches!(b.first(), Some(b'+' | b'-')));
+    let int_end = digits(k);
+    if int_end == k {
+        return Value::Float(0.0);
+    }
+    k = int_end;
+    if b.get(k) == Some(&b'.') && b.get(k + 1).is_some_and(u8::is_ascii_digit) {
+        k = digits(k + 1);
+    }
+    if matches!(b.get(k), Some(b'e' | b'E')) {
+        let e = k + 1 + usize::from(matches!(b.get(k + 1), Some(b'+' | b'-')));
+        let end = digits(e);
+        if end > e {
+            k = end;
+        }
+    }
+    let text: String = t[..k].chars().filter(|&c| c != '_').collect();
     Value::Float(text.parse().unwrap_or(0.0))
 }
 
@@ -136,18 +136,17 @@ pub(crate) fn blank(v: &Value) -> bool {
     }
 }
 
-/// Ruby's `Array#join`: nested arrays are joined too, `nil` is empty.
-fn join(a: &[Value], sep: &str, out: &mut String, first: &mut bool) {
-    for v in a {
-        if let Value::Array(inner) = v {
-            join(inner, sep, out, first);
-            continue;
-        }
-        if !*first {
+/// Ruby's `Array#join`: a nested array is joined with the same separator and counts as one
+/// element (so `[1, [], 2]` gives `1,,2`), `nil` is empty.
+fn join(a: &[Value], sep: &str, out: &mut String) {
+    for (i, v) in a.iter().enumerate() {
+        if i > 0 {
             out.push_str(sep);
         }
-        *first = false;
-        out.push_str(&to_s(v));
+        match v {
+            Value::Array(inner) => join(inner, sep, out),
+            v => out.push_str(&to_s(v)),
+        }
     }
 }
 
@@ -188,6 +187,18 @@ pub(crate) fn index(recv: &Value, args: &[Value]) -> Result<Value, String> {
             Ok(usize::try_from(i).ok().and_then(|i| a.get(i)).cloned().unwrap_or(Value::Null))
         }
         (Value::Array(_), other) => Err(format!("no implicit conversion of {} into Integer", class_phrase(other))),
+        (Value::String(s), Value::Int(i)) => {
+            let len = i64::try_from(s.chars().count()).unwrap_or(i64::MAX);
+            let i = if *i < 0 { len + i } else { *i };
+            Ok(usize::try_from(i)
+                .ok()
+                .and_then(|i| s.chars().nth(i))
+                .map_or(Value::Null, |c| Value::String(c.to_string())))
+        }
+        (Value::String(s), Value::String(sub)) => {
+            Ok(if s.contains(sub.as_str()) { Value::String(sub.clone()) } else { Value::Null })
+        }
+        (Value::String(_), other) => Err(format!("no implicit conversion of {} into Integer", class_phrase(other))),
         (other, _) => Err(no_method("[]", other)),
     }
 }
@@ -195,6 +206,32 @@ pub(crate) fn index(recv: &Value, args: &[Value]) -> Result<Value, String> {
 /// A method of a plain value; `Ok(None)` when the name is outside the subset.
 pub(crate) fn call(recv: &Value, name: &str, args: &[Value]) -> Result<Option<Value>, String> {
     let no_args = |n: usize| arity(name, args, n, n);
+    // Methods that take no argument refuse one, as Ruby does.
+    const NO_ARGS: [&str; 20] = [
+        "to_i",
+        "to_f",
+        "to_a",
+        "upcase",
+        "downcase",
+        "capitalize",
+        "strip",
+        "lstrip",
+        "rstrip",
+        "empty?",
+        "size",
+        "length",
+        "uniq",
+        "sort",
+        "keys",
+        "values",
+        "nil?",
+        "blank?",
+        "present?",
+        "presence",
+    ];
+    if NO_ARGS.contains(&name) && !args.is_empty() && (recv_has(recv, name)) {
+        no_args(0)?;
+    }
     let v = match (name, recv) {
         ("to_s", v) => {
             no_args(0)?;
@@ -257,7 +294,12 @@ pub(crate) fn call(recv: &Value, name: &str, args: &[Value]) -> Result<Option<Va
             Value::String(s.trim_end_matches(|c: char| c.is_ascii_whitespace() || c == '\0').to_string())
         }
         ("chomp", Value::String(s)) => {
-            let t = s.strip_suffix("\r\n").or_else(|| s.strip_suffix('\n')).or_else(|| s.strip_suffix('\r'));
+            arity(name, args, 0, 1)?;
+            let t = match args.first() {
+                None => s.strip_suffix("\r\n").or_else(|| s.strip_suffix('\n')).or_else(|| s.strip_suffix('\r')),
+                Some(Value::Null) => None,
+                Some(sep) => s.strip_suffix(want_str(name, sep)?),
+            };
             Value::String(t.unwrap_or(s).to_string())
         }
         ("split", Value::String(s)) => {
@@ -294,7 +336,7 @@ pub(crate) fn call(recv: &Value, name: &str, args: &[Value]) -> Result<Option<Va
                 Some(sep) => want_str(name, sep)?,
             };
             let mut out = String::new();
-            join(a, sep, &mut out, &mut true);
+            join(a, sep, &mut out);
             Value::String(out)
         }
         ("include?", Value::Array(a)) => {
@@ -303,12 +345,24 @@ pub(crate) fn call(recv: &Value, name: &str, args: &[Value]) -> Result<Option<Va
         }
         ("empty?", Value::Array(a)) => Value::Bool(a.is_empty()),
         ("size" | "length", Value::Array(a)) => Value::Int(i64::try_from(a.len()).unwrap_or(i64::MAX)),
-        ("first", Value::Array(a)) => a.first().cloned().unwrap_or(Value::Null),
-        ("last", Value::Array(a)) => a.last().cloned().unwrap_or(Value::Null),
+        ("first" | "last", Value::Array(a)) => {
+            arity(name, args, 0, 1)?;
+            match args.first() {
+                None if name == "first" => a.first().cloned().unwrap_or(Value::Null),
+                None => a.last().cloned().unwrap_or(Value::Null),
+                Some(Value::Int(n)) if *n >= 0 => {
+                    let n = usize::try_from(*n).unwrap_or(usize::MAX).min(a.len());
+                    Value::Array(if name == "first" { a[..n].to_vec() } else { a[a.len() - n..].to_vec() })
+                }
+                Some(Value::Int(_)) => return Err("negative array size".into()),
+                Some(other) => return Err(format!("no implicit conversion of {} into Integer", class_phrase(other))),
+            }
+        }
         ("uniq", Value::Array(a)) => {
+            // `uniq` compares with `eql?`: 1 and 1.0 are distinct.
             let mut out: Vec<Value> = Vec::with_capacity(a.len());
             for x in a {
-                if !out.iter().any(|y| equal(x, y)) {
+                if !out.iter().any(|y| y == x) {
                     out.push(x.clone());
                 }
             }
@@ -360,13 +414,34 @@ pub(crate) fn call(recv: &Value, name: &str, args: &[Value]) -> Result<Option<Va
     Ok(Some(v))
 }
 
+/// An integer beyond 64 bits (Ruby's Integers have no bound).
+fn big(i: i128) -> Value {
+    int(Int::from_decimal(&i.to_string()).unwrap_or(Int::Small(0)))
+}
+
+/// Whether `recv` has method `name` at all (an extra argument to it is an arity error).
+fn recv_has(recv: &Value, name: &str) -> bool {
+    match recv {
+        Value::String(_) => !matches!(name, "to_a" | "uniq" | "sort" | "keys" | "values"),
+        Value::Array(_) => !matches!(
+            name,
+            "to_i" | "to_f" | "upcase" | "downcase" | "capitalize" | "strip" | "lstrip" | "rstrip" | "keys" | "values"
+        ),
+        Value::Hash(_) => matches!(
+            name,
+            "to_a" | "empty?" | "size" | "length" | "keys" | "values" | "nil?" | "blank?" | "present?" | "presence"
+        ),
+        _ => matches!(name, "to_i" | "to_f" | "to_a" | "nil?" | "blank?" | "present?" | "presence"),
+    }
+}
+
 /// Ruby's `+`.
 pub(crate) fn add(a: &Value, b: &Value) -> Result<Value, String> {
     match (a, b) {
         (Value::String(x), Value::String(y)) => Ok(Value::String(format!("{x}{y}"))),
         (Value::String(_), other) => Err(format!("no implicit conversion of {} into String", class_phrase(other))),
         (Value::Int(x), Value::Int(y)) => {
-            Ok(x.checked_add(*y).map_or_else(|| Value::Float(num(a) + num(b)), Value::Int))
+            Ok(x.checked_add(*y).map_or_else(|| big(i128::from(*x) + i128::from(*y)), Value::Int))
         }
         (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => Ok(Value::Float(num(a) + num(b))),
         (Value::Int(_) | Value::Float(_), other) => {
@@ -382,7 +457,7 @@ pub(crate) fn add(a: &Value, b: &Value) -> Result<Value, String> {
 pub(crate) fn sub(a: &Value, b: &Value) -> Result<Value, String> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => {
-            Ok(x.checked_sub(*y).map_or_else(|| Value::Float(num(a) - num(b)), Value::Int))
+            Ok(x.checked_sub(*y).map_or_else(|| big(i128::from(*x) - i128::from(*y)), Value::Int))
         }
         (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => Ok(Value::Float(num(a) - num(b))),
         (Value::Int(_) | Value::Float(_), other) => {

@@ -49,9 +49,11 @@ pub(crate) fn scan(src: &str) -> Result<Vec<Seg>, Error> {
             Some(b'=') => (Some(Tag::Output), j + 3),
             Some(b'#') => (None, j + 3),
             Some(b'-') => {
-                // `^[ \t]*<%-`: at the start of a line, the indentation before it goes too.
+                // `^[ \t]*<%-`: at the start of a line, the indentation before it goes too. Ruby's
+                // scanner (a StringScanner) also takes `^` at its own position, right after the
+                // previous tag.
                 let ws = j - src[i..j].bytes().rev().take_while(|&c| c == b' ' || c == b'\t').count();
-                if ws == 0 || b[ws - 1] == b'\n' {
+                if ws == 0 || ws == i || b[ws - 1] == b'\n' {
                     text.truncate(text.len() - (j - ws));
                 }
                 (Some(Tag::Stmt), j + 3)
@@ -77,7 +79,12 @@ pub(crate) fn scan(src: &str) -> Result<Vec<Seg>, Error> {
             if p > start && b[p - 1] == b'-' {
                 code.push_str(&src[k..p - 1]);
                 let after = p + 2;
-                break if b.get(after) == Some(&b'\n') { after + 1 } else { after };
+                // `-%>\n` (erb 2.2's `\r?\n`: values typed in a browser end lines with CRLF).
+                break match (b.get(after), b.get(after + 1)) {
+                    (Some(b'\n'), _) => after + 1,
+                    (Some(b'\r'), Some(b'\n')) => after + 2,
+                    _ => after,
+                };
             }
             code.push_str(&src[k..p]);
             break p + 2;
@@ -123,6 +130,9 @@ mod tests {
         assert_eq!(show("a <%- x %>"), "T(a ) Stmt( x )");
         assert_eq!(show("<%= x -%>y"), "Output( x ) T(y)");
         assert_eq!(show("<%= x %>\ny"), "Output( x ) T(\ny)");
+        // Checked with Ruby 3.1's ERB (trim_mode '-').
+        assert_eq!(show("<%= 1 %>  <%- 2 %>|"), "Output( 1 ) Stmt( 2 ) T(|)");
+        assert_eq!(show("<% if x -%>\r\nA\r\n<% end -%>\r\nB"), "Stmt( if x ) T(A\r\n) Stmt( end ) T(B)");
     }
 
     #[test]

@@ -41,11 +41,13 @@ impl std::fmt::Debug for SharedParser {
 
 static TRUE_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\A(true|t|yes|y|on|1)\z").expect("regex"));
 static FALSE_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\A(false|f|no|n|off|0)\z").expect("regex"));
-static HEX_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\A0x[0-9a-f]+\z").expect("regex"));
-static OCT_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\A0[0-7]+\z").expect("regex"));
-static DEC_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\A-?\d+\z").expect("regex"));
+// The caster's own patterns: `^`/`$` are Ruby's line anchors (a value with a trailing newline,
+// as a template's `-%>` may leave, still matches), `\Z` allows one final newline.
+static HEX_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?mi)^0x[0-9a-f]+$").expect("regex"));
+static OCT_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^0[0-7]+$").expect("regex"));
+static DEC_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^-?[0-9]+$").expect("regex"));
 static REAL_RE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\A[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\z").expect("regex"));
+    LazyLock::new(|| Regex::new(r"\A[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\n?\z").expect("regex"));
 
 /// Cast `value` to `to` as Foreman does when it saves a parameter or renders a smart class
 /// parameter. Strings are parsed; values that already have the right type pass through.
@@ -82,7 +84,9 @@ pub(crate) fn cast(value: &Value, to: ParamType, parser: &dyn TextParser) -> Res
         },
         ParamType::Real => match value {
             Value::Int(_) | Value::BigInt(_) | Value::Float(_) => Ok(value.clone()),
-            Value::String(s) if REAL_RE.is_match(s) => s.parse::<f64>().map(Value::Float).map_err(|_| invalid()),
+            Value::String(s) if REAL_RE.is_match(s) => {
+                s.trim_end_matches('\n').parse::<f64>().map(Value::Float).map_err(|_| invalid())
+            }
             Value::String(s) => cast_integer(s).ok_or_else(invalid),
             _ => Err(invalid()),
         },
@@ -113,23 +117,20 @@ pub(crate) fn cast(value: &Value, to: ParamType, parser: &dyn TextParser) -> Res
     }
 }
 
-/// The caster's `cast_integer`: Ruby's `to_i(16)`, `to_i(8)`, `to_i`, of any size (Ruby
-/// Integers are unbounded; Foreman's own test draws from `rand(1000..2**64)`).
+/// The caster's `cast_integer`: the first pattern that matches decides, then Ruby's `to_i(16)`,
+/// `to_i(8)` or `to_i` of the whole string, of any size (Ruby Integers are unbounded; Foreman's
+/// own test draws from `rand(1000..2**64)`).
 fn cast_integer(s: &str) -> Option<Value> {
-    let (radix, digits) = if HEX_RE.is_match(s) {
-        (16, &s[2..])
+    let radix = if HEX_RE.is_match(s) {
+        16
     } else if OCT_RE.is_match(s) {
-        (8, &s[1..])
+        8
     } else if DEC_RE.is_match(s) {
-        (10, s)
+        10
     } else {
         return None;
     };
-    let (neg, digits) = match digits.strip_prefix('-') {
-        Some(d) => (true, d),
-        None => (false, digits),
-    };
-    Some(match lamina_value::Int::from_radix(neg, digits, radix)? {
+    Some(match lamina_value::Int::ruby_to_i(s, radix) {
         lamina_value::Int::Small(i) => Value::Int(i),
         lamina_value::Int::Big(b) => Value::BigInt(b),
     })
@@ -151,6 +152,12 @@ pub(crate) fn validate(value: &Value, validator: Option<&ValidatorType>, rule: O
     }
     let text = value.to_ruby_s();
     match kind {
+        // `value =~ /rule/` on the cast value: only a String can match (an Integer's or an
+        // Array's `=~` is nil), so a regexp refuses every value of another type.
+        ValidatorType::Regexp if !matches!(value, Value::String(_)) => {
+            compile_ruby_regexp(rule)?;
+            Err(format!("is invalid (a {} cannot match {rule})", value.type_name()))
+        }
         ValidatorType::Regexp => {
             let re = compile_ruby_regexp(rule)?;
             if re.is_match(&text) { Ok(()) } else { Err(format!("is invalid (does not match {rule})")) }

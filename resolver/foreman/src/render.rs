@@ -192,6 +192,9 @@ const SUBNET_JAIL: &[&str] = &[
 /// `ApplicationRecord::Jail` (architectures, environments).
 const RECORD_JAIL: &[&str] = &["id", "name"];
 
+/// How many parameters may render inside one another through `host_param`.
+const MAX_CHAIN: usize = 16;
+
 /// Renders one host's templates: its custom parameters (memoized, with a cycle check) and its
 /// smart class parameter values.
 pub(crate) struct Renderer<'a, 'e> {
@@ -239,6 +242,11 @@ impl<'a, 'e> Renderer<'a, 'e> {
                 "host_param cycle {}: Foreman recurses without end (stack level too deep)",
                 cycle.join(" -> ")
             ));
+        }
+        // Each reference renders inside the one that made it: a bounded chain keeps a hostile
+        // estate from exhausting the stack (real chains are a few parameters long).
+        if self.stack.len() >= MAX_CHAIN {
+            return Err(format!("host_param references nest deeper than {MAX_CHAIN} parameters"));
         }
         self.stack.push(name);
         let r = self.value(raw);
@@ -503,11 +511,7 @@ impl Context for Renderer<'_, '_> {
                 match name {
                     "name" => s(&sn.name),
                     "to_label" => Some(Ok(R::V(Value::String(subnet_label(sn))))),
-                    "cidr" => Some(Ok(R::V(sn.attrs.get("mask").and_then(Value::as_str).map_or(Value::Null, |m| {
-                        Value::Int(
-                            m.split('.').filter_map(|o| o.parse::<u8>().ok()).map(|o| i64::from(o.count_ones())).sum(),
-                        )
-                    })))),
+                    "cidr" => Some(Ok(R::V(mask_bits(sn).map_or(Value::Null, |b| Value::Int(i64::from(b)))))),
                     k => Some(Ok(R::V(sn.attrs.get(k).cloned().unwrap_or(Value::Null)))),
                 }
             }
@@ -538,7 +542,8 @@ impl Context for Renderer<'_, '_> {
                 let (o, _) = &e.operatingsystems[i];
                 format!("{} {}", o.name, release(o))
             }
-            "Subnet" => subnet_label(&e.subnets[i]),
+            // `Subnet#to_s` is its name (core `app/models/subnet.rb`).
+            "Subnet" => e.subnets[i].name.clone(),
             "Architecture" => self.h.src.architecture.clone().unwrap_or_default(),
             "Environment" => e.environments[i].clone(),
             other => format!("#<{other}>"),
@@ -582,15 +587,20 @@ fn release(o: &crate::model::OperatingSystem) -> String {
     }
 }
 
+/// `Subnet#cidr`: the mask's set bits (`IPAddr.new(mask).to_i.to_s(2).count("1")`), IPv4 or
+/// IPv6.
+fn mask_bits(sn: &crate::model::Subnet) -> Option<u32> {
+    let mask: std::net::IpAddr = sn.attrs.get("mask").and_then(Value::as_str)?.parse().ok()?;
+    Some(match mask {
+        std::net::IpAddr::V4(m) => u32::from(m).count_ones(),
+        std::net::IpAddr::V6(m) => u128::from(m).count_ones(),
+    })
+}
+
 /// `Subnet#to_label`: `name (network/cidr)`.
 fn subnet_label(sn: &crate::model::Subnet) -> String {
     let net = sn.attrs.get("network").map(lamina_erb::to_s).unwrap_or_default();
-    let cidr: u32 = sn
-        .attrs
-        .get("mask")
-        .and_then(Value::as_str)
-        .map_or(0, |m| m.split('.').filter_map(|o| o.parse::<u8>().ok()).map(u8::count_ones).sum());
-    format!("{} ({net}/{cidr})", sn.name)
+    format!("{} ({net}/{})", sn.name, mask_bits(sn).unwrap_or(0))
 }
 
 /// The context of built-in parameters: `HostInfoProviders::StaticInfo` passes itself as the

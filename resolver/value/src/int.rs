@@ -61,6 +61,43 @@ pub enum IntRef<'a> {
 }
 
 impl Int {
+    /// Ruby's `String#to_i(radix)` (radix 2, 8, 10 or 16): leading whitespace, a sign, the
+    /// radix's prefix (`0x`, `0o`, `0b`), digits with single underscores between them; anything
+    /// else ends the number, and no digits is 0 (`"abc\n0x1F".to_i(16)` is 2748).
+    #[must_use]
+    pub fn ruby_to_i(s: &str, radix: u32) -> Int {
+        let t = s.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        let (neg, mut rest) = match t.as_bytes().first() {
+            Some(b'-') => (true, &t[1..]),
+            Some(b'+') => (false, &t[1..]),
+            _ => (false, t),
+        };
+        let prefix: &[&str] = match radix {
+            16 => &["0x", "0X"],
+            8 => &["0o", "0O", "0_"],
+            2 => &["0b", "0B"],
+            _ => &[],
+        };
+        if let Some(p) = prefix.iter().find(|p| rest.starts_with(**p)) {
+            rest = &rest[p.len()..];
+        }
+        let b = rest.as_bytes();
+        let mut digits = String::new();
+        for (i, &c) in b.iter().enumerate() {
+            if char::from(c).is_digit(radix) {
+                digits.push(char::from(c));
+            } else if c == b'_'
+                && i > 0
+                && char::from(b[i - 1]).is_digit(radix)
+                && b.get(i + 1).is_some_and(|n| char::from(*n).is_digit(radix))
+            {
+            } else {
+                break;
+            }
+        }
+        Int::from_radix(neg, &digits, radix).unwrap_or(Int::Small(0))
+    }
+
     /// From decimal text (optional sign, leading zeros allowed); `None` if not decimal.
     #[must_use]
     pub fn from_decimal(s: &str) -> Option<Int> {

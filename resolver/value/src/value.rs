@@ -110,13 +110,19 @@ impl Value {
         max
     }
 
+    /// Foreman's `String#contains_erb?`: more than four characters (Ruby's `size`), one `<%`.
+    #[must_use]
+    pub fn str_contains_erb(s: &str) -> bool {
+        s.contains("<%") && s.chars().nth(4).is_some()
+    }
+
     /// True if the value is a string holding ERB (`<%`), with Foreman's cheap test
     /// (core `config/initializers/core_extensions.rb`: `size > 4 && index('<%')`), applied to
     /// every string inside arrays and hash values too.
     #[must_use]
     pub fn contains_erb(&self) -> bool {
         match self {
-            Value::String(s) => s.len() > 4 && s.contains("<%"),
+            Value::String(s) => Value::str_contains_erb(s),
             Value::Array(a) => a.iter().any(Value::contains_erb),
             Value::Hash(h) => h.values().any(Value::contains_erb),
             _ => false,
@@ -319,6 +325,7 @@ mod tests {
     fn erb_detection_matches_foreman() {
         assert!(Value::from("<%= 1 %>").contains_erb());
         assert!(!Value::from("<%").contains_erb());
+        assert!(!Value::from("éé<%").contains_erb(), "four characters, six bytes");
         assert!(Value::Array(vec![Value::from("x <% y")]).contains_erb());
     }
 }
