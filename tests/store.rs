@@ -331,3 +331,41 @@ fn issue10_postgres_schema_2_reals_are_read_then_rewritten() {
     assert_eq!(psql(values), "NaN Infinity -Infinity");
     check();
 }
+
+/// Regression (issue 14): PostgreSQL passwords appeared in CLI output (`import`, `export`, a
+/// failing `enc --store`, which Puppet logs) and `?password=` in a URL was never masked.
+#[test]
+fn issue14_store_passwords_never_reach_output() {
+    let Some(db) = PgDb::new("issue14_pw") else { return };
+    // Trust authentication ignores the password: the commands succeed and must not print it.
+    let with_pw = db.url.replacen("postgres://postgres@", "postgres://postgres:Hunter2pw@", 1) + "?password=Query2pw";
+    let demo = repo_root().join("corpus/demo");
+    let out_dir = tempfile::tempdir().expect("tmp");
+    let runs = [
+        lamina(&["import", demo.to_str().expect("utf8"), "--store", &with_pw]),
+        lamina(&["export", "--store", &with_pw, "--out", out_dir.path().join("x").to_str().expect("utf8")]),
+        lamina(&[
+            "enc",
+            "web01.demo.example.com",
+            "--store",
+            "postgres://postgres:Hunter2pw@127.0.0.1:1/none?password=Query2pw",
+        ]),
+        lamina(&["check", "--store", "postgres://postgres:Hunter2pw@127.0.0.1:1/none?password=Query2pw"]),
+        lamina(&[
+            "import",
+            demo.to_str().expect("utf8"),
+            "--store",
+            "postgres://postgres:Hunter2pw@127.0.0.1:1/none?password=Query2pw",
+        ]),
+    ];
+    for (i, out) in runs.iter().enumerate() {
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!all.contains("Hunter2pw") && !all.contains("Query2pw"), "run {i} shows a password: {all}");
+        assert!(i == 1 || all.contains("postgres://postgres@"), "run {i} still names the store: {all}");
+    }
+    assert!(runs[0].status.success() && runs[1].status.success(), "import and export work");
+    assert!(
+        String::from_utf8_lossy(&runs[0].stderr).contains("?password=*****"),
+        "the parameter is masked, not dropped"
+    );
+}

@@ -78,15 +78,28 @@ pub struct ExportSummary {
 /// A store URL as shown in messages and logs: without its password.
 #[must_use]
 pub fn shown_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
+    let masked = match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s && !url[s + 3..at].contains('/') => {
             let creds = &url[s + 3..at];
             let user = creds.split(':').next().unwrap_or_default();
             format!("{}{user}{}", &url[..s + 3], &url[at..])
         }
         _ => url.to_string(),
-    }
+    };
+    // Query parameters that carry secrets (`?password=...`, libpq's `sslpassword`).
+    let Some((base, query)) = masked.split_once('?') else { return masked };
+    let shown: Vec<String> = query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) if SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str()) => format!("{k}=*****"),
+            _ => kv.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", shown.join("&"))
 }
+
+/// URL query parameters whose values are secrets.
+const SECRET_PARAMS: [&str; 4] = ["password", "sslpassword", "token", "passfile"];
 
 /// A store failure as an error naming the store.
 fn fail(url: &str, msg: impl Into<String>) -> Errors {

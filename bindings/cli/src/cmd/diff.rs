@@ -80,7 +80,7 @@ fn open(text: &str) -> Result<Side, Failure> {
         None => (Source::parse(text), None),
     };
     let estate = Estate::open(source, FactsPolicy::Matchers)
-        .map_err(|errs| Failure::Errors(errs, format!("{text} is invalid")))?;
+        .map_err(|errs| Failure::Errors(errs, format!("{} is invalid", lamina::shown_url(text))))?;
     Ok(Side { estate, _dir: dir })
 }
 
@@ -97,7 +97,7 @@ pub(crate) fn run(args: &DiffArgs) -> Result<(), Failure> {
         DiffFormat::Json => println!("{}", lamina_yaml::to_json_pretty(&report.to_value())),
         DiffFormat::Html => {
             let data = super::html::data(&report.to_value())?;
-            print!("{}", super::html::diff(&data, &args.before, &args.after));
+            print!("{}", super::html::diff(&data, &lamina::shown_url(&args.before), &lamina::shown_url(&args.after)));
         }
     }
     // As diff(1): 0 the same, 1 different, 2 trouble (a pipeline gate on a data repository).

@@ -18,8 +18,9 @@ pub(crate) fn run(
     }
     // From a store, only this host's part of the estate is read.
     let estate = match &arg.store {
-        Some(url) => Estate::open_host(url, certname)
-            .map_err(|errs| Failure::Errors(errs, format!("cannot load host {certname} from {url}")))?,
+        Some(url) => Estate::open_host(url, certname).map_err(|errs| {
+            Failure::Errors(errs, format!("cannot load host {certname} from {}", lamina::shown_url(url)))
+        })?,
         None => Some(super::load(arg)?),
     };
     let found = estate.as_ref().and_then(|e| Some((e, e.host(certname)?)));

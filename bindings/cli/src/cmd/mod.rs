@@ -80,7 +80,7 @@ pub(crate) fn load(arg: &EstateArg) -> Result<Estate, Failure> {
 pub(crate) fn load_with(arg: &EstateArg, policy: FactsPolicy) -> Result<Estate, Failure> {
     if let Some(url) = &arg.store {
         return Estate::open(Source::Store(url.clone()), policy)
-            .map_err(|errs| Failure::Errors(errs, format!("cannot load the estate from {url}")));
+            .map_err(|errs| Failure::Errors(errs, format!("cannot load the estate from {}", lamina::shown_url(url))));
     }
     let path = estate_path(arg)?;
     Estate::open(Source::Files(path.clone()), policy)

@@ -29,14 +29,14 @@ pub(crate) struct ExportArgs {
 pub(crate) fn import(args: &ImportArgs) -> Result<(), Failure> {
     let t = Instant::now();
     let s = store::import(&args.estate, &args.store)
-        .map_err(|errs| Failure::Errors(errs, format!("nothing imported into {}", args.store)))?;
+        .map_err(|errs| Failure::Errors(errs, format!("nothing imported into {}", lamina::shown_url(&args.store))))?;
     eprintln!(
         "imported {} hosts, {} host groups, {} classes, {} override values into {} in {:.2}s",
         s.hosts,
         s.hostgroups,
         s.classes,
         s.override_values,
-        args.store,
+        lamina::shown_url(&args.store),
         t.elapsed().as_secs_f64()
     );
     Ok(())
@@ -45,7 +45,7 @@ pub(crate) fn import(args: &ImportArgs) -> Result<(), Failure> {
 pub(crate) fn export(args: &ExportArgs) -> Result<(), Failure> {
     let t = Instant::now();
     let s = store::export(&args.store, &args.out)
-        .map_err(|errs| Failure::Errors(errs, format!("export from {} failed", args.store)))?;
+        .map_err(|errs| Failure::Errors(errs, format!("export from {} failed", lamina::shown_url(&args.store))))?;
     eprintln!(
         "exported {} hosts in {} files to {} in {:.2}s",
         s.hosts,
