@@ -47,5 +47,7 @@ mod server_enc;
 mod server_hiera;
 // `lamina serve`: /node, the write API, shared stores, facts, secrets, tokens, OpenAPI.
 mod server_api;
+// Issue 14: idle, trickling and flooding clients, the Host header.
+mod server_conn;
 // Issue 11: a cluster on one store: the change feed, read-your-writes, ETags, the cache, faults.
 mod server_feed;

@@ -45,6 +45,7 @@
 //! `--insecure-no-auth` says otherwise. TLS is left to a terminating proxy.
 
 mod cache;
+pub mod conn;
 mod hiera;
 mod metrics;
 mod openapi;
@@ -93,6 +94,10 @@ pub struct Config {
     pub cache_bytes: u64,
     /// Puppet's `strict` for `/lookup` and `/hiera`.
     pub strict: lamina::Strict,
+    /// Connection and request bounds.
+    pub bounds: conn::Bounds,
+    /// Names (`host` or `host:port`) the `Host` header may carry besides the listen address.
+    pub server_names: Vec<String>,
 }
 
 /// Who may do what.
@@ -232,7 +237,7 @@ fn owner_routes(mut r: Router<Arc<State>>) -> Router<Arc<State>> {
 }
 
 /// The router.
-fn router(state: Arc<State>, tokens: Option<Tokens>) -> Router {
+fn router(state: Arc<State>, tokens: Option<Tokens>, hosts: conn::Hosts, request: Duration) -> Router {
     let r = Router::new()
         .route("/node/{certname}", get(read::node))
         .route("/v1/hosts/{certname}/enc", get(read::enc))
@@ -253,10 +258,13 @@ fn router(state: Arc<State>, tokens: Option<Tokens>) -> Router {
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi_json));
     let app = Arc::new(App { state: Arc::clone(&state), tokens });
+    let hosts = Arc::new(hosts);
     owner_routes(r)
         .layer(DefaultBodyLimit::max(8 << 20))
         .with_state(state)
         .route_layer(middleware::from_fn_with_state(app, around))
+        .layer(middleware::from_fn(move |req, next| conn::deadline(request, req, next)))
+        .layer(middleware::from_fn(move |req, next| conn::check_host(Arc::clone(&hosts), req, next)))
 }
 
 /// Load what the server serves: the store's estate (and the store), or estate files.
@@ -431,12 +439,17 @@ pub fn run(cfg: &Config) -> Result<(), Error> {
         if state.live.is_some() {
             follow(&state, cfg.refresh);
         }
-        let app = router(state, tokens);
+        // The Host check guards what has no other guard: a server without tokens (on loopback,
+        // where DNS rebinding would reach it), or any server given --server-name.
+        let check = tokens.is_none() && (addr.ip().is_loopback() || !cfg.server_names.is_empty())
+            || !cfg.server_names.is_empty();
+        let hosts = conn::Hosts::new(addr, &cfg.server_names, !check);
+        let app = router(state, tokens, hosts, cfg.bounds.request);
         println!("listening on http://{addr}");
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
-        tracing::info!(%addr, "listening");
-        axum::serve(listener, app).with_graceful_shutdown(shutdown()).await.map_err(io(String::new()))
+        tracing::info!(%addr, max_connections = cfg.bounds.max_connections, "listening");
+        conn::serve(listener, app, cfg.bounds.clone(), shutdown()).await.map_err(io(String::new()))
     })
 }
 

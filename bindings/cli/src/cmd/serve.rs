@@ -34,6 +34,24 @@ pub(crate) struct ServeArgs {
     /// Puppet's `strict` for `/lookup` and `/hiera` (as `lamina lookup --strict`).
     #[arg(long, value_enum, default_value = "error")]
     pub(crate) strict: super::lookup::StrictArg,
+    /// Open connections at most; more are closed when accepted [default: the open-file limit
+    /// less 64, between 16 and 4096].
+    #[arg(long = "max-connections")]
+    pub(crate) max_connections: Option<usize>,
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long = "header-timeout", default_value_t = 10.0)]
+    pub(crate) header_timeout: f64,
+    /// Seconds without traffic after which a connection is closed.
+    #[arg(long = "idle-timeout", default_value_t = 15.0)]
+    pub(crate) idle_timeout: f64,
+    /// Seconds a request may take, its body included (a trickled body gets 408).
+    #[arg(long = "request-timeout", default_value_t = 60.0)]
+    pub(crate) request_timeout: f64,
+    /// A name clients reach this server by (`enc.example.com` or `enc.example.com:8443`),
+    /// repeatable: the `Host` header must be one of them or the listen address. Without tokens
+    /// the check is always on (a loopback server is otherwise reachable by DNS rebinding).
+    #[arg(long = "server-name")]
+    pub(crate) server_names: Vec<String>,
 }
 
 pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
@@ -41,20 +59,37 @@ pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
         Some(_) => None,
         None => Some(super::estate_path(&args.estate)?),
     };
-    if !(args.refresh.is_finite() && args.refresh > 0.0) {
-        return Err(Failure::invalid("--refresh must be a positive number of seconds"));
-    }
+    let seconds = |v: f64, flag: &str| -> Result<std::time::Duration, Failure> {
+        if v.is_finite() && v > 0.0 {
+            Ok(std::time::Duration::from_secs_f64(v))
+        } else {
+            Err(Failure::invalid(format!("{flag} must be a positive number of seconds")))
+        }
+    };
+    let refresh = seconds(args.refresh, "--refresh")?;
+    let bounds = lamina_server::conn::Bounds {
+        max_connections: match args.max_connections {
+            Some(0) => return Err(Failure::invalid("--max-connections must be at least 1")),
+            Some(n) => n,
+            None => lamina_server::conn::default_max_connections(),
+        },
+        header_read: seconds(args.header_timeout, "--header-timeout")?,
+        idle: seconds(args.idle_timeout, "--idle-timeout")?,
+        request: seconds(args.request_timeout, "--request-timeout")?,
+    };
     let cfg = lamina_server::Config {
         store: args.estate.store.clone(),
         estate,
         hiera_config: args.hiera_config.clone(),
         listen: args.listen.clone(),
-        refresh: std::time::Duration::from_secs_f64(args.refresh),
+        refresh,
         auth_token_file: args.auth_token_file.clone(),
         insecure_no_auth: args.insecure_no_auth,
         log_json: args.log_json,
         cache_bytes: args.cache_mib.saturating_mul(1 << 20),
         strict: args.strict.into(),
+        bounds,
+        server_names: args.server_names.clone(),
     };
     Ok(lamina_server::run(&cfg)?)
 }

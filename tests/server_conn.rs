@@ -1,0 +1,133 @@
+//! Issue 14: connections a server must survive — idle and trickling clients, more clients than
+//! descriptors, and requests that name another host (DNS rebinding on a loopback server).
+
+use lamina_tests::{Server, http, repo_root};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+fn addr(s: &Server) -> String {
+    s.url.trim_start_matches("http://").to_string()
+}
+
+fn demo() -> String {
+    repo_root().join("corpus/demo").display().to_string()
+}
+
+/// Seconds until the server closes `sock` (reads EOF or a reset), at most `limit`.
+fn closed_after(mut sock: TcpStream, limit: Duration) -> Option<f64> {
+    let t = Instant::now();
+    sock.set_read_timeout(Some(limit)).expect("timeout");
+    let mut buf = [0u8; 512];
+    loop {
+        match sock.read(&mut buf) {
+            Ok(0) | Err(_) if t.elapsed() < limit => return Some(t.elapsed().as_secs_f64()),
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Regression (issue 14): with no header-read or idle timeout, idle and trickling connections
+/// were never closed.
+#[test]
+fn issue14_idle_and_trickling_connections_are_closed() {
+    let s = Server::start(&["--estate", &demo(), "--idle-timeout", "1", "--header-timeout", "1"]);
+    let idle = TcpStream::connect(addr(&s)).expect("connect");
+    let after = closed_after(idle, Duration::from_secs(5)).expect("an idle connection is closed");
+    assert!(after < 4.0, "closed after {after:.1}s");
+    // A client trickling its request line: one byte every 300 ms never completes its headers.
+    let mut slow = TcpStream::connect(addr(&s)).expect("connect");
+    let t = Instant::now();
+    let mut refused = false;
+    for b in b"GET /healthz HTTP/1.1\r\nHost: x" {
+        if slow.write_all(&[*b]).is_err() {
+            refused = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        if t.elapsed() > Duration::from_secs(6) {
+            break;
+        }
+    }
+    assert!(refused || closed_after(slow, Duration::from_secs(3)).is_some(), "a trickling client is cut off");
+    assert!(t.elapsed() < Duration::from_secs(8));
+    let (status, _) = http("GET", &format!("{}/healthz", s.url), None, None);
+    assert_eq!(status, 200, "the server still answers");
+}
+
+/// Regression (issue 14): a request whose body trickles is answered 408 at the request deadline.
+#[test]
+fn issue14_trickled_body_gets_408() {
+    let s = Server::start(&["--estate", &demo(), "--request-timeout", "1", "--idle-timeout", "10"]);
+    let mut sock = TcpStream::connect(addr(&s)).expect("connect");
+    let head = format!(
+        "PUT /v1/hosts/web01.demo.example.com/facts HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{",
+        addr(&s)
+    );
+    sock.write_all(head.as_bytes()).expect("send");
+    sock.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    let mut buf = [0u8; 256];
+    let n = sock.read(&mut buf).expect("an answer");
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+}
+
+/// Regression (issue 14): 300 idle sockets under `ulimit -n 256` made `/healthz` time out. More
+/// connections than the limit are closed when accepted, idle ones are reclaimed, and the server
+/// answers again.
+#[test]
+fn issue14_connection_limit_keeps_the_server_alive() {
+    let s = Server::start(&["--estate", &demo(), "--max-connections", "8", "--idle-timeout", "1"]);
+    let flood: Vec<TcpStream> = (0..40).filter_map(|_| TcpStream::connect(addr(&s)).ok()).collect();
+    assert!(flood.len() >= 8);
+    std::thread::sleep(Duration::from_millis(2500));
+    let (status, body) = http("GET", &format!("{}/healthz", s.url), None, None);
+    assert_eq!(status, 200, "{body}");
+    let (status, enc) = http("GET", &format!("{}/node/web01.demo.example.com", s.url), None, None);
+    assert_eq!(status, 200);
+    assert!(enc.contains("classes"));
+    drop(flood);
+}
+
+/// Regression (issue 14): the `Host` header was not checked, so in the default no-auth loopback
+/// mode a web page could reach the server by DNS rebinding and write
+/// (`curl -H 'Host: attacker.example:7489' -XPUT ...` answered 200).
+#[test]
+fn issue14_host_header_is_checked_on_a_loopback_server() {
+    let s = Server::start(&["--estate", &demo()]);
+    let a = addr(&s);
+    let send = |host: &str| -> String {
+        let mut sock = TcpStream::connect(&a).expect("connect");
+        let body = r#"{"value": "pwned"}"#;
+        let req = format!(
+            "PUT /v1/parameters/rebinding HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        sock.write_all(req.as_bytes()).expect("send");
+        let mut out = String::new();
+        let _ = sock.read_to_string(&mut out);
+        out
+    };
+    let port = a.rsplit(':').next().expect("port");
+    let refused = send(&format!("attacker.example:{port}"));
+    assert!(refused.starts_with("HTTP/1.1 421"), "{refused}");
+    let (_, enc) = http("GET", &format!("{}/node/web01.demo.example.com", s.url), None, None);
+    assert!(!enc.contains("pwned"), "nothing was written");
+    // The listen address and localhost are this server's names.
+    for host in [a.clone(), format!("localhost:{port}")] {
+        let (status, _) = {
+            let out = send(&host);
+            (out.get(9..12).unwrap_or("").to_string(), out)
+        };
+        assert_ne!(status, "421", "Host {host} is this server");
+    }
+    // A configured name is accepted, others still refused.
+    let named = Server::start(&["--estate", &demo(), "--server-name", "enc.example.com"]);
+    let a2 = addr(&named);
+    let mut sock = TcpStream::connect(&a2).expect("connect");
+    sock.write_all(b"GET /healthz HTTP/1.1\r\nHost: enc.example.com\r\nConnection: close\r\n\r\n").expect("send");
+    let mut out = String::new();
+    let _ = sock.read_to_string(&mut out);
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+}
