@@ -131,3 +131,25 @@ fn issue14_host_header_is_checked_on_a_loopback_server() {
     let _ = sock.read_to_string(&mut out);
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
 }
+
+/// Regression (issue 14): facts were bounded only by the 8 MB body limit (40 concurrent 7 MB
+/// uploads took the server to 4.6 GB). Uploads are bounded in size (413 before the body is
+/// read) and depth (422), both configurable; ordinary facts still go through.
+#[test]
+fn issue14_facts_uploads_are_bounded_in_size_and_depth() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = format!("sqlite://{}", dir.path().join("s.db").display());
+    let out = lamina_tests::lamina(&["import", &demo(), "--store", &store]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = Server::start(&["--store", &store, "--max-facts-bytes", "65536", "--max-facts-depth", "8"]);
+    let url = format!("{}/v1/hosts/web01.demo.example.com/facts", s.url);
+    let big = format!("{{\"blob\": \"{}\"}}", "x".repeat(100_000));
+    let (status, body) = http("PUT", &url, Some(&big), None);
+    assert_eq!(status, 413, "{body}");
+    let deep = format!("{{\"a\": {}1{}}}", "[".repeat(20), "]".repeat(20));
+    let (status, body) = http("PUT", &url, Some(&deep), None);
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("deep") || body.contains("depth") || body.contains("nest"), "{body}");
+    let (status, body) = http("PUT", &url, Some(r#"{"os": {"family": "Debian"}, "uptime": "1 day"}"#), None);
+    assert_eq!(status, 200, "{body}");
+}

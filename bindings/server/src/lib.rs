@@ -98,6 +98,10 @@ pub struct Config {
     pub bounds: conn::Bounds,
     /// Names (`host` or `host:port`) the `Host` header may carry besides the listen address.
     pub server_names: Vec<String>,
+    /// The largest facts upload, in bytes (413 beyond).
+    pub max_facts_bytes: usize,
+    /// The deepest nesting of an uploaded facts document (422 beyond).
+    pub max_facts_depth: usize,
 }
 
 /// Who may do what.
@@ -237,12 +241,19 @@ fn owner_routes(mut r: Router<Arc<State>>) -> Router<Arc<State>> {
 }
 
 /// The router.
-fn router(state: Arc<State>, tokens: Option<Tokens>, hosts: conn::Hosts, request: Duration) -> Router {
+fn router(
+    state: Arc<State>,
+    tokens: Option<Tokens>,
+    hosts: conn::Hosts,
+    request: Duration,
+    max_facts: usize,
+) -> Router {
     let r = Router::new()
         .route("/node/{certname}", get(read::node))
         .route("/v1/hosts/{certname}/enc", get(read::enc))
         .route("/v1/hosts/{certname}/explain", get(read::explain))
-        .route("/v1/hosts/{certname}/facts", put(write::put_facts))
+        // A facts upload is bounded before it is read: a master uploads facts on every run.
+        .route("/v1/hosts/{certname}/facts", put(write::put_facts).layer(DefaultBodyLimit::max(max_facts)))
         .route("/v1/hosts/{certname}/lookup/{key}", get(hiera::lookup))
         .route("/v1/hosts/{certname}/hiera", get(hiera::hiera_doc))
         .route("/v1/hosts/{name}", put(write::put_host).delete(write::delete_host))
@@ -435,7 +446,14 @@ pub fn run(cfg: &Config) -> Result<(), Error> {
         let t = Instant::now();
         let (snap, source, live) = initial(cfg).await?;
         tracing::info!(hosts = snap.estate.host_count(), revision = snap.revision, seconds = t.elapsed().as_secs_f64(), store = live.as_ref().map(Live::shown_url), "estate loaded");
-        let state = Arc::new(State::new(snap, source, live, hiera_ctx(cfg), cache::Cache::new(cfg.cache_bytes)));
+        let mut state = State::new(snap, source, live, hiera_ctx(cfg), cache::Cache::new(cfg.cache_bytes));
+        state.facts_limits = lamina_yaml::Limits {
+            max_bytes: cfg.max_facts_bytes,
+            max_depth: cfg.max_facts_depth,
+            max_nodes: 1_000_000,
+            max_alias_nodes: 10_000,
+        };
+        let state = Arc::new(state);
         if state.live.is_some() {
             follow(&state, cfg.refresh);
         }
@@ -444,7 +462,7 @@ pub fn run(cfg: &Config) -> Result<(), Error> {
         let check = tokens.is_none() && (addr.ip().is_loopback() || !cfg.server_names.is_empty())
             || !cfg.server_names.is_empty();
         let hosts = conn::Hosts::new(addr, &cfg.server_names, !check);
-        let app = router(state, tokens, hosts, cfg.bounds.request);
+        let app = router(state, tokens, hosts, cfg.bounds.request, cfg.max_facts_bytes);
         println!("listening on http://{addr}");
         use std::io::Write as _;
         let _ = std::io::stdout().flush();

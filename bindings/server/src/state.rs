@@ -113,6 +113,8 @@ pub(crate) struct State {
     pub(crate) cache: Cache,
     pub(crate) hiera: Option<HieraCtx>,
     pub(crate) metrics: Metrics,
+    /// What one facts upload may be (size, depth, nodes).
+    pub(crate) facts_limits: lamina_yaml::Limits,
 }
 
 /// Compile off the async threads (a large estate takes a noticeable fraction of a second).
@@ -151,6 +153,7 @@ impl State {
             cache,
             hiera,
             metrics,
+            facts_limits: lamina_yaml::Limits::hiera(),
         }
     }
 

@@ -129,7 +129,7 @@ pub(crate) async fn delete_override(
 
 /// `PUT /v1/hosts/{certname}/facts`: a facts hash, or Foreman's `{"name", "facts"}` upload.
 pub(crate) async fn put_facts(S(st): S<Arc<State>>, Path(certname): Path<String>, body: String) -> Response {
-    match edit::parse_facts(&body, &format!("PUT /v1/hosts/{certname}/facts")) {
+    match edit::parse_facts_within(&body, &format!("PUT /v1/hosts/{certname}/facts"), &st.facts_limits) {
         Ok(facts) => done(st.put_facts(certname, facts).await),
         Err(errs) => done(Err(WriteError::Invalid(errs.0.iter().map(ToString::to_string).collect()))),
     }

@@ -248,12 +248,26 @@ pub fn parse_body(body: &str, target: Target<'_>, label: &str) -> Result<Op, Err
 /// # Errors
 /// A body that is not a hash, naming `label`.
 pub fn parse_facts(body: &str, label: &str) -> Result<Map, Errors> {
+    parse_facts_within(body, label, &Limits::hiera())
+}
+
+/// [`parse_facts`] within `limits` (size, depth, nodes): a server bounds what one upload may
+/// cost.
+///
+/// # Errors
+/// As [`parse_facts`], and when the body exceeds a limit (named in the message).
+pub fn parse_facts_within(body: &str, label: &str, limits: &Limits) -> Result<Map, Errors> {
+    if body.len() > limits.max_bytes {
+        return Err(invalid(
+            label,
+            format!("the facts are {} bytes, more than the limit of {}", body.len(), limits.max_bytes),
+        ));
+    }
     // Masters upload JSON on every agent run: read it directly when that gives the YAML
     // reader's value, and leave anything else (and every error) to that reader.
-    let limits = Limits::hiera();
-    let v = match lamina_yaml::parse_json_value(body, &limits) {
+    let v = match lamina_yaml::parse_json_value(body, limits) {
         Some(v) => Some(v),
-        None => lamina_yaml::parse_value(body, label, &limits).map_err(|e| invalid(label, e.to_string()))?,
+        None => lamina_yaml::parse_value(body, label, limits).map_err(|e| invalid(label, e.to_string()))?,
     };
     match v {
         Some(Value::Hash(mut h)) => {

@@ -52,6 +52,12 @@ pub(crate) struct ServeArgs {
     /// the check is always on (a loopback server is otherwise reachable by DNS rebinding).
     #[arg(long = "server-name")]
     pub(crate) server_names: Vec<String>,
+    /// The largest facts upload in bytes (413 beyond); real facts are tens to hundreds of KiB.
+    #[arg(long = "max-facts-bytes", default_value_t = 2 << 20)]
+    pub(crate) max_facts_bytes: usize,
+    /// The deepest nesting of an uploaded facts document (422 beyond).
+    #[arg(long = "max-facts-depth", default_value_t = 32)]
+    pub(crate) max_facts_depth: usize,
 }
 
 pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
@@ -90,6 +96,8 @@ pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
         strict: args.strict.into(),
         bounds,
         server_names: args.server_names.clone(),
+        max_facts_bytes: args.max_facts_bytes,
+        max_facts_depth: args.max_facts_depth,
     };
     Ok(lamina_server::run(&cfg)?)
 }
