@@ -224,7 +224,7 @@ impl Hosts {
         }
         host.is_some_and(|h| {
             let h = h.to_ascii_lowercase();
-            self.allowed.iter().any(|a| *a == h)
+            self.allowed.contains(&h)
         })
     }
 }
