@@ -260,10 +260,10 @@ fn server_errors_fall_back_and_bad_answers_keep_the_good_copy() {
     assert!(out.stdout.is_empty());
     assert!(text(&out.stderr).contains("407"), "{}", text(&out.stderr));
     // A new good answer replaces the copy.
-    let server = fake(|_| response("200 OK", "---\nclasses: []\n"));
+    let server = fake(|_| response("200 OK", "---\nparameters: {}\nclasses: []\n"));
     let out = client(HOST, &server.url, &cache, &[]);
     assert!(out.status.success());
-    assert_eq!(std::fs::read_to_string(&file).expect("cache"), "---\nclasses: []\n");
+    assert_eq!(std::fs::read_to_string(&file).expect("cache"), "---\nparameters: {}\nclasses: []\n");
 }
 
 #[test]
@@ -271,7 +271,11 @@ fn push_facts_puts_then_gets() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cache = dir.path().join("cache");
     let server = fake(|line| {
-        if line.starts_with("PUT ") { response("204 No Content", "") } else { response("200 OK", "---\nclasses: []\n") }
+        if line.starts_with("PUT ") {
+            response("204 No Content", "")
+        } else {
+            response("200 OK", "---\nparameters: {}\nclasses: []\n")
+        }
     });
     // Puppet's JSON fact cache shape is sent as node.rb's upload shape.
     let facts = dir.path().join(format!("{HOST}.json"));
@@ -405,4 +409,62 @@ fn puppet_node_find_through_the_client_and_from_the_stale_cache() {
     // A node never classified has no copy: Puppet fails to find it.
     let out = run_puppet_node_find(sb.path(), "web02.demo.example.com", &enc);
     assert!(!out.status.success(), "puppet found a node without a server or a copy: {}", text(&out.stdout));
+}
+
+/// Regression (issue 14): the thin client trusted any 200 — HTML, junk, a Ruby object dump, YAML
+/// cut at a line, another host's document — printing it to Puppet with exit 0 and replacing the
+/// good cached copy; redirects were followed to any host; and it could not send a token.
+#[test]
+fn issue14_client_checks_answers_refuses_redirects_and_sends_its_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = dir.path().join("cache");
+    std::fs::create_dir_all(&cache).expect("cache dir");
+    let good = "---\nparameters:\n  a: 1\nclasses:\n  ntp: \nenvironment: production\n";
+    let file = cache.join(format!("{HOST}.yaml"));
+    std::fs::write(&file, good).expect("cache copy");
+    let ok = |extra: &str, body: &str| {
+        format!("HTTP/1.1 200 OK\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+    };
+    let bad_answers = [
+        ok("Content-Type: text/html\r\n", "<html><body>Login</body></html>\n"),
+        ok("", "\u{1}\u{2}junk\n"),
+        ok("", "--- !ruby/object:Puppet::Node\nname: x\n"),
+        ok("", "---\nparameters:\n  a: 1\n"),
+        ok("", "---\nparameters:\n  a: 1\nclasses:\n  ntp: \nenvironment: produc"),
+        ok("X-Lamina-Certname: db01.demo.example.com\r\n", good),
+    ];
+    for answer in bad_answers {
+        let a = answer.clone();
+        let server = fake(move |_| a.clone());
+        let out = client(HOST, &server.url, &cache, &[]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{answer:?}: {err}");
+        assert_eq!(text(&out.stdout), good, "{answer:?}: the cached copy is printed");
+        assert!(err.contains("serving cached ENC") && err.contains("is not"), "{answer:?}: {err}");
+        assert_eq!(std::fs::read_to_string(&file).expect("cache"), good, "{answer:?}: the good copy stays");
+    }
+    // A redirect is answered, not followed (the other host never hears of it).
+    let elsewhere = fake(|_| response("200 OK", "---\nparameters: {}\nclasses: {}\n"));
+    let to = format!("{}/node/{HOST}", elsewhere.url);
+    let redirect = fake(move |_| {
+        format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    });
+    let out = client(HOST, &redirect.url, &cache, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert!(elsewhere.requests.lock().expect("log").is_empty(), "the redirect was not followed");
+
+    // The token of --token-file reaches a server that requires one.
+    let store = sqlite_demo(dir.path());
+    let tokens = dir.path().join("tokens");
+    std::fs::write(&tokens, "reader rrrrrrrrrrrrrrrrrrrrrrrr\n").expect("tokens");
+    let token = dir.path().join("token");
+    std::fs::write(&token, "rrrrrrrrrrrrrrrrrrrrrrrr\n").expect("token");
+    let server = Server::start(&["--store", &store, "--auth-token-file", tokens.to_str().expect("utf8")]);
+    let fresh = dir.path().join("fresh");
+    let out = client(HOST, &server.url, &fresh, &["--token-file", token.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("classes"));
+    let out = client(HOST, &server.url, &fresh.join("none"), &[]);
+    assert_eq!(out.status.code(), Some(1), "no token: refused, {}", text(&out.stderr));
 }

@@ -59,6 +59,19 @@ pub(crate) struct EncClientArgs {
     /// With --server: first PUT this facts file (JSON or YAML) to `/v1/hosts/CERTNAME/facts`.
     #[arg(long, value_name = "FILE", requires = "server")]
     pub(crate) push_facts: Option<PathBuf>,
+    /// With --server: send the token on this file's first line (`Authorization: Bearer`).
+    #[arg(long = "token-file", value_name = "FILE", requires = "server")]
+    pub(crate) token_file: Option<PathBuf>,
+    /// With an https:// --server: trust the CAs in this PEM file (Puppet's `ca.pem`) instead of
+    /// the system's.
+    #[arg(long = "ca", value_name = "PEM", requires = "server")]
+    pub(crate) ca: Option<PathBuf>,
+    /// With an https:// --server: present this client certificate (PEM; the master's own).
+    #[arg(long = "cert", value_name = "PEM", requires_all = ["server", "key"])]
+    pub(crate) cert: Option<PathBuf>,
+    /// The private key of --cert (PEM).
+    #[arg(long = "key", value_name = "PEM", requires_all = ["server", "cert"])]
+    pub(crate) key: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -75,6 +75,9 @@ fn min_revision(query: Option<i64>, headers: &HeaderMap) -> Option<i64> {
     query.or_else(|| headers.get(MIN_REVISION).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok()))
 }
 
+/// The response header naming the certname an ENC document is for.
+pub(crate) const CERTNAME: &str = "x-lamina-certname";
+
 fn revision_header(rev: i64) -> (header::HeaderName, HeaderValue) {
     (header::HeaderName::from_static(REVISION), HeaderValue::from(rev))
 }
@@ -129,9 +132,17 @@ async fn enc_document(
         }
     };
     let ctype = HeaderValue::from_static(if format == Format::Json { JSON } else { YAML });
+    // The certname the document is for (the host's own, whichever name it was asked by): the
+    // thin client checks it, so that a misrouted answer never classifies another node.
+    let whose = HeaderValue::from_str(canonical).unwrap_or_else(|_| HeaderValue::from_static(""));
     Ok((
         StatusCode::OK,
-        [(header::CONTENT_TYPE, ctype), (header::ETAG, etag_value), revision_header(snap.revision)],
+        [
+            (header::CONTENT_TYPE, ctype),
+            (header::ETAG, etag_value),
+            revision_header(snap.revision),
+            (header::HeaderName::from_static(CERTNAME), whose),
+        ],
         bytes,
     )
         .into_response())

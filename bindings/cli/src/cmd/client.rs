@@ -38,7 +38,17 @@ pub(crate) fn run(certname: &str, server: &str, args: &EncClientArgs) -> Result<
         return Err(Failure::invalid(format!("--timeout must be a positive number of seconds, not {}", args.timeout)));
     };
     let base = base_url(server).map_err(|e| Failure::invalid(format!("--server {server:?}: {e}")))?;
-    let client = Client { agent: agent(), deadline: Instant::now() + timeout, timeout };
+    let token = args
+        .token_file
+        .as_deref()
+        .map(|f| {
+            std::fs::read_to_string(f)
+                .map(|t| t.lines().next().unwrap_or_default().trim().to_string())
+                .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", f.display())))
+        })
+        .transpose()?;
+    let tls = tls(args)?;
+    let client = Client { agent: agent(tls), deadline: Instant::now() + timeout, timeout, token };
     let outcome = client.fetch(&base, certname, args.push_facts.as_deref());
     match outcome {
         Outcome::Document(body) => {
@@ -76,17 +86,60 @@ fn check_certname(c: &str) -> Result<(), &'static str> {
     }
 }
 
-/// `http://HOST[:PORT][/PREFIX]` without a trailing `/`.
+/// `http(s)://HOST[:PORT][/PREFIX]` without a trailing `/`.
 fn base_url(server: &str) -> Result<String, String> {
-    if server.starts_with("https://") {
-        // Built without a TLS stack: loading one costs start-up time on every compile, and the
-        // server listens on plain HTTP (front it with a TLS proxy on the master if needed).
-        return Err("https is not supported; use http:// (the server speaks plain HTTP)".into());
-    }
-    match server.strip_prefix("http://") {
+    match server.strip_prefix("http://").or_else(|| server.strip_prefix("https://")) {
         Some(rest) if !rest.trim_end_matches('/').is_empty() => Ok(server.trim_end_matches('/').to_string()),
-        _ => Err("expected http://HOST:PORT".into()),
+        _ => Err("expected http://HOST:PORT or https://HOST:PORT".into()),
     }
+}
+
+/// PEM items of a file.
+fn pem_items(file: &Path) -> Result<Vec<ureq::tls::PemItem<'static>>, Failure> {
+    let pem = std::fs::read(file).map_err(|e| Failure::invalid(format!("cannot read {}: {e}", file.display())))?;
+    ureq::tls::parse_pem(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::invalid(format!("{}: not PEM: {e}", file.display())))
+}
+
+/// TLS as asked: the CAs of `--ca` (Puppet's CA bundle: root and intermediate), and the client
+/// certificate and key of `--cert`/`--key` (a master's own, which Puppet Server's CA issued).
+fn tls(args: &EncClientArgs) -> Result<ureq::tls::TlsConfig, Failure> {
+    let mut tls = ureq::tls::TlsConfig::builder();
+    if let Some(ca) = &args.ca {
+        let certs: Vec<ureq::tls::Certificate<'static>> = pem_items(ca)?
+            .into_iter()
+            .filter_map(|i| match i {
+                ureq::tls::PemItem::Certificate(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if certs.is_empty() {
+            return Err(Failure::invalid(format!("{}: no PEM certificate in it", ca.display())));
+        }
+        tls = tls.root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(certs)));
+    }
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        let chain: Vec<ureq::tls::Certificate<'static>> = pem_items(cert)?
+            .into_iter()
+            .filter_map(|i| match i {
+                ureq::tls::PemItem::Certificate(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let key = pem_items(key)?
+            .into_iter()
+            .find_map(|i| match i {
+                ureq::tls::PemItem::PrivateKey(k) => Some(k),
+                _ => None,
+            })
+            .ok_or_else(|| Failure::invalid(format!("{}: no PEM private key in it", key.display())))?;
+        if chain.is_empty() {
+            return Err(Failure::invalid(format!("{}: no PEM certificate in it", cert.display())));
+        }
+        tls = tls.client_cert(Some(ureq::tls::ClientCert::new_with_certs(&chain, key)));
+    }
+    Ok(tls.build())
 }
 
 /// RFC 3986 percent-encoding of a path segment (everything but the unreserved characters).
@@ -102,10 +155,14 @@ fn encode(segment: &str) -> String {
     out
 }
 
-fn agent() -> ureq::Agent {
+fn agent(tls: ureq::tls::TlsConfig) -> ureq::Agent {
     ureq::Agent::config_builder()
         // Every status is an answer to classify here, not an error.
         .http_status_as_error(false)
+        // A redirect is answered, never followed: to another host it would take the token and
+        // the node's facts along, and its document could be anyone's.
+        .max_redirects(0)
+        .tls_config(tls)
         .user_agent(concat!("lamina-enc/", env!("CARGO_PKG_VERSION")))
         .build()
         .into()
@@ -117,6 +174,8 @@ struct Client {
     /// wraps both: Puppet waits for the sum.
     deadline: Instant,
     timeout: Duration,
+    /// Sent as `Authorization: Bearer`.
+    token: Option<String>,
 }
 
 impl Client {
@@ -153,16 +212,25 @@ impl Client {
             Ok(d) => d,
             Err(reason) => return Outcome::Unavailable(reason),
         };
-        let mut resp = match self.agent.get(&url).config().timeout_global(Some(left)).build().call() {
+        let mut get = self.agent.get(&url).config().timeout_global(Some(left)).build();
+        if let Some(t) = &self.token {
+            get = get.header("Authorization", &format!("Bearer {t}"));
+        }
+        let mut resp = match get.call() {
             Ok(r) => r,
             Err(e) => return Outcome::Unavailable(self.describe(&e)),
         };
         let status = resp.status().as_u16();
         if status == 200 {
+            let whose = resp.headers().get("x-lamina-certname").and_then(|v| v.to_str().ok()).map(str::to_string);
             return match resp.body_mut().with_config().limit(MAX_DOCUMENT).read_to_vec() {
-                // An empty 200 is not a document; caching it would destroy the good copy.
-                Ok(body) if body.is_empty() => Outcome::Unavailable("the server sent an empty document".into()),
-                Ok(body) => Outcome::Document(body),
+                // Only a document that reads as an ENC, for this node, is printed and cached:
+                // anything else (an HTML error page, a proxy's junk, a truncated body, another
+                // node's document) would replace the good copy and classify the node wrongly.
+                Ok(body) => match check_document(&body, certname, whose.as_deref()) {
+                    Ok(()) => Outcome::Document(body),
+                    Err(why) => Outcome::Unavailable(format!("the server's answer is not {certname}'s ENC: {why}")),
+                },
                 Err(e) => Outcome::Unavailable(format!("reading the document: {}", self.describe(&e))),
             };
         }
@@ -208,8 +276,11 @@ impl Client {
         }
         let (content_type, body) = facts_body(file, certname, body);
         let left = self.remaining()?;
-        let sent =
-            self.agent.put(url).config().timeout_global(Some(left)).build().content_type(content_type).send(&body[..]);
+        let mut put = self.agent.put(url).config().timeout_global(Some(left)).build().content_type(content_type);
+        if let Some(t) = &self.token {
+            put = put.header("Authorization", &format!("Bearer {t}"));
+        }
+        let sent = put.send(&body[..]);
         match sent {
             Ok(resp) if resp.status().is_success() => {
                 Ok(resp.headers().get("x-lamina-revision").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()))
@@ -244,6 +315,37 @@ fn facts_body(file: &Path, certname: &str, body: Vec<u8>) -> (&'static str, Vec<
             ("application/json", upload.to_string().into_bytes())
         }
         _ => ("application/json", body),
+    }
+}
+
+/// Whether `body` is an ENC document Puppet can use for `certname`: YAML (or JSON) that reads as
+/// a mapping with `parameters` (a mapping) and `classes` (a mapping or a list), complete (a
+/// YAML document Lamina writes ends with a newline), and, when the server names the node it is
+/// for, that node.
+fn check_document(body: &[u8], certname: &str, whose: Option<&str>) -> Result<(), String> {
+    if let Some(w) = whose
+        && w != certname
+    {
+        return Err(format!("it is the document of {w:?}"));
+    }
+    let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8".to_string())?;
+    if text.trim().is_empty() {
+        return Err("it is empty".into());
+    }
+    if !text.ends_with('\n') && !text.trim_end().ends_with('}') {
+        return Err("it is cut short (no final newline)".into());
+    }
+    let limits = lamina_yaml::Limits::hiera();
+    let doc =
+        lamina_yaml::parse_value(text, "ENC", &limits).map_err(|e| format!("it does not parse: {}", e.message))?;
+    let Some(lamina_foreman::Value::Hash(m)) = doc else { return Err("it is not a mapping".into()) };
+    match m.get("parameters") {
+        Some(lamina_foreman::Value::Hash(_)) => {}
+        _ => return Err("it has no `parameters` mapping".into()),
+    }
+    match m.get("classes") {
+        Some(lamina_foreman::Value::Hash(_) | lamina_foreman::Value::Array(_)) => Ok(()),
+        _ => Err("it has no `classes`".into()),
     }
 }
 
@@ -329,7 +431,7 @@ mod tests {
     fn server_urls() {
         assert_eq!(base_url("http://127.0.0.1:7480/").as_deref(), Ok("http://127.0.0.1:7480"));
         assert_eq!(base_url("http://enc/prefix").as_deref(), Ok("http://enc/prefix"));
-        assert!(base_url("https://enc").is_err());
+        assert_eq!(base_url("https://enc:8141").as_deref(), Ok("https://enc:8141"));
         assert!(base_url("enc:7480").is_err());
         assert!(base_url("http://").is_err());
     }
