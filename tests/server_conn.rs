@@ -153,3 +153,86 @@ fn issue14_facts_uploads_are_bounded_in_size_and_depth() {
     let (status, body) = http("PUT", &url, Some(r#"{"os": {"family": "Debian"}, "uptime": "1 day"}"#), None);
     assert_eq!(status, 200, "{body}");
 }
+
+/// GET with the response headers: `(status, headers lowercased, body)`.
+fn get_with_headers(url: &str) -> (u16, Vec<(String, String)>, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut resp = agent.get(url).call().expect("reachable");
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or_default().to_string()))
+        .collect();
+    (resp.status().as_u16(), headers, resp.body_mut().read_to_string().unwrap_or_default())
+}
+
+fn header<'h>(h: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    h.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// Regression (issue 14): SIGTERM must make the server not ready first (balancers move traffic
+/// away), keep answering while it drains, then exit cleanly.
+#[test]
+fn issue14_sigterm_fails_readiness_first_then_drains_and_exits() {
+    let mut s = Server::start(&["--estate", &demo(), "--drain-seconds", "2"]);
+    assert_eq!(http("GET", &format!("{}/readyz", s.url), None, None).0, 200);
+    let killed = std::process::Command::new("kill").args(["-TERM", &s.pid().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, body) = http("GET", &format!("{}/readyz", s.url), None, None);
+    assert_eq!(status, 503, "not ready while draining: {body}");
+    let (status, _) = http("GET", &format!("{}/node/web01.demo.example.com", s.url), None, None);
+    assert_eq!(status, 200, "still answering while draining");
+    let exit = s.wait_exit(Duration::from_secs(10)).expect("exits after the drain");
+    assert!(exit.success(), "{exit:?}");
+}
+
+/// Regression (issue 14): when the store stops answering, every host is still answered from
+/// memory (marked stale in a header and a metric), `/readyz` stays ready, writes get 503 with
+/// nothing half-written; when it answers again the server catches up without a restart.
+#[test]
+fn issue14_store_outage_answers_from_memory_marked_stale_then_catches_up() {
+    let Some(db) = lamina_tests::PgDb::new("issue14_outage") else { return };
+    let out = lamina_tests::lamina(&["import", &demo(), "--store", &db.url]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = Server::start(&["--store", &db.url, "--refresh", "0.3"]);
+    let name = db.url.rsplit('/').next().expect("db name").to_string();
+    let admin = |sql: &str| {
+        let out = std::process::Command::new("psql")
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qtc", sql])
+            .output()
+            .expect("psql");
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    // The database goes away: no new connection, every open one terminated.
+    admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"));
+    admin(&format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"));
+    std::thread::sleep(Duration::from_millis(1500));
+    let (status, h, body) = get_with_headers(&format!("{}/node/web01.demo.example.com", s.url));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(header(&h, "x-lamina-stale"), Some("true"));
+    let (status, _, body) = get_with_headers(&format!("{}/readyz", s.url));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("memory"), "{body}");
+    let (_, _, metrics) = get_with_headers(&format!("{}/metrics", s.url));
+    assert!(metrics.contains("lamina_store_up 0"), "{metrics}");
+    let (status, body) = http("PUT", &format!("{}/v1/parameters/outage", s.url), Some(r#"{"value": "x"}"#), None);
+    assert_eq!(status, 503, "{body}");
+    // Back: caught up without a restart, the refused write absent, new writes accepted.
+    admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"));
+    let t = Instant::now();
+    loop {
+        let (_, h, _) = get_with_headers(&format!("{}/node/web01.demo.example.com", s.url));
+        if header(&h, "x-lamina-stale").is_none() {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(10), "still stale");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (_, enc) = http("GET", &format!("{}/node/web01.demo.example.com", s.url), None, None);
+    assert!(!enc.contains("outage"), "nothing half-written");
+    let (status, body) = http("PUT", &format!("{}/v1/parameters/after", s.url), Some(r#"{"value": "y"}"#), None);
+    assert_eq!(status, 200, "{body}");
+    let (_, _, metrics) = get_with_headers(&format!("{}/metrics", s.url));
+    assert!(metrics.contains("lamina_store_up 1"), "{metrics}");
+}

@@ -137,6 +137,18 @@ impl Server {
         self.child.id()
     }
 
+    /// Wait up to `limit` for the process to exit by itself; its status, or `None`.
+    pub fn wait_exit(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let t = std::time::Instant::now();
+        while t.elapsed() < limit {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return Some(s);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
+    }
+
     /// Stop it now.
     pub fn stop(mut self) {
         let _ = self.child.kill();

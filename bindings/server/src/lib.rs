@@ -102,6 +102,8 @@ pub struct Config {
     pub max_facts_bytes: usize,
     /// The deepest nesting of an uploaded facts document (422 beyond).
     pub max_facts_depth: usize,
+    /// On SIGTERM, how long to stay up not ready (balancers stop sending) before closing.
+    pub drain: Duration,
 }
 
 /// Who may do what.
@@ -204,16 +206,18 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
+/// Ready: the server has an estate and is not shutting down. A store that does not answer
+/// leaves it ready — every host is answered from memory, marked stale (`X-Lamina-Stale` and
+/// `lamina_store_up 0`), and writes get 503 — since taking every node of a cluster out at once
+/// when the database fails over would stop every agent run.
 async fn readyz(S(st): S<Arc<State>>) -> Response {
-    match &st.live {
-        None => read::text(StatusCode::OK, "ready\n"),
-        Some(live) => match live.ping().await {
-            Ok(()) => read::text(StatusCode::OK, "ready\n"),
-            Err(e) => {
-                tracing::warn!(error = %e, "not ready: the store does not answer");
-                read::text(StatusCode::SERVICE_UNAVAILABLE, "the store does not answer\n")
-            }
-        },
+    if st.draining.load(Ordering::Relaxed) {
+        return read::text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
+    }
+    if st.store_ok.load(Ordering::Relaxed) {
+        read::text(StatusCode::OK, "ready\n")
+    } else {
+        read::text(StatusCode::OK, "ready, answering from memory: the store does not answer\n")
     }
 }
 
@@ -381,9 +385,17 @@ fn follow(state: &Arc<State>, every: Duration) {
             if check_schema {
                 last_schema_check = Instant::now();
             }
-            if let Err(e) = st.catch_up(check_schema).await {
-                tracing::warn!(error = %e, "could not apply the store's changes");
+            let ok = match st.catch_up(check_schema).await {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not apply the store's changes; answering from memory");
+                    false
+                }
+            };
+            if st.store_ok.swap(ok, Ordering::Relaxed) != ok && ok {
+                tracing::info!("the store answers again: caught up");
             }
+            st.metrics.store(ok);
         }
     });
     let Some(live) = state.live.as_ref().filter(|l| l.is_postgres()) else { return };
@@ -462,12 +474,24 @@ pub fn run(cfg: &Config) -> Result<(), Error> {
         let check = tokens.is_none() && (addr.ip().is_loopback() || !cfg.server_names.is_empty())
             || !cfg.server_names.is_empty();
         let hosts = conn::Hosts::new(addr, &cfg.server_names, !check);
+        let draining = Arc::clone(&state);
         let app = router(state, tokens, hosts, cfg.bounds.request, cfg.max_facts_bytes);
         println!("listening on http://{addr}");
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         tracing::info!(%addr, max_connections = cfg.bounds.max_connections, "listening");
-        conn::serve(listener, app, cfg.bounds.clone(), shutdown()).await.map_err(io(String::new()))
+        // SIGTERM: not ready first, so that balancers move traffic away; then stop accepting
+        // and let requests in flight finish.
+        let drain = cfg.drain;
+        let stopping = async move {
+            shutdown().await;
+            draining.draining.store(true, Ordering::Relaxed);
+            tracing::info!(seconds = drain.as_secs_f64(), "draining: not ready, still answering");
+            tokio::time::sleep(drain).await;
+        };
+        conn::serve(listener, app, cfg.bounds.clone(), stopping).await.map_err(io(String::new()))?;
+        tracing::info!("stopped");
+        Ok(())
     })
 }
 

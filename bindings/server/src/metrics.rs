@@ -49,6 +49,10 @@ pub(crate) struct Metrics {
     feed_changes: AtomicU64,
     cache_hits: AtomicU64,
     cache_misses: AtomicU64,
+    /// 1 while the store answers (or there is none), 0 while the server answers from memory.
+    store_up: AtomicU64,
+    /// Failed attempts to read the store's changes.
+    store_errors: AtomicU64,
 }
 
 impl Metrics {
@@ -68,6 +72,14 @@ impl Metrics {
             if s <= *b {
                 h.counts[i] += 1;
             }
+        }
+    }
+
+    /// The store answered (`true`) or failed.
+    pub(crate) fn store(&self, up: bool) {
+        self.store_up.store(u64::from(up), Ordering::Relaxed);
+        if !up {
+            self.store_errors.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -129,7 +141,19 @@ impl Metrics {
             let _ = writeln!(out, "lamina_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
         }
         drop(http);
-        let gauges: [(&str, &str, &str, String); 10] = [
+        let gauges: [(&str, &str, &str, String); 12] = [
+            (
+                "lamina_store_up",
+                "gauge",
+                "1 while the store answers; 0 while the estate is served from memory, possibly stale.",
+                self.store_up.load(Ordering::Relaxed).to_string(),
+            ),
+            (
+                "lamina_store_errors_total",
+                "counter",
+                "Failed reads of the store's changes.",
+                self.store_errors.load(Ordering::Relaxed).to_string(),
+            ),
             (
                 "lamina_estate_revision",
                 "gauge",

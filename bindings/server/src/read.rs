@@ -135,7 +135,8 @@ async fn enc_document(
     // The certname the document is for (the host's own, whichever name it was asked by): the
     // thin client checks it, so that a misrouted answer never classifies another node.
     let whose = HeaderValue::from_str(canonical).unwrap_or_else(|_| HeaderValue::from_static(""));
-    Ok((
+    let stale = !st.store_ok.load(std::sync::atomic::Ordering::Relaxed);
+    let mut resp = (
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, ctype),
@@ -145,7 +146,12 @@ async fn enc_document(
         ],
         bytes,
     )
-        .into_response())
+        .into_response();
+    if stale {
+        // Answered from memory while the store does not answer: possibly behind other servers.
+        resp.headers_mut().insert(header::HeaderName::from_static("x-lamina-stale"), HeaderValue::from_static("true"));
+    }
+    Ok(resp)
 }
 
 fn build(st: &State, certname: &str) -> Result<Value, Failure> {

@@ -115,6 +115,10 @@ pub(crate) struct State {
     pub(crate) metrics: Metrics,
     /// What one facts upload may be (size, depth, nodes).
     pub(crate) facts_limits: lamina_yaml::Limits,
+    /// The store answered the last read of its changes (always true without a store).
+    pub(crate) store_ok: std::sync::atomic::AtomicBool,
+    /// Shutting down: not ready, so that balancers stop sending before connections close.
+    pub(crate) draining: std::sync::atomic::AtomicBool,
 }
 
 /// Compile off the async threads (a large estate takes a noticeable fraction of a second).
@@ -141,6 +145,7 @@ impl State {
     ) -> State {
         let metrics = Metrics::default();
         metrics.set_estate(first.revision, first.estate.host_count());
+        metrics.store(true);
         let (applied, _) = watch::channel(first.revision);
         State {
             snapshot: RwLock::new(Arc::new(first)),
@@ -154,6 +159,8 @@ impl State {
             hiera,
             metrics,
             facts_limits: lamina_yaml::Limits::hiera(),
+            store_ok: std::sync::atomic::AtomicBool::new(true),
+            draining: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

@@ -58,6 +58,10 @@ pub(crate) struct ServeArgs {
     /// The deepest nesting of an uploaded facts document (422 beyond).
     #[arg(long = "max-facts-depth", default_value_t = 32)]
     pub(crate) max_facts_depth: usize,
+    /// On SIGTERM, seconds to keep answering while `/readyz` says 503 (balancers stop sending),
+    /// before closing; requests in flight then finish.
+    #[arg(long = "drain-seconds", default_value_t = 5.0)]
+    pub(crate) drain_seconds: f64,
 }
 
 pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
@@ -98,6 +102,11 @@ pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
         server_names: args.server_names.clone(),
         max_facts_bytes: args.max_facts_bytes,
         max_facts_depth: args.max_facts_depth,
+        drain: if args.drain_seconds.is_finite() && args.drain_seconds >= 0.0 {
+            std::time::Duration::from_secs_f64(args.drain_seconds)
+        } else {
+            return Err(Failure::invalid("--drain-seconds must be 0 or more seconds"));
+        },
     };
     Ok(lamina_server::run(&cfg)?)
 }
