@@ -49,5 +49,7 @@ mod server_hiera;
 mod server_api;
 // Issue 14: idle, trickling and flooding clients, the Host header.
 mod server_conn;
+// Issue 14: TLS with client certificates from a Puppet-like CA, auth.conf's rules.
+mod server_tls;
 // Issue 11: a cluster on one store: the change feed, read-your-writes, ETags, the cache, faults.
 mod server_feed;

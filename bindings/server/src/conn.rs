@@ -5,13 +5,13 @@
 //! `axum::serve` has none of these: idle and trickling connections stayed open for ever, and a
 //! few hundred of them exhausted the file descriptors so that `/healthz` timed out.
 
+use crate::access::Peer;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -100,20 +100,21 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Tracked<T> {
     }
 }
 
-/// Serve `app` on `listener` within `bounds` until `shutdown` completes; then stop accepting,
-/// let requests in flight finish (at most `bounds.request`), and return.
+/// Serve `app` on `listener` within `bounds` (over TLS when `tls` is given) until `shutdown`
+/// completes; then stop accepting, let requests in flight finish (at most `bounds.request`),
+/// and return.
 ///
 /// # Errors
 /// Never for a single connection's failure; only when accepting fails for good.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
     bounds: Bounds,
+    tls: Option<Arc<crate::tls::Tls>>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     let slots = Arc::new(Semaphore::new(bounds.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let svc = TowerToHyperService::new(app);
     tokio::pin!(shutdown);
     loop {
         let (stream, _peer): (_, SocketAddr) = tokio::select! {
@@ -135,34 +136,28 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let last = Arc::new(AtomicU64::new(0));
-        let io = Tracked { inner: stream, last: Arc::clone(&last), start: Instant::now() };
-        let start = io.start;
-        let svc = svc.clone();
-        let mut stop = stop_rx.clone();
+        let app = app.clone();
+        let stop = stop_rx.clone();
         let b = bounds.clone();
+        let tls = tls.as_ref().map(|t| t.config());
         tokio::spawn(async move {
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder.timer(TokioTimer::new()).header_read_timeout(b.header_read).keep_alive(true);
-            let conn = builder.serve_connection(TokioIo::new(io), svc);
-            tokio::pin!(conn);
-            let idle_ms = u64::try_from(b.idle.as_millis()).unwrap_or(u64::MAX);
-            let mut tick = tokio::time::interval(Duration::from_millis(idle_ms.clamp(50, 1000)));
-            let mut closing = false;
-            loop {
-                tokio::select! {
-                    _ = conn.as_mut() => break,
-                    _ = tick.tick(), if !closing => {
-                        let now = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-                        if now.saturating_sub(last.load(Ordering::Relaxed)) >= idle_ms {
-                            // Idle: finish the request in flight, if any, then close.
-                            conn.as_mut().graceful_shutdown();
-                            closing = true;
+            match tls {
+                None => connection(stream, Peer(None), app, &b, stop).await,
+                Some(config) => {
+                    // The handshake is bounded like a request's headers.
+                    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+                    match tokio::time::timeout(b.header_read, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            let cn = tls
+                                .get_ref()
+                                .1
+                                .peer_certificates()
+                                .and_then(|c| c.first())
+                                .and_then(|c| crate::tls::common_name(c.as_ref()));
+                            connection(tls, Peer(cn), app, &b, stop).await;
                         }
-                    }
-                    _ = stop.changed(), if !closing => {
-                        conn.as_mut().graceful_shutdown();
-                        closing = true;
+                        Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
                     }
                 }
             }
@@ -175,6 +170,46 @@ pub async fn serve(
     let all = u32::try_from(bounds.max_connections).unwrap_or(u32::MAX);
     let _ = tokio::time::timeout(bounds.request, slots.acquire_many(all)).await;
     Ok(())
+}
+
+/// Serve one connection: HTTP/1.1 with the header-read timeout, closed after `idle` without
+/// traffic or when the server stops (after the request in flight); each request carries `peer`.
+async fn connection<IO>(io: IO, peer: Peer, app: Router, b: &Bounds, mut stop: watch::Receiver<bool>)
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    use tower::ServiceExt as _;
+    let last = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let io = Tracked { inner: io, last: Arc::clone(&last), start };
+    let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(peer.clone());
+        app.clone().oneshot(req)
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(b.header_read).keep_alive(true);
+    let conn = builder.serve_connection(TokioIo::new(io), svc);
+    tokio::pin!(conn);
+    let idle_ms = u64::try_from(b.idle.as_millis()).unwrap_or(u64::MAX);
+    let mut tick = tokio::time::interval(Duration::from_millis(idle_ms.clamp(50, 1000)));
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => break,
+            _ = tick.tick(), if !closing => {
+                let now = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+                if now.saturating_sub(last.load(Ordering::Relaxed)) >= idle_ms {
+                    // Idle: finish the request in flight, if any, then close.
+                    conn.as_mut().graceful_shutdown();
+                    closing = true;
+                }
+            }
+            _ = stop.changed(), if !closing => {
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+            }
+        }
+    }
 }
 
 /// The deadline for a whole request: a client that trickles its body, or a request that cannot

@@ -44,6 +44,7 @@
 //! on a loopback address (for a local master, tests and benchmarks), unless
 //! `--insecure-no-auth` says otherwise. TLS is left to a terminating proxy.
 
+mod access;
 mod cache;
 pub mod conn;
 mod hiera;
@@ -51,7 +52,10 @@ mod metrics;
 mod openapi;
 mod read;
 mod state;
+mod tls;
 mod write;
+
+pub use tls::TlsFiles;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State as S};
@@ -104,6 +108,12 @@ pub struct Config {
     pub max_facts_depth: usize,
     /// On SIGTERM, how long to stay up not ready (balancers stop sending) before closing.
     pub drain: Duration,
+    /// HTTPS with client certificates verified against the Puppet CA.
+    pub tls: Option<TlsFiles>,
+    /// Certnames that may read every host (`--compilers`).
+    pub compilers: Option<PathBuf>,
+    /// Certnames that may write (`--admins`).
+    pub admins: Option<PathBuf>,
 }
 
 /// Who may do what.
@@ -150,6 +160,8 @@ fn same(a: &str, b: &str) -> bool {
 struct App {
     state: Arc<State>,
     tokens: Option<Tokens>,
+    /// Client-certificate rules, when the listener verifies client certificates.
+    mtls: Option<access::Mtls>,
 }
 
 /// Routes anyone may call: they carry no estate data.
@@ -165,7 +177,37 @@ async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
     let matched = req.extensions().get::<MatchedPath>().cloned();
     let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     let method = req.method().clone();
-    if let Some(tokens) = &app.tokens
+    let refuse = |status: StatusCode, msg: &str| {
+        app.state.metrics.request(route, status.as_u16(), t.elapsed());
+        tracing::info!(%method, route, status = status.as_u16(), "refused");
+        read::json_error(status, msg)
+    };
+    // A certname in the path is checked before anything reads it.
+    if let Some(c) = access::path_certname(req.uri().path())
+        && !access::valid_certname(&c)
+    {
+        return refuse(StatusCode::BAD_REQUEST, "not a valid certname");
+    }
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let token_writer = app.tokens.as_ref().is_some_and(|t| t.writers.iter().any(|w| same(w, bearer)));
+    let token_reader = token_writer || app.tokens.as_ref().is_some_and(|t| t.readers.iter().any(|r| same(r, bearer)));
+    if let Some(m) = &app.mtls
+        && !public(req.uri().path())
+    {
+        // A writer token may do anything, a reader token read anything; else the certificate.
+        let by_token = token_writer || (token_reader && (method == Method::GET || method == Method::HEAD));
+        if !by_token {
+            let peer = req.extensions().get::<access::Peer>().and_then(|p| p.0.as_deref());
+            if let Some((status, msg)) = access::decide(m, &method, req.uri().path(), peer) {
+                return refuse(status, msg);
+            }
+        }
+    } else if let Some(tokens) = &app.tokens
         && !public(req.uri().path())
     {
         let given = req
@@ -248,6 +290,7 @@ fn owner_routes(mut r: Router<Arc<State>>) -> Router<Arc<State>> {
 fn router(
     state: Arc<State>,
     tokens: Option<Tokens>,
+    mtls: Option<access::Mtls>,
     hosts: conn::Hosts,
     request: Duration,
     max_facts: usize,
@@ -272,7 +315,7 @@ fn router(
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi_json));
-    let app = Arc::new(App { state: Arc::clone(&state), tokens });
+    let app = Arc::new(App { state: Arc::clone(&state), tokens, mtls });
     let hosts = Arc::new(hosts);
     owner_routes(r)
         .layer(DefaultBodyLimit::max(8 << 20))
@@ -450,7 +493,7 @@ pub fn run(cfg: &Config) -> Result<(), Error> {
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&cfg.listen).await.map_err(io(format!("cannot listen on {}: ", cfg.listen)))?;
         let addr: SocketAddr = listener.local_addr().map_err(io(String::new()))?;
-        if tokens.is_none() && !addr.ip().is_loopback() && !cfg.insecure_no_auth {
+        if tokens.is_none() && cfg.tls.is_none() && !addr.ip().is_loopback() && !cfg.insecure_no_auth {
             return Err(Error::new(ErrorKind::Usage, "", format!(
                 "refusing to serve ENC documents (which carry secrets) without authentication on {addr}: give --auth-token-file FILE, listen on a loopback address, or pass --insecure-no-auth"
             )));
@@ -471,12 +514,21 @@ pub fn run(cfg: &Config) -> Result<(), Error> {
         }
         // The Host check guards what has no other guard: a server without tokens (on loopback,
         // where DNS rebinding would reach it), or any server given --server-name.
-        let check = tokens.is_none() && (addr.ip().is_loopback() || !cfg.server_names.is_empty())
+        let tls = match &cfg.tls {
+            Some(files) => Some(Arc::new(tls::Tls::load(files.clone()).map_err(|e| Error::new(ErrorKind::Usage, "", e))?)),
+            None => None,
+        };
+        let names = |p: &Option<PathBuf>| -> Result<std::collections::HashSet<String>, Error> {
+            p.as_deref().map_or(Ok(Default::default()), |p| access::read_names(p).map_err(|e| Error::new(ErrorKind::Usage, "", e)))
+        };
+        let mtls = tls.is_some().then(|| Ok::<_, Error>(access::Mtls { compilers: names(&cfg.compilers)?, admins: names(&cfg.admins)? })).transpose()?;
+        let check = tokens.is_none() && tls.is_none() && (addr.ip().is_loopback() || !cfg.server_names.is_empty())
             || !cfg.server_names.is_empty();
         let hosts = conn::Hosts::new(addr, &cfg.server_names, !check);
         let draining = Arc::clone(&state);
-        let app = router(state, tokens, hosts, cfg.bounds.request, cfg.max_facts_bytes);
-        println!("listening on http://{addr}");
+        let app = router(state, tokens, mtls, hosts, cfg.bounds.request, cfg.max_facts_bytes);
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        println!("listening on {scheme}://{addr}");
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         tracing::info!(%addr, max_connections = cfg.bounds.max_connections, "listening");
@@ -489,7 +541,7 @@ pub fn run(cfg: &Config) -> Result<(), Error> {
             tracing::info!(seconds = drain.as_secs_f64(), "draining: not ready, still answering");
             tokio::time::sleep(drain).await;
         };
-        conn::serve(listener, app, cfg.bounds.clone(), stopping).await.map_err(io(String::new()))?;
+        conn::serve(listener, app, cfg.bounds.clone(), tls, stopping).await.map_err(io(String::new()))?;
         tracing::info!("stopped");
         Ok(())
     })

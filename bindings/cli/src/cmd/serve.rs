@@ -62,6 +62,27 @@ pub(crate) struct ServeArgs {
     /// before closing; requests in flight then finish.
     #[arg(long = "drain-seconds", default_value_t = 5.0)]
     pub(crate) drain_seconds: f64,
+    /// HTTPS: the server's certificate (PEM, leaf first; one Puppet's CA issued, or any).
+    #[arg(long = "tls-cert", value_name = "FILE", requires_all = ["tls_key", "tls_client_ca"])]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long = "tls-key", value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// The CA bundle client certificates must chain to: Puppet's `ca.pem` (root and
+    /// intermediate). A certificate's CN is its certname: a node reads only its own ENC and
+    /// Hiera, compilers read any host, admins write.
+    #[arg(long = "tls-client-ca", value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_client_ca: Option<PathBuf>,
+    /// Puppet's CRL bundle (`crl.pem`), re-read when it changes: revoked certificates are refused.
+    #[arg(long = "tls-crl", value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_crl: Option<PathBuf>,
+    /// Certnames (one per line) that may read every host and upload any host's facts: the
+    /// Puppet masters and compile servers.
+    #[arg(long = "compilers", value_name = "FILE", requires = "tls_cert")]
+    pub(crate) compilers: Option<PathBuf>,
+    /// Certnames (one per line) that may write.
+    #[arg(long = "admins", value_name = "FILE", requires = "tls_cert")]
+    pub(crate) admins: Option<PathBuf>,
 }
 
 pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
@@ -102,6 +123,17 @@ pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
         server_names: args.server_names.clone(),
         max_facts_bytes: args.max_facts_bytes,
         max_facts_depth: args.max_facts_depth,
+        tls: match (&args.tls_cert, &args.tls_key, &args.tls_client_ca) {
+            (Some(cert), Some(key), Some(ca)) => Some(lamina_server::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+                client_ca: ca.clone(),
+                crl: args.tls_crl.clone(),
+            }),
+            _ => None,
+        },
+        compilers: args.compilers.clone(),
+        admins: args.admins.clone(),
         drain: if args.drain_seconds.is_finite() && args.drain_seconds >= 0.0 {
             std::time::Duration::from_secs_f64(args.drain_seconds)
         } else {

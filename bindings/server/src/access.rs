@@ -1,0 +1,133 @@
+//! Who may do what, with client certificates: the rules of Puppet Server's `auth.conf` for its
+//! own node and facts endpoints, applied to Lamina's routes.
+//!
+//! - A node's certificate reads only its own ENC and Hiera (`allow: $1`: the certname in the
+//!   path must be the certificate's CN), and uploads only its own facts.
+//! - A compiler (a certname of `--compilers`: Puppet masters and compile servers) reads any
+//!   host and uploads any host's facts.
+//! - Writes of data need an admin identity (`--admins`) or a writer token.
+//! - Health, readiness, metrics and the API description need no identity.
+//!
+//! Certnames in paths are checked first (Puppet's `VALID_CERTNAME`), before any lookup.
+
+use axum::http::{Method, StatusCode};
+use std::collections::HashSet;
+use std::path::Path;
+
+/// The client certificate's CN, put in each request's extensions by the listener (`None`: no
+/// certificate, or plain HTTP).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Peer(pub(crate) Option<String>);
+
+/// The identities of `--compilers` and `--admins`.
+#[derive(Debug, Default)]
+pub(crate) struct Mtls {
+    pub(crate) compilers: HashSet<String>,
+    pub(crate) admins: HashSet<String>,
+}
+
+/// Certnames listed in a file, one per line (`#` comments, blank lines ignored).
+pub(crate) fn read_names(path: &Path) -> Result<HashSet<String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut out = HashSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        if !valid_certname(line) {
+            return Err(format!("{}:{}: {line:?} is not a certname", path.display(), n + 1));
+        }
+        out.insert(line.to_string());
+    }
+    Ok(out)
+}
+
+/// Puppet's `VALID_CERTNAME` (`/\A[ -.0-~]+\Z/`: printable ASCII without `/`), and not empty.
+#[must_use]
+pub(crate) fn valid_certname(c: &str) -> bool {
+    !c.is_empty() && c.bytes().all(|b| (b' '..=b'~').contains(&b) && b != b'/')
+}
+
+/// The certname a host-scoped path names (`/node/C`, `/v1/hosts/C/...`), percent-decoded.
+pub(crate) fn path_certname(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("/node/").or_else(|| path.strip_prefix("/v1/hosts/"))?;
+    let seg = rest.split('/').next()?;
+    Some(percent_decode(seg))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// What a request with this identity may do: `None` allowed, else the refusal.
+pub(crate) fn decide(m: &Mtls, method: &Method, path: &str, peer: Option<&str>) -> Option<(StatusCode, &'static str)> {
+    let Some(who) = peer else {
+        return Some((StatusCode::UNAUTHORIZED, "a client certificate (or a bearer token) is required"));
+    };
+    if m.admins.contains(who) {
+        return None;
+    }
+    let read = *method == Method::GET || *method == Method::HEAD;
+    let certname = path_certname(path);
+    let facts = *method == Method::PUT && certname.is_some() && path.ends_with("/facts");
+    // `/v1/hosts/C` itself is a write of the host; its sub-routes are its documents.
+    let host_doc = path.starts_with("/node/")
+        || path.strip_prefix("/v1/hosts/").is_some_and(|r| {
+            r.split_once('/').is_some_and(|(_, tail)| tail == "enc" || tail == "hiera" || tail.starts_with("lookup/"))
+        });
+    if m.compilers.contains(who) {
+        if (read && (host_doc || path.ends_with("/explain"))) || facts {
+            return None;
+        }
+        return Some((StatusCode::FORBIDDEN, "a compiler reads hosts and uploads facts; writes need an admin"));
+    }
+    // A node: only its own documents and facts.
+    if (read && host_doc) || facts {
+        if certname.as_deref() == Some(who) {
+            return None;
+        }
+        return Some((StatusCode::FORBIDDEN, "a node may read only its own documents"));
+    }
+    Some((StatusCode::FORBIDDEN, "this identity may not do that"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules() {
+        let m =
+            Mtls { compilers: HashSet::from(["compiler01".to_string()]), admins: HashSet::from(["admin".to_string()]) };
+        let get = Method::GET;
+        let put = Method::PUT;
+        assert_eq!(decide(&m, &get, "/node/web01", Some("web01")), None);
+        assert!(decide(&m, &get, "/node/db01", Some("web01")).is_some());
+        assert_eq!(decide(&m, &get, "/v1/hosts/web01/lookup/ntp::servers", Some("web01")), None);
+        assert!(decide(&m, &get, "/v1/hosts/web01/explain", Some("web01")).is_some());
+        assert_eq!(decide(&m, &put, "/v1/hosts/web01/facts", Some("web01")), None);
+        assert!(decide(&m, &put, "/v1/hosts/web01", Some("web01")).is_some());
+        assert_eq!(decide(&m, &get, "/node/db01", Some("compiler01")), None);
+        assert_eq!(decide(&m, &put, "/v1/hosts/db01/facts", Some("compiler01")), None);
+        assert!(decide(&m, &put, "/v1/parameters/x", Some("compiler01")).is_some());
+        assert_eq!(decide(&m, &put, "/v1/parameters/x", Some("admin")), None);
+        assert!(decide(&m, &get, "/node/web01", None).is_some());
+        assert_eq!(path_certname("/node/a%20b"), Some("a b".into()));
+        assert!(!valid_certname("a/b") && !valid_certname("") && !valid_certname("é"));
+    }
+}

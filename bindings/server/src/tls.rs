@@ -1,0 +1,187 @@
+//! TLS with the Puppet CA on the listener (rustls): the server's own certificate, client
+//! certificates verified against Puppet's CA bundle (Puppet 6+ keeps a root and an
+//! intermediate; agents present only their leaf), revocation from Puppet's CRL bundle, reloaded
+//! when the file changes, and the client's identity taken from its certificate's CN, as Puppet
+//! Server takes it.
+//!
+//! A client without a certificate still completes the handshake: health checks need none, and
+//! a writer may use a token instead; every data route then requires an identity
+//! ([`crate::access`]).
+
+use rustls::RootCertStore;
+use rustls::ServerConfig;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
+use rustls::server::WebPkiClientVerifier;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The files of `--tls-cert`, `--tls-key`, `--tls-client-ca` and `--tls-crl`.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The server's certificate chain (PEM), leaf first.
+    pub cert: PathBuf,
+    /// Its private key (PEM).
+    pub key: PathBuf,
+    /// The CA bundle client certificates must chain to (Puppet's `ca.pem`: root and intermediate).
+    pub client_ca: PathBuf,
+    /// The CRL bundle (Puppet's `crl.pem`), re-read when it changes.
+    pub crl: Option<PathBuf>,
+}
+
+/// The live TLS configuration.
+#[derive(Debug)]
+pub(crate) struct Tls {
+    files: TlsFiles,
+    state: Mutex<Current>,
+}
+
+#[derive(Debug)]
+struct Current {
+    config: Arc<ServerConfig>,
+    crl_mtime: Option<SystemTime>,
+    checked: Instant,
+}
+
+fn mtime(p: &Path) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+fn read_certs(p: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs: Vec<_> = CertificateDer::pem_file_iter(p)
+        .map_err(|e| format!("{}: {e}", p.display()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("{}: {e}", p.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no PEM certificate in it", p.display()));
+    }
+    Ok(certs)
+}
+
+fn build(files: &TlsFiles) -> Result<ServerConfig, String> {
+    // ring: the provider the binary already links for its HTTP clients (aws-lc-rs would add a
+    // C and assembly build); its lack of post-quantum key exchange is what the deprecation says.
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let chain = read_certs(&files.cert)?;
+    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| format!("{}: {e}", files.key.display()))?;
+    let mut roots = RootCertStore::empty();
+    for c in read_certs(&files.client_ca)? {
+        roots.add(c).map_err(|e| format!("{}: {e}", files.client_ca.display()))?;
+    }
+    let mut verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider));
+    if let Some(crl) = &files.crl {
+        let crls: Vec<CertificateRevocationListDer<'static>> = CertificateRevocationListDer::pem_file_iter(crl)
+            .map_err(|e| format!("{}: {e}", crl.display()))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("{}: {e}", crl.display()))?;
+        if crls.is_empty() {
+            return Err(format!("{}: no PEM CRL in it", crl.display()));
+        }
+        // Agents' certificates are checked against their issuer's CRL (Puppet's intermediate).
+        verifier = verifier.with_crls(crls).only_check_end_entity_revocation();
+    }
+    let verifier = verifier.allow_unauthenticated().build().map_err(|e| format!("client CA: {e}"))?;
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)
+        .map_err(|e| format!("{}: {e}", files.cert.display()))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+impl Tls {
+    /// Read the files.
+    pub(crate) fn load(files: TlsFiles) -> Result<Tls, String> {
+        let config = Arc::new(build(&files)?);
+        let crl_mtime = files.crl.as_deref().and_then(mtime);
+        Ok(Tls { files, state: Mutex::new(Current { config, crl_mtime, checked: Instant::now() }) })
+    }
+
+    /// The configuration for a new connection: rebuilt when the CRL file changed (looked at
+    /// once a second at most). A CRL that cannot be read keeps the previous one, and says so.
+    pub(crate) fn config(&self) -> Arc<ServerConfig> {
+        let mut cur = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(crl) = &self.files.crl
+            && cur.checked.elapsed() >= Duration::from_secs(1)
+        {
+            cur.checked = Instant::now();
+            let now = mtime(crl);
+            if now != cur.crl_mtime {
+                match build(&self.files) {
+                    Ok(c) => {
+                        tracing::info!(crl = %crl.display(), "CRL reloaded");
+                        cur.config = Arc::new(c);
+                        cur.crl_mtime = now;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "CRL changed but cannot be used; keeping the previous one"),
+                }
+            }
+        }
+        Arc::clone(&cur.config)
+    }
+}
+
+/// The subject CN of a DER certificate: Puppet's certname.
+#[must_use]
+pub(crate) fn common_name(der: &[u8]) -> Option<String> {
+    // Certificate ::= SEQUENCE { tbsCertificate, ... }; TBSCertificate ::= SEQUENCE {
+    // [0] version OPTIONAL, serialNumber, signature, issuer, validity, subject, ... }.
+    let (cert, _) = tlv(der, 0x30)?;
+    let (mut tbs, _) = tlv(cert, 0x30)?;
+    if tbs.first() == Some(&0xa0) {
+        tbs = skip(tbs)?;
+    }
+    for _ in 0..4 {
+        tbs = skip(tbs)?; // serial, signature, issuer, validity
+    }
+    let (mut subject, _) = tlv(tbs, 0x30)?;
+    let mut cn = None;
+    // Name ::= SEQUENCE OF SET OF AttributeTypeAndValue { type OID, value }.
+    while !subject.is_empty() {
+        let (set, rest) = tlv(subject, 0x31)?;
+        subject = rest;
+        let (atv, _) = tlv(set, 0x30)?;
+        let (oid, value) = tlv(atv, 0x06)?;
+        if oid == [0x55, 0x04, 0x03] {
+            let (text, _) = any(value)?;
+            cn = std::str::from_utf8(text).ok().map(str::to_string);
+        }
+    }
+    cn
+}
+
+/// One DER element of tag `tag`: (content, rest).
+fn tlv(b: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    if *b.first()? != tag {
+        return None;
+    }
+    any(b)
+}
+
+/// One DER element of any tag: (content, rest).
+fn any(b: &[u8]) -> Option<(&[u8], &[u8])> {
+    let first = *b.get(1)?;
+    let (len, head) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for i in 0..n {
+            len = (len << 8) | usize::from(*b.get(2 + i)?);
+        }
+        (len, 2 + n)
+    };
+    let end = head.checked_add(len)?;
+    Some((b.get(head..end)?, b.get(end..)?))
+}
+
+fn skip(b: &[u8]) -> Option<&[u8]> {
+    any(b).map(|(_, rest)| rest)
+}
