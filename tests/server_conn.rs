@@ -122,6 +122,14 @@ fn issue14_host_header_is_checked_on_a_loopback_server() {
         };
         assert_ne!(status, "421", "Host {host} is this server");
     }
+    // A balancer's health check may send no Host: readiness answers it, data does not.
+    for (path, want) in [("/readyz", "HTTP/1.0 200"), ("/node/web01.demo.example.com", "HTTP/1.0 421")] {
+        let mut sock = TcpStream::connect(&a).expect("connect");
+        sock.write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes()).expect("send");
+        let mut out = String::new();
+        let _ = sock.read_to_string(&mut out);
+        assert!(out.starts_with(want), "{path}: {out}");
+    }
     // A configured name is accepted, others still refused.
     let named = Server::start(&["--estate", &demo(), "--server-name", "enc.example.com"]);
     let a2 = addr(&named);
