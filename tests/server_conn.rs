@@ -244,3 +244,33 @@ fn issue14_store_outage_answers_from_memory_marked_stale_then_catches_up() {
     let (_, _, metrics) = get_with_headers(&format!("{}/metrics", s.url));
     assert!(metrics.contains("lamina_store_up 1"), "{metrics}");
 }
+
+/// Issue 14 (operations kit): `lamina serve --config FILE` reads its settings from TOML; flags on
+/// the command line override them; an unknown setting is refused, naming the file.
+#[test]
+fn issue14_serve_config_file_and_flags_over_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let conf = dir.path().join("lamina.toml");
+    std::fs::write(
+        &conf,
+        format!(
+            "listen = \"127.0.0.1:1\"\nestate = \"{}\"\nserver_name = [\"enc.example.com\"]\nidle-timeout = 5\n",
+            demo()
+        ),
+    )
+    .expect("config");
+    // Server::start passes --listen 127.0.0.1:0, which must win over the file's port 1.
+    let s = Server::start(&["--config", conf.to_str().expect("utf8")]);
+    let mut sock = TcpStream::connect(addr(&s)).expect("connect");
+    sock.write_all(b"GET /node/web01.demo.example.com HTTP/1.1\r\nHost: enc.example.com\r\nConnection: close\r\n\r\n")
+        .expect("send");
+    let mut out = String::new();
+    let _ = sock.read_to_string(&mut out);
+    assert!(out.starts_with("HTTP/1.1 200"), "the file's server-name applies: {out}");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "listen = \"127.0.0.1:0\"\nbogus = 1\n").expect("config");
+    let out = lamina_tests::lamina(&["serve", "--config", bad.to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("bogus"), "{err}");
+}

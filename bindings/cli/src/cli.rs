@@ -113,6 +113,7 @@ pub(crate) enum Command {
     /// Write a store's estate back as estate files.
     Export(cmd::store::ExportArgs),
     /// Serve ENC documents, Hiera lookups and the write API over HTTP.
+    #[command(args_override_self = true)]
     Serve(cmd::serve::ServeArgs),
     /// What a change to the data does to every host's ENC document (exit 0: nothing, 1: some
     /// hosts differ, 2: an error).
@@ -157,7 +158,8 @@ pub(crate) enum CorpusCommand {
 }
 
 pub(crate) fn run() -> Result<(), Failure> {
-    let cli = Cli::parse();
+    let args = cmd::serve::with_config(std::env::args_os().collect())?;
+    let cli = Cli::parse_from(args);
     match cli.command {
         Command::Enc { certname, estate, format, explain, show_hidden, client } => {
             cmd::enc::run(&certname, &estate, format, explain, show_hidden, &client)

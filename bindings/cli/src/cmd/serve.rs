@@ -7,6 +7,11 @@ use std::path::PathBuf;
 /// Arguments of `lamina serve`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct ServeArgs {
+    /// A TOML file of settings: each key is a flag's long name (`listen = "0.0.0.0:7480"`,
+    /// `tls-cert = "/etc/lamina/cert.pem"`, `insecure-no-auth = true`, `server-name = ["a",
+    /// "b"]`); flags given on the command line override it.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) estate: EstateArg,
     /// Address to listen on (`127.0.0.1:0` picks a free port; the address is printed).
@@ -141,4 +146,66 @@ pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
         },
     };
     Ok(lamina_server::run(&cfg)?)
+}
+
+/// `lamina serve --config FILE`: the file's settings as flags, put before the command line's own
+/// (which then override them: the command has `args_override_self`). Other commands pass
+/// through.
+///
+/// # Errors
+/// When the file cannot be read or parsed, or names a setting `serve` does not have.
+pub(crate) fn with_config(args: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsString>, Failure> {
+    use clap::CommandFactory as _;
+    if args.get(1).and_then(|a| a.to_str()) != Some("serve") {
+        return Ok(args);
+    }
+    let mut file: Option<PathBuf> = None;
+    for (i, a) in args.iter().enumerate().skip(2) {
+        let Some(a) = a.to_str() else { continue };
+        if a == "--config" {
+            file = args.get(i + 1).map(PathBuf::from);
+        } else if let Some(f) = a.strip_prefix("--config=") {
+            file = Some(PathBuf::from(f));
+        }
+    }
+    let Some(file) = file else { return Ok(args) };
+    let shown = file.display().to_string();
+    let text = std::fs::read_to_string(&file).map_err(|e| Failure::invalid(format!("cannot read {shown}: {e}")))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| Failure::invalid(format!("{shown}: {e}")))?;
+    let cmd = crate::cli::Cli::command();
+    let serve = cmd.find_subcommand("serve").ok_or_else(|| Failure::invalid("no serve command"))?;
+    let longs: Vec<String> = serve.get_arguments().filter_map(|a| a.get_long().map(str::to_string)).collect();
+    let mut extra: Vec<std::ffi::OsString> = Vec::new();
+    for (key, value) in &table {
+        let flag = key.replace('_', "-");
+        if flag == "config" || !longs.contains(&flag) {
+            return Err(Failure::invalid(format!("{shown}: unknown setting {key:?} (settings are serve's flags)")));
+        }
+        let scalar = |v: &toml::Value| -> Result<String, Failure> {
+            match v {
+                toml::Value::String(s) => Ok(s.clone()),
+                toml::Value::Integer(i) => Ok(i.to_string()),
+                toml::Value::Float(f) => Ok(f.to_string()),
+                _ => Err(Failure::invalid(format!("{shown}: {key} must be a string or a number"))),
+            }
+        };
+        match value {
+            toml::Value::Boolean(true) => extra.push(format!("--{flag}").into()),
+            toml::Value::Boolean(false) => {}
+            toml::Value::Array(items) => {
+                for v in items {
+                    extra.push(format!("--{flag}").into());
+                    extra.push(scalar(v)?.into());
+                }
+            }
+            v => {
+                extra.push(format!("--{flag}").into());
+                extra.push(scalar(v)?.into());
+            }
+        }
+    }
+    let mut out = args[..2].to_vec();
+    out.extend(extra);
+    out.extend_from_slice(&args[2..]);
+    Ok(out)
 }
