@@ -254,6 +254,36 @@ fn issue14_mtls_with_a_puppet_like_ca_follows_auth_conf() {
     eprintln!("{report}");
     assert_eq!(wrong, 0, "the matrix differs:\n{report}");
 
+    // The CRL's expiry is a metric (an expired CRL makes Puppet Server refuse every agent).
+    let (_, metrics) = {
+        let status = call(dir, &u("/metrics"), "GET", None, None);
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(
+                        ureq::tls::parse_pem(&std::fs::read(&ca).expect("ca"))
+                            .filter_map(|i| match i {
+                                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                                _ => None,
+                            })
+                            .collect(),
+                    )))
+                    .build(),
+            )
+            .build()
+            .into();
+        let body = agent.get(&u("/metrics")).call().expect("metrics").body_mut().read_to_string().unwrap_or_default();
+        (status, body)
+    };
+    let next: i64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("lamina_tls_crl_next_update_seconds "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("the CRL metric");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() as i64;
+    assert!((now + 29 * 86_400..=now + 31 * 86_400).contains(&next), "default_crl_days 30: {next} vs now {now}");
+
     // The thin client over mTLS, as a master runs it.
     let out = lamina(&[
         "enc",

@@ -515,7 +515,10 @@ pub fn run(cfg: &Config) -> Result<(), Error> {
         // The Host check guards what has no other guard: a server without tokens (on loopback,
         // where DNS rebinding would reach it), or any server given --server-name.
         let tls = match &cfg.tls {
-            Some(files) => Some(Arc::new(tls::Tls::load(files.clone()).map_err(|e| Error::new(ErrorKind::Usage, "", e))?)),
+            Some(files) => Some(Arc::new(
+                tls::Tls::load(files.clone(), Arc::clone(&state.metrics.crl_next_update))
+                    .map_err(|e| Error::new(ErrorKind::Usage, "", e))?,
+            )),
             None => None,
         };
         let names = |p: &Option<PathBuf>| -> Result<std::collections::HashSet<String>, Error> {

@@ -53,6 +53,8 @@ pub(crate) struct Metrics {
     store_up: AtomicU64,
     /// Failed attempts to read the store's changes.
     store_errors: AtomicU64,
+    /// The CRL bundle's earliest `nextUpdate` (Unix seconds), 0 without TLS or a CRL.
+    pub(crate) crl_next_update: std::sync::Arc<AtomicI64>,
 }
 
 impl Metrics {
@@ -141,7 +143,13 @@ impl Metrics {
             let _ = writeln!(out, "lamina_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
         }
         drop(http);
-        let gauges: [(&str, &str, &str, String); 12] = [
+        let gauges: [(&str, &str, &str, String); 13] = [
+            (
+                "lamina_tls_crl_next_update_seconds",
+                "gauge",
+                "When the CRL bundle's earliest CRL expires (Unix time; 0: no CRL). Puppet Server refuses every agent once it has.",
+                self.crl_next_update.load(Ordering::Relaxed).to_string(),
+            ),
             (
                 "lamina_store_up",
                 "gauge",

@@ -35,6 +35,9 @@ pub struct TlsFiles {
 pub(crate) struct Tls {
     files: TlsFiles,
     state: Mutex<Current>,
+    /// The earliest `nextUpdate` of the CRL bundle (Unix seconds; 0 without a CRL): an expired
+    /// CRL in the chain makes Puppet Server refuse every agent, so it is a metric to alert on.
+    pub(crate) crl_next_update: Arc<std::sync::atomic::AtomicI64>,
 }
 
 #[derive(Debug)]
@@ -95,10 +98,28 @@ fn build(files: &TlsFiles) -> Result<ServerConfig, String> {
 
 impl Tls {
     /// Read the files.
-    pub(crate) fn load(files: TlsFiles) -> Result<Tls, String> {
+    pub(crate) fn load(files: TlsFiles, crl_next_update: Arc<std::sync::atomic::AtomicI64>) -> Result<Tls, String> {
         let config = Arc::new(build(&files)?);
         let crl_mtime = files.crl.as_deref().and_then(mtime);
-        Ok(Tls { files, state: Mutex::new(Current { config, crl_mtime, checked: Instant::now() }) })
+        let tls =
+            Tls { files, state: Mutex::new(Current { config, crl_mtime, checked: Instant::now() }), crl_next_update };
+        tls.note_crl();
+        Ok(tls)
+    }
+
+    /// Record the CRL bundle's earliest `nextUpdate`.
+    fn note_crl(&self) {
+        let Some(crl) = &self.files.crl else { return };
+        let next = CertificateRevocationListDer::pem_file_iter(crl)
+            .ok()
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter_map(|c| crl_next_update(c.as_ref()))
+            .min();
+        if let Some(n) = next {
+            self.crl_next_update.store(n, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// The configuration for a new connection: rebuilt when the CRL file changed (looked at
@@ -116,6 +137,11 @@ impl Tls {
                         tracing::info!(crl = %crl.display(), "CRL reloaded");
                         cur.config = Arc::new(c);
                         cur.crl_mtime = now;
+                        drop(cur);
+                        self.note_crl();
+                        return Arc::clone(
+                            &self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).config,
+                        );
                     }
                     Err(e) => tracing::warn!(error = %e, "CRL changed but cannot be used; keeping the previous one"),
                 }
@@ -152,6 +178,54 @@ pub(crate) fn common_name(der: &[u8]) -> Option<String> {
         }
     }
     cn
+}
+
+/// A CRL's `nextUpdate` as Unix seconds. CertificateList ::= SEQUENCE { tbsCertList SEQUENCE {
+/// version INTEGER OPTIONAL, signature, issuer, thisUpdate Time, nextUpdate Time OPTIONAL, ...
+/// } ... }.
+pub(crate) fn crl_next_update(der: &[u8]) -> Option<i64> {
+    let (list, _) = tlv(der, 0x30)?;
+    let (mut tbs, _) = tlv(list, 0x30)?;
+    if tbs.first() == Some(&0x02) {
+        tbs = skip(tbs)?;
+    }
+    tbs = skip(skip(skip(tbs)?)?)?; // signature, issuer, thisUpdate
+    let tag = *tbs.first()?;
+    let (t, _) = any(tbs)?;
+    let t = std::str::from_utf8(t).ok()?.strip_suffix('Z')?;
+    let (year, rest) = match tag {
+        // UTCTime: YYMMDDHHMMSS, years 1950-2049.
+        0x17 => {
+            let yy: i64 = t.get(..2)?.parse().ok()?;
+            (if yy < 50 { 2000 + yy } else { 1900 + yy }, t.get(2..)?)
+        }
+        // GeneralizedTime: YYYYMMDDHHMMSS.
+        0x18 => (t.get(..4)?.parse().ok()?, t.get(4..)?),
+        _ => return None,
+    };
+    let n = |r: std::ops::Range<usize>| rest.get(r).and_then(|s| s.parse::<i64>().ok());
+    let (month, day, hour, min, sec) = (n(0..2)?, n(2..4)?, n(4..6)?, n(6..8)?, n(8..10)?);
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3_600 + min * 60 + sec)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_days() {
+        assert_eq!(super::days_from_civil(1970, 1, 1), 0);
+        assert_eq!(super::days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(super::days_from_civil(2026, 12, 7), 20_794);
+    }
 }
 
 /// One DER element of tag `tag`: (content, rest).
