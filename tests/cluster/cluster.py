@@ -176,29 +176,13 @@ class Load:
 
 
 def haproxy_config(front, nodes, path):
+    """docs/ops/haproxy.cfg, the configuration operators get, with this run's addresses."""
+    with open(os.path.join(ROOT, "docs/ops/haproxy.cfg")) as f:
+        template = f.read()
     servers = "\n".join(
         f"    server node{n.i} 127.0.0.1:{n.port} check inter 300ms fall 1 rise 1" for n in nodes)
     with open(path, "w") as f:
-        f.write(f"""global
-    maxconn 2000
-defaults
-    mode http
-    timeout connect 500ms
-    timeout client 10s
-    timeout server 10s
-    retries 3
-    option redispatch 1
-    retry-on all-retryable-errors
-    option http-server-close
-frontend enc
-    bind 127.0.0.1:{front}
-    default_backend lamina
-backend lamina
-    balance roundrobin
-    option httpchk GET /readyz
-    http-check expect status 200
-{servers}
-""")
+        f.write(template.replace("{FRONT}", f"127.0.0.1:{front}").replace("{SERVERS}", servers))
 
 
 def main():
