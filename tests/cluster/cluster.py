@@ -211,6 +211,9 @@ def main():
         HOSTS.extend(json.loads(line)["certname"] for line in rendered.splitlines() if line.strip())
         cfg = os.path.join(work, "haproxy.cfg")
         haproxy_config(front, nodes, cfg)
+        checked = subprocess.run(["haproxy", "-c", "-f", cfg], capture_output=True, text=True)
+        if checked.returncode != 0:
+            sys.exit(f"cluster: the HAProxy configuration is invalid: {checked.stdout}{checked.stderr}")
         hap = subprocess.Popen(["haproxy", "-f", cfg, "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(hap)
         time.sleep(1.0)
