@@ -218,16 +218,6 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn civil_days() {
-        assert_eq!(super::days_from_civil(1970, 1, 1), 0);
-        assert_eq!(super::days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(super::days_from_civil(2026, 12, 7), 20_794);
-    }
-}
-
 /// One DER element of tag `tag`: (content, rest).
 fn tlv(b: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
     if *b.first()? != tag {
@@ -258,4 +248,14 @@ fn any(b: &[u8]) -> Option<(&[u8], &[u8])> {
 
 fn skip(b: &[u8]) -> Option<&[u8]> {
     any(b).map(|(_, rest)| rest)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_days() {
+        assert_eq!(super::days_from_civil(1970, 1, 1), 0);
+        assert_eq!(super::days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(super::days_from_civil(2026, 12, 7), 20_794);
+    }
 }
