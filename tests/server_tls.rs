@@ -317,3 +317,85 @@ fn issue14_mtls_with_a_puppet_like_ca_follows_auth_conf() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
+
+/// Issue 14: the same rules with certificates issued by Puppet's own CA tooling (the
+/// `puppetserver ca` library, Debian's ruby-puppetserver-ca-cli, offline): its CA bundle (root
+/// and intermediate), its CRL bundle, a server certificate with its SANs, and agents' leaves.
+#[test]
+fn issue14_mtls_with_certificates_from_puppets_ca_tooling() {
+    let have = Command::new("ruby").args(["-e", "require 'puppetserver/ca/cli'"]).status().is_ok_and(|s| s.success());
+    if !have {
+        assert!(
+            !lamina_tests::under_ci(),
+            "Puppet's CA tooling is required under CI: apt-get install ruby-puppetserver-ca-cli"
+        );
+        eprintln!("SKIPPED: ruby-puppetserver-ca-cli is not installed");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let d = tmp.path();
+    let conf = d.join("puppet.conf");
+    std::fs::write(
+        &conf,
+        format!("[main]\nssldir = {0}/ssl\n[server]\ncadir = {0}/ca\ncertname = lamina.test\n", d.display()),
+    )
+    .expect("puppet.conf");
+    let ca = |args: &[&str]| {
+        let o = Command::new("ruby")
+            .args(["-e", "require 'puppetserver/ca/cli'; exit Puppetserver::Ca::Cli.run(ARGV, STDOUT, STDERR)", "--"])
+            .args(args)
+            .args(["--config", conf.to_str().expect("utf8")])
+            .output()
+            .expect("puppetserver ca");
+        assert!(
+            o.status.success(),
+            "puppetserver ca {args:?}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    ca(&["setup", "--subject-alt-names", "DNS:localhost,IP:127.0.0.1"]);
+    let (web, compiler) = ("web01.demo.example.com", "compiler01.example.com");
+    for c in [web, compiler] {
+        // Offline issuance (no Puppet Server running) is what `--ca-client` allows.
+        ca(&["generate", "--certname", c, "--ca-client", "--force"]);
+    }
+    // Laid out as `call` expects: NAME.pem, NAME.key, ca.pem.
+    let flat = d.join("flat");
+    std::fs::create_dir_all(&flat).expect("mkdir");
+    let ssl = d.join("ssl");
+    std::fs::copy(ssl.join("certs/ca.pem"), flat.join("ca.pem")).expect("ca");
+    for c in [web, compiler, "lamina.test"] {
+        std::fs::copy(ssl.join(format!("certs/{c}.pem")), flat.join(format!("{c}.pem"))).expect("cert");
+        std::fs::copy(ssl.join(format!("private_keys/{c}.pem")), flat.join(format!("{c}.key"))).expect("key");
+    }
+    std::fs::write(flat.join("compilers"), format!("{compiler}\n")).expect("compilers");
+    let store = format!("sqlite://{}", d.join("s.db").display());
+    assert!(
+        lamina(&["import", &repo_root().join("corpus/demo").display().to_string(), "--store", &store]).status.success()
+    );
+    let p = |f: &Path| f.display().to_string();
+    let s = Server::start(&[
+        "--store",
+        &store,
+        "--tls-cert",
+        &p(&flat.join("lamina.test.pem")),
+        "--tls-key",
+        &p(&flat.join("lamina.test.key")),
+        "--tls-client-ca",
+        &p(&flat.join("ca.pem")),
+        "--tls-crl",
+        &p(&ssl.join("crl.pem")),
+        "--compilers",
+        &p(&flat.join("compilers")),
+    ]);
+    let u = |path: &str| format!("{}{path}", s.url);
+    for (client, path, want) in [
+        (Some(web), format!("/node/{web}"), 200),
+        (Some(web), "/node/db01.demo.example.com".to_string(), 403),
+        (Some(compiler), "/node/db01.demo.example.com".to_string(), 200),
+        (None, format!("/node/{web}"), 401),
+    ] {
+        assert_eq!(call(&flat, &u(&path), "GET", client, None), want, "{client:?} {path}");
+    }
+}
