@@ -448,14 +448,7 @@ impl<'t> Parser<'t> {
                 let at = self.at();
                 let Tok::Ident(name) = self.peek().clone() else { return Err(self.unexpected()) };
                 self.pos += 1;
-                let args = if matches!(self.peek(), Tok::Op("(")) && !self.toks[self.pos].space_before {
-                    self.call_args()?
-                } else {
-                    self.command_args()?
-                };
-                if self.peek_block() {
-                    return Err(Error::unsupported(self.tpl, at, &format!("`{name}` with a block")));
-                }
+                let args = self.args_of(&name, at)?;
                 e = Expr { at, kind: Kind::Method { recv: Box::new(e), name, args, safe } };
             } else if matches!(self.peek(), Tok::Op("[")) && !self.toks[self.pos].space_before {
                 let at = self.at();
@@ -466,6 +459,20 @@ impl<'t> Parser<'t> {
                 return Ok(e);
             }
         }
+    }
+
+    /// The arguments after a method or function name `name` (at `at`): `(a, b)` attached, or
+    /// command arguments after a space; a block after them is outside the subset.
+    fn args_of(&mut self, name: &str, at: usize) -> Result<Vec<Expr>, Error> {
+        let args = if matches!(self.peek(), Tok::Op("(")) && !self.toks[self.pos].space_before {
+            self.call_args()?
+        } else {
+            self.command_args()?
+        };
+        if self.peek_block() {
+            return Err(Error::unsupported(self.tpl, at, &format!("`{name}` with a block")));
+        }
+        Ok(args)
     }
 
     fn peek_block(&self) -> bool {
@@ -545,14 +552,7 @@ impl<'t> Parser<'t> {
                     "true" => Kind::Bool(true),
                     "false" => Kind::Bool(false),
                     f if FUNCTIONS.contains(&f) => {
-                        let args = if matches!(self.peek(), Tok::Op("(")) && !self.toks[self.pos].space_before {
-                            self.call_args()?
-                        } else {
-                            self.command_args()?
-                        };
-                        if self.peek_block() {
-                            return Err(Error::unsupported(self.tpl, at, &format!("`{name}` with a block")));
-                        }
+                        let args = self.args_of(&name, at)?;
                         Kind::Func(name, args)
                     }
                     k if UNSUPPORTED_KEYWORDS.contains(&k) => {
