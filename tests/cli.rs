@@ -353,3 +353,51 @@ fn issue13_lookup_strict_error_as_puppet_8() {
     let p = run("interp_facts", "top", "error");
     assert_eq!(p.status.code(), Some(0), "{}", text(&p.stderr));
 }
+
+/// Issue 15, point 9: `import` takes the estate as `--estate` too, as every other command.
+#[test]
+fn issue15_import_takes_estate_as_a_flag_too() {
+    let d = tempfile::tempdir().expect("tmp");
+    let store = format!("sqlite://{}", d.path().join("s.db").display());
+    let demo = lamina_tests::repo_root().join("corpus/demo");
+    let out = lamina(&["import", "--estate", demo.to_str().expect("utf8"), "--store", &store]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = lamina(&["import", "--store", &store]);
+    assert_eq!(out.status.code(), Some(2), "no estate: a usage error");
+}
+
+/// Issue 15, point 10: `--listen 7481` says what it expects; `--format jsonl --out DIR` is refused
+/// (it wrote one `.jsonl` file per host).
+#[test]
+fn issue15_listen_needs_host_and_port_and_jsonl_needs_one_stream() {
+    let out = lamina(&["serve", "--listen", "7481"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("expected HOST:PORT"), "{}", text(&out.stderr));
+    let d = tempfile::tempdir().expect("tmp");
+    let out = lamina(&["render", "--format", "jsonl", "--out", d.path().join("o").to_str().expect("utf8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--out -"), "{}", text(&out.stderr));
+    assert!(!d.path().join("o").exists(), "nothing written");
+}
+
+/// Issue 15, point 4: `lookup --explain` of a key found nowhere exits 0 with the reason at the end
+/// of the trace, as `puppet lookup --explain` does (checked with Puppet 7.23); the README says so.
+#[test]
+fn issue15_lookup_explain_of_a_missing_key_exits_0_as_puppet() {
+    let case = lamina_tests::repo_root().join("corpus/hiera/oracle-cases/yaml_scalars");
+    let (config, facts) = (case.join("hiera.yaml"), case.join("facts.yaml"));
+    let args = [
+        "lookup",
+        "no_such_key",
+        "--explain",
+        "--hiera-config",
+        config.to_str().unwrap(),
+        "--facts",
+        facts.to_str().unwrap(),
+    ];
+    let out = lamina(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("did not find a value for the name 'no_such_key'"), "{}", text(&out.stdout));
+    let out = lamina(&args[..2].iter().chain(&args[3..]).copied().collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(1), "without --explain: not found is exit 1");
+}

@@ -55,6 +55,11 @@ pub(crate) fn run(arg: &EstateArg, out: Option<&str>, format: RenderFormat) -> R
     } else {
         None
     };
+    if format == RenderFormat::Jsonl && out.is_some_and(|d| d != "-") {
+        return Err(Failure::invalid(
+            "--format jsonl is one stream of every host: use --out - (yaml and json write one file per host)",
+        ));
+    }
     let dir = match out {
         Some(d) if d != "-" => {
             let p = Path::new(d);

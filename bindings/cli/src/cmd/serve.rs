@@ -103,6 +103,12 @@ pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
         }
     };
     let refresh = seconds(args.refresh, "--refresh")?;
+    if !args.listen.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok()) {
+        return Err(Failure::invalid(format!(
+            "--listen {}: expected HOST:PORT (127.0.0.1:7480, 0.0.0.0:7480, [::1]:7480)",
+            args.listen
+        )));
+    }
     let bounds = lamina_server::conn::Bounds {
         max_connections: match args.max_connections {
             Some(0) => return Err(Failure::invalid("--max-connections must be at least 1")),

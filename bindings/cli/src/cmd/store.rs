@@ -8,8 +8,12 @@ use std::time::Instant;
 /// Arguments of `lamina import`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct ImportArgs {
+    /// Estate file or directory (also `--estate`, as every other command takes it).
+    #[arg(required_unless_present = "estate_flag", conflicts_with = "estate_flag")]
+    pub(crate) estate: Option<PathBuf>,
     /// Estate file or directory.
-    pub(crate) estate: PathBuf,
+    #[arg(long = "estate", id = "estate_flag", value_name = "ESTATE")]
+    pub(crate) estate_flag: Option<PathBuf>,
     /// Store URL: `sqlite://PATH` or `postgres://...`
     #[arg(long)]
     pub(crate) store: String,
@@ -28,7 +32,9 @@ pub(crate) struct ExportArgs {
 
 pub(crate) fn import(args: &ImportArgs) -> Result<(), Failure> {
     let t = Instant::now();
-    let s = store::import(&args.estate, &args.store)
+    let estate =
+        args.estate.as_ref().or(args.estate_flag.as_ref()).ok_or_else(|| Failure::invalid("give the estate"))?;
+    let s = store::import(estate, &args.store)
         .map_err(|errs| Failure::Errors(errs, format!("nothing imported into {}", lamina::shown_url(&args.store))))?;
     eprintln!(
         "imported {} hosts, {} host groups, {} classes, {} override values into {} in {:.2}s",
