@@ -255,26 +255,17 @@ fn issue14_mtls_with_a_puppet_like_ca_follows_auth_conf() {
     assert_eq!(wrong, 0, "the matrix differs:\n{report}");
 
     // The CRL's expiry is a metric (an expired CRL makes Puppet Server refuse every agent).
-    let (_, metrics) = {
-        let status = call(dir, &u("/metrics"), "GET", None, None);
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .tls_config(
-                ureq::tls::TlsConfig::builder()
-                    .root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(
-                        ureq::tls::parse_pem(&std::fs::read(&ca).expect("ca"))
-                            .filter_map(|i| match i {
-                                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-                                _ => None,
-                            })
-                            .collect(),
-                    )))
-                    .build(),
-            )
-            .build()
-            .into();
-        let body = agent.get(&u("/metrics")).call().expect("metrics").body_mut().read_to_string().unwrap_or_default();
-        (status, body)
+    let metrics = {
+        let roots = ureq::tls::parse_pem(&std::fs::read(&ca).expect("ca"))
+            .filter_map(|i| match i {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        let tls =
+            ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(roots)));
+        let agent: ureq::Agent = ureq::Agent::config_builder().tls_config(tls.build()).build().into();
+        agent.get(&u("/metrics")).call().expect("metrics").body_mut().read_to_string().unwrap_or_default()
     };
     let next: i64 = metrics
         .lines()

@@ -35,17 +35,6 @@ pub struct Bounds {
     pub request: Duration,
 }
 
-impl Default for Bounds {
-    fn default() -> Self {
-        Bounds {
-            max_connections: default_max_connections(),
-            header_read: Duration::from_secs(10),
-            idle: Duration::from_secs(15),
-            request: Duration::from_secs(60),
-        }
-    }
-}
-
 /// The connection limit when none is given: the process's open-file limit less a reserve for
 /// the store, logs and data files, between 16 and 4096.
 #[must_use]

@@ -196,41 +196,28 @@ async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
         .unwrap_or("");
     let token_writer = app.tokens.as_ref().is_some_and(|t| t.writers.iter().any(|w| same(w, bearer)));
     let token_reader = token_writer || app.tokens.as_ref().is_some_and(|t| t.readers.iter().any(|r| same(r, bearer)));
-    if let Some(m) = &app.mtls
-        && !public(req.uri().path())
-    {
+    let reads = method == Method::GET || method == Method::HEAD;
+    let refused = if public(req.uri().path()) {
+        None
+    } else if let Some(m) = &app.mtls {
         // A writer token may do anything, a reader token read anything; else the certificate.
-        let by_token = token_writer || (token_reader && (method == Method::GET || method == Method::HEAD));
-        if !by_token {
-            let peer = req.extensions().get::<access::Peer>().and_then(|p| p.0.as_deref());
-            if let Some((status, msg)) = access::decide(m, &method, req.uri().path(), peer) {
-                return refuse(status, msg);
-            }
-        }
-    } else if let Some(tokens) = &app.tokens
-        && !public(req.uri().path())
-    {
-        let given = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
-        let writer = tokens.writers.iter().any(|w| same(w, given));
-        let reader = writer || tokens.readers.iter().any(|r| same(r, given));
-        let needs_writer = method != Method::GET && method != Method::HEAD;
-        let refused = if !reader {
-            Some((StatusCode::UNAUTHORIZED, "a bearer token is required"))
-        } else if needs_writer && !writer {
-            Some((StatusCode::FORBIDDEN, "this token may not write"))
-        } else {
+        if token_writer || (token_reader && reads) {
             None
-        };
-        if let Some((status, msg)) = refused {
-            app.state.metrics.request(route, status.as_u16(), t.elapsed());
-            tracing::info!(%method, route, status = status.as_u16(), "refused");
-            return read::json_error(status, msg);
+        } else {
+            let peer = req.extensions().get::<access::Peer>().and_then(|p| p.0.as_deref());
+            access::decide(m, &method, req.uri().path(), peer)
         }
+    } else if app.tokens.is_none() {
+        None
+    } else if !token_reader {
+        Some((StatusCode::UNAUTHORIZED, "a bearer token is required"))
+    } else if !reads && !token_writer {
+        Some((StatusCode::FORBIDDEN, "this token may not write"))
+    } else {
+        None
+    };
+    if let Some((status, msg)) = refused {
+        return refuse(status, msg);
     }
     let mut resp = next.run(req).await;
     if !resp.headers().contains_key(read::REVISION) {

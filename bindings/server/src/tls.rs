@@ -62,7 +62,8 @@ fn read_certs(p: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     Ok(certs)
 }
 
-fn build(files: &TlsFiles) -> Result<ServerConfig, String> {
+/// The configuration, and the CRL bundle's earliest `nextUpdate` (read with it, once).
+fn build(files: &TlsFiles) -> Result<(ServerConfig, Option<i64>), String> {
     // ring: the provider the binary already links for its HTTP clients (aws-lc-rs would add a
     // C and assembly build); its lack of post-quantum key exchange is what the deprecation says.
     #[allow(deprecated)]
@@ -74,6 +75,7 @@ fn build(files: &TlsFiles) -> Result<ServerConfig, String> {
         roots.add(c).map_err(|e| format!("{}: {e}", files.client_ca.display()))?;
     }
     let mut verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider));
+    let mut next_update = None;
     if let Some(crl) = &files.crl {
         let crls: Vec<CertificateRevocationListDer<'static>> = CertificateRevocationListDer::pem_file_iter(crl)
             .map_err(|e| format!("{}: {e}", crl.display()))?
@@ -82,6 +84,7 @@ fn build(files: &TlsFiles) -> Result<ServerConfig, String> {
         if crls.is_empty() {
             return Err(format!("{}: no PEM CRL in it", crl.display()));
         }
+        next_update = crls.iter().filter_map(|c| crl_next_update(c.as_ref())).min();
         // Agents' certificates are checked against their issuer's CRL (Puppet's intermediate).
         verifier = verifier.with_crls(crls).only_check_end_entity_revocation();
     }
@@ -93,30 +96,22 @@ fn build(files: &TlsFiles) -> Result<ServerConfig, String> {
         .with_single_cert(chain, key)
         .map_err(|e| format!("{}: {e}", files.cert.display()))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
+    Ok((config, next_update))
 }
 
 impl Tls {
     /// Read the files.
     pub(crate) fn load(files: TlsFiles, crl_next_update: Arc<std::sync::atomic::AtomicI64>) -> Result<Tls, String> {
-        let config = Arc::new(build(&files)?);
+        let (config, next) = build(&files)?;
         let crl_mtime = files.crl.as_deref().and_then(mtime);
-        let tls =
-            Tls { files, state: Mutex::new(Current { config, crl_mtime, checked: Instant::now() }), crl_next_update };
-        tls.note_crl();
+        let state = Mutex::new(Current { config: Arc::new(config), crl_mtime, checked: Instant::now() });
+        let tls = Tls { files, state, crl_next_update };
+        tls.note_crl(next);
         Ok(tls)
     }
 
     /// Record the CRL bundle's earliest `nextUpdate`.
-    fn note_crl(&self) {
-        let Some(crl) = &self.files.crl else { return };
-        let next = CertificateRevocationListDer::pem_file_iter(crl)
-            .ok()
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .filter_map(|c| crl_next_update(c.as_ref()))
-            .min();
+    fn note_crl(&self, next: Option<i64>) {
         if let Some(n) = next {
             self.crl_next_update.store(n, std::sync::atomic::Ordering::Relaxed);
         }
@@ -133,15 +128,11 @@ impl Tls {
             let now = mtime(crl);
             if now != cur.crl_mtime {
                 match build(&self.files) {
-                    Ok(c) => {
+                    Ok((c, next)) => {
                         tracing::info!(crl = %crl.display(), "CRL reloaded");
                         cur.config = Arc::new(c);
                         cur.crl_mtime = now;
-                        drop(cur);
-                        self.note_crl();
-                        return Arc::clone(
-                            &self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner).config,
-                        );
+                        self.note_crl(next);
                     }
                     Err(e) => tracing::warn!(error = %e, "CRL changed but cannot be used; keeping the previous one"),
                 }

@@ -162,12 +162,8 @@ impl Eval<'_> {
     fn data(&mut self, e: &Expr) -> Result<Value, Error> {
         match self.expr(e)? {
             R::V(v) => Ok(v),
-            R::Obj(o) => Ok(Value::String(self.ctx.to_s(o))).and_then(|_| {
-                Err(self.err(
-                    e,
-                    format!("a {} object cannot be used as a value here (call one of its attributes)", o.class),
-                ))
-            }),
+            R::Obj(o) => Err(self
+                .err(e, format!("a {} object cannot be used as a value here (call one of its attributes)", o.class))),
         }
     }
 

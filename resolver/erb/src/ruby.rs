@@ -229,7 +229,7 @@ pub(crate) fn call(recv: &Value, name: &str, args: &[Value]) -> Result<Option<Va
         "present?",
         "presence",
     ];
-    if NO_ARGS.contains(&name) && !args.is_empty() && (recv_has(recv, name)) {
+    if NO_ARGS.contains(&name) {
         no_args(0)?;
     }
     let v = match (name, recv) {
@@ -417,22 +417,6 @@ pub(crate) fn call(recv: &Value, name: &str, args: &[Value]) -> Result<Option<Va
 /// An integer beyond 64 bits (Ruby's Integers have no bound).
 fn big(i: i128) -> Value {
     int(Int::from_decimal(&i.to_string()).unwrap_or(Int::Small(0)))
-}
-
-/// Whether `recv` has method `name` at all (an extra argument to it is an arity error).
-fn recv_has(recv: &Value, name: &str) -> bool {
-    match recv {
-        Value::String(_) => !matches!(name, "to_a" | "uniq" | "sort" | "keys" | "values"),
-        Value::Array(_) => !matches!(
-            name,
-            "to_i" | "to_f" | "upcase" | "downcase" | "capitalize" | "strip" | "lstrip" | "rstrip" | "keys" | "values"
-        ),
-        Value::Hash(_) => matches!(
-            name,
-            "to_a" | "empty?" | "size" | "length" | "keys" | "values" | "nil?" | "blank?" | "present?" | "presence"
-        ),
-        _ => matches!(name, "to_i" | "to_f" | "to_a" | "nil?" | "blank?" | "present?" | "presence"),
-    }
 }
 
 /// Ruby's `+`.

@@ -39,8 +39,6 @@ impl std::fmt::Debug for SharedParser {
     }
 }
 
-static TRUE_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\A(true|t|yes|y|on|1)\z").expect("regex"));
-static FALSE_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\A(false|f|no|n|off|0)\z").expect("regex"));
 // The caster's own patterns: `^`/`$` are Ruby's line anchors (a value with a trailing newline,
 // as a template's `-%>` may leave, still matches), `\Z` allows one final newline.
 static HEX_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?mi)^0x[0-9a-f]+$").expect("regex"));
@@ -65,16 +63,8 @@ pub(crate) fn cast(value: &Value, to: ParamType, parser: &dyn TextParser) -> Res
             // operator means that, so refuse it.
             _ => Err(invalid()),
         },
-        ParamType::Boolean => match value {
-            Value::Bool(_) => Ok(value.clone()),
-            Value::Null => Ok(Value::Bool(false)),
-            Value::Int(1) => Ok(Value::Bool(true)),
-            Value::Int(0) => Ok(Value::Bool(false)),
-            Value::String(s) if s.is_empty() || s.trim().is_empty() => Ok(Value::Bool(false)),
-            Value::String(s) if TRUE_RE.is_match(s) => Ok(Value::Bool(true)),
-            Value::String(s) if FALSE_RE.is_match(s) => Ok(Value::Bool(false)),
-            _ => Err(invalid()),
-        },
+        // `Foreman::Cast.to_bool`, anything but true or false being invalid.
+        ParamType::Boolean => lamina_erb::to_bool(value).map(Value::Bool).ok_or_else(invalid),
         ParamType::Integer => match value {
             Value::Int(_) | Value::BigInt(_) => Ok(value.clone()),
             #[allow(clippy::cast_possible_truncation)]

@@ -376,7 +376,6 @@ fn flat_facts(facts: &Map) -> Map {
 /// `Ok(None)` is `nil`. YAML and JSON that cannot be parsed fail (Foreman does not rescue them).
 pub(crate) fn cast_rendered(v: &Value, t: ParamType, parser: &dyn TextParser) -> Result<Option<Value>, String> {
     const TYPE_ERROR: Value = Value::Bool(true);
-    let int = |s: &str| crate::cast::cast(&Value::from(s), ParamType::Integer, parser).ok();
     let yaml_or_json = |s: &str| -> Result<Value, String> {
         match parser.yaml(s) {
             Ok(v) => Ok(v),
@@ -393,10 +392,10 @@ pub(crate) fn cast_rendered(v: &Value, t: ParamType, parser: &dyn TextParser) ->
         (ParamType::Integer | ParamType::Real, Value::Int(_) | Value::BigInt(_)) => v.clone(),
         (ParamType::Integer, Value::Float(f)) => crate::cast::cast(&Value::Float(*f), ParamType::Integer, parser)?,
         (ParamType::Real, Value::Float(_)) => v.clone(),
-        (ParamType::Integer | ParamType::Real, Value::String(s)) => match crate::cast::cast(v, t, parser) {
-            Ok(x) => x,
-            Err(_) => int(s).unwrap_or(TYPE_ERROR),
-        },
+        // The caster's real falls back on its integer rules itself.
+        (ParamType::Integer | ParamType::Real, Value::String(_)) => {
+            crate::cast::cast(v, t, parser).unwrap_or(TYPE_ERROR)
+        }
         (ParamType::Integer | ParamType::Real, _) => return Ok(None),
         (ParamType::Array, Value::Array(_)) | (ParamType::Hash, Value::Hash(_)) => v.clone(),
         (ParamType::Array, Value::Hash(h)) => {
