@@ -196,7 +196,14 @@ fn servers_sharing_a_store_converge() {
         .expect("read")
         .replace("parameters:\n", "parameters:\n  imported_mark: \"yes it is\"\n");
     std::fs::write(&params, text).expect("write");
-    import(&copy, &db.url);
+    // It replaces B's write made through the API: --force says so.
+    let out = Command::new(lamina_bin())
+        .arg("import")
+        .arg(&copy)
+        .args(["--store", &db.url, "--force"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "import --force failed: {}", String::from_utf8_lossy(&out.stderr));
     for s in [&a, &b] {
         let t = Instant::now();
         loop {

@@ -3,7 +3,7 @@
 //! `/v1/hosts/<certname>/hiera`, `lamina::lookup_key` over `/v1/hosts/<certname>/lookup/<key>`).
 //!
 //! The demo estate (`corpus/demo/`) is imported into a scratch PostgreSQL database and served with
-//! the small global hierarchy of `corpus/serve-hiera/` (the demo has no `hiera/`). Puppet runs
+//! its own global hierarchy (`corpus/demo/hiera/`). Puppet runs
 //! offline in a throwaway confdir whose environment `production` holds `modules/lamina` and a
 //! `hiera.yaml` with only the Lamina level, so every value it finds came over HTTP. Each answer
 //! must be byte-identical to what `lamina lookup KEY --node CERTNAME --render-as json` prints for
@@ -17,10 +17,10 @@ use std::process::{Command, Output, Stdio};
 
 use lamina_tests::{PgDb, Server, lamina_bin, repo_root, under_ci, which};
 
-/// The demo host the hierarchy has a node file for (`corpus/serve-hiera/data/nodes/`).
+/// The demo host the hierarchy has a node file for (`corpus/demo/hiera/data/nodes/`).
 const CERTNAME: &str = "web01.demo.example.com";
 
-/// Keys the data_hash test asks, and what each one exercises (corpus/serve-hiera/README.md).
+/// Keys the data_hash test asks, and what each one exercises (corpus/demo/hiera/README.md).
 const KEYS: &[&str] = &[
     "profile::base::ntp_servers", // plain key, first found (the domain level beats common)
     "profile::base::sysctl",      // deep merge over four levels (lookup_options)
@@ -43,7 +43,7 @@ fn puppet_available(test: &str) -> bool {
 }
 
 fn hiera_config() -> PathBuf {
-    let path = repo_root().join("corpus/serve-hiera/hiera.yaml");
+    let path = repo_root().join("corpus/demo/hiera/hiera.yaml");
     std::fs::canonicalize(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -253,5 +253,42 @@ fn issue13_serve_strict_error_refuses_undefined_variables() {
         let (s, b) =
             lamina_tests::http("GET", &format!("{}/v1/hosts/h1.example.com/lookup/ok", server.url), None, None);
         assert_eq!((s, b.contains("fine")), (200, true), "--strict {strict}: {b}");
+    }
+}
+
+/// Issue 15: a server with no Hiera configuration answers the Hiera routes with 501 (not 404,
+/// which the `lamina` module reads as "not found"): `puppet lookup` through either backend
+/// fails with the server's reason instead of skipping the level. A 404 that `lamina serve` did
+/// not answer (a wrong path in the uri) fails the lookup too.
+#[test]
+fn issue15_server_without_hiera_fails_the_lookup_instead_of_skipping_the_level() {
+    if !puppet_available("issue15_server_without_hiera") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        dir.path().join("estate.yaml"),
+        format!("environments: [production]\nhosts:\n  - {{name: {CERTNAME}, environment: production}}\n"),
+    )
+    .expect("estate");
+    let server = Server::start(&["--estate", &dir.path().display().to_string()]);
+    let (status, body) = lamina_tests::http("GET", &format!("{}/v1/hosts/{CERTNAME}/hiera", server.url), None, None);
+    assert_eq!(status, 501, "{body}");
+    assert!(body.contains("no Hiera configuration"), "{body}");
+    let wrong_path = format!(
+        "  - name: \"Lamina\"\n    data_hash: lamina::data_hash\n    uri: \"{}/v2/nodes/%{{trusted.certname}}\"\n",
+        server.url
+    );
+    for (level, why) in [
+        (data_hash_level(&server.url), "no Hiera configuration"),
+        (lookup_key_level(&server.url), "no Hiera configuration"),
+        (wrong_path, "HTTP 404 not answered by lamina serve"),
+    ] {
+        let sb = Sandbox::new(&level);
+        let out = sb.lookup("profile::base::ntp_servers", CERTNAME, &[]);
+        let text = show(&out);
+        assert!(!out.status.success(), "the lookup must fail: {text}");
+        assert!(text.contains(why), "expected {why:?}: {text}");
+        assert!(!text.contains("did not find a value"), "must not read as not-found: {text}");
     }
 }

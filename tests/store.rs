@@ -269,7 +269,7 @@ fn lookup_from_a_store_matches_lookup_from_files() {
     let demo = repo_root().join("corpus/demo");
     let imported = lamina(&["import", demo.to_str().expect("utf-8"), "--store", &url]);
     assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
-    let hiera = repo_root().join("corpus/serve-hiera/hiera.yaml");
+    let hiera = repo_root().join("corpus/demo/hiera/hiera.yaml");
     let hiera = hiera.to_str().expect("utf-8");
     for key in ["profile::web::vhost_port", "profile::base::sysctl", "motd::banner"] {
         for node in ["web01.demo.example.com", "db01.demo.example.com"] {

@@ -47,6 +47,8 @@ mod server_enc;
 mod server_hiera;
 // `lamina serve`: /node, the write API, shared stores, facts, secrets, tokens, OpenAPI.
 mod server_api;
+// Reads of objects, the audit log, JSON bodies, imports over API writes.
+mod server_objects;
 // Issue 14: idle, trickling and flooding clients, the Host header.
 mod server_conn;
 // Issue 14: TLS with client certificates from a Puppet-like CA, auth.conf's rules.

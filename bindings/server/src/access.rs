@@ -11,8 +11,75 @@
 //! Certnames in paths are checked first (Puppet's `VALID_CERTNAME`), before any lookup.
 
 use axum::http::{Method, StatusCode};
+use lamina_foreman::{Error, ErrorKind};
 use std::collections::HashSet;
 use std::path::Path;
+
+/// One bearer token of `--auth-token-file`.
+#[derive(Debug)]
+pub(crate) struct Token {
+    secret: String,
+    pub(crate) writer: bool,
+    /// What the audit log calls it: the line's third field, else `on line N`.
+    pub(crate) name: String,
+}
+
+/// The tokens of `--auth-token-file`.
+#[derive(Debug, Default)]
+pub(crate) struct Tokens(Vec<Token>);
+
+impl Tokens {
+    /// The token `bearer` is, compared without leaking where it differs through timing.
+    pub(crate) fn find(&self, bearer: &str) -> Option<&Token> {
+        self.0.iter().find(|t| same(&t.secret, bearer))
+    }
+}
+
+/// Equal without leaking where they differ through timing.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Read a tokens file: lines `reader TOKEN [NAME]` or `writer TOKEN [NAME]` (`#` comments);
+/// NAME (one word) is what the audit log records as the writer.
+pub(crate) fn read_tokens(path: &Path) -> Result<Tokens, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::new(ErrorKind::Io, "", format!("cannot read {}: {e}", path.display())).caused_by(e))?;
+    let mut t = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (role, secret, name) = match fields.as_slice() {
+            [role, tok] => (*role, *tok, format!("on line {}", n + 1)),
+            [role, tok, name] => (*role, *tok, (*name).to_string()),
+            _ => ("", "", String::new()),
+        };
+        if !matches!(role, "reader" | "writer") || secret.len() < 16 {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                "",
+                format!(
+                    "{}:{}: expected `reader TOKEN [NAME]` or `writer TOKEN [NAME]` (tokens of at least 16 characters)",
+                    path.display(),
+                    n + 1
+                ),
+            ));
+        }
+        t.push(Token { secret: secret.to_string(), writer: role == "writer", name });
+    }
+    Ok(Tokens(t))
+}
+
+/// Who a request comes from (put in its extensions once access is granted): `token NAME`,
+/// `certificate CN` or `anonymous`, and whether it may write (and so see hidden values).
+#[derive(Debug, Clone)]
+pub(crate) struct Actor {
+    pub(crate) who: String,
+    pub(crate) may_write: bool,
+}
 
 /// The client certificate's CN, put in each request's extensions by the listener (`None`: no
 /// certificate, or plain HTTP).

@@ -62,10 +62,15 @@ fn scope(st: &State, certname: &str) -> Result<(DataMap, bool), String> {
     Ok((scope, true))
 }
 
-/// 404 when the server has no Hiera configuration.
+/// 501 when the server has no Hiera configuration: not 404, which the `lamina` module's
+/// backends read as "host or key not found" (Puppet would then skip the level silently and
+/// compile without its data); any other status fails the lookup with this message.
 fn no_hiera(st: &State) -> Option<Response> {
     st.hiera.is_none().then(|| {
-        json_error(StatusCode::NOT_FOUND, "this server has no Hiera configuration (start it with --hiera-config FILE)")
+        json_error(
+            StatusCode::NOT_IMPLEMENTED,
+            "this server has no Hiera configuration (start it with --hiera-config FILE, or serve an estate with a hiera/hiera.yaml)",
+        )
     })
 }
 

@@ -49,6 +49,7 @@ mod cache;
 pub mod conn;
 mod hiera;
 mod metrics;
+mod objects;
 mod openapi;
 mod read;
 mod state;
@@ -57,12 +58,12 @@ mod write;
 
 pub use tls::TlsFiles;
 
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Request, State as S};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State as S};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
+use axum::{Extension, Router};
 use lamina_estate::{LoadOptions, load_with};
 use lamina_foreman::model::EstateSource;
 use lamina_foreman::{Error, ErrorKind};
@@ -117,49 +118,10 @@ pub struct Config {
 }
 
 /// Who may do what.
-#[derive(Debug, Default)]
-struct Tokens {
-    readers: Vec<String>,
-    writers: Vec<String>,
-}
-
-fn read_tokens(path: &std::path::Path) -> Result<Tokens, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::new(ErrorKind::Io, "", format!("cannot read {}: {e}", path.display())).caused_by(e))?;
-    let mut t = Tokens::default();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        match line.split_whitespace().collect::<Vec<_>>().as_slice() {
-            ["reader", tok] if tok.len() >= 16 => t.readers.push((*tok).to_string()),
-            ["writer", tok] if tok.len() >= 16 => t.writers.push((*tok).to_string()),
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::Usage,
-                    "",
-                    format!(
-                        "{}:{}: expected `reader TOKEN` or `writer TOKEN` (tokens of at least 16 characters)",
-                        path.display(),
-                        n + 1
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(t)
-}
-
-/// Equal without leaking where they differ through timing.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[derive(Debug)]
 struct App {
     state: Arc<State>,
-    tokens: Option<Tokens>,
+    tokens: Option<access::Tokens>,
     /// Client-certificate rules, when the listener verifies client certificates.
     mtls: Option<access::Mtls>,
 }
@@ -194,9 +156,11 @@ async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    let token_writer = app.tokens.as_ref().is_some_and(|t| t.writers.iter().any(|w| same(w, bearer)));
-    let token_reader = token_writer || app.tokens.as_ref().is_some_and(|t| t.readers.iter().any(|r| same(r, bearer)));
+    let token = app.tokens.as_ref().and_then(|t| t.find(bearer));
+    let token_writer = token.is_some_and(|t| t.writer);
+    let token_reader = token.is_some();
     let reads = method == Method::GET || method == Method::HEAD;
+    let peer = req.extensions().get::<access::Peer>().and_then(|p| p.0.clone());
     let refused = if public(req.uri().path()) {
         None
     } else if let Some(m) = &app.mtls {
@@ -204,8 +168,7 @@ async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
         if token_writer || (token_reader && reads) {
             None
         } else {
-            let peer = req.extensions().get::<access::Peer>().and_then(|p| p.0.as_deref());
-            access::decide(m, &method, req.uri().path(), peer)
+            access::decide(m, &method, req.uri().path(), peer.as_deref())
         }
     } else if app.tokens.is_none() {
         None
@@ -219,6 +182,19 @@ async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
     if let Some((status, msg)) = refused {
         return refuse(status, msg);
     }
+    // Who is asking, for the audit log and for `show_hidden`.
+    let actor = match (token, &peer) {
+        (Some(t), _) => access::Actor { who: format!("token {}", t.name), may_write: t.writer },
+        (None, Some(cn)) => access::Actor {
+            who: format!("certificate {cn}"),
+            may_write: app.mtls.as_ref().is_some_and(|m| m.admins.contains(cn)),
+        },
+        (None, None) => {
+            access::Actor { who: "anonymous".into(), may_write: app.tokens.is_none() && app.mtls.is_none() }
+        }
+    };
+    let mut req = req;
+    req.extensions_mut().insert(actor);
     let mut resp = next.run(req).await;
     if !resp.headers().contains_key(read::REVISION) {
         resp.headers_mut().insert(read::REVISION, header::HeaderValue::from(app.state.current().revision));
@@ -262,12 +238,38 @@ fn owner_routes(mut r: Router<Arc<State>>) -> Router<Arc<State>> {
     for kind in write::OWNER_KINDS {
         r = r.route(
             &format!("/v1/{kind}/{{owner}}/parameters/{{name}}"),
-            put(move |S(st): S<Arc<State>>, Path((who, name)): Path<(String, String)>, body: String| {
-                write::put_param(st, kind, who, name, body)
-            })
-            .delete(move |S(st): S<Arc<State>>, Path((who, name)): Path<(String, String)>| {
-                write::delete_param(st, kind, who, name)
-            }),
+            put(
+                move |S(st): S<Arc<State>>,
+                      Extension(who): Extension<access::Actor>,
+                      Path((of, name)): Path<(String, String)>,
+                      body: write::Body| { write::put_param(st, who, kind, of, name, body) },
+            )
+            .delete(
+                move |S(st): S<Arc<State>>,
+                      Extension(who): Extension<access::Actor>,
+                      Path((of, name)): Path<(String, String)>| {
+                    write::delete_param(st, who, kind, of, name)
+                },
+            )
+            .get(
+                move |S(st): S<Arc<State>>,
+                      Extension(who): Extension<access::Actor>,
+                      Path((of, name)): Path<(String, String)>,
+                      Query(q): Query<objects::ReadQuery>| {
+                    objects::get_param(st, who, q, write::owner(kind, of), name)
+                },
+            ),
+        );
+        r = r.route(
+            &format!("/v1/{kind}/{{owner}}/parameters"),
+            get(
+                move |S(st): S<Arc<State>>,
+                      Extension(who): Extension<access::Actor>,
+                      Path(of): Path<String>,
+                      Query(q): Query<objects::ReadQuery>| {
+                    objects::list_params(st, who, q, write::owner(kind, of))
+                },
+            ),
         );
     }
     r
@@ -276,7 +278,7 @@ fn owner_routes(mut r: Router<Arc<State>>) -> Router<Arc<State>> {
 /// The router.
 fn router(
     state: Arc<State>,
-    tokens: Option<Tokens>,
+    tokens: Option<access::Tokens>,
     mtls: Option<access::Mtls>,
     hosts: conn::Hosts,
     request: Duration,
@@ -287,13 +289,29 @@ fn router(
         .route("/v1/hosts/{certname}/enc", get(read::enc))
         .route("/v1/hosts/{certname}/explain", get(read::explain))
         // A facts upload is bounded before it is read: a master uploads facts on every run.
-        .route("/v1/hosts/{certname}/facts", put(write::put_facts).layer(DefaultBodyLimit::max(max_facts)))
+        .route(
+            "/v1/hosts/{certname}/facts",
+            put(write::put_facts).layer(DefaultBodyLimit::max(max_facts)).get(objects::get_facts),
+        )
+        .route("/v1/hosts", get(objects::list_hosts))
+        .route("/v1/hostgroups", get(objects::list_hostgroups))
+        .route("/v1/parameters", get(objects::list_global_params))
+        .route("/v1/audits", get(objects::audits))
         .route("/v1/hosts/{certname}/lookup/{key}", get(hiera::lookup))
         .route("/v1/hosts/{certname}/hiera", get(hiera::hiera_doc))
-        .route("/v1/hosts/{name}", put(write::put_host).delete(write::delete_host))
-        .route("/v1/hostgroups/{title}", put(write::put_hostgroup).delete(write::delete_hostgroup))
-        .route("/v1/parameters/{name}", put(write::put_global_param).delete(write::delete_global_param))
-        .route("/v1/puppetclasses/{class}/smart_class_parameters/{key}", put(write::put_key).delete(write::delete_key))
+        .route("/v1/hosts/{name}", put(write::put_host).delete(write::delete_host).get(objects::get_host))
+        .route(
+            "/v1/hostgroups/{title}",
+            put(write::put_hostgroup).delete(write::delete_hostgroup).get(objects::get_hostgroup),
+        )
+        .route(
+            "/v1/parameters/{name}",
+            put(write::put_global_param).delete(write::delete_global_param).get(objects::get_global_param),
+        )
+        .route(
+            "/v1/puppetclasses/{class}/smart_class_parameters/{key}",
+            put(write::put_key).delete(write::delete_key).get(objects::get_key),
+        )
         .route(
             "/v1/puppetclasses/{class}/smart_class_parameters/{key}/override_values/{match}",
             put(write::put_override).delete(write::delete_override),
@@ -474,7 +492,7 @@ fn follow(state: &Arc<State>, every: Duration) {
 /// configuration.
 pub fn run(cfg: &Config) -> Result<(), Error> {
     init_logs(cfg.log_json);
-    let tokens = cfg.auth_token_file.as_deref().map(read_tokens).transpose()?;
+    let tokens = cfg.auth_token_file.as_deref().map(access::read_tokens).transpose()?;
     let io = |what: String| move |e: std::io::Error| Error::new(ErrorKind::Io, "", format!("{what}{e}")).caused_by(e);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(io(String::new()))?;
     rt.block_on(async {

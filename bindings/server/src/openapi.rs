@@ -37,6 +37,54 @@ fn write_ops(params: &[Value], what: &str, body: &str) -> Value {
     })
 }
 
+/// A read of one object (`GET` of the URL a `PUT` writes).
+fn read_op(params: &[Value], what: &str) -> Value {
+    let mut params = params.to_vec();
+    params.push(q(
+        "show_hidden",
+        "Show hidden values and root passwords (a writer token or an admin certificate)",
+        "boolean",
+    ));
+    json!({
+        "summary": format!("Read {what}, in the estate format (hidden values masked)"),
+        "parameters": params,
+        "responses": {
+            "200": { "description": "The object", "content": { "application/json": { "schema": { "type": "object" } } } },
+            "403": err("show_hidden without the right to write"),
+            "404": err("No such object")
+        }
+    })
+}
+
+/// A paged list, in Foreman's list shape.
+fn list_op(params: &[Value], what: &str, search: bool) -> Value {
+    let mut params = params.to_vec();
+    params.push(q("page", "Page number, from 1", "integer"));
+    params.push(q("per_page", "Page size (default 20, at most 1000)", "integer"));
+    if search {
+        params.push(q(
+            "search",
+            "Conditions joined by `and`: `FIELD = V`, `!=`, `~` (contains), `!~`, or a word (the name contains it); fields: name, certname, hostgroup, environment, organization, location, domain, subnet, os, class",
+            "string",
+        ));
+    }
+    json!({ "get": {
+        "summary": format!("List {what}"),
+        "parameters": params,
+        "responses": {
+            "200": { "description": "{total, subtotal, page, per_page, search, results}", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Page" } } } },
+            "400": err("A search that cannot be read")
+        }
+    }})
+}
+
+/// [`write_ops`] with the read of the same URL.
+fn object_ops(params: &[Value], what: &str, body: &str) -> Value {
+    let mut ops = write_ops(params, what, body);
+    ops["get"] = read_op(params, what);
+    ops
+}
+
 /// The description.
 pub(crate) fn spec() -> Value {
     let certname = p("certname", "The host's certname (what Puppet asks for)");
@@ -71,11 +119,15 @@ pub(crate) fn spec() -> Value {
         "responses": { "200": { "description": "The explanation", "content": { "application/json": { "schema": { "type": "object" } } } }, "404": err("Unknown host"), "412": err("Unresolvable host") }
     }}));
     paths.insert("/v1/hosts/{certname}/facts".into(), json!({ "put": {
-        "summary": "Upload the host's facts (a hash, or Foreman's {name, facts}); later ENCs and lookups see them",
+        "summary": "Upload the host's facts (a hash, or Foreman's {name?, facts}); later ENCs and lookups see them",
         "parameters": [certname],
         "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } },
         "responses": { "200": { "description": "Stored: the store's new revision", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Revision" } } } },
-            "404": err("Unknown host"), "409": err("The server does not write"), "422": err("Not a hash") }
+            "404": err("Unknown host"), "409": err("The server does not write"), "422": err("Not a JSON object (RFC 8259; YAML with Content-Type: application/yaml), or an upload naming another host") }
+    }, "get": {
+        "summary": "The host's facts as the server has them",
+        "parameters": [certname],
+        "responses": { "200": { "description": "The facts", "content": { "application/json": { "schema": { "type": "object" } } } }, "404": err("Unknown host") }
     }}));
     paths.insert("/v1/hosts/{certname}/lookup/{key}".into(), json!({ "get": {
         "summary": "Hiera lookup of one key for the host, as Puppet's lookup() on a master",
@@ -86,38 +138,60 @@ pub(crate) fn spec() -> Value {
             q("merge_hash_arrays", "deep merge: merge arrays of hashes", "boolean"),
             q("default", "value (a string) when not found", "string")],
         "responses": { "200": { "description": "A one-key object {key: value}", "content": { "application/json": { "schema": { "type": "object" } } } },
-            "400": err("Bad merge options"), "404": err("Not found (Puppet's message), or no Hiera configuration"), "422": err("Lookup error (Puppet's message)") }
+            "400": err("Bad merge options"), "404": err("Not found (Puppet's message)"), "422": err("Lookup error (Puppet's message)"), "501": err("This server has no Hiera configuration") }
     }}));
     paths.insert("/v1/hosts/{certname}/hiera".into(), json!({ "get": {
         "summary": "Every key of the host's hierarchy with its looked-up value, one JSON object (hiera-http, lamina::data_hash)",
         "parameters": [certname],
-        "responses": { "200": { "description": "The document", "content": { "application/json": { "schema": { "type": "object" } } } }, "404": err("Unknown host, or no Hiera configuration") }
+        "responses": { "200": { "description": "The document", "content": { "application/json": { "schema": { "type": "object" } } } }, "404": err("Unknown host"), "501": err("This server has no Hiera configuration") }
     }}));
     paths.insert(
         "/v1/hosts/{name}".into(),
-        write_ops(&[p("name", "The host's name (FQDN)")], "a host", "A host, as in the estate format's `hosts` list"),
+        object_ops(&[p("name", "The host's name (FQDN)")], "a host", "A host, as in the estate format's `hosts` list"),
     );
     paths.insert(
         "/v1/hostgroups/{title}".into(),
-        write_ops(&[p("title", "Full title, `/` encoded as %2F")], "a host group", "A host group, as in `hostgroups`"),
+        object_ops(&[p("title", "Full title, `/` encoded as %2F")], "a host group", "A host group, as in `hostgroups`"),
     );
     paths.insert(
         "/v1/parameters/{name}".into(),
-        write_ops(&[p("name", "Parameter name")], "a global parameter", "{value, parameter_type?, hidden_value?}"),
+        object_ops(&[p("name", "Parameter name")], "a global parameter", "{value, parameter_type?, hidden_value?}"),
     );
     for kind in crate::write::OWNER_KINDS {
         paths.insert(
             format!("/v1/{kind}/{{owner}}/parameters/{{name}}"),
-            write_ops(
+            object_ops(
                 &[p("owner", "The owner's name or title"), p("name", "Parameter name")],
                 &format!("a parameter of one of the {kind}"),
                 "{value, parameter_type?, hidden_value?}",
             ),
         );
     }
+    for kind in crate::write::OWNER_KINDS {
+        paths.insert(
+            format!("/v1/{kind}/{{owner}}/parameters"),
+            list_op(&[p("owner", "The owner's name or title")], &format!("the parameters of one of the {kind}"), false),
+        );
+    }
+    paths.insert("/v1/parameters".into(), list_op(&[], "the global parameters", false));
+    paths.insert(
+        "/v1/hosts".into(),
+        list_op(&[], "the hosts (name, certname, host group, environment, taxonomies, domain, subnet, OS)", true),
+    );
+    paths.insert("/v1/hostgroups".into(), list_op(&[], "the host groups, in the estate format", false));
+    paths.insert("/v1/audits".into(), json!({ "get": {
+        "summary": "The audit log, newest first: who (token name, certificate, importing user), when (UTC), action, object, before and after (hidden values masked)",
+        "parameters": [q("object", "Only this object's entries and its sub-objects' (an API path, e.g. /v1/hosts/web01.example.com)", "string"),
+            q("page", "Page number, from 1", "integer"), q("per_page", "Page size (default 20, at most 1000)", "integer")],
+        "responses": {
+            "200": { "description": "{total, subtotal, page, per_page, results}", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Page" } } } },
+            "409": err("The server serves estate files: no writes, no audit log"),
+            "503": err("The store failed")
+        }
+    }}));
     paths.insert(
         "/v1/puppetclasses/{class}/smart_class_parameters/{key}".into(),
-        write_ops(
+        object_ops(
             &[p("class", "Class name"), p("key", "Parameter name")],
             "a smart class parameter with its override values",
             "A smart class parameter, as in `puppetclasses`",
@@ -150,6 +224,7 @@ pub(crate) fn spec() -> Value {
             "schemas": {
                 "Error": { "type": "object", "properties": { "error": { "type": "string" }, "errors": { "type": "array", "items": { "type": "string" } } }, "required": ["error"] },
                 "Revision": { "type": "object", "properties": { "revision": { "type": "integer" } }, "required": ["revision"] },
+                "Page": { "type": "object", "properties": { "total": { "type": "integer" }, "subtotal": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" }, "results": { "type": "array", "items": { "type": "object" } } } },
                 "Enc": { "type": "object", "properties": { "classes": {}, "parameters": { "type": "object" }, "environment": { "type": "string" } } }
             },
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } }

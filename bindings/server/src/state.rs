@@ -18,11 +18,12 @@ use crate::cache::Cache;
 use crate::metrics::Metrics;
 use lamina_estate::PsychText;
 use lamina_estate::edit::{self, Op};
+use lamina_estate::object::{self, Subject};
 use lamina_foreman::model::EstateSource;
 use lamina_foreman::{Error, ErrorKind, Estate, Map, compile};
 use lamina_hiera::Layers;
 use lamina_hiera_files::FileSource;
-use lamina_store::{Change, Feed, Live, WriteTx};
+use lamina_store::{Audit, Change, Feed, Live, WriteTx};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -119,6 +120,12 @@ pub(crate) struct State {
     pub(crate) store_ok: std::sync::atomic::AtomicBool,
     /// Shutting down: not ready, so that balancers stop sending before connections close.
     pub(crate) draining: std::sync::atomic::AtomicBool,
+}
+
+/// An object as the audit log keeps it: JSON, secrets masked.
+fn masked_json(mut v: lamina_foreman::Value) -> String {
+    object::mask(&mut v);
+    serde_json::to_string(&v).unwrap_or_default()
 }
 
 /// Compile off the async threads (a large estate takes a noticeable fraction of a second).
@@ -307,10 +314,20 @@ impl State {
         w: &mut Writer,
         ops: Vec<Op>,
         per_op: &mut (dyn FnMut(usize, Error) + Send),
+        who: Option<&str>,
     ) -> Result<i64, WriteError> {
         let Some(live) = &self.live else { return Err(WriteError::ReadOnly) };
         let mut tx = live.begin_write().await?;
         self.catch_up_in(w, &mut tx).await?;
+        // The audit record of a write of one object: it before (read now, after catching up)
+        // and after, masked.
+        let subject = match (who, ops.as_slice()) {
+            (Some(who), [op]) => Subject::of(op).map(|s| {
+                let action = if op.is_delete() { "DELETE" } else { "PUT" };
+                (who, action, object::value_of(&w.source, &s).map(masked_json), s)
+            }),
+            _ => None,
+        };
         // Edits are made in place and undone when refused (a copy of the source would cost
         // what the estate costs).
         let mut undos: Vec<edit::Undo> = Vec::new();
@@ -337,7 +354,11 @@ impl State {
                 return Err(WriteError::Invalid(errs));
             }
         };
-        match tx.commit(&changes).await {
+        let audit = subject.map(|(who, action, before, s)| {
+            let after = object::value_of(&w.source, &s).map(masked_json);
+            Audit::new(who, action, &s.path(), before, after)
+        });
+        match tx.commit_audited(&changes, audit.as_ref()).await {
             Ok(rev) => {
                 self.publish(snap);
                 self.metrics.wrote(changes.len());
@@ -352,14 +373,21 @@ impl State {
 
     /// One edit (the write API). Runs in the request: a client that goes away before the
     /// commit rolls the write back.
-    pub(crate) async fn write(&self, op: Op) -> Result<i64, WriteError> {
+    pub(crate) async fn write(&self, op: Op, who: &str) -> Result<i64, WriteError> {
         let mut failed = None;
         let mut w = self.writer.lock().await;
-        let res = self.write_ops(&mut w, vec![op], &mut |_, e| failed = Some(e)).await;
+        let res = self.write_ops(&mut w, vec![op], &mut |_, e| failed = Some(e), Some(who)).await;
         match failed {
             Some(e) => Err(e.into()),
             None => res,
         }
+    }
+
+    /// `f` of the estate source as this server has it (under the writer's lock: reads of
+    /// objects are rare next to ENC answers, which never take it).
+    pub(crate) async fn with_source<T>(&self, f: impl FnOnce(&EstateSource) -> T) -> T {
+        let w = self.writer.lock().await;
+        f(&w.source)
     }
 
     /// A facts upload. Uploads arriving while a write is in progress wait and are written
@@ -387,7 +415,7 @@ impl State {
             replies.push(Some(tx));
         }
         let mut errs: Vec<(usize, Error)> = Vec::new();
-        let res = self.write_ops(&mut w, ops, &mut |i, e| errs.push((i, e))).await;
+        let res = self.write_ops(&mut w, ops, &mut |i, e| errs.push((i, e)), None).await;
         drop(w);
         self.metrics.facts_batch(replies.len());
         for (i, e) in errs {

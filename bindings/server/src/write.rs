@@ -1,16 +1,36 @@
 //! The write API: one estate object per request, validated as the loader validates estate
 //! files (field by field, then the whole estate), committed in one transaction, or refused
-//! with 400/404/422 and nothing changed. Bodies are JSON (or YAML) objects with the estate
-//! format's field names; the URL names the object.
+//! with 400/404/422 and nothing changed. Bodies are JSON objects (RFC 8259; YAML 1.1 when the
+//! `Content-Type` says `application/yaml`) with the estate format's field names; the URL names
+//! the object.
 
+use crate::access::Actor;
 use crate::read::{json, json_error};
 use crate::state::{State, WriteError};
-use axum::extract::{Path, State as S};
-use axum::http::StatusCode;
-use axum::response::Response;
-use lamina_estate::edit::{self, Op, Target};
+use axum::Extension;
+use axum::extract::{FromRequest, Path, Request, State as S};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lamina_estate::edit::{self, BodyFormat, Op, Target};
 use lamina_store::ParamOwner;
 use std::sync::Arc;
+
+/// A request body and the format its `Content-Type` names ([`BodyFormat::of_content_type`]).
+pub(crate) struct Body {
+    pub(crate) text: String,
+    pub(crate) format: BodyFormat,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Body, Response> {
+        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let format = BodyFormat::of_content_type(ct);
+        let text = String::from_request(req, state).await.map_err(IntoResponse::into_response)?;
+        Ok(Body { text, format })
+    }
+}
 
 fn done(res: Result<i64, WriteError>) -> Response {
     match res {
@@ -36,40 +56,68 @@ fn done(res: Result<i64, WriteError>) -> Response {
 }
 
 /// Parse the body as `target` and write it.
-async fn put(st: &State, body: &str, target: Target<'_>, label: &str, owner: Option<ParamOwner>) -> Response {
-    match edit::parse_body(body, target, label) {
+async fn put(
+    st: &State,
+    who: &Actor,
+    body: &Body,
+    target: Target<'_>,
+    label: &str,
+    owner: Option<ParamOwner>,
+) -> Response {
+    match edit::parse_body(&body.text, body.format, target, label) {
         Ok(op) => done(
-            st.write(match owner {
-                Some(o) => edit::with_owner(op, o),
-                None => op,
-            })
+            st.write(
+                match owner {
+                    Some(o) => edit::with_owner(op, o),
+                    None => op,
+                },
+                &who.who,
+            )
             .await,
         ),
         Err(errs) => done(Err(WriteError::Invalid(errs.0.iter().map(ToString::to_string).collect()))),
     }
 }
 
-pub(crate) async fn put_host(S(st): S<Arc<State>>, Path(name): Path<String>, body: String) -> Response {
-    put(&st, &body, Target::Host(&name), &format!("PUT /v1/hosts/{name}"), None).await
+pub(crate) async fn put_host(
+    S(st): S<Arc<State>>,
+    Extension(who): Extension<Actor>,
+    Path(name): Path<String>,
+    body: Body,
+) -> Response {
+    put(&st, &who, &body, Target::Host(&name), &format!("PUT /v1/hosts/{name}"), None).await
 }
 
-pub(crate) async fn delete_host(S(st): S<Arc<State>>, Path(name): Path<String>) -> Response {
-    done(st.write(Op::DeleteHost(name)).await)
+pub(crate) async fn delete_host(
+    S(st): S<Arc<State>>,
+    Extension(who): Extension<Actor>,
+    Path(name): Path<String>,
+) -> Response {
+    done(st.write(Op::DeleteHost(name), &who.who).await)
 }
 
-pub(crate) async fn put_hostgroup(S(st): S<Arc<State>>, Path(title): Path<String>, body: String) -> Response {
-    put(&st, &body, Target::Hostgroup(&title), &format!("PUT /v1/hostgroups/{title}"), None).await
+pub(crate) async fn put_hostgroup(
+    S(st): S<Arc<State>>,
+    Extension(who): Extension<Actor>,
+    Path(title): Path<String>,
+    body: Body,
+) -> Response {
+    put(&st, &who, &body, Target::Hostgroup(&title), &format!("PUT /v1/hostgroups/{title}"), None).await
 }
 
-pub(crate) async fn delete_hostgroup(S(st): S<Arc<State>>, Path(title): Path<String>) -> Response {
-    done(st.write(Op::DeleteHostgroup(title)).await)
+pub(crate) async fn delete_hostgroup(
+    S(st): S<Arc<State>>,
+    Extension(who): Extension<Actor>,
+    Path(title): Path<String>,
+) -> Response {
+    done(st.write(Op::DeleteHostgroup(title), &who.who).await)
 }
 
 /// The owner kinds of `/v1/{kind}/{owner}/parameters/{name}`.
 pub(crate) const OWNER_KINDS: [&str; 7] =
     ["organizations", "locations", "domains", "subnets", "operatingsystems", "hostgroups", "hosts"];
 
-fn owner(kind: &str, name: String) -> ParamOwner {
+pub(crate) fn owner(kind: &str, name: String) -> ParamOwner {
     match kind {
         "organizations" => ParamOwner::Organization(name),
         "locations" => ParamOwner::Location(name),
@@ -81,55 +129,79 @@ fn owner(kind: &str, name: String) -> ParamOwner {
     }
 }
 
-pub(crate) async fn put_global_param(S(st): S<Arc<State>>, Path(name): Path<String>, body: String) -> Response {
-    put(&st, &body, Target::Param(&name), &format!("PUT /v1/parameters/{name}"), Some(ParamOwner::Global)).await
+pub(crate) async fn put_global_param(
+    S(st): S<Arc<State>>,
+    Extension(who): Extension<Actor>,
+    Path(name): Path<String>,
+    body: Body,
+) -> Response {
+    put(&st, &who, &body, Target::Param(&name), &format!("PUT /v1/parameters/{name}"), Some(ParamOwner::Global)).await
 }
 
-pub(crate) async fn delete_global_param(S(st): S<Arc<State>>, Path(name): Path<String>) -> Response {
-    done(st.write(Op::DeleteParam(ParamOwner::Global, name)).await)
+pub(crate) async fn delete_global_param(
+    S(st): S<Arc<State>>,
+    Extension(who): Extension<Actor>,
+    Path(name): Path<String>,
+) -> Response {
+    done(st.write(Op::DeleteParam(ParamOwner::Global, name), &who.who).await)
 }
 
-pub(crate) async fn put_param(st: Arc<State>, kind: &'static str, who: String, name: String, body: String) -> Response {
-    let label = format!("PUT /v1/{kind}/{who}/parameters/{name}");
-    put(&st, &body, Target::Param(&name), &label, Some(owner(kind, who))).await
+pub(crate) async fn put_param(
+    st: Arc<State>,
+    who: Actor,
+    kind: &'static str,
+    of: String,
+    name: String,
+    body: Body,
+) -> Response {
+    let label = format!("PUT /v1/{kind}/{of}/parameters/{name}");
+    put(&st, &who, &body, Target::Param(&name), &label, Some(owner(kind, of))).await
 }
 
-pub(crate) async fn delete_param(st: Arc<State>, kind: &'static str, who: String, name: String) -> Response {
-    done(st.write(Op::DeleteParam(owner(kind, who), name)).await)
+pub(crate) async fn delete_param(st: Arc<State>, who: Actor, kind: &'static str, of: String, name: String) -> Response {
+    done(st.write(Op::DeleteParam(owner(kind, of), name), &who.who).await)
 }
 
 pub(crate) async fn put_key(
     S(st): S<Arc<State>>,
+    Extension(who): Extension<Actor>,
     Path((class, key)): Path<(String, String)>,
-    body: String,
+    body: Body,
 ) -> Response {
     let label = format!("PUT /v1/puppetclasses/{class}/smart_class_parameters/{key}");
-    put(&st, &body, Target::Key(&class, &key), &label, None).await
+    put(&st, &who, &body, Target::Key(&class, &key), &label, None).await
 }
 
-pub(crate) async fn delete_key(S(st): S<Arc<State>>, Path((class, key)): Path<(String, String)>) -> Response {
-    done(st.write(Op::DeleteKey(class, key)).await)
+pub(crate) async fn delete_key(
+    S(st): S<Arc<State>>,
+    Extension(who): Extension<Actor>,
+    Path((class, key)): Path<(String, String)>,
+) -> Response {
+    done(st.write(Op::DeleteKey(class, key), &who.who).await)
 }
 
 pub(crate) async fn put_override(
     S(st): S<Arc<State>>,
+    Extension(who): Extension<Actor>,
     Path((class, key, m)): Path<(String, String, String)>,
-    body: String,
+    body: Body,
 ) -> Response {
     let label = format!("PUT /v1/puppetclasses/{class}/smart_class_parameters/{key}/override_values/{m}");
-    put(&st, &body, Target::Override(&class, &key, &m), &label, None).await
+    put(&st, &who, &body, Target::Override(&class, &key, &m), &label, None).await
 }
 
 pub(crate) async fn delete_override(
     S(st): S<Arc<State>>,
+    Extension(who): Extension<Actor>,
     Path((class, key, m)): Path<(String, String, String)>,
 ) -> Response {
-    done(st.write(Op::DeleteOverride(class, key, m)).await)
+    done(st.write(Op::DeleteOverride(class, key, m), &who.who).await)
 }
 
 /// `PUT /v1/hosts/{certname}/facts`: a facts hash, or Foreman's `{"name", "facts"}` upload.
-pub(crate) async fn put_facts(S(st): S<Arc<State>>, Path(certname): Path<String>, body: String) -> Response {
-    match edit::parse_facts_within(&body, &format!("PUT /v1/hosts/{certname}/facts"), &st.facts_limits) {
+pub(crate) async fn put_facts(S(st): S<Arc<State>>, Path(certname): Path<String>, body: Body) -> Response {
+    let label = format!("PUT /v1/hosts/{certname}/facts");
+    match edit::parse_facts_within(&body.text, body.format, &certname, &label, &st.facts_limits) {
         Ok(facts) => done(st.put_facts(certname, facts).await),
         Err(errs) => done(Err(WriteError::Invalid(errs.0.iter().map(ToString::to_string).collect()))),
     }

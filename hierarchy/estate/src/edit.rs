@@ -1,7 +1,8 @@
 //! Edits of one estate object (what the server's write API does), in two steps without I/O:
 //!
-//! 1. [`parse_body`] reads a request body (JSON or YAML: JSON is read as YAML 1.1 flow, as Puppet
-//!    reads it) through the estate loader itself, by wrapping it in the section it belongs to —
+//! 1. [`parse_body`] reads a request body ([`BodyFormat`]: JSON as RFC 8259 defines it, or YAML
+//!    1.1 when the client says so) through the estate loader itself, by wrapping it in the
+//!    section it belongs to —
 //!    so an object written through the API is checked field by field exactly as one written in
 //!    an estate file (unknown fields, wrong types, YAML 1.1 scalars), and errors name the
 //!    request and the body's line;
@@ -98,6 +99,21 @@ pub enum Op {
     Facts(String, Map),
 }
 
+impl Op {
+    /// Whether the edit removes its object.
+    #[must_use]
+    pub fn is_delete(&self) -> bool {
+        matches!(
+            self,
+            Op::DeleteHost(_)
+                | Op::DeleteHostgroup(_)
+                | Op::DeleteParam(..)
+                | Op::DeleteKey(..)
+                | Op::DeleteOverride(..)
+        )
+    }
+}
+
 /// An object (or owner) an edit names that does not exist ([`ErrorKind::NotFound`]).
 fn not_found(message: String) -> Error {
     Error::new(ErrorKind::NotFound, "", message)
@@ -160,19 +176,56 @@ fn named(mut body: Node, fname: &str, name: &str, label: &str) -> Result<Node, E
     }
 }
 
+/// How a request body is written: its `Content-Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormat {
+    /// JSON (RFC 8259), read strictly: `0755`, `no` and trailing commas are errors, not the
+    /// YAML 1.1 readings 493, `false` and a shorter list (`lamina_yaml::parse_json`).
+    Json,
+    /// YAML 1.1, as Psych reads it (`application/yaml`).
+    Yaml,
+}
+
+impl BodyFormat {
+    /// The format a `Content-Type` names: YAML only when it says so (`application/yaml`,
+    /// `text/yaml`, `application/x-yaml`); JSON otherwise — the API's format, and what a client
+    /// that names none (curl's `-d`) most likely sends.
+    #[must_use]
+    pub fn of_content_type(content_type: Option<&str>) -> BodyFormat {
+        let essence = content_type.and_then(|c| c.split(';').next()).map(|c| c.trim().to_ascii_lowercase());
+        match essence.as_deref() {
+            Some("application/yaml" | "text/yaml" | "application/x-yaml" | "text/x-yaml") => BodyFormat::Yaml,
+            _ => BodyFormat::Json,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            BodyFormat::Json => "JSON",
+            BodyFormat::Yaml => "YAML",
+        }
+    }
+}
+
+fn syntax(label: &str, e: lamina_yaml::YamlError) -> Errors {
+    let col = e.col;
+    Errors(vec![Error::new(ErrorKind::Syntax, label.to_string(), e.to_string()).at_column(col).caused_by(e)])
+}
+
 /// Parse `body` as the object `target` names, through the estate loader (see the module docs).
 /// `label` names the request in messages (e.g. `PUT /v1/hosts/web01`).
 ///
 /// # Errors
 /// Every error of the body, naming `label`, the line and the field.
-pub fn parse_body(body: &str, target: Target<'_>, label: &str) -> Result<Op, Errors> {
+pub fn parse_body(body: &str, format: BodyFormat, target: Target<'_>, label: &str) -> Result<Op, Errors> {
     let limits = Limits { max_bytes: 8 << 20, ..Limits::hiera() };
-    let parsed = parse_node(body, label, &limits).map_err(|e| {
-        let col = e.col;
-        Errors(vec![Error::new(ErrorKind::Syntax, label.to_string(), e.to_string()).at_column(col).caused_by(e)])
-    })?;
+    let parsed = match format {
+        BodyFormat::Json => lamina_yaml::parse_json(body, label, &limits).map(Some),
+        BodyFormat::Yaml => parse_node(body, label, &limits),
+    }
+    .map_err(|e| syntax(label, e))?;
     let Some(body) = parsed.filter(|n| matches!(n.kind, NodeKind::Map(_))) else {
-        return Err(invalid(label, "the body must be a JSON (or YAML) object"));
+        return Err(invalid(label, format!("the body must be a {} object", format.name())));
     };
     let seq = |n: Node| node(NodeKind::Seq(vec![n]));
     let src = |doc: Node| load_source_node(doc, label);
@@ -243,12 +296,15 @@ pub fn parse_body(body: &str, target: Target<'_>, label: &str) -> Result<Op, Err
 
 /// Facts from an upload body: a hash of facts, or Foreman's upload shape
 /// `{"name": CERTNAME, "facts": {...}}` (what node.rb/enc.rb `--push-facts` sends to
-/// `/api/hosts/facts`), whose `facts` are taken.
+/// `/api/hosts/facts`; `name` may be left out), whose `facts` are taken. The shape is Foreman's
+/// only when the body has nothing but its fields (`name`, `certname`, `facts`,
+/// `facts_source`) and `facts` is a hash: a facts hash with a fact called `facts` stays a facts
+/// hash. A `name` or `certname` in the body must be `certname`, the host the URL names.
 ///
 /// # Errors
-/// A body that is not a hash, naming `label`.
-pub fn parse_facts(body: &str, label: &str) -> Result<Map, Errors> {
-    parse_facts_within(body, label, &Limits::hiera())
+/// A body that is not a hash, or an upload for another host, naming `label`.
+pub fn parse_facts(body: &str, certname: &str, label: &str) -> Result<Map, Errors> {
+    parse_facts_within(body, BodyFormat::Json, certname, label, &Limits::hiera())
 }
 
 /// [`parse_facts`] within `limits` (size, depth, nodes): a server bounds what one upload may
@@ -256,32 +312,48 @@ pub fn parse_facts(body: &str, label: &str) -> Result<Map, Errors> {
 ///
 /// # Errors
 /// As [`parse_facts`], and when the body exceeds a limit (named in the message).
-pub fn parse_facts_within(body: &str, label: &str, limits: &Limits) -> Result<Map, Errors> {
+pub fn parse_facts_within(
+    body: &str,
+    format: BodyFormat,
+    certname: &str,
+    label: &str,
+    limits: &Limits,
+) -> Result<Map, Errors> {
     if body.len() > limits.max_bytes {
         return Err(invalid(
             label,
             format!("the facts are {} bytes, more than the limit of {}", body.len(), limits.max_bytes),
         ));
     }
-    // Masters upload JSON on every agent run: read it directly when that gives the YAML
-    // reader's value, and leave anything else (and every error) to that reader.
-    let v = match lamina_yaml::parse_json_value(body, limits) {
-        Some(v) => Some(v),
-        None => lamina_yaml::parse_value(body, label, limits).map_err(|e| invalid(label, e.to_string()))?,
-    };
-    match v {
-        Some(Value::Hash(mut h)) => {
-            let foreman = matches!(h.get("facts"), Some(Value::Hash(_)))
-                && matches!(h.get("name"), Some(Value::String(_)))
-                && h.keys().all(|k| ["name", "certname", "facts", "facts_source"].contains(&k.as_str()));
-            if foreman {
-                if let Some(Value::Hash(f)) = h.swap_remove("facts") {
-                    return Ok(f);
-                }
-            }
-            Ok(h)
+    let v = match format {
+        BodyFormat::Json => {
+            Some(lamina_yaml::parse_json_value_strict(body, label, limits).map_err(|e| syntax(label, e))?)
         }
-        _ => Err(invalid(label, "the facts must be a JSON (or YAML) object")),
+        BodyFormat::Yaml => lamina_yaml::parse_value(body, label, limits).map_err(|e| syntax(label, e))?,
+    };
+    let Some(Value::Hash(mut h)) = v else {
+        return Err(invalid(label, format!("the facts must be a {} object", format.name())));
+    };
+    let foreman = matches!(h.get("facts"), Some(Value::Hash(_)))
+        && h.keys().all(|k| ["name", "certname", "facts", "facts_source"].contains(&k.as_str()));
+    if !foreman {
+        return Ok(h);
+    }
+    for field in ["name", "certname"] {
+        match h.get(field) {
+            None => {}
+            Some(Value::String(n)) if n == certname => {}
+            Some(other) => {
+                return Err(invalid(
+                    label,
+                    format!("the upload's `{field}` is {}, but the URL names {certname:?}", other.to_ruby_s()),
+                ));
+            }
+        }
+    }
+    match h.swap_remove("facts") {
+        Some(Value::Hash(f)) => Ok(f),
+        _ => Ok(Map::new()),
     }
 }
 

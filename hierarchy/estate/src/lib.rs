@@ -27,8 +27,10 @@
 //! ```
 
 mod classes;
+pub mod compare;
 pub mod edit;
 mod fields;
+pub mod object;
 mod reach;
 mod schema;
 pub mod write;

@@ -5,7 +5,7 @@
 //! and hosts split over `hosts/hosts-NNNNN.yaml`, 1,000 per file; the loader reads files in
 //! sorted path order, so the zero-padded names keep the hosts' order.
 
-use lamina_foreman::model::{EstateSource, Parameter, SmartParam, ValidatorType};
+use lamina_foreman::model::{EstateSource, Host, Hostgroup, Parameter, SmartParam, ValidatorType};
 use lamina_foreman::{Map, Value};
 use std::path::Path;
 
@@ -94,7 +94,74 @@ fn params(owner: &str, list: &[Parameter]) -> Result<Value, String> {
     Ok(Value::Array(out))
 }
 
-fn smart_param(k: &SmartParam) -> Value {
+/// A host group as the estate format writes it (an item of `hostgroups`).
+///
+/// # Errors
+/// Parameters the format cannot hold in one list (typed and untyped together).
+pub fn hostgroup_value(g: &Hostgroup) -> Result<Value, WriteError> {
+    let o = Obj::default()
+        .put("title", g.title.as_str())
+        .opt("environment", g.environment.as_ref())
+        .names("puppetclasses", &g.puppetclasses)
+        .names("config_groups", &g.config_groups)
+        .params(&format!("host group {}", g.title), &g.parameters)?
+        .opt("root_pass", g.root_pass.as_ref())
+        .opt("puppet_proxy", g.puppet_proxy.as_ref())
+        .opt("puppet_ca_proxy", g.puppet_ca_proxy.as_ref());
+    Ok(o.done())
+}
+
+/// A host as the estate format writes it (an item of `hosts`), its facts included.
+///
+/// # Errors
+/// Parameters the format cannot hold in one list (typed and untyped together).
+pub fn host_value(h: &Host) -> Result<Value, WriteError> {
+    let mut o = Obj::default()
+        .put("name", h.name.as_str())
+        .opt("certname", h.certname.as_ref())
+        .opt("hostgroup", h.hostgroup.as_ref())
+        .opt("organization", h.organization.as_ref())
+        .opt("location", h.location.as_ref())
+        .opt("domain", h.domain.as_ref())
+        .opt("subnet", h.subnet.as_ref())
+        .opt("subnet6", h.subnet6.as_ref())
+        .opt("operatingsystem", h.operatingsystem.as_ref())
+        .opt("architecture", h.architecture.as_ref())
+        .opt("environment", h.environment.as_ref())
+        .names("puppetclasses", &h.puppetclasses)
+        .names("config_groups", &h.config_groups)
+        .params(&format!("host {}", h.name), &h.parameters)?
+        .opt("comment", h.comment.as_ref());
+    if let Some(w) = &h.owner {
+        o = o.put("owner", Obj::default().opt("name", w.name.as_ref()).opt("email", w.email.as_ref()).done());
+    }
+    o = o
+        .opt("root_pass", h.root_pass.as_ref())
+        .opt("puppet_proxy", h.puppet_proxy.as_ref())
+        .opt("puppet_ca_proxy", h.puppet_ca_proxy.as_ref());
+    if !h.interfaces.is_empty() {
+        o = o.put("interfaces", Value::Array(h.interfaces.iter().map(|n| Value::Hash(n.attrs.clone())).collect()));
+    }
+    if !h.facts.is_empty() {
+        o = o.put("facts", Value::Hash((*h.facts).clone()));
+    }
+    Ok(o.done())
+}
+
+/// One parameter in the list form (`name`, `value`, `parameter_type` when declared,
+/// `hidden_value` when set), whatever form it was written in.
+#[must_use]
+pub fn param_value(p: &Parameter) -> Value {
+    let mut o = Obj::default().put("name", p.name.as_str()).put("value", p.value.clone());
+    if let Some(t) = p.parameter_type {
+        o = o.put("parameter_type", t.name());
+    }
+    o.flag("hidden_value", p.hidden_value).done()
+}
+
+/// A smart class parameter as the estate format writes it (a value of a class's `parameters`).
+#[must_use]
+pub fn smart_param(k: &SmartParam) -> Value {
     let mut o = Obj::default().put("parameter_type", k.parameter_type.name());
     if let Some(d) = &k.default_value {
         o = o.put("default_value", d.clone());
@@ -253,55 +320,14 @@ pub fn files(src: &EstateSource) -> Result<Vec<(String, String)>, WriteError> {
     if !src.hostgroups.is_empty() {
         let mut v = Vec::new();
         for g in &src.hostgroups {
-            let o = Obj::default()
-                .put("title", g.title.as_str())
-                .opt("environment", g.environment.as_ref())
-                .names("puppetclasses", &g.puppetclasses)
-                .names("config_groups", &g.config_groups)
-                .params(&format!("host group {}", g.title), &g.parameters)?
-                .opt("root_pass", g.root_pass.as_ref())
-                .opt("puppet_proxy", g.puppet_proxy.as_ref())
-                .opt("puppet_ca_proxy", g.puppet_ca_proxy.as_ref());
-            v.push(o.done());
+            v.push(hostgroup_value(g)?);
         }
         file("hostgroups.yaml", "hostgroups", Value::Array(v));
     }
     for (i, chunk) in src.hosts.chunks(HOSTS_PER_FILE).enumerate() {
         let mut v = Vec::with_capacity(chunk.len());
         for h in chunk {
-            let mut o = Obj::default()
-                .put("name", h.name.as_str())
-                .opt("certname", h.certname.as_ref())
-                .opt("hostgroup", h.hostgroup.as_ref())
-                .opt("organization", h.organization.as_ref())
-                .opt("location", h.location.as_ref())
-                .opt("domain", h.domain.as_ref())
-                .opt("subnet", h.subnet.as_ref())
-                .opt("subnet6", h.subnet6.as_ref())
-                .opt("operatingsystem", h.operatingsystem.as_ref())
-                .opt("architecture", h.architecture.as_ref())
-                .opt("environment", h.environment.as_ref())
-                .names("puppetclasses", &h.puppetclasses)
-                .names("config_groups", &h.config_groups)
-                .params(&format!("host {}", h.name), &h.parameters)?
-                .opt("comment", h.comment.as_ref());
-            if let Some(w) = &h.owner {
-                o = o.put("owner", Obj::default().opt("name", w.name.as_ref()).opt("email", w.email.as_ref()).done());
-            }
-            o = o
-                .opt("root_pass", h.root_pass.as_ref())
-                .opt("puppet_proxy", h.puppet_proxy.as_ref())
-                .opt("puppet_ca_proxy", h.puppet_ca_proxy.as_ref());
-            if !h.interfaces.is_empty() {
-                o = o.put(
-                    "interfaces",
-                    Value::Array(h.interfaces.iter().map(|n| Value::Hash(n.attrs.clone())).collect()),
-                );
-            }
-            if !h.facts.is_empty() {
-                o = o.put("facts", Value::Hash((*h.facts).clone()));
-            }
-            v.push(o.done());
+            v.push(host_value(h)?);
         }
         file(&format!("hosts/hosts-{i:05}.yaml"), "hosts", Value::Array(v));
     }

@@ -50,6 +50,7 @@ fn migrator() -> Migrator {
             m(3, "nonfinite reals", include_str!("../migrations/0003_nonfinite_reals.sql")),
             m(4, "changes", include_str!("../migrations/0004_changes.sql")),
             m(5, "erb settings and os family", include_str!("../migrations/0005_interpolate_erb.sql")),
+            m(6, "audits", include_str!("../migrations/0006_audits.sql")),
         ]),
         ..Migrator::DEFAULT
     }

@@ -31,6 +31,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod audit;
 mod db;
 mod feed;
 mod host;
@@ -40,10 +41,12 @@ mod live;
 mod read;
 mod write;
 
+pub use audit::{Audit, now_utc};
 use db::{Conn, Create};
 pub use feed::{Feed, KEEP_REVISIONS};
 use json::Spelling;
 use lamina_estate::PsychText;
+pub use lamina_estate::compare::{SectionDiff, summary_lines};
 pub use lamina_estate::edit::{Change, ParamOwner};
 use lamina_foreman::model::EstateSource;
 use lamina_foreman::{Error, ErrorKind, Errors};
@@ -54,7 +57,7 @@ pub use live::{BoxFuture, CHANNEL, Live, WriteTx};
 use std::path::Path;
 
 /// What an import wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ImportSummary {
     /// Hosts.
     pub hosts: usize,
@@ -64,6 +67,8 @@ pub struct ImportSummary {
     pub classes: usize,
     /// Override values.
     pub override_values: usize,
+    /// What the import replaced.
+    pub replaced: Replaced,
 }
 
 /// What an export wrote.
@@ -130,25 +135,89 @@ async fn open_existing(url: &str) -> Result<(Conn, Spelling), String> {
     Ok((conn, spelling))
 }
 
+/// How an import may go.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Replace writes made through the API since the last import (else the import is refused
+    /// when there are any).
+    pub force: bool,
+    /// Who imports, for the audit log (`import by USER`).
+    pub who: String,
+}
+
 /// Write a validated source into the store at `url` (created and migrated as needed), in one
-/// transaction replacing the previous content.
+/// transaction replacing the previous content, with [`ImportOptions::default`].
 ///
 /// # Errors
-/// When the store cannot be opened, migrated or written; nothing is written then.
-pub fn import_source(src: &EstateSource, url: &str) -> Result<(), Errors> {
-    block_on(url, async {
+/// As [`import_source_with`].
+pub fn import_source(src: &EstateSource, url: &str) -> Result<Replaced, Errors> {
+    import_source_with(src, url, &ImportOptions::default())
+}
+
+/// What an import replaced.
+#[derive(Debug, Clone, Default)]
+pub struct Replaced {
+    /// The sections that changed, with the objects added, removed and changed.
+    pub diffs: Vec<SectionDiff>,
+    /// Writes made through the API since the last import that the import replaced (with
+    /// `force`; without it they refuse the import).
+    pub api_writes: i64,
+    /// The store held no estate before (every object is new: `diffs` is empty).
+    pub fresh: bool,
+}
+
+/// The refusal of an import over writes made through the API since the last one.
+fn newer_writes(url: &str, count: i64, newest: &[Audit]) -> String {
+    let mut msg = format!(
+        "the store {} has {count} write{} made through the API since its last import, which this import would replace",
+        shown_url(url),
+        if count == 1 { "" } else { "s" }
+    );
+    for a in newest {
+        msg.push_str(&format!("\n  revision {}: {} {} by {} at {}", a.revision, a.action, a.object, a.who, a.at));
+    }
+    if count > i64::try_from(newest.len()).unwrap_or(i64::MAX) {
+        msg.push_str("\n  ...");
+    }
+    msg.push_str("\nexport the store first (lamina export --store URL --out DIR) and merge them into the estate, or pass --force to replace them");
+    msg
+}
+
+/// [`import_source`] with `opts`: the writes made through the API since the last import (the
+/// audit log's) refuse the import unless `opts.force`; the import is audited; what it replaced
+/// is returned.
+///
+/// # Errors
+/// When the store cannot be opened, migrated or written, or holds newer writes (without
+/// `force`); nothing is written then.
+pub fn import_source_with(src: &EstateSource, url: &str, opts: &ImportOptions) -> Result<Replaced, Errors> {
+    let mut refused = None;
+    let res = block_on(url, async {
         let mut conn = Conn::open(url, Create::Yes).await?;
+        let had_estate = conn.schema_version().await? > 0;
         conn.migrate().await?;
         conn.exec("BEGIN", &[]).await?;
-        let res = match write::write(&mut conn, src).await {
-            Ok(()) => match live::bump(&mut conn).await {
-                Ok(_) => feed::restart(&mut conn).await,
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        };
+        let res = async {
+            let old =
+                if had_estate { read::read_all(&mut conn, Spelling::Current).await? } else { EstateSource::default() };
+            let (_, count, newest) = audit::since_import(&mut conn, 5).await?;
+            if count > 0 && !opts.force {
+                refused = Some(newer_writes(url, count, &newest));
+                return Err("refused".to_string());
+            }
+            let diffs = if had_estate { lamina_estate::compare::compare(&old, src) } else { Vec::new() };
+            write::write(&mut conn, src).await?;
+            let revision = live::bump(&mut conn).await?;
+            feed::restart(&mut conn).await?;
+            let lines = lamina_estate::compare::summary_lines(&diffs, 20);
+            let after = serde_json::json!({ "replaced": lines, "api_writes_replaced": count }).to_string();
+            let who = if opts.who.is_empty() { "import".to_string() } else { format!("import by {}", opts.who) };
+            audit::record(&mut conn, revision, &Audit::new(&who, "IMPORT", "estate", None, Some(after))).await?;
+            Ok(Replaced { diffs, api_writes: count, fresh: !had_estate })
+        }
+        .await;
         let res = match res {
-            Ok(()) => conn.exec("COMMIT", &[]).await.map(|_| ()),
+            Ok(r) => conn.exec("COMMIT", &[]).await.map(|_| r),
             Err(e) => {
                 let _ = conn.exec("ROLLBACK", &[]).await;
                 Err(e)
@@ -156,28 +225,41 @@ pub fn import_source(src: &EstateSource, url: &str) -> Result<(), Errors> {
         };
         conn.close().await;
         res
-    })
+    });
+    match refused {
+        Some(msg) => Err(Errors(vec![Error::new(ErrorKind::Conflict, format!("store {}", shown_url(url)), msg)])),
+        None => res,
+    }
 }
 
 /// Load the estate files at `estate` as the loader does, validate them, and write them into the
-/// store at `url` in one transaction (replacing what it held).
+/// store at `url` in one transaction (replacing what it held), with [`ImportOptions::default`].
 ///
 /// # Errors
 /// Every load and validation error of an invalid estate (the store is not touched), or the
 /// store's error.
 pub fn import(estate: &Path, url: &str) -> Result<ImportSummary, Errors> {
+    import_with(estate, url, &ImportOptions::default())
+}
+
+/// [`import`] with `opts` (see [`import_source_with`]).
+///
+/// # Errors
+/// As [`import`]; also when the store holds writes newer than its last import and
+/// `opts.force` is not set.
+pub fn import_with(estate: &Path, url: &str, opts: &ImportOptions) -> Result<ImportSummary, Errors> {
     let src = lamina_estate::load_source(estate, &Limits::default())?;
     let compiled = compile(src.clone(), &PsychText)?;
     let stats = compiled.stats();
-    let summary = ImportSummary {
+    drop(compiled);
+    let replaced = import_source_with(&src, url, opts)?;
+    Ok(ImportSummary {
         hosts: stats.hosts,
         hostgroups: stats.hostgroups,
         classes: stats.classes,
         override_values: stats.override_values,
-    };
-    drop(compiled);
-    import_source(&src, url)?;
-    Ok(summary)
+        replaced,
+    })
 }
 
 /// The whole estate source held by the store.

@@ -25,6 +25,7 @@
 //! objects they replace, so that reading the store back gives the same order of definition as
 //! the in-memory source the change was validated on.
 
+use super::audit::Audit;
 use super::db::{Arg, Col, Conn, Create};
 use super::feed::{self, Feed};
 use super::read;
@@ -281,6 +282,22 @@ impl Live {
         })
     }
 
+    /// A page of the audit log, newest first (`object`: only that object's entries and its
+    /// sub-objects'): the number of entries and the page.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn audits(&self, object: Option<&str>, offset: i64, limit: i64) -> Result<(i64, Vec<Audit>), Error> {
+        let mut slot = self.slot.lock().await;
+        let object = object.map(str::to_string);
+        with_conn(&mut slot, &self.url, |conn| {
+            let object = object.clone();
+            Box::pin(async move { super::audit::page(conn, object.as_deref(), offset, limit).await })
+        })
+        .await
+        .map_err(store_error)
+    }
+
     /// Whether the store answers (for readiness).
     ///
     /// # Errors
@@ -359,7 +376,20 @@ impl WriteTx {
     ///
     /// # Errors
     /// When the store fails; nothing is written then.
-    pub fn commit(mut self, changes: &[Change]) -> BoxFuture<'_, Result<i64, Error>> {
+    pub fn commit(self, changes: &[Change]) -> BoxFuture<'_, Result<i64, Error>> {
+        self.commit_audited(changes, None)
+    }
+
+    /// [`Self::commit`], recording `audit` (under this write's revision) in the same
+    /// transaction.
+    ///
+    /// # Errors
+    /// When the store fails; nothing is written then.
+    pub fn commit_audited<'a>(
+        mut self,
+        changes: &'a [Change],
+        audit: Option<&'a Audit>,
+    ) -> BoxFuture<'a, Result<i64, Error>> {
         Box::pin(async move {
             let rev = self.revision;
             let Some(conn) = self.guard.as_mut().and_then(|g| g.conn.as_mut()) else {
@@ -382,6 +412,9 @@ impl WriteTx {
                     w.finish().await?;
                 }
                 feed::record(conn, rev, changes).await?;
+                if let Some(a) = audit {
+                    super::audit::record(conn, rev, a).await?;
+                }
                 conn.exec("COMMIT", &[]).await?;
                 Ok::<(), String>(())
             }

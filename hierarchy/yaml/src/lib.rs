@@ -56,6 +56,7 @@
 mod emit;
 mod json;
 mod reader;
+mod rfc8259;
 mod scalar;
 #[cfg(test)]
 mod tests;
@@ -74,6 +75,7 @@ pub use emit::{Emit, EmitKey, Shape, to_json, to_json_pretty, to_ruby_json, to_r
 pub use json::parse_json_value;
 pub use reader::Skip;
 use reader::{DataSink, Fail, NodeSink, Sink, ValueSink};
+pub use rfc8259::{parse_json, parse_json_value_strict};
 
 /// Budgets for one document. Psych has none (a 292-byte alias bomb costs Puppet minutes and
 /// gigabytes); these make hostile input fail fast with bounded memory.
@@ -227,7 +229,7 @@ pub enum PsychError {
 }
 
 impl YamlError {
-    fn new(kind: YamlErrorKind, file: &str, line: u32, col: u32, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: YamlErrorKind, file: &str, line: u32, col: u32, message: impl Into<String>) -> Self {
         YamlError { kind, file: file.to_string(), line, col, message: message.into(), psych: None, source: None }
     }
 

@@ -39,6 +39,10 @@ pub(crate) struct PullArgs {
     /// list the hosts and keys that differ.
     #[arg(long)]
     verify: bool,
+    /// With --store: replace writes made through the API since the store's last import (else
+    /// the import is refused when there are any).
+    #[arg(long, requires = "store")]
+    force: bool,
     /// Seconds to wait for one answer.
     #[arg(long, default_value_t = 60.0)]
     timeout: f64,
@@ -177,8 +181,10 @@ pub(crate) fn pull(args: &PullArgs) -> Result<(), Failure> {
                 .map_err(|e| Failure::invalid(format!("cannot create a temporary directory: {e}")))?;
             let dir = tmp.path().join("estate");
             write(&dir, &pulled.files).map_err(|e| Failure::invalid(format!("cannot write {}: {e}", dir.display())))?;
-            lamina_store::import(&dir, url)
+            let opts = lamina_store::ImportOptions { force: args.force, who: super::store::user() };
+            let s = lamina_store::import_with(&dir, url, &opts)
                 .map_err(|errs| Failure::Errors(errs, format!("nothing imported into {}", lamina::shown_url(url))))?;
+            super::store::print_replaced(url, &s.replaced);
             eprintln!("pulled {} into {}", counts.join(", "), lamina::shown_url(url));
             if args.verify { verify(&dir, &pulled.encs) } else { Ok(()) }
         }

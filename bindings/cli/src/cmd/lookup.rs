@@ -136,6 +136,12 @@ fn lookup(args: &LookupArgs) -> Result<String, String> {
     let estate_dir = estate_dir(args);
     let estate = node_estate(args, estate_dir.as_deref())?;
     let facts = args.facts.as_deref().map(read_facts).transpose()?;
+    if let Some(node) = &args.node
+        && facts.is_none()
+        && estate.as_ref().is_none_or(|e| e.host(node).is_none())
+    {
+        eprintln!("Warning: {}", no_node_data(node, args, estate_dir.as_deref()));
+    }
     let mut scope =
         lamina::node_scope(estate.as_ref(), args.node.as_deref(), facts, Environment::Named(&args.environment))
             .map_err(|e| e.to_string())?;
@@ -222,6 +228,20 @@ fn string_keys(v: Data) -> Data {
 fn estate_dir(args: &LookupArgs) -> Option<PathBuf> {
     let fallback = args.facts.is_none() && args.hiera_config.is_none() && args.store.is_none();
     args.estate.clone().or_else(|| fallback.then(super::demo_estate)).filter(|p| p.exists())
+}
+
+/// Why the `--node` host has only `trusted.certname` in its scope (no facts, no ENC
+/// parameters): `puppet lookup --node` on a master warns likewise when it finds no facts for the
+/// node, and a hierarchy path such as `os/%{facts.os.family}.yaml` then quietly names no file.
+fn no_node_data(node: &str, args: &LookupArgs, estate_dir: Option<&Path>) -> String {
+    let what = format!("{node}'s facts and ENC parameters are not in scope, only trusted.certname");
+    match (&args.store, estate_dir) {
+        (Some(url), _) => format!("{what}: the store {} has no host {node:?}", lamina::shown_url(url)),
+        (None, Some(dir)) => format!("{what}: the estate {} has no host {node:?}", dir.display()),
+        (None, None) => {
+            format!("{what}: no estate was given (--estate DIR, --store URL or $LAMINA_ESTATE; or --facts FILE)")
+        }
+    }
 }
 
 /// The estate the `--node` host is read from, when there is one: only that host's rows from a

@@ -17,6 +17,10 @@ pub(crate) struct ImportArgs {
     /// Store URL: `sqlite://PATH` or `postgres://...`
     #[arg(long)]
     pub(crate) store: String,
+    /// Replace writes made through the API since the store's last import. Without it, an
+    /// import over such writes is refused (and lists the newest of them).
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 /// Arguments of `lamina export`.
@@ -34,8 +38,10 @@ pub(crate) fn import(args: &ImportArgs) -> Result<(), Failure> {
     let t = Instant::now();
     let estate =
         args.estate.as_ref().or(args.estate_flag.as_ref()).ok_or_else(|| Failure::invalid("give the estate"))?;
-    let s = store::import(estate, &args.store)
+    let opts = store::ImportOptions { force: args.force, who: user() };
+    let s = store::import_with(estate, &args.store, &opts)
         .map_err(|errs| Failure::Errors(errs, format!("nothing imported into {}", lamina::shown_url(&args.store))))?;
+    print_replaced(&args.store, &s.replaced);
     eprintln!(
         "imported {} hosts, {} host groups, {} classes, {} override values into {} in {:.2}s",
         s.hosts,
@@ -46,6 +52,29 @@ pub(crate) fn import(args: &ImportArgs) -> Result<(), Failure> {
         t.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Who runs the command, for the store's audit log.
+pub(crate) fn user() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_default()
+}
+
+/// What an import replaced, section by section (on stderr, with the summary line).
+pub(crate) fn print_replaced(url: &str, r: &store::Replaced) {
+    if r.fresh {
+        return;
+    }
+    if r.diffs.is_empty() {
+        eprintln!("the store {} already held this estate: nothing changed", lamina::shown_url(url));
+        return;
+    }
+    eprintln!("changes to {}:", lamina::shown_url(url));
+    for line in store::summary_lines(&r.diffs, 5) {
+        eprintln!("  {line}");
+    }
+    if r.api_writes > 0 {
+        eprintln!("  replaced {} write(s) made through the API since the last import (--force)", r.api_writes);
+    }
 }
 
 pub(crate) fn export(args: &ExportArgs) -> Result<(), Failure> {

@@ -54,6 +54,11 @@ module PuppetX
         when 200
           parse_object(function, shown, response.body)
         when 404
+          # Only the server's own "unknown host / key not found" is a not-found: a 404 of a proxy
+          # or of a wrong path in the uri would make Puppet skip the level and compile without it.
+          unless response['X-Lamina-Revision']
+            fail_with(function, shown, 'HTTP 404 not answered by lamina serve (is the uri right?)')
+          end
           :not_found
         else
           fail_with(function, shown, "HTTP #{response.code}#{reason(response.body)}")
