@@ -11,6 +11,8 @@ mod conformance;
 mod erb;
 // The `lamina` command: exit codes, stdout/stderr contracts, render, explain.
 mod cli;
+// The operator's first hour: the README's jobs, and the messages met on the way.
+mod operator;
 // Hostile and malformed estates: bombs, deep nesting, unknown fields, wrong types.
 mod bad_input;
 // Properties: determinism under reordering, merge idempotence, host independence.
