@@ -9,6 +9,9 @@
 //!   value (a peer that does not follow YAML 1.1).
 //! - `write/*`: the ENC documents of 1,000 hosts: Lamina's YAML 1.1-safe emitter, serde-saphyr's
 //!   emitter (which Psych misreads on some strings) and serde_json.
+//! - `facts_upload/*`: one host's facts as a master uploads them (JSON, the generated estate's
+//!   first host): the strict RFC 8259 reader a JSON body goes through (`parse_json_value_strict`),
+//!   the YAML-equivalent fast path (`parse_json_value`) and serde_json into its own value.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use lamina_benches::generated_estate;
@@ -94,5 +97,27 @@ fn write(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(yaml_benches, read, write);
+fn facts_upload(c: &mut Criterion) {
+    let dir = generated_estate(10_000);
+    let e = estate::load(&dir).expect("generated estate");
+    let first = e.certnames()[0].to_string();
+    let idx = e.host(&first).expect("host");
+    let facts = Value::Hash((*e.host_source(idx).facts).clone());
+    let body = lamina_yaml::to_json(&facts);
+    let limits = Limits::hiera();
+    let mut g = c.benchmark_group("facts_upload");
+    g.throughput(Throughput::Bytes(body.len() as u64));
+    g.bench_function(BenchmarkId::new("lamina_json_strict", "one-host"), |b| {
+        b.iter(|| black_box(lamina_yaml::parse_json_value_strict(&body, "body", &limits).expect("JSON")));
+    });
+    g.bench_function(BenchmarkId::new("lamina_json_fast_path", "one-host"), |b| {
+        b.iter(|| black_box(lamina_yaml::parse_json_value(&body, &limits).expect("JSON")));
+    });
+    g.bench_function(BenchmarkId::new("serde_json_value", "one-host"), |b| {
+        b.iter(|| black_box(serde_json::from_str::<serde_json::Value>(&body).expect("JSON")));
+    });
+    g.finish();
+}
+
+criterion_group!(yaml_benches, read, write, facts_upload);
 criterion_main!(yaml_benches);
