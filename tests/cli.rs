@@ -401,3 +401,42 @@ fn issue15_lookup_explain_of_a_missing_key_exits_0_as_puppet() {
     let out = lamina(&args[..2].iter().chain(&args[3..]).copied().collect::<Vec<_>>());
     assert_eq!(out.status.code(), Some(1), "without --explain: not found is exit 1");
 }
+
+/// Issue 15, point 9: `lamina completions SHELL` prints completions that name the subcommands and
+/// that the shell parses (bash always; zsh and fish when installed).
+#[test]
+fn issue15_completions_name_the_subcommands_and_parse() {
+    let d = tempfile::tempdir().expect("tmp");
+    // How each shell checks a script without running it.
+    for (shell, check) in [("bash", ["-n"]), ("zsh", ["-n"]), ("fish", ["--no-execute"])] {
+        let out = lamina(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        for sub in ["enc", "lookup", "serve", "render", "import", "man", "completions"] {
+            assert!(script.contains(sub), "{shell} completions lack {sub}");
+        }
+        let file = d.path().join(format!("lamina.{shell}"));
+        std::fs::write(&file, &script).expect("write");
+        if shell != "bash" && lamina_tests::which(shell).is_none() {
+            eprintln!("{shell} is not installed: its completions are not parsed");
+            continue;
+        }
+        let parsed = Command::new(shell).args(check).arg(&file).output().expect("run the shell");
+        assert!(parsed.status.success(), "{shell} does not parse them: {}", text(&parsed.stderr));
+    }
+    assert_eq!(lamina(&["completions", "tcsh"]).status.code(), Some(2), "an unknown shell is a usage error");
+}
+
+/// Issue 15, point 9: `docs/man/lamina.1` (shipped in the package) is what `lamina man` prints.
+#[test]
+fn issue15_man_page_is_up_to_date() {
+    let out = lamina(&["man"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = text(&out.stdout);
+    assert!(page.contains(".TH lamina 1") && page.contains("serve"), "{page}");
+    let checked_in = std::fs::read_to_string(lamina_tests::repo_root().join("docs/man/lamina.1")).unwrap_or_default();
+    assert!(
+        page == checked_in,
+        "docs/man/lamina.1 is not what `lamina man` prints: regenerate it with `cargo run -- man > docs/man/lamina.1`"
+    );
+}

@@ -3,6 +3,7 @@
 
 pub(crate) mod client;
 pub(crate) mod diff;
+pub(crate) mod docs;
 pub(crate) mod enc;
 pub(crate) mod foreman;
 pub(crate) mod html;
