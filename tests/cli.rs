@@ -440,3 +440,35 @@ fn issue15_man_page_is_up_to_date() {
         "docs/man/lamina.1 is not what `lamina man` prints: regenerate it with `cargo run -- man > docs/man/lamina.1`"
     );
 }
+
+/// Issue 15, point 10: `--store sqlite://nope/x.db` names the missing directory (SQLite says only
+/// "unable to open database file"); a store file that must exist and does not is named too.
+#[test]
+fn issue15_sqlite_store_in_a_missing_directory_is_named() {
+    let d = tempfile::tempdir().expect("tmp");
+    let run = |args: &[&str]| {
+        Command::new(lamina_bin())
+            .args(args)
+            .current_dir(d.path())
+            .env_remove("LAMINA_ESTATE")
+            .env_remove("LAMINA_STORE")
+            .output()
+            .expect("run")
+    };
+    let demo = lamina_tests::repo_root().join("corpus/demo");
+    for args in [
+        &["enc", "web01.demo.example.com", "--store", "sqlite://nope/x.db"][..],
+        &["check", "--store", "sqlite://nope/x.db"],
+        &["import", demo.to_str().expect("utf8"), "--store", "sqlite://nope/x.db"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains(r#"sqlite://nope/x.db: the directory "nope" does not exist"#), "{args:?}: {err}");
+    }
+    assert!(!d.path().join("nope").exists(), "nothing created");
+    let out = run(&["check", "--store", "sqlite://x.db"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains(r#"the file "x.db" does not exist"#), "{}", text(&out.stderr));
+    assert!(!d.path().join("x.db").exists(), "a read creates no store");
+}
