@@ -58,7 +58,9 @@ fn enc_estate_env_var_is_used() {
 
 #[test]
 fn enc_unknown_host_exits_1_with_nothing_on_stdout() {
-    let out = lamina(&["enc", "nosuch.example.com"]);
+    // An estate given: without one, the demo fallback's warning is a line of its own.
+    let demo = lamina_tests::repo_root().join("corpus/demo");
+    let out = lamina(&["enc", "nosuch.example.com", "--estate", demo.to_str().expect("utf8")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
@@ -471,4 +473,51 @@ fn issue15_sqlite_store_in_a_missing_directory_is_named() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains(r#"the file "x.db" does not exist"#), "{}", text(&out.stderr));
     assert!(!d.path().join("x.db").exists(), "a read creates no store");
+}
+
+/// Issue 15, point 10: a command that falls back on the bundled demo estate says so on stderr,
+/// and its stdout (which Puppet reads) is unchanged; with `--estate` nothing is said.
+#[test]
+fn issue15_demo_fallback_warns_on_stderr() {
+    const WARNING: &str = "lamina: warning: no --estate or --store given: using the bundled demo estate";
+    let demo = lamina_tests::repo_root().join("corpus/demo");
+    let fallback = lamina(&["enc", "web01.demo.example.com"]);
+    assert!(fallback.status.success(), "{}", text(&fallback.stderr));
+    assert!(text(&fallback.stderr).starts_with(WARNING), "{}", text(&fallback.stderr));
+    assert_eq!(text(&fallback.stderr).lines().count(), 1, "one line: {}", text(&fallback.stderr));
+    let given = lamina(&["enc", "web01.demo.example.com", "--estate", demo.to_str().expect("utf8")]);
+    assert!(given.status.success(), "{}", text(&given.stderr));
+    assert!(given.stderr.is_empty(), "{}", text(&given.stderr));
+    assert_eq!(fallback.stdout, given.stdout, "the ENC on stdout is the same");
+    for args in [&["check"][..], &["lookup", "no_such_key", "--node", "web01.demo.example.com"]] {
+        let out = lamina(args);
+        assert!(text(&out.stderr).contains(WARNING), "{args:?}: {}", text(&out.stderr));
+    }
+}
+
+/// Issue 15, point 10: `--explain` shows clean paths: the demo's without `bindings/cli/../..`,
+/// relative to the current directory inside it; a user's `DIR/../DIR/FILE` resolved.
+#[test]
+fn issue15_explain_paths_are_clean() {
+    let root = lamina_tests::repo_root();
+    let out = lamina(&["enc", "web01.demo.example.com", "--explain"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("corpus/demo/hosts.yaml") && !s.contains("/../"), "{s}");
+    let inside = Command::new(lamina_bin())
+        .args(["enc", "web01.demo.example.com", "--explain"])
+        .current_dir(&root)
+        .env_remove("LAMINA_ESTATE")
+        .output()
+        .expect("run");
+    assert!(text(&inside.stdout).contains("file: corpus/demo/hosts.yaml\n"), "{}", text(&inside.stdout));
+    let d = tempfile::tempdir().expect("tmp");
+    let e = write_estate(d.path(), "e.yaml", SMALL);
+    let name = d.path().file_name().and_then(|n| n.to_str()).expect("name");
+    let roundabout = d.path().join("..").join(name).join("e.yaml");
+    let out = lamina(&["enc", "a.example.com", "--explain", "--estate", roundabout.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    let real = std::fs::canonicalize(&e).expect("canonical");
+    assert!(s.contains(&format!("file: {}\n", real.display())) && !s.contains("/../"), "{s}");
 }

@@ -114,6 +114,9 @@ pub struct Config {
     pub compilers: Option<PathBuf>,
     /// Certnames that may write (`--admins`).
     pub admins: Option<PathBuf>,
+    /// The caller's warnings about how it was configured (the bundled demo estate served for
+    /// want of `--estate`), logged at warn once the logs are set up.
+    pub warnings: Vec<String>,
 }
 
 /// Who may do what.
@@ -474,6 +477,9 @@ fn follow(state: &Arc<State>, every: Duration) {
 /// configuration.
 pub fn run(cfg: &Config) -> Result<(), Error> {
     init_logs(cfg.log_json);
+    for w in &cfg.warnings {
+        tracing::warn!("{w}");
+    }
     let tokens = cfg.auth_token_file.as_deref().map(read_tokens).transpose()?;
     let io = |what: String| move |e: std::io::Error| Error::new(ErrorKind::Io, "", format!("{what}{e}")).caused_by(e);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(io(String::new()))?;
