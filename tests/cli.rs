@@ -521,3 +521,57 @@ fn issue15_explain_paths_are_clean() {
     let real = std::fs::canonicalize(&e).expect("canonical");
     assert!(s.contains(&format!("file: {}\n", real.display())) && !s.contains("/../"), "{s}");
 }
+
+/// Issue 15, point 10: `lamina serve` logs one line per request at info (method, path, status,
+/// time, client), except the health, readiness and metrics probes (debug); JSON logs included.
+/// Without `--estate` it logs the demo fallback at warn.
+#[test]
+fn issue15_serve_logs_requests_at_info_but_not_probes() {
+    use std::io::BufRead as _;
+    let d = tempfile::tempdir().expect("tmp");
+    let log = d.path().join("serve.log");
+    let mut child = Command::new(lamina_bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-json"])
+        .env_remove("LAMINA_ESTATE")
+        .env_remove("LAMINA_STORE")
+        .env_remove("LAMINA_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    let _ = std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line);
+    let Some(url) = line.trim().strip_prefix("listening on ").map(str::to_string) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("serve did not start: {line:?} {}", std::fs::read_to_string(&log).unwrap_or_default());
+    };
+    let (status, _) = lamina_tests::http("GET", &format!("{url}/healthz"), None, None);
+    assert_eq!(status, 200);
+    let (status, _) = lamina_tests::http("GET", &format!("{url}/node/web01.demo.example.com?format=yml"), None, None);
+    assert_eq!(status, 200);
+    // The line is written when the answer is sent: wait for it.
+    let parse = || -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect()
+    };
+    let is_request = |l: &serde_json::Value, path: &str| l["fields"]["message"] == "request" && l["fields"]["path"] == path;
+    let t = std::time::Instant::now();
+    let mut lines = parse();
+    while !lines.iter().any(|l| is_request(l, "/node/web01.demo.example.com")) && t.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        lines = parse();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let node = lines.iter().find(|l| is_request(l, "/node/web01.demo.example.com")).expect("a line for the request");
+    assert_eq!(node["level"], "INFO", "{node}");
+    assert_eq!(node["fields"]["method"], "GET", "{node}");
+    assert_eq!(node["fields"]["status"], 200, "{node}");
+    assert!(node["fields"]["micros"].is_u64(), "{node}");
+    assert!(node["fields"]["peer"].as_str().is_some_and(|p| p.starts_with("127.0.0.1:")), "{node}");
+    assert!(!node.to_string().contains("format=yml"), "no query string: {node}");
+    assert!(!lines.iter().any(|l| is_request(l, "/healthz")), "no line for /healthz at info: {lines:?}");
+    let demo = lines.iter().find(|l| l["level"] == "WARN").expect("the demo fallback logged");
+    assert!(demo["fields"]["message"].as_str().is_some_and(|m| m.contains("bundled demo estate")), "{demo}");
+}
