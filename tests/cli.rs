@@ -555,7 +555,8 @@ fn issue15_serve_logs_requests_at_info_but_not_probes() {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect()
     };
-    let is_request = |l: &serde_json::Value, path: &str| l["fields"]["message"] == "request" && l["fields"]["path"] == path;
+    let is_request =
+        |l: &serde_json::Value, path: &str| l["fields"]["message"] == "request" && l["fields"]["path"] == path;
     let t = std::time::Instant::now();
     let mut lines = parse();
     while !lines.iter().any(|l| is_request(l, "/node/web01.demo.example.com")) && t.elapsed().as_secs() < 10 {
