@@ -274,10 +274,8 @@ pub fn parse_facts_within(body: &str, label: &str, limits: &Limits) -> Result<Ma
             let foreman = matches!(h.get("facts"), Some(Value::Hash(_)))
                 && matches!(h.get("name"), Some(Value::String(_)))
                 && h.keys().all(|k| ["name", "certname", "facts", "facts_source"].contains(&k.as_str()));
-            if foreman {
-                if let Some(Value::Hash(f)) = h.swap_remove("facts") {
-                    return Ok(f);
-                }
+            if foreman && let Some(Value::Hash(f)) = h.swap_remove("facts") {
+                return Ok(f);
             }
             Ok(h)
         }
