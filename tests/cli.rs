@@ -58,7 +58,9 @@ fn enc_estate_env_var_is_used() {
 
 #[test]
 fn enc_unknown_host_exits_1_with_nothing_on_stdout() {
-    let out = lamina(&["enc", "nosuch.example.com"]);
+    // An estate given: without one, the demo fallback's warning is a line of its own.
+    let demo = lamina_tests::repo_root().join("corpus/demo");
+    let out = lamina(&["enc", "nosuch.example.com", "--estate", demo.to_str().expect("utf8")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let err = text(&out.stderr);
@@ -400,4 +402,177 @@ fn issue15_lookup_explain_of_a_missing_key_exits_0_as_puppet() {
     assert!(text(&out.stdout).contains("did not find a value for the name 'no_such_key'"), "{}", text(&out.stdout));
     let out = lamina(&args[..2].iter().chain(&args[3..]).copied().collect::<Vec<_>>());
     assert_eq!(out.status.code(), Some(1), "without --explain: not found is exit 1");
+}
+
+/// Issue 15, point 9: `lamina completions SHELL` prints completions that name the subcommands and
+/// that the shell parses (bash always; zsh and fish when installed).
+#[test]
+fn issue15_completions_name_the_subcommands_and_parse() {
+    let d = tempfile::tempdir().expect("tmp");
+    // How each shell checks a script without running it.
+    for (shell, check) in [("bash", ["-n"]), ("zsh", ["-n"]), ("fish", ["--no-execute"])] {
+        let out = lamina(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        for sub in ["enc", "lookup", "serve", "render", "import", "man", "completions"] {
+            assert!(script.contains(sub), "{shell} completions lack {sub}");
+        }
+        let file = d.path().join(format!("lamina.{shell}"));
+        std::fs::write(&file, &script).expect("write");
+        if shell != "bash" && lamina_tests::which(shell).is_none() {
+            eprintln!("{shell} is not installed: its completions are not parsed");
+            continue;
+        }
+        let parsed = Command::new(shell).args(check).arg(&file).output().expect("run the shell");
+        assert!(parsed.status.success(), "{shell} does not parse them: {}", text(&parsed.stderr));
+    }
+    assert_eq!(lamina(&["completions", "tcsh"]).status.code(), Some(2), "an unknown shell is a usage error");
+}
+
+/// Issue 15, point 9: `docs/man/lamina.1` (shipped in the package) is what `lamina man` prints.
+#[test]
+fn issue15_man_page_is_up_to_date() {
+    let out = lamina(&["man"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = text(&out.stdout);
+    assert!(page.contains(".TH lamina 1") && page.contains("serve"), "{page}");
+    let checked_in = std::fs::read_to_string(lamina_tests::repo_root().join("docs/man/lamina.1")).unwrap_or_default();
+    assert!(
+        page == checked_in,
+        "docs/man/lamina.1 is not what `lamina man` prints: regenerate it with `cargo run -- man > docs/man/lamina.1`"
+    );
+}
+
+/// Issue 15, point 10: `--store sqlite://nope/x.db` names the missing directory (SQLite says only
+/// "unable to open database file"); a store file that must exist and does not is named too.
+#[test]
+fn issue15_sqlite_store_in_a_missing_directory_is_named() {
+    let d = tempfile::tempdir().expect("tmp");
+    let run = |args: &[&str]| {
+        Command::new(lamina_bin())
+            .args(args)
+            .current_dir(d.path())
+            .env_remove("LAMINA_ESTATE")
+            .env_remove("LAMINA_STORE")
+            .output()
+            .expect("run")
+    };
+    let demo = lamina_tests::repo_root().join("corpus/demo");
+    for args in [
+        &["enc", "web01.demo.example.com", "--store", "sqlite://nope/x.db"][..],
+        &["check", "--store", "sqlite://nope/x.db"],
+        &["import", demo.to_str().expect("utf8"), "--store", "sqlite://nope/x.db"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains(r#"sqlite://nope/x.db: the directory "nope" does not exist"#), "{args:?}: {err}");
+    }
+    assert!(!d.path().join("nope").exists(), "nothing created");
+    let out = run(&["check", "--store", "sqlite://x.db"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains(r#"the file "x.db" does not exist"#), "{}", text(&out.stderr));
+    assert!(!d.path().join("x.db").exists(), "a read creates no store");
+}
+
+/// Issue 15, point 10: a command that falls back on the bundled demo estate says so on stderr,
+/// and its stdout (which Puppet reads) is unchanged; with `--estate` nothing is said.
+#[test]
+fn issue15_demo_fallback_warns_on_stderr() {
+    const WARNING: &str = "lamina: warning: no --estate or --store given: using the bundled demo estate";
+    let demo = lamina_tests::repo_root().join("corpus/demo");
+    let fallback = lamina(&["enc", "web01.demo.example.com"]);
+    assert!(fallback.status.success(), "{}", text(&fallback.stderr));
+    assert!(text(&fallback.stderr).starts_with(WARNING), "{}", text(&fallback.stderr));
+    assert_eq!(text(&fallback.stderr).lines().count(), 1, "one line: {}", text(&fallback.stderr));
+    let given = lamina(&["enc", "web01.demo.example.com", "--estate", demo.to_str().expect("utf8")]);
+    assert!(given.status.success(), "{}", text(&given.stderr));
+    assert!(given.stderr.is_empty(), "{}", text(&given.stderr));
+    assert_eq!(fallback.stdout, given.stdout, "the ENC on stdout is the same");
+    for args in [&["check"][..], &["lookup", "no_such_key", "--node", "web01.demo.example.com"]] {
+        let out = lamina(args);
+        assert!(text(&out.stderr).contains(WARNING), "{args:?}: {}", text(&out.stderr));
+    }
+}
+
+/// Issue 15, point 10: `--explain` shows clean paths: the demo's without `bindings/cli/../..`,
+/// relative to the current directory inside it; a user's `DIR/../DIR/FILE` resolved.
+#[test]
+fn issue15_explain_paths_are_clean() {
+    let root = lamina_tests::repo_root();
+    let out = lamina(&["enc", "web01.demo.example.com", "--explain"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("corpus/demo/hosts.yaml") && !s.contains("/../"), "{s}");
+    let inside = Command::new(lamina_bin())
+        .args(["enc", "web01.demo.example.com", "--explain"])
+        .current_dir(&root)
+        .env_remove("LAMINA_ESTATE")
+        .output()
+        .expect("run");
+    assert!(text(&inside.stdout).contains("file: corpus/demo/hosts.yaml\n"), "{}", text(&inside.stdout));
+    let d = tempfile::tempdir().expect("tmp");
+    let e = write_estate(d.path(), "e.yaml", SMALL);
+    let name = d.path().file_name().and_then(|n| n.to_str()).expect("name");
+    let roundabout = d.path().join("..").join(name).join("e.yaml");
+    let out = lamina(&["enc", "a.example.com", "--explain", "--estate", roundabout.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    let real = std::fs::canonicalize(&e).expect("canonical");
+    assert!(s.contains(&format!("file: {}\n", real.display())) && !s.contains("/../"), "{s}");
+}
+
+/// Issue 15, point 10: `lamina serve` logs one line per request at info (method, path, status,
+/// time, client), except the health, readiness and metrics probes (debug); JSON logs included.
+/// Without `--estate` it logs the demo fallback at warn.
+#[test]
+fn issue15_serve_logs_requests_at_info_but_not_probes() {
+    use std::io::BufRead as _;
+    let d = tempfile::tempdir().expect("tmp");
+    let log = d.path().join("serve.log");
+    let mut child = Command::new(lamina_bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-json"])
+        .env_remove("LAMINA_ESTATE")
+        .env_remove("LAMINA_STORE")
+        .env_remove("LAMINA_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    let _ = std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line);
+    let Some(url) = line.trim().strip_prefix("listening on ").map(str::to_string) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("serve did not start: {line:?} {}", std::fs::read_to_string(&log).unwrap_or_default());
+    };
+    let (status, _) = lamina_tests::http("GET", &format!("{url}/healthz"), None, None);
+    assert_eq!(status, 200);
+    let (status, _) = lamina_tests::http("GET", &format!("{url}/node/web01.demo.example.com?format=yml"), None, None);
+    assert_eq!(status, 200);
+    // The line is written when the answer is sent: wait for it.
+    let parse = || -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect()
+    };
+    let is_request =
+        |l: &serde_json::Value, path: &str| l["fields"]["message"] == "request" && l["fields"]["path"] == path;
+    let t = std::time::Instant::now();
+    let mut lines = parse();
+    while !lines.iter().any(|l| is_request(l, "/node/web01.demo.example.com")) && t.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        lines = parse();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let node = lines.iter().find(|l| is_request(l, "/node/web01.demo.example.com")).expect("a line for the request");
+    assert_eq!(node["level"], "INFO", "{node}");
+    assert_eq!(node["fields"]["method"], "GET", "{node}");
+    assert_eq!(node["fields"]["status"], 200, "{node}");
+    assert!(node["fields"]["micros"].is_u64(), "{node}");
+    assert!(node["fields"]["peer"].as_str().is_some_and(|p| p.starts_with("127.0.0.1:")), "{node}");
+    assert!(!node.to_string().contains("format=yml"), "no query string: {node}");
+    assert!(!lines.iter().any(|l| is_request(l, "/healthz")), "no line for /healthz at info: {lines:?}");
+    let demo = lines.iter().find(|l| l["level"] == "WARN").expect("the demo fallback logged");
+    assert!(demo["fields"]["message"].as_str().is_some_and(|m| m.contains("bundled demo estate")), "{demo}");
 }

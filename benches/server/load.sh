@@ -132,7 +132,9 @@ fi
 start_server() { # STORE URL -> sets SERVER_PID and BASE; the server's log: $WORK/serve-STORE.log
   local out="$WORK/serve.out" log="$WORK/serve-$1.log"
   : > "$out"
-  "${pin_server[@]}" "$LAMINA" serve --store "$2" --listen 127.0.0.1:0 > "$out" 2> "$log" &
+  # Without the request log (a line per request at info), as BENCHMARKS.md's figures were
+  # measured; LAMINA_LOG=info includes its cost.
+  LAMINA_LOG="${LAMINA_LOG:-warn}" "${pin_server[@]}" "$LAMINA" serve --store "$2" --listen 127.0.0.1:0 > "$out" 2> "$log" &
   SERVER_PID=$!
   for _ in $(seq 1 600); do
     BASE=$(sed -n 's/^listening on //p' "$out" | head -n 1)

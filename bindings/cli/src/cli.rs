@@ -139,6 +139,13 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: CorpusCommand,
     },
+    /// Print shell completions (`lamina completions bash > /etc/bash_completion.d/lamina`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff: `lamina man | man -l -`).
+    Man,
 }
 
 #[derive(Subcommand, Debug)]
@@ -175,5 +182,7 @@ pub(crate) fn run() -> Result<(), Failure> {
         Command::Export(args) => cmd::store::export(&args),
         Command::Serve(args) => cmd::serve::run(&args),
         Command::Corpus { command: CorpusCommand::Generate { hosts, seed, out } } => cmd::generate(hosts, seed, &out),
+        Command::Completions { shell } => cmd::docs::completions(shell),
+        Command::Man => cmd::docs::man(),
     }
 }

@@ -106,7 +106,7 @@ pub(crate) async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
-        let (stream, _peer): (_, SocketAddr) = tokio::select! {
+        let (stream, addr): (_, SocketAddr) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
                 Ok(x) => x,
@@ -131,7 +131,7 @@ pub(crate) async fn serve(
         let tls = tls.as_ref().map(|t| t.config());
         tokio::spawn(async move {
             match tls {
-                None => connection(stream, Peer(None), app, &b, stop).await,
+                None => connection(stream, Remote(addr), Peer(None), app, &b, stop).await,
                 Some(config) => {
                     // The handshake is bounded like a request's headers.
                     let acceptor = tokio_rustls::TlsAcceptor::from(config);
@@ -143,7 +143,7 @@ pub(crate) async fn serve(
                                 .peer_certificates()
                                 .and_then(|c| c.first())
                                 .and_then(|c| crate::tls::common_name(c.as_ref()));
-                            connection(tls, Peer(cn), app, &b, stop).await;
+                            connection(tls, Remote(addr), Peer(cn), app, &b, stop).await;
                         }
                         Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!("TLS handshake timed out"),
@@ -161,9 +161,14 @@ pub(crate) async fn serve(
     Ok(())
 }
 
+/// The client's address, put in each request's extensions by the listener (for the request log).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Remote(pub(crate) SocketAddr);
+
 /// Serve one connection: HTTP/1.1 with the header-read timeout, closed after `idle` without
-/// traffic or when the server stops (after the request in flight); each request carries `peer`.
-async fn connection<IO>(io: IO, peer: Peer, app: Router, b: &Bounds, mut stop: watch::Receiver<bool>)
+/// traffic or when the server stops (after the request in flight); each request carries
+/// `remote` and `peer`.
+async fn connection<IO>(io: IO, remote: Remote, peer: Peer, app: Router, b: &Bounds, mut stop: watch::Receiver<bool>)
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -172,6 +177,7 @@ where
     let start = Instant::now();
     let io = Tracked { inner: io, last: Arc::clone(&last), start };
     let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(remote);
         req.extensions_mut().insert(peer.clone());
         app.clone().oneshot(req)
     });

@@ -115,6 +115,9 @@ pub struct Config {
     pub compilers: Option<PathBuf>,
     /// Certnames that may write (`--admins`).
     pub admins: Option<PathBuf>,
+    /// The caller's warnings about how it was configured (the bundled demo estate served for
+    /// want of `--estate`), logged at warn once the logs are set up.
+    pub warnings: Vec<String>,
 }
 
 /// Who may do what.
@@ -131,8 +134,42 @@ fn public(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics" | "/openapi.json")
 }
 
-/// Access control, then the request log and metrics. Only the method, route, status and time
-/// are logged: never bodies, query strings or headers (they may carry secrets or tokens).
+/// The request log, outermost so that every answer is logged (a refused `Host`, a timeout, an
+/// unknown route included): one line per request at info, with the method, the path, the route
+/// it matched, the status, the time and the client (its address, and its certificate's CN over
+/// TLS). Never bodies, query strings or headers: they may carry secrets or tokens. Balancers and
+/// Prometheus poll the health, readiness and metrics routes every few seconds: those lines are
+/// at debug.
+async fn log_request(req: Request, next: Next) -> Response {
+    let t = Instant::now();
+    let method = req.method().clone();
+    let full = req.uri().path();
+    // A path is at most 64 KiB; the log keeps its start (it is ASCII: the URI parser says so).
+    let path = match full.get(..MAX_LOGGED_PATH) {
+        Some(start) if full.len() > MAX_LOGGED_PATH => format!("{start}..."),
+        _ => full.to_string(),
+    };
+    let polled = matches!(full, "/healthz" | "/readyz" | "/metrics");
+    let peer = req.extensions().get::<conn::Remote>().map_or_else(|| "-".to_string(), |r| r.0.to_string());
+    let cn = req.extensions().get::<access::Peer>().and_then(|p| p.0.clone());
+    let resp = next.run(req).await;
+    let route = resp.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+    let status = resp.status().as_u16();
+    let micros = u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX);
+    // Text logs show displayed values unquoted; the client's CN only when it presented one.
+    let cn = cn.as_deref().map(tracing::field::display);
+    if polled {
+        tracing::debug!(%method, %path, %route, status, micros, %peer, cn, "request");
+    } else {
+        tracing::info!(%method, %path, %route, status, micros, %peer, cn, "request");
+    }
+    resp
+}
+
+/// The longest path the request log shows whole.
+const MAX_LOGGED_PATH: usize = 512;
+
+/// Access control, then metrics; the route is left in the response for the request log.
 async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
     let t = Instant::now();
     // The matched path shares its text (no copy per request).
@@ -141,8 +178,11 @@ async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let refuse = |status: StatusCode, msg: &str| {
         app.state.metrics.request(route, status.as_u16(), t.elapsed());
-        tracing::info!(%method, route, status = status.as_u16(), "refused");
-        read::json_error(status, msg)
+        let mut resp = read::json_error(status, msg);
+        if let Some(m) = &matched {
+            resp.extensions_mut().insert(m.clone());
+        }
+        resp
     };
     // A certname in the path is checked before anything reads it.
     if let Some(c) = access::path_certname(req.uri().path())
@@ -203,7 +243,9 @@ async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
     resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     let status = resp.status().as_u16();
     app.state.metrics.request(route, status, t.elapsed());
-    tracing::debug!(%method, route, status, micros = u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX), "request");
+    if let Some(m) = matched {
+        resp.extensions_mut().insert(m);
+    }
     resp
 }
 
@@ -328,6 +370,7 @@ fn router(
         .route_layer(middleware::from_fn_with_state(app, around))
         .layer(middleware::from_fn(move |req, next| conn::deadline(request, req, next)))
         .layer(middleware::from_fn(move |req, next| conn::check_host(Arc::clone(&hosts), req, next)))
+        .layer(middleware::from_fn(log_request))
 }
 
 /// Load what the server serves: the store's estate (and the store), or estate files.
@@ -492,6 +535,9 @@ fn follow(state: &Arc<State>, every: Duration) {
 /// configuration.
 pub fn run(cfg: &Config) -> Result<(), Error> {
     init_logs(cfg.log_json);
+    for w in &cfg.warnings {
+        tracing::warn!("{w}");
+    }
     let tokens = cfg.auth_token_file.as_deref().map(access::read_tokens).transpose()?;
     let io = |what: String| move |e: std::io::Error| Error::new(ErrorKind::Io, "", format!("{what}{e}")).caused_by(e);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(io(String::new()))?;

@@ -240,10 +240,8 @@ fn output_parses_and_quotes_every_string() {
                 EventData::Alias { .. } => panic!("{name}: alias"),
                 _ => false,
             };
-            if completes {
-                if let Some((true, expect_key)) = stack.last_mut() {
-                    *expect_key = !*expect_key;
-                }
+            if completes && let Some((true, expect_key)) = stack.last_mut() {
+                *expect_key = !*expect_key;
             }
         }
         assert!(scalars > 10, "{name}");

@@ -214,6 +214,22 @@ impl Conn {
     pub(crate) async fn open(url: &str, create: Create) -> Result<Conn, String> {
         if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url).map_err(|e| e.to_string())?.foreign_keys(false);
+            // SQLite says only "unable to open database file" when the file's directory is
+            // missing (a typo in a path), or the file is when it must exist: say which.
+            let file = opts.get_filename();
+            if let Some(dir) = file.parent()
+                && !dir.as_os_str().is_empty()
+                && !dir.is_dir()
+            {
+                return Err(format!("the directory {:?} does not exist", dir.display().to_string()));
+            }
+            // (An in-memory database's name starts with `file:`; it never exists on disk.)
+            if !matches!(create, Create::Yes) && !file.to_string_lossy().starts_with("file:") && !file.exists() {
+                return Err(format!(
+                    "the file {:?} does not exist (`lamina import ESTATE --store URL` creates a store)",
+                    file.display().to_string()
+                ));
+            }
             // The import sets WAL (persistent in the file), so that readers run while an import
             // writes; readers open read-only and set nothing, which keeps a per-host read to
             // its few queries (no pragma writes, no checkpoint at close).

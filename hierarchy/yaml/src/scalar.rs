@@ -250,11 +250,11 @@ fn is_date(b: &[u8]) -> bool {
 /// end-anchored and `.*` is greedy, so the name runs to the *last* matching quote.
 fn symbol_name(s: &str) -> String {
     let rest = &s[1..];
-    if let Some(q) = rest.chars().next().filter(|&c| c == '"' || c == '\'') {
-        if let Some(end) = rest[1..].rfind(q) {
-            let inner = &rest[1..1 + end];
-            return inner.strip_prefix(':').unwrap_or(inner).to_string();
-        }
+    if let Some(q) = rest.chars().next().filter(|&c| c == '"' || c == '\'')
+        && let Some(end) = rest[1..].rfind(q)
+    {
+        let inner = &rest[1..1 + end];
+        return inner.strip_prefix(':').unwrap_or(inner).to_string();
     }
     rest.to_string()
 }

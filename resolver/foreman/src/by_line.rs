@@ -43,10 +43,10 @@ impl SmartKey<'_> {
         for ov in &self.param.override_values {
             // The attributes as compile reads them (`keys.rs`): sanitized, in the match's order.
             let Some((attrs, _)) = sanitize_match(&ov.match_) else { continue };
-            if let Some(i) = self.lines.iter().position(|l| l.iter().eq(attrs.iter().map(|(a, _)| a))) {
-                if !used.contains(&i) {
-                    used.push(i);
-                }
+            if let Some(i) = self.lines.iter().position(|l| l.iter().eq(attrs.iter().map(|(a, _)| a)))
+                && !used.contains(&i)
+            {
+                used.push(i);
             }
         }
         used.sort_unstable();

@@ -54,10 +54,10 @@ pub(crate) fn run(certname: &str, server: &str, args: &EncClientArgs) -> Result<
         Outcome::Document(body) => {
             // A failure to cache must not fail the compile: the answer itself is good. It is
             // reported so that a broken fallback is noticed before it is needed.
-            if let Some(dir) = &args.cache_dir {
-                if let Err(e) = store(dir, certname, &body) {
-                    eprintln!("lamina: warning: cannot cache the ENC of {certname} in {}: {e}", dir.display());
-                }
+            if let Some(dir) = &args.cache_dir
+                && let Err(e) = store(dir, certname, &body)
+            {
+                eprintln!("lamina: warning: cannot cache the ENC of {certname} in {}: {e}", dir.display());
             }
             print(&body)
         }

@@ -224,10 +224,19 @@ fn string_keys(v: Data) -> Data {
 
 /// The estate giving `--node` its scope: `--estate`/`$LAMINA_ESTATE`; the bundled demo only when
 /// the command names neither facts nor a hiera.yaml (then the estate is all there is), so that a
-/// plain `lookup --facts F --hiera-config H` does not load an unrelated estate.
+/// plain `lookup --facts F --hiera-config H` does not load an unrelated estate; with a warning,
+/// as every command that falls back on it gives.
 fn estate_dir(args: &LookupArgs) -> Option<PathBuf> {
+    if let Some(p) = &args.estate {
+        return Some(super::clean_path(p)).filter(|p| p.exists());
+    }
     let fallback = args.facts.is_none() && args.hiera_config.is_none() && args.store.is_none();
-    args.estate.clone().or_else(|| fallback.then(super::demo_estate)).filter(|p| p.exists())
+    let demo = fallback.then(super::demo_estate).filter(|p| p.exists())?;
+    // Said only when the demo gives something: the --node host, or a hiera.yaml.
+    if args.node.is_some() || demo.join("hiera/hiera.yaml").is_file() {
+        super::warn(&super::demo_warning(&demo));
+    }
+    Some(demo)
 }
 
 /// Why the `--node` host has only `trusted.certname` in its scope (no facts, no ENC

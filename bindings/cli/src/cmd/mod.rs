@@ -3,6 +3,7 @@
 
 pub(crate) mod client;
 pub(crate) mod diff;
+pub(crate) mod docs;
 pub(crate) mod enc;
 pub(crate) mod foreman;
 pub(crate) mod html;
@@ -54,17 +55,51 @@ pub(crate) fn write_whole(out: &Path, files: impl IntoIterator<Item = (String, S
 
 /// The demo estate shipped in the repository.
 pub(crate) fn demo_estate() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/demo")
+    clean_path(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/demo"))
 }
 
-/// Where the estate is: `--estate`, `$LAMINA_ESTATE`, then the bundled demo.
-pub(crate) fn estate_path(arg: &EstateArg) -> Result<PathBuf, Failure> {
+/// What a command that falls back on the demo estate says (on stderr, or in `serve`'s log): an
+/// operator who forgot `--estate` would otherwise get the demo's answers without knowing.
+pub(crate) fn demo_warning(demo: &Path) -> String {
+    format!(
+        "no --estate or --store given: using the bundled demo estate ({}); pass --estate PATH or set LAMINA_ESTATE",
+        demo.display()
+    )
+}
+
+/// `lamina: warning: MESSAGE` on stderr (never stdout: Puppet reads the ENC there).
+pub(crate) fn warn(message: &str) {
+    eprintln!("lamina: warning: {message}");
+}
+
+/// A path as messages and `--explain` show it. One with `.` or `..` in it (the demo's
+/// `bindings/cli/../../corpus/demo`, a user's `../estate`) is resolved, and shown relative to
+/// the current directory when it lies inside it. Any other path is kept as given: resolving it
+/// would replace a symlink the operator chose (`/etc/lamina/estate` pointing at a release) by its
+/// target. A path that cannot be resolved (a missing one) is kept too: the loader reports it.
+pub(crate) fn clean_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    if !path.components().any(|c| matches!(c, Component::CurDir | Component::ParentDir)) {
+        return path.to_path_buf();
+    }
+    let Ok(real) = std::fs::canonicalize(path) else { return path.to_path_buf() };
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize);
+    match cwd.as_deref().map(|cwd| real.strip_prefix(cwd)) {
+        Ok(Ok(rel)) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+        _ => real,
+    }
+}
+
+/// Where the estate is: `--estate`, `$LAMINA_ESTATE`, then the bundled demo; with the warning
+/// to give when it is the demo.
+pub(crate) fn estate_path(arg: &EstateArg) -> Result<(PathBuf, Option<String>), Failure> {
     if let Some(p) = &arg.estate {
-        return Ok(p.clone());
+        return Ok((clean_path(p), None));
     }
     let demo = demo_estate();
     if demo.is_dir() {
-        Ok(demo)
+        let warning = demo_warning(&demo);
+        Ok((demo, Some(warning)))
     } else {
         Err(Failure::invalid("no estate given: pass --estate PATH or set LAMINA_ESTATE"))
     }
@@ -82,7 +117,10 @@ pub(crate) fn load_with(arg: &EstateArg, policy: FactsPolicy) -> Result<Estate, 
         return Estate::open(Source::Store(url.clone()), policy)
             .map_err(|errs| Failure::Errors(errs, format!("cannot load the estate from {}", lamina::shown_url(url))));
     }
-    let path = estate_path(arg)?;
+    let (path, warning) = estate_path(arg)?;
+    if let Some(w) = warning {
+        warn(&w);
+    }
     Estate::open(Source::Files(path.clone()), policy)
         .map_err(|errs| Failure::Errors(errs, format!("{} is invalid", path.display())))
 }

@@ -91,9 +91,14 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
-    let estate = match &args.estate.store {
-        Some(_) => None,
-        None => Some(super::estate_path(&args.estate)?),
+    // The demo fallback is logged (at warn) once the server's logs are set up, so that it
+    // reaches the same place as the rest, JSON lines included.
+    let (estate, warnings) = match &args.estate.store {
+        Some(_) => (None, Vec::new()),
+        None => {
+            let (path, warning) = super::estate_path(&args.estate)?;
+            (Some(path), warning.into_iter().collect())
+        }
     };
     let seconds = |v: f64, flag: &str| -> Result<std::time::Duration, Failure> {
         if v.is_finite() && v > 0.0 {
@@ -145,6 +150,7 @@ pub(crate) fn run(args: &ServeArgs) -> Result<(), Failure> {
         },
         compilers: args.compilers.clone(),
         admins: args.admins.clone(),
+        warnings,
         drain: if args.drain_seconds.is_finite() && args.drain_seconds >= 0.0 {
             std::time::Duration::from_secs_f64(args.drain_seconds)
         } else {
