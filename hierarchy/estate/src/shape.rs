@@ -108,7 +108,8 @@ pub(crate) fn no_estate_files(dir: &Path, others: &[String], count: usize) -> Er
         0 => "it holds no file at all".to_string(),
         _ => {
             let more = if count > others.len() { ", ..." } else { "" };
-            format!("it holds no *.yaml or *.yml file, only {count} other files ({}{more})", others.join(", "))
+            let s = if count == 1 { "" } else { "s" };
+            format!("it holds no *.yaml or *.yml file, only {count} other file{s} ({}{more})", others.join(", "))
         }
     };
     let message = format!("not an estate directory: {found}; {}", what_an_estate_holds());
