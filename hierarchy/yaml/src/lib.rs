@@ -201,7 +201,8 @@ pub struct YamlError {
     pub psych: Option<PsychError>,
     /// What the message likely means for this file, in plain words (a tab in the indentation,
     /// a string never closed, a date to quote), shown after it; `message` keeps Psych's words.
-    pub hint: Option<String>,
+    /// (Boxed: every parse returns this error type, which stays small.)
+    pub hint: Option<Box<str>>,
     /// The I/O error behind an [`YamlErrorKind::Io`] failure.
     pub source: Option<std::sync::Arc<std::io::Error>>,
 }
@@ -366,7 +367,7 @@ fn parse_with<S: Sink>(
             } else {
                 (YamlErrorKind::Unsupported, None)
             };
-            let hint = msg.strip_prefix(DISALLOWED).and_then(|class| hint::date(src, m, class));
+            let hint = msg.strip_prefix(DISALLOWED).and_then(|class| hint::date(src, m, class)).map(Box::from);
             Err(YamlError { psych, hint, ..YamlError::new(kind, file, m.line, m.col, msg) })
         }
         Err(Fail::Refused(msg, m)) => Err(YamlError::new(YamlErrorKind::Limit, file, m.line, m.col, msg)),
@@ -405,7 +406,7 @@ fn syntax_error(src: &str, file: &str, e: &libyaml_safer::Error) -> YamlError {
     let psych = format!("{text} at line {} column {}", psych_at.line, psych_at.col);
     YamlError {
         psych: Some(PsychError::Syntax(psych)),
-        hint: hint.map(|h| h.text),
+        hint: hint.map(|h| h.text.into_boxed_str()),
         ..YamlError::new(YamlErrorKind::Syntax, file, at.line, at.col, text)
     }
 }
