@@ -156,3 +156,112 @@ parameters:
     assert!(err.contains("db_password"), "{err}");
     assert!(!err.contains("s3cretvalue"), "{err}");
 }
+
+// Issue 15: errors that say where and what, for someone writing an estate by hand.
+
+#[test]
+fn issue15_unclosed_quote_at_end_of_file_points_at_the_opening_quote() {
+    // libyaml gives up at the end of the file; the cause is the quote on line 3.
+    let err = errors_of("hostgroups:\n  - title: Base\n    environment: \"production\n  - title: Base/Web\n");
+    assert_eq!(
+        err,
+        "estate.yaml:3:18: found unexpected end of stream while scanning a quoted scalar \
+         (the string opened at line 3, column 18 is never closed)"
+    );
+}
+
+#[test]
+fn issue15_tab_in_indentation_is_named_with_its_column() {
+    let err = errors_of("hostgroups:\n\t- title: Base\n");
+    assert_eq!(
+        err,
+        "estate.yaml:2:1: found character that cannot start any token while scanning for the next token \
+         (a tab character: YAML indents with spaces)"
+    );
+    let err = errors_of("hostgroups:\n  - title: Base\n  \tenvironment: production\n");
+    assert_eq!(
+        err,
+        "estate.yaml:3:3: found a tab character that violates indentation while scanning a plain scalar \
+         (a tab character: YAML indents with spaces)"
+    );
+}
+
+#[test]
+fn issue15_unquoted_date_says_how_to_quote_it() {
+    let err = errors_of("hostgroups:\n  - title: Base\n    parameters:\n      since: 2024-01-31\n");
+    assert_eq!(
+        err,
+        "estate.yaml:4:14: Tried to load unspecified class: Date (an unquoted date: write since: '2024-01-31')"
+    );
+    let err = errors_of("parameters: {maintenance: 2024-01-31 22:00:00}\n");
+    assert_eq!(
+        err,
+        "estate.yaml:1:27: Tried to load unspecified class: Time \
+         (an unquoted timestamp: write maintenance: '2024-01-31 22:00:00')"
+    );
+}
+
+#[test]
+fn issue15_syntax_error_hides_the_errors_that_follow_from_it() {
+    // The host group file does not parse: its groups are missing to the hosts of another file,
+    // which would each say so. Only the cause is shown, and how many errors were left out; an
+    // independent error of another file is still shown.
+    let d = tempfile::tempdir().expect("tempdir");
+    std::fs::write(d.path().join("groups.yaml"), "hostgroups:\n  - {title: Base\n").expect("write");
+    let hosts: String = (1..=5).map(|i| format!("  - {{name: h{i}.example.com, hostgroup: Base}}\n")).collect();
+    std::fs::write(d.path().join("hosts.yaml"), format!("hosts:\n{hosts}")).expect("write");
+    std::fs::write(d.path().join("more.yaml"), "domains:\n  - {name: example.com, colour: red}\n").expect("write");
+    let err = load(d.path()).expect_err("invalid").to_string();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(
+        lines[0].contains("groups.yaml:3:1: did not find expected ',' or '}' while parsing a flow mapping"),
+        "{err}"
+    );
+    assert!(lines[1].contains("more.yaml:2:25: domain: unknown field \"colour\""), "{err}");
+    assert_eq!(lines[2], "5 further errors not shown: fix the syntax errors first", "{err}");
+    // Without the syntax error, the same references are reported one by one.
+    std::fs::write(d.path().join("groups.yaml"), "hostgroups:\n  - {title: Bsae}\n").expect("write");
+    let err = load(d.path()).expect_err("invalid").to_string();
+    assert_eq!(err.matches("host group \"Base\" does not exist").count(), 5, "{err}");
+}
+
+#[test]
+fn issue15_unknown_host_group_suggests_the_closest_title() {
+    let err = errors_of(
+        "hostgroups: [{title: Base}, {title: Base/Web}]\nhosts:\n  - {name: a.example.com, hostgroup: Base/Wbe}\n",
+    );
+    assert_eq!(
+        err,
+        "estate.yaml:3: host a.example.com: host group \"Base/Wbe\" does not exist: did you mean \"Base/Web\"?"
+    );
+    // Nothing close: nothing suggested.
+    let err = errors_of("hostgroups: [{title: Base}]\nhosts:\n  - {name: a.example.com, hostgroup: Frontend}\n");
+    assert_eq!(err, "estate.yaml:3: host a.example.com: host group \"Frontend\" does not exist");
+}
+
+#[test]
+fn issue15_unknown_field_suggests_the_closest_name() {
+    let hosts = "name, certname, hostgroup, organization, location, domain, subnet, subnet6, operatingsystem, \
+                 architecture, environment, puppetclasses, config_groups, parameters, comment, owner, root_pass, \
+                 puppet_proxy, puppet_ca_proxy, interfaces, facts";
+    let err = errors_of("hosts:\n  - name: a.example.com\n    host_group: Base\n");
+    assert_eq!(
+        err,
+        format!(
+            "estate.yaml:3:5: host: unknown field \"host_group\": did you mean \"hostgroup\"? (expected one of: {hosts})"
+        )
+    );
+    let err = errors_of("hosts:\n  - name: a.example.com\n    enviroment: production\n");
+    assert!(
+        err.starts_with("estate.yaml:3:5: host: unknown field \"enviroment\": did you mean \"environment\"? ("),
+        "{err}"
+    );
+    let err = errors_of("hostgroup:\n  - title: Base\n");
+    assert!(
+        err.starts_with("estate.yaml:1:1: estate file: unknown field \"hostgroup\": did you mean \"hostgroups\"? ("),
+        "{err}"
+    );
+    let err = errors_of("hosts:\n  - name: a.example.com\n    colour: red\n");
+    assert_eq!(err, format!("estate.yaml:3:5: host: unknown field \"colour\" (expected one of: {hosts})"));
+}

@@ -576,3 +576,144 @@ fn issue15_serve_logs_requests_at_info_but_not_probes() {
     let demo = lines.iter().find(|l| l["level"] == "WARN").expect("the demo fallback logged");
     assert!(demo["fields"]["message"].as_str().is_some_and(|m| m.contains("bundled demo estate")), "{demo}");
 }
+
+// Issue 15: what a new user meets with estate files, on the command line.
+
+/// The demo estate copied to a temporary directory, with `from` replaced by `to` in `file`.
+fn broken_demo(file: &str, from: &str, to: &str) -> (tempfile::TempDir, String) {
+    let d = tempfile::tempdir().expect("tempdir");
+    lamina_tests::copy_demo(d.path());
+    lamina_tests::edit(&d.path().join(file), from, to);
+    let dir = d.path().to_str().expect("utf8").to_string();
+    (d, dir)
+}
+
+/// `lamina check` of `dir`: its exit code and stderr lines.
+fn check_lines(dir: &str) -> (Option<i32>, Vec<String>) {
+    let out = lamina(&["check", "--estate", dir]);
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    (out.status.code(), text(&out.stderr).lines().map(str::to_string).collect())
+}
+
+/// The second of three stderr lines says how many errors were left out: many (every host of a
+/// group in the broken file), so that the test fails if they come back.
+fn assert_rest_not_shown(lines: &[String], dir: &str) {
+    assert_eq!(lines.len(), 3, "{lines:#?}");
+    let n: usize = lines[1]
+        .strip_prefix("error: ")
+        .and_then(|l| l.strip_suffix(" further errors not shown: fix the syntax errors first"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    assert!(n >= 20, "{lines:#?}");
+    assert_eq!(lines[2], format!("lamina: {dir} is invalid (2 errors)"));
+}
+
+#[test]
+fn issue15_unclosed_quote_points_at_the_opening_quote() {
+    // The closing quote of line 9 is missing: libyaml takes the opening quote of line 10 as its
+    // end and fails on line 10.
+    let (_d, dir) = broken_demo("hostgroups.yaml", "\"puppet.demo.example.com\"\n", "\"puppet.demo.example.com\n");
+    let (code, lines) = check_lines(&dir);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        lines[0],
+        format!(
+            "error: {dir}/hostgroups.yaml:9:19: did not find expected key while parsing a block mapping \
+             (the string opened at line 9, column 19 runs on to line 10: is its closing quote missing?)"
+        )
+    );
+    assert_rest_not_shown(&lines, &dir);
+    // `enc` fails the same way, with the same exit code.
+    let out = lamina(&["enc", "web01.demo.example.com", "--estate", &dir]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(text(&out.stderr).lines().next(), Some(lines[0].as_str()));
+}
+
+#[test]
+fn issue15_tab_and_date_hints_on_the_demo_estate() {
+    let (_d, dir) = broken_demo("hostgroups.yaml", "    puppetclasses: [ntp, motd]", "\tpuppetclasses: [ntp, motd]");
+    let (code, lines) = check_lines(&dir);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        lines[0],
+        format!(
+            "error: {dir}/hostgroups.yaml:6:1: found a tab character that violates indentation while scanning \
+             a plain scalar (a tab character: YAML indents with spaces)"
+        )
+    );
+    assert_rest_not_shown(&lines, &dir);
+
+    let (_d, dir) =
+        broken_demo("hostgroups.yaml", "      tier: \"silver\"\n", "      tier: \"silver\"\n      since: 2024-01-31\n");
+    let (code, lines) = check_lines(&dir);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        lines[0],
+        format!(
+            "error: {dir}/hostgroups.yaml:13:14: Tried to load unspecified class: Date \
+             (an unquoted date: write since: '2024-01-31')"
+        )
+    );
+    assert_rest_not_shown(&lines, &dir);
+}
+
+#[test]
+fn issue15_a_directory_that_is_not_an_estate_gives_one_error() {
+    // The repository's root: hundreds of YAML files of other kinds, the demo estate among them.
+    let root = lamina_tests::repo_root();
+    let root = root.to_str().expect("utf8");
+    let (code, lines) = check_lines(root);
+    assert_eq!(code, Some(2));
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    let prefix = format!("error: {root}: not an estate directory: ");
+    assert!(lines[0].starts_with(&prefix), "{lines:#?}");
+    assert!(lines[0].contains(" YAML files have no estate section at their top level ("), "{lines:#?}");
+    assert!(
+        lines[0].contains(
+            "an estate directory holds YAML files (*.yaml, *.yml) whose top-level keys are estate sections \
+             (settings, parameters, organizations, locations, domains, subnets, operatingsystems, environments, \
+             puppetclasses, config_groups, hostgroups, hosts)"
+        ),
+        "{lines:#?}"
+    );
+    assert!(lines[0].contains("; files with estate sections are in corpus/demo ("), "{lines:#?}");
+    assert_eq!(lines[1], format!("lamina: {root} is invalid (1 error)"));
+
+    // An empty directory, and one without YAML files.
+    let d = tempfile::tempdir().expect("tempdir");
+    let dir = d.path().to_str().expect("utf8");
+    let (code, lines) = check_lines(dir);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        lines[0],
+        format!(
+            "error: {dir}: not an estate directory: it holds no file at all; an estate directory holds YAML files \
+             (*.yaml, *.yml) whose top-level keys are estate sections (settings, parameters, organizations, \
+             locations, domains, subnets, operatingsystems, environments, puppetclasses, config_groups, hostgroups, \
+             hosts), as docs/estate-format.md describes"
+        )
+    );
+    std::fs::write(d.path().join("README.md"), "notes\n").expect("write");
+    let (_, lines) = check_lines(dir);
+    assert!(
+        lines[0].starts_with(&format!(
+            "error: {dir}: not an estate directory: it holds no *.yaml or *.yml file, only 1 other file (README.md); "
+        )),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn issue15_unknown_certname_suggests_the_closest_one() {
+    let d = tempfile::tempdir().expect("tempdir");
+    let p = write_estate(d.path(), "e.yaml", "hosts:\n  - {name: web01.example.com}\n  - {name: db01.example.com}\n");
+    let p = p.to_str().expect("utf8");
+    let out = lamina(&["enc", "web0l.example.com", "--estate", p]);
+    assert_eq!(out.status.code(), Some(1), "an unknown host still exits 1");
+    assert!(out.stdout.is_empty());
+    assert_eq!(text(&out.stderr), "lamina: unknown host \"web0l.example.com\": did you mean \"web01.example.com\"?\n");
+    let out = lamina(&["enc", "mail.example.org", "--estate", p]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), "lamina: unknown host \"mail.example.org\"\n", "nothing close, nothing offered");
+}

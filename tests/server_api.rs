@@ -343,3 +343,25 @@ fn openapi_describes_every_route() {
     }
     assert!(!served.contains("unmatched"), "a described path matched no route: {served:?}");
 }
+
+/// Issue 15: the command line suggests a close certname for an unknown host; the server must
+/// not, or any caller could learn which hosts exist by asking for near misses.
+#[test]
+fn issue15_unknown_host_answers_name_no_other_host() {
+    let demo = demo();
+    let s = Server::start(&["--estate", demo.to_str().expect("utf8")]);
+    let near = "web0l.demo.example.com";
+    let (status, body) = get(&s, &format!("/node/{near}?format=yml"));
+    assert_eq!((status, body.as_str()), (404, "unknown host \"web0l.demo.example.com\"\n"));
+    for path in [format!("/v1/hosts/{near}/enc"), format!("/v1/hosts/{near}/lookup/ntp::servers")] {
+        let (status, body) = get(&s, &path);
+        assert_eq!(status, 404, "{path}: {body}");
+        assert!(!body.contains("web01") && !body.contains("did you mean"), "{path}: {body}");
+    }
+    let out = Command::new(lamina_bin())
+        .args(["enc", near, "--estate", demo.to_str().expect("utf8")])
+        .output()
+        .expect("run lamina");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean \"web01.demo.example.com\""));
+}

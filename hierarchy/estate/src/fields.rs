@@ -3,6 +3,7 @@
 
 use super::into_value;
 use super::schema::fields_of;
+use super::shape::{Shape, shape_of};
 use lamina_foreman::model::{
     ConfigGroup, Domain, EstateSource, Host, Hostgroup, Interface, OperatingSystem, Origin, Owner, ParamType,
     Parameter, Subnet, Taxonomy,
@@ -17,9 +18,18 @@ use std::sync::Arc;
 pub(crate) struct FileParts {
     settings: Vec<(String, Node)>,
     src: EstateSource,
+    /// The file could not be read or parsed: whatever it defines is missing to the others.
+    pub(crate) unread: bool,
+    /// What its top level looks like (an estate file or not).
+    pub(crate) shape: Shape,
 }
 
 impl FileParts {
+    /// The parts of a file that could not be read or parsed.
+    pub(crate) fn unread() -> FileParts {
+        FileParts { unread: true, ..FileParts::default() }
+    }
+
     /// Every attribute named by an order line in this file: each smart class parameter's
     /// `override_value_order` and `settings.default_lookup_path`.
     pub(crate) fn order_attributes(&self, out: &mut Vec<String>) {
@@ -52,7 +62,7 @@ impl FileParts {
     /// Lists are concatenated; settings are merged by key (the same key twice is an error
     /// naming both places).
     pub(crate) fn merge_into(self, into: &mut EstateSource, seen: &mut Vec<(String, Origin)>, errs: &mut Vec<Error>) {
-        let FileParts { settings, src } = self;
+        let FileParts { settings, src, .. } = self;
         let file = src.settings.origin.file.clone();
         for (k, node) in settings {
             let o = Origin::new(&file, node.mark.line);
@@ -131,7 +141,7 @@ impl Ctx<'_> {
 
     pub(super) fn err(&mut self, n: &Node, object: impl Into<String>, msg: impl Into<String>) {
         let o = self.origin(n);
-        self.errs.push(Error::new(ErrorKind::Invalid, object, msg).at(&o));
+        self.errs.push(Error::new(ErrorKind::Invalid, object, msg).at(&o).at_column(n.mark.col));
     }
 
     /// A mapping with only `allowed` keys; reports unknown, duplicate and non-string keys.
@@ -148,7 +158,9 @@ impl Ctx<'_> {
                 continue;
             };
             if !allowed.contains(&key.as_str()) {
-                self.err(&k, what, format!("unknown field {key:?} (expected one of: {})", allowed.join(", ")));
+                // A near miss (`hostgrup`, `enviroment`) is named first; the whole list follows.
+                let hint = lamina_foreman::did_you_mean(key, allowed.iter().copied());
+                self.err(&k, what, format!("unknown field {key:?}{hint} (expected one of: {})", allowed.join(", ")));
                 continue;
             }
             if out.iter().any(|(x, _)| x == key) {
@@ -220,7 +232,7 @@ impl Ctx<'_> {
 
     pub(crate) fn file_parts(&mut self, n: Node) -> FileParts {
         const TOP: &[&str] = fields_of("estate");
-        let mut parts = FileParts::default();
+        let mut parts = FileParts { shape: shape_of(&n), ..FileParts::default() };
         parts.src.settings.origin = Origin::new(&self.file, 0);
         let Some((fields, _)) = self.fields(n, "estate file", TOP) else { return parts };
         for (k, v) in fields {

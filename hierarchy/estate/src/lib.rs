@@ -33,6 +33,7 @@ mod fields;
 pub mod object;
 mod reach;
 mod schema;
+mod shape;
 pub mod write;
 
 use fields::{Ctx, FileParts};
@@ -99,6 +100,8 @@ pub fn estate_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut out = Vec::new();
+    // Other files, for the message when there is no YAML file: how many, and a few names.
+    let (mut others, mut other_names) = (0, Vec::new());
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).map_err(|e| io(&dir, e))? {
@@ -112,12 +115,18 @@ pub fn estate_files(path: &Path) -> Result<Vec<PathBuf>, Error> {
                 stack.push(p);
             } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
                 out.push(p);
+            } else {
+                others += 1;
+                if other_names.len() < 3 {
+                    other_names.push(p.strip_prefix(path).unwrap_or(&p).display().to_string());
+                }
             }
         }
     }
     out.sort();
     if out.is_empty() {
-        return Err(Error::new(ErrorKind::Io, path.display().to_string(), "no *.yaml or *.yml estate files found"));
+        other_names.sort();
+        return Err(shape::no_estate_files(path, &other_names, others));
     }
     Ok(out)
 }
@@ -128,7 +137,11 @@ fn yaml_error(file: &Arc<str>, e: yaml::YamlError) -> Error {
         yaml::YamlErrorKind::Io => ErrorKind::Io,
         _ => ErrorKind::Syntax,
     };
-    Error::new(kind, "", e.message.clone()).at(&Origin::new(file, e.line)).at_column(e.col).caused_by(e)
+    let message = match &e.hint {
+        Some(h) => format!("{} ({h})", e.message),
+        None => e.message.clone(),
+    };
+    Error::new(kind, "", message).at(&Origin::new(file, e.line)).at_column(e.col).caused_by(e)
 }
 
 /// Parse one estate document (already read) into its parts.
@@ -142,7 +155,7 @@ fn parse_text(text: &str, file: &Arc<str>, limits: &Limits, skip: Option<yaml::S
         Ok(n) => n,
         Err(e) => {
             errs.push(yaml_error(file, e));
-            return (FileParts::default(), errs);
+            return (FileParts::unread(), errs);
         }
     };
     let mut ctx = Ctx { file: Arc::clone(file), errs: &mut errs };
@@ -182,7 +195,7 @@ fn read_files(path: &Path, limits: &Limits, all_facts: bool) -> Result<Vec<(File
     let parse = |i: usize, skip: Option<yaml::Skip<'_>>| -> (FileParts, Vec<Error>) {
         match &texts[i] {
             (name, Ok(text)) => parse_text(text, name, limits, skip),
-            (_, Err(e)) => (FileParts::default(), vec![e.clone()]),
+            (_, Err(e)) => (FileParts::unread(), vec![e.clone()]),
         }
     };
     let mut out: Vec<Option<(FileParts, Vec<Error>)>> = (0..texts.len()).map(|_| None).collect();
@@ -224,7 +237,15 @@ fn read_files(path: &Path, limits: &Limits, all_facts: bool) -> Result<Vec<(File
     for (i, r) in first.into_iter().chain(second) {
         out[i] = Some(r);
     }
-    Ok(out.into_iter().flatten().collect())
+    let out: Vec<(FileParts, Vec<Error>)> = out.into_iter().flatten().collect();
+    if path.is_dir() {
+        let shapes: Vec<(PathBuf, &shape::Shape)> =
+            files.iter().cloned().zip(out.iter().map(|(parts, _)| &parts.shape)).collect();
+        if let Some(e) = shape::not_an_estate(path, &shapes) {
+            return Err(Errors(vec![e]));
+        }
+    }
+    Ok(out)
 }
 
 /// True if `text` has a line starting with `key:` (a top-level mapping key), or may have one
@@ -263,34 +284,54 @@ pub fn load_source_node(node: Node, file: &str) -> Result<EstateSource, Errors> 
 }
 
 fn merge(results: Vec<(FileParts, Vec<Error>)>) -> Result<EstateSource, Errors> {
-    merge_partial(results).0
+    let merged = merge_partial(results);
+    if merged.errs.is_empty() { Ok(merged.src) } else { Err(Errors(merged.errs)) }
 }
 
-/// Merge file parts; on errors also return what was read (for [`load_and_compile`]).
-fn merge_partial(results: Vec<(FileParts, Vec<Error>)>) -> (Result<EstateSource, Errors>, Option<EstateSource>) {
-    let mut all_errs = Vec::new();
+/// The files of an estate merged: what was read, the errors of reading it, and whether some
+/// file could not be read or parsed at all.
+struct Merged {
+    src: EstateSource,
+    errs: Vec<Error>,
+    unread: bool,
+}
+
+/// Merge file parts, keeping what was read even when there are errors (for
+/// [`load_and_compile`]).
+fn merge_partial(results: Vec<(FileParts, Vec<Error>)>) -> Merged {
+    let mut errs = Vec::new();
     let mut src = EstateSource::default();
     let mut settings_seen: Vec<(String, Origin)> = Vec::new();
-    for (parts, errs) in results {
-        all_errs.extend(errs);
-        parts.merge_into(&mut src, &mut settings_seen, &mut all_errs);
+    let unread = results.iter().any(|(parts, _)| parts.unread);
+    for (parts, file_errs) in results {
+        errs.extend(file_errs);
+        parts.merge_into(&mut src, &mut settings_seen, &mut errs);
     }
-    if all_errs.is_empty() { (Ok(src), None) } else { (Err(Errors(all_errs)), Some(src)) }
+    Merged { src, errs, unread }
 }
 
 /// Compile what loaded, reporting the load errors together with the validation errors of
-/// what could be read, so that one run shows every problem.
-fn load_and_compile(loaded: Result<EstateSource, Errors>, partial: Option<EstateSource>) -> Result<Estate, Errors> {
-    match (loaded, partial) {
-        (Ok(src), _) => compile(src, &PsychText),
-        (Err(mut errs), Some(src)) => {
-            if let Err(more) = compile(src, &PsychText) {
-                errs.0.extend(more.0);
-            }
-            Err(errs)
-        }
-        (Err(errs), None) => Err(errs),
+/// what could be read, so that one run shows every problem. Except when a file could not be
+/// read or parsed: the objects it defines are missing, so references to them fail everywhere
+/// (a broken host group file makes every host's `host group does not exist`), and those
+/// errors would bury the one that matters. Then only the errors of reading the files are
+/// shown (each file's own, which are independent of the others), and the count of the rest.
+fn load_and_compile(merged: Merged) -> Result<Estate, Errors> {
+    let Merged { src, mut errs, unread } = merged;
+    if errs.is_empty() {
+        return compile(src, &PsychText);
     }
+    if let Err(more) = compile(src, &PsychText) {
+        if unread {
+            let n = more.0.len();
+            let message =
+                format!("{n} further error{} not shown: fix the syntax errors first", if n == 1 { "" } else { "s" });
+            errs.push(Error::new(ErrorKind::Invalid, "", message));
+        } else {
+            errs.extend(more.0);
+        }
+    }
+    Err(Errors(errs))
 }
 
 /// Load and compile an estate.
@@ -316,8 +357,7 @@ pub struct LoadOptions {
 /// # Errors
 /// Every load and validation error.
 pub fn load_with(path: &Path, opts: &LoadOptions) -> Result<Estate, Errors> {
-    let (loaded, partial) = merge_partial(read_files(path, &opts.limits, opts.all_facts)?);
-    load_and_compile(loaded, partial)
+    load_and_compile(merge_partial(read_files(path, &opts.limits, opts.all_facts)?))
 }
 
 /// Every fact of each host defined in one estate file, with the host's origin (file as given,
@@ -344,8 +384,7 @@ pub fn host_facts(file: &Path, limits: &Limits) -> Result<Vec<(Origin, String, l
 /// Every load and validation error.
 pub fn load_str(text: &str, file: &str) -> Result<Estate, Errors> {
     let name: Arc<str> = Arc::from(file);
-    let (loaded, partial) = merge_partial(vec![parse_text(text, &name, &Limits::default(), None)]);
-    load_and_compile(loaded, partial)
+    load_and_compile(merge_partial(vec![parse_text(text, &name, &Limits::default(), None)]))
 }
 
 /// Convert a YAML node into a value: duplicate keys keep the first key's position and the last

@@ -250,7 +250,9 @@ mod tests {
         ];
         for (text, what, expected) in cases {
             let errs = crate::load_source_str(text, "t.yaml", &lamina_yaml::Limits::default()).expect_err(text);
-            let want = format!("t.yaml:1: {what}: unknown field \"bogus\" (expected one of: {expected})");
+            // The error points at the key itself: line and column.
+            let col = text.find("bogus").expect("bogus") + 1;
+            let want = format!("t.yaml:1:{col}: {what}: unknown field \"bogus\" (expected one of: {expected})");
             assert!(errs.0.iter().any(|e| e.to_string() == want), "{text}: {errs:?}\nwanted {want}");
         }
     }

@@ -54,6 +54,7 @@
 //! value, or the same exception with the same message.
 
 mod emit;
+mod hint;
 mod json;
 mod reader;
 mod rfc8259;
@@ -200,6 +201,10 @@ pub struct YamlError {
     /// What Psych raises on the same input, when it raises (our own budgets and I/O errors
     /// have no Psych counterpart).
     pub psych: Option<PsychError>,
+    /// What the message likely means for this file, in plain words (a tab in the indentation,
+    /// a string never closed, a date to quote), shown after it; `message` keeps Psych's words.
+    /// (Boxed: every parse returns this error type, which stays small.)
+    pub hint: Option<Box<str>>,
     /// The I/O error behind an [`YamlErrorKind::Io`] failure.
     pub source: Option<std::sync::Arc<std::io::Error>>,
 }
@@ -213,6 +218,7 @@ impl PartialEq for YamlError {
             && self.col == other.col
             && self.message == other.message
             && self.psych == other.psych
+            && self.hint == other.hint
     }
 }
 
@@ -230,7 +236,16 @@ pub enum PsychError {
 
 impl YamlError {
     pub(crate) fn new(kind: YamlErrorKind, file: &str, line: u32, col: u32, message: impl Into<String>) -> Self {
-        YamlError { kind, file: file.to_string(), line, col, message: message.into(), psych: None, source: None }
+        YamlError {
+            kind,
+            file: file.to_string(),
+            line,
+            col,
+            message: message.into(),
+            psych: None,
+            hint: None,
+            source: None,
+        }
     }
 
     /// A value that cannot be written (the emitters'), with no position.
@@ -255,7 +270,11 @@ impl YamlError {
 
 impl fmt::Display for YamlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.col, self.message)?;
+        match &self.hint {
+            Some(h) => write!(f, " ({h})"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -338,7 +357,7 @@ fn parse_with<S: Sink>(
     check_characters(src.as_bytes(), file)?;
     match reader::build(src, limits, sink(), skip) {
         Ok(v) => Ok(v),
-        Err(Fail::Syntax(e)) => Err(syntax_error(file, &e)),
+        Err(Fail::Syntax(e)) => Err(syntax_error(src, file, &e)),
         Err(Fail::Psych(msg, m)) => {
             // Psych's own exceptions keep its words; our deliberate refusals (`!!binary`,
             // recursive aliases, unsupported tags) have no Psych counterpart and read with their
@@ -350,7 +369,8 @@ fn parse_with<S: Sink>(
             } else {
                 (YamlErrorKind::Unsupported, None)
             };
-            Err(YamlError { psych, ..YamlError::new(kind, file, m.line, m.col, msg) })
+            let hint = msg.strip_prefix(DISALLOWED).and_then(|class| hint::date(src, m, class)).map(Box::from);
+            Err(YamlError { psych, hint, ..YamlError::new(kind, file, m.line, m.col, msg) })
         }
         Err(Fail::Refused(msg, m)) => Err(YamlError::new(YamlErrorKind::Limit, file, m.line, m.col, msg)),
     }
@@ -365,14 +385,19 @@ const PSYCH_OTHER: &[&str] = &["invalid value for ", "can't convert ", "Unknown 
 /// (`Psych::SyntaxError`: "problem context at line L column C", where Psych 4.0.3's
 /// `parser.c` `make_exception` takes libyaml's *context* mark — the start of the enclosing
 /// construct for most errors, and line 1 column 1 when libyaml sets none: reader errors and
-/// parser errors without a context).
-fn syntax_error(file: &str, e: &libyaml_safer::Error) -> YamlError {
+/// parser errors without a context). `hint::syntax` may place it elsewhere (an unclosed string at
+/// its opening quote) and say what it means.
+fn syntax_error(src: &str, file: &str, e: &libyaml_safer::Error) -> YamlError {
     use libyaml_safer::ErrorKind;
     let text = match e.context() {
         Some(c) => format!("{} {c}", e.problem()),
         None => e.problem().to_string(),
     };
-    let at = e.problem_mark().map(reader::mark).unwrap_or(Mark { line: 1, col: 1 });
+    let hint = hint::syntax(src, e);
+    let at = match &hint {
+        Some(h) => h.at,
+        None => e.problem_mark().map(reader::mark).unwrap_or(Mark { line: 1, col: 1 }),
+    };
     let psych_at = match e.kind() {
         // Scanner errors always set a context mark (the current position when there is no
         // context, which is the problem mark).
@@ -383,6 +408,7 @@ fn syntax_error(file: &str, e: &libyaml_safer::Error) -> YamlError {
     let psych = format!("{text} at line {} column {}", psych_at.line, psych_at.col);
     YamlError {
         psych: Some(PsychError::Syntax(psych)),
+        hint: hint.map(|h| h.text.into_boxed_str()),
         ..YamlError::new(YamlErrorKind::Syntax, file, at.line, at.col, text)
     }
 }

@@ -61,7 +61,11 @@ fn puppet_yaml_scalars_case() {
 fn puppet_errors_data_case() {
     // corpus/hiera/oracle-cases/errors_data/data/err/*.yaml
     let e = err("when: 2024-01-31\n");
-    assert_eq!(e.to_string(), "t.yaml:1:7: Tried to load unspecified class: Date");
+    assert_eq!(e.message, "Tried to load unspecified class: Date");
+    assert_eq!(
+        e.to_string(),
+        "t.yaml:1:7: Tried to load unspecified class: Date (an unquoted date: write when: '2024-01-31')"
+    );
     assert_eq!(val("common_key: first\ncommon_key: second\n"), val("common_key: second"));
     assert!(parse_value("", "t.yaml", &Limits::default()).unwrap().is_none());
     assert_eq!(json(&val("- just\n- a list\n")), r#"["just","a list"]"#);

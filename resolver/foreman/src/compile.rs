@@ -13,6 +13,7 @@ use crate::model::{
     ConfigGroup, Domain, EstateSource, Host, Hostgroup, OperatingSystem, Origin, Parameter, PuppetClass, Settings,
     SmartParam, Subnet, Taxonomy,
 };
+use crate::suggest::Hints;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::{Arc, OnceLock};
 
@@ -98,6 +99,7 @@ fn chains(
     let mut order: Vec<usize> = (0..titles.len()).collect();
     order.sort_by_key(|&i| titles[i].0.matches('/').count());
     let mut out: Vec<Vec<Idx>> = vec![Vec::new(); titles.len()];
+    let hints = Hints::default();
     for i in order {
         let (title, origin) = titles[i];
         if title.split('/').any(|s| s.trim().is_empty()) {
@@ -110,11 +112,12 @@ fn chains(
             Some((parent, _)) => match index.get(parent) {
                 Some(&p) => out[p as usize].clone(),
                 None => {
+                    let hint = hints.for_name(what, parent, index.keys().map(String::as_str));
                     errs.push(
                         Error::new(
                             ErrorKind::UnknownReference,
                             format!("{what} {title}"),
-                            format!("parent {what} {parent:?} does not exist"),
+                            format!("parent {what} {parent:?} does not exist{hint}"),
                         )
                         .at(origin),
                     );
@@ -178,8 +181,15 @@ pub fn compile_with(mut src: EstateSource, parser: &dyn TextParser, opts: Compil
     let (hostgroups, hg_index) = build_hostgroups(&mut src.hostgroups, &names, parser, &mut errs);
     let names = Names { hostgroups: hg_index, ..names };
     let environments: Vec<String> = src.environments.into_iter().map(|(n, _)| n).collect();
-    let host_ctx =
-        HostCtx { names: &names, hostgroups: &hostgroups, classes: &classes, environments: &environments, parser };
+    let hints = Hints::default();
+    let host_ctx = HostCtx {
+        names: &names,
+        hostgroups: &hostgroups,
+        classes: &classes,
+        environments: &environments,
+        parser,
+        hints: &hints,
+    };
     let (hosts, host_by_name, host_by_certname) = build_hosts(&mut src.hosts, &host_ctx, &mut errs);
     let key_ctx = KeyCtx {
         settings: &settings,
@@ -241,6 +251,8 @@ pub(crate) fn fqdn_refs<'k>(keys: impl IntoIterator<Item = &'k Key>) -> HashSet<
 pub(crate) struct Referrer<'a> {
     pub(crate) owner: &'a str,
     pub(crate) origin: &'a Origin,
+    /// "Did you mean" for unknown names, shared by the referrers of one compile.
+    pub(crate) hints: &'a Hints,
 }
 
 impl Referrer<'_> {
@@ -255,8 +267,9 @@ impl Referrer<'_> {
         let n = name?;
         let found = index.get(n).copied();
         if found.is_none() {
+            let hint = self.hints.for_name(what, n, index.keys().map(String::as_str));
             errs.push(
-                Error::new(ErrorKind::UnknownReference, self.owner, format!("{what} {n:?} does not exist"))
+                Error::new(ErrorKind::UnknownReference, self.owner, format!("{what} {n:?} does not exist{hint}"))
                     .at(self.origin),
             );
         }
@@ -273,10 +286,17 @@ impl Referrer<'_> {
                         out.push(c);
                     }
                 }
-                None => errs.push(
-                    Error::new(ErrorKind::UnknownReference, self.owner, format!("puppet class {n:?} does not exist"))
+                None => {
+                    let hint = self.hints.for_name("puppet class", n, index.keys().map(String::as_str));
+                    errs.push(
+                        Error::new(
+                            ErrorKind::UnknownReference,
+                            self.owner,
+                            format!("puppet class {n:?} does not exist{hint}"),
+                        )
                         .at(self.origin),
-                ),
+                    );
+                }
             }
         }
         out
@@ -376,11 +396,12 @@ fn build_classes(
     let index = index_names(list.iter().map(|c| (c.name.as_str(), &c.origin)), "puppet class", errs);
     let mut classes = Vec::new();
     let mut keys = Vec::new();
+    let hints = Hints::default();
     for (ci, pc) in list.drain(..).enumerate() {
         let PuppetClass { name, environments, parameters, origin } = pc;
         let envs = environments.map(|list| {
             let owner = format!("puppet class {name}");
-            let by = Referrer { owner: &owner, origin: &origin };
+            let by = Referrer { owner: &owner, origin: &origin, hints: &hints };
             list.iter().filter_map(|e| by.find(env_index, Some(e), "environment", errs)).collect::<HashSet<_>>()
         });
         let override_keys = push_keys(idx(ci), &name, parameters, &mut keys, errs);
@@ -436,11 +457,12 @@ fn build_config_groups(
     errs: &mut Vec<Error>,
 ) -> (Vec<CGroup>, HashMap<String, Idx>) {
     let index = index_names(list.iter().map(|c| (c.name.as_str(), &c.origin)), "config group", errs);
+    let hints = Hints::default();
     let out = list
         .iter()
         .map(|ConfigGroup { name, puppetclasses, origin }| {
             let owner = format!("config group {name}");
-            let by = Referrer { owner: &owner, origin };
+            let by = Referrer { owner: &owner, origin, hints: &hints };
             CGroup { name: name.clone(), classes: by.classes(class_index, puppetclasses, errs) }
         })
         .collect();
@@ -463,9 +485,10 @@ fn build_hostgroups(
     let titles: Vec<(&str, &Origin)> = list.iter().map(|g| (g.title.as_str(), &g.origin)).collect();
     let hg_chains = chains(&titles, &index, "host group", errs);
     let mut groups: Vec<Group> = Vec::with_capacity(list.len());
+    let hints = Hints::default();
     for (g, chain) in list.drain(..).zip(hg_chains) {
         let owner = format!("host group {}", g.title);
-        let by = Referrer { owner: &owner, origin: &g.origin };
+        let by = Referrer { owner: &owner, origin: &g.origin, hints: &hints };
         let own_env = by.find(&names.environments, g.environment.as_deref(), "environment", errs);
         let classes = by.classes(&names.classes, &g.puppetclasses, errs);
         let cgs = by.config_groups(&names.config_groups, &g.config_groups, errs);
@@ -517,6 +540,7 @@ pub(crate) struct HostCtx<'a> {
     pub(crate) classes: &'a [Class],
     pub(crate) environments: &'a [String],
     pub(crate) parser: &'a dyn TextParser,
+    pub(crate) hints: &'a Hints,
 }
 
 /// Hosts: names and certnames indexed (each unique), then each host compiled in definition
@@ -542,7 +566,7 @@ impl HostCtx<'_> {
         let owner = format!("host {}", h.name);
         check_params(&mut h.parameters, &owner, self.parser, errs);
         let n = self.names;
-        let by = Referrer { owner: &owner, origin: &h.origin };
+        let by = Referrer { owner: &owner, origin: &h.origin, hints: self.hints };
         let hostgroup = by.find(&n.hostgroups, h.hostgroup.as_deref(), "host group", errs);
         let organization = by.find(&n.organizations, h.organization.as_deref(), "organization", errs);
         let location = by.find(&n.locations, h.location.as_deref(), "location", errs);

@@ -103,8 +103,11 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(o) = &self.origin {
-            write!(f, "{o}: ")?;
+        // `file:line:column` when the column is known, as compilers and editors read it.
+        match (&self.origin, self.column) {
+            (Some(o), Some(c)) if o.line > 0 => write!(f, "{o}:{c}: ")?,
+            (Some(o), _) => write!(f, "{o}: ")?,
+            (None, _) => {}
         }
         if self.object.is_empty() {
             write!(f, "{}", self.message)

@@ -135,7 +135,10 @@ impl KeyCtx<'_> {
                         if !self.hg_index.contains_key(v)
                             && !self.hostgroups.iter().any(|g| g.src.title.rsplit('/').next() == Some(v.as_str())) =>
                     {
-                        err(format!("override value match {:?}: host group {v:?} does not exist", ov.match_), &o);
+                        let mut titles: Vec<&str> = self.hg_index.keys().map(String::as_str).collect();
+                        titles.sort_unstable();
+                        let hint = crate::suggest::did_you_mean(v, titles);
+                        err(format!("override value match {:?}: host group {v:?} does not exist{hint}", ov.match_), &o);
                     }
                     _ => {}
                 }

@@ -70,6 +70,7 @@ mod patch_key;
 mod reach;
 mod render;
 mod resolve;
+mod suggest;
 use lamina_value as value;
 
 pub use by_line::{LineValue, SmartKey};
@@ -84,4 +85,5 @@ pub use keys::{sanitize_match, split_line};
 pub use patch::Owner;
 pub use reach::Reach;
 pub use resolve::{HOST_ATTRIBUTES, Resolution, candidate_matches, deep_merge, fact, nil_cast_quirk, resolve};
+pub use suggest::{closest, did_you_mean};
 pub use value::{Map, Value};

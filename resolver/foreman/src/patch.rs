@@ -13,6 +13,7 @@ use crate::cast::TextParser;
 use crate::compile::{HostCtx, Referrer, check_params, inherit_one};
 use crate::estate::{Estate, Group, Idx};
 use crate::model::{Host, Hostgroup, Parameter};
+use crate::suggest::Hints;
 use crate::value::Map;
 use std::sync::{Arc, OnceLock};
 
@@ -75,12 +76,14 @@ impl Estate {
         for &i in &subtree {
             inherit_one(&mut groups, i);
         }
+        let hints = Hints::default();
         let ctx = HostCtx {
             names: &self.names,
             hostgroups: &groups,
             classes: &self.classes,
             environments: &self.environments,
             parser,
+            hints: &hints,
         };
         let mut next = self.clone();
         let mut errs = Vec::new();
@@ -96,7 +99,7 @@ impl Estate {
                 ctx.check_class_environments(
                     &h.classes,
                     env,
-                    Referrer { owner: &owner, origin: &h.src.origin },
+                    Referrer { owner: &owner, origin: &h.src.origin, hints: &hints },
                     &mut errs,
                 );
                 if !errs.is_empty() {
@@ -118,7 +121,8 @@ impl Estate {
         let n = &self.names;
         let mut errs = Vec::new();
         check_params(&mut g.parameters, "", parser, &mut errs);
-        let by = Referrer { owner: "", origin: &g.origin };
+        let hints = Hints::default();
+        let by = Referrer { owner: "", origin: &g.origin, hints: &hints };
         let environment = by.find(&n.environments, g.environment.as_deref(), "environment", &mut errs);
         let classes = by.classes(&n.classes, &g.puppetclasses, &mut errs);
         let config_groups = by.config_groups(&n.config_groups, &g.config_groups, &mut errs);
@@ -272,12 +276,14 @@ impl Estate {
                 if self.host_by_certname.get(&certname).is_some_and(|&i| Some(i) != old) {
                     return None;
                 }
+                let hints = Hints::default();
                 let ctx = HostCtx {
                     names: &self.names,
                     hostgroups: &self.hostgroups,
                     classes: &self.classes,
                     environments: &self.environments,
                     parser,
+                    hints: &hints,
                 };
                 let mut errs = Vec::new();
                 let compiled = ctx.host(h, &mut errs);

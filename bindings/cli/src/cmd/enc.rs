@@ -25,7 +25,12 @@ pub(crate) fn run(
     };
     let found = estate.as_ref().and_then(|e| Some((e, e.host(certname)?)));
     let Some((estate, host)) = found else {
-        return Err(Failure::Message(Status::UnknownHost, format!("unknown host {certname:?}")));
+        // The closest certnames, on the command line only: whoever runs it reads the estate
+        // anyway, while the server's 404 must not tell a caller which hosts exist.
+        let hint = estate.as_ref().map_or_else(String::new, |e| {
+            lamina_foreman::did_you_mean(certname, e.certnames().iter().map(String::as_str))
+        });
+        return Err(Failure::Message(Status::UnknownHost, format!("unknown host {certname:?}{hint}")));
     };
     let doc =
         if do_explain { estate.explain(host, show_hidden)? } else { estate.enc(host).map(EncDocument::into_value)? };
