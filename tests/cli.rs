@@ -660,9 +660,19 @@ fn issue15_tab_and_date_hints_on_the_demo_estate() {
 
 #[test]
 fn issue15_a_directory_that_is_not_an_estate_gives_one_error() {
-    // The repository's root: hundreds of YAML files of other kinds, the demo estate among them.
-    let root = lamina_tests::repo_root();
-    let root = root.to_str().expect("utf8");
+    // A repository's root: YAML files of other kinds (CI configuration, test cases), the demo
+    // estate among them. Built here, so that what else a checkout holds (build output,
+    // generated corpora) does not change the answer.
+    let repo = tempfile::tempdir().expect("tempdir");
+    lamina_tests::copy_demo(&repo.path().join("corpus/demo"));
+    std::fs::create_dir_all(repo.path().join(".github/workflows")).expect("mkdir");
+    std::fs::write(repo.path().join(".github/workflows/ci.yaml"), "on: push\njobs: {}\n").expect("write");
+    for i in 0..12 {
+        std::fs::create_dir_all(repo.path().join("corpus/cases")).expect("mkdir");
+        std::fs::write(repo.path().join(format!("corpus/cases/case{i:02}.yaml")), "source: x\nnote: y\nexpect: {}\n")
+            .expect("write");
+    }
+    let root = repo.path().to_str().expect("utf8");
     let (code, lines) = check_lines(root);
     assert_eq!(code, Some(2));
     assert_eq!(lines.len(), 2, "{lines:#?}");
