@@ -293,16 +293,9 @@ impl Parser<'_> {
                 Some(b'\\') => {
                     self.i += 1;
                     let c = match self.s.get(self.i) {
-                        Some(b'"') => '"',
-                        Some(b'\\') => '\\',
-                        Some(b'/') => '/',
-                        Some(b'b') => '\u{8}',
-                        Some(b'f') => '\u{c}',
-                        Some(b'n') => '\n',
-                        Some(b'r') => '\r',
-                        Some(b't') => '\t',
                         Some(b'u') => self.unicode_escape()?,
-                        _ => return Err("invalid escape"),
+                        Some(e) => lamina_yaml::short_escape(*e).ok_or("invalid escape")?,
+                        None => return Err("invalid escape"),
                     };
                     self.i += 1;
                     let mut buf = [0u8; 4];

@@ -76,7 +76,7 @@ pub use emit::{Emit, EmitKey, Shape, to_json, to_json_pretty, to_ruby_json, to_r
 pub use json::parse_json_value;
 pub use reader::Skip;
 use reader::{DataSink, Fail, NodeSink, Sink, ValueSink};
-pub use rfc8259::{parse_json, parse_json_value_strict};
+pub use rfc8259::{parse_json, parse_json_value_strict, short_escape};
 
 /// Budgets for one document. Psych has none (a 292-byte alias bomb costs Puppet minutes and
 /// gigabytes); these make hostile input fail fast with bounded memory.

@@ -61,6 +61,23 @@ fn into_value(n: Node) -> Value {
     }
 }
 
+/// The character of a two-character JSON escape `\\e` (`\\"`, `\\n`, ...); `None` for any
+/// other `e` (`\\u` included: it takes four hex digits).
+#[must_use]
+pub fn short_escape(e: u8) -> Option<char> {
+    Some(match e {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        _ => return None,
+    })
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     src: &'a str,
@@ -308,20 +325,13 @@ impl Reader<'_> {
                 Some(b'\\') => {
                     self.i += 1;
                     let c = match self.peek() {
-                        Some(b'"') => '"',
-                        Some(b'\\') => '\\',
-                        Some(b'/') => '/',
-                        Some(b'b') => '\u{8}',
-                        Some(b'f') => '\u{c}',
-                        Some(b'n') => '\n',
-                        Some(b'r') => '\r',
-                        Some(b't') => '\t',
                         Some(b'u') => {
                             self.i += 1;
                             out.push(self.unicode_escape()?);
                             continue;
                         }
-                        _ => return Err(self.err("an unknown escape in a string")),
+                        Some(e) => short_escape(e).ok_or_else(|| self.err("an unknown escape in a string"))?,
+                        None => return Err(self.err("an unknown escape in a string")),
                     };
                     self.i += 1;
                     out.push(c);
