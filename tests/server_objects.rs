@@ -173,6 +173,19 @@ fn issue15_api_reads_objects_and_keeps_an_audit_log() {
     assert_eq!(status, 403);
     let (_, text) = call("GET", &format!("{p}?show_hidden=true"), None, &w);
     assert!(text.contains("TopSecret-43"), "{text}");
+    // A hidden smart class parameter: its default and its override values are masked.
+    let key = format!("{}/v1/puppetclasses/postgresql/smart_class_parameters/password", s.url);
+    let (status, text) = call("GET", &key, None, &r);
+    assert_eq!(status, 200, "{text}");
+    assert!(
+        !text.contains("changeme-please") && !text.contains("S3cr3t") && text.contains("hostgroup=Base/DB"),
+        "{text}"
+    );
+    let (status, text) = call("GET", &format!("{key}/override_values/fqdn=db01.demo.example.com"), None, &r);
+    assert_eq!((status, json(&text)["value"].as_str()), (200, Some("*****")), "{text}");
+    let (_, text) =
+        call("GET", &format!("{key}/override_values/fqdn=db01.demo.example.com?show_hidden=true"), None, &w);
+    assert_eq!(json(&text)["value"], "db01-S3cr3t!", "{text}");
     let (status, _) = call("PUT", &format!("{}/v1/parameters/ntp_hint", s.url), Some(r#"{"value": "pool"}"#), &w);
     assert_eq!(status, 200);
 

@@ -356,7 +356,7 @@ fn router(
         )
         .route(
             "/v1/puppetclasses/{class}/smart_class_parameters/{key}/override_values/{match}",
-            put(write::put_override).delete(write::delete_override),
+            put(write::put_override).delete(write::delete_override).get(objects::get_override),
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -5,7 +5,7 @@
 //!   API does (`{total, subtotal, page, per_page, search, results}`);
 //! - `GET /v1/hosts/{name}`, `/v1/hosts/{name}/facts`, `/v1/hostgroups[/{title}]`,
 //!   `/v1/parameters[/{name}]`, `/v1/{kind}/{owner}/parameters[/{name}]`,
-//!   `/v1/puppetclasses/{class}/smart_class_parameters/{key}`;
+//!   `/v1/puppetclasses/{class}/smart_class_parameters/{key}[/override_values/{match}]`;
 //! - `GET /v1/audits?object=&page=&per_page=`: who changed what, newest first.
 //!
 //! Hidden values and root passwords are masked (`lamina_estate::object`); `?show_hidden=true`
@@ -151,6 +151,16 @@ pub(crate) async fn get_key(
 ) -> Response {
     let what = format!("no smart class parameter {key:?} in class {class:?}");
     read_subject(&st, &q, &who, Subject::Key(class, key), what).await
+}
+
+pub(crate) async fn get_override(
+    S(st): S<Arc<State>>,
+    Extension(who): Extension<Actor>,
+    Path((class, key, m)): Path<(String, String, String)>,
+    Query(q): Query<ReadQuery>,
+) -> Response {
+    let what = format!("no override value {m:?} of {class}::{key}");
+    read_subject(&st, &q, &who, Subject::Override(class, key, m), what).await
 }
 
 fn owner_label(o: &ParamOwner) -> String {

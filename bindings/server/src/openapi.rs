@@ -199,7 +199,7 @@ pub(crate) fn spec() -> Value {
     );
     paths.insert(
         "/v1/puppetclasses/{class}/smart_class_parameters/{key}/override_values/{match}".into(),
-        write_ops(
+        object_ops(
             &[
                 p("class", "Class name"),
                 p("key", "Parameter name"),
