@@ -151,14 +151,14 @@ pub(crate) fn decide(m: &Mtls, method: &Method, path: &str, peer: Option<&str>) 
     }
     let read = *method == Method::GET || *method == Method::HEAD;
     let certname = path_certname(path);
-    let facts = *method == Method::PUT && certname.is_some() && path.ends_with("/facts");
-    // `/v1/hosts/C` itself is a write of the host; its sub-routes are its documents.
-    let host_doc = path.starts_with("/node/")
-        || path.strip_prefix("/v1/hosts/").is_some_and(|r| {
-            r.split_once('/').is_some_and(|(_, tail)| tail == "enc" || tail == "hiera" || tail.starts_with("lookup/"))
-        });
+    // What follows `/v1/hosts/C/` (`/v1/hosts/C` itself is the host object).
+    let tail = path.strip_prefix("/v1/hosts/").and_then(|r| r.split_once('/')).map(|(_, t)| t);
+    // The facts route exactly: a host parameter named `facts` is not an upload.
+    let facts = *method == Method::PUT && tail == Some("facts");
+    let host_doc =
+        path.starts_with("/node/") || tail.is_some_and(|t| t == "enc" || t == "hiera" || t.starts_with("lookup/"));
     if m.compilers.contains(who) {
-        if (read && (host_doc || path.ends_with("/explain"))) || facts {
+        if (read && (host_doc || tail == Some("explain"))) || facts {
             return None;
         }
         return Some((StatusCode::FORBIDDEN, "a compiler reads hosts and uploads facts; writes need an admin"));
@@ -193,6 +193,11 @@ mod tests {
         assert_eq!(decide(&m, &put, "/v1/hosts/db01/facts", Some("compiler01")), None);
         assert!(decide(&m, &put, "/v1/parameters/x", Some("compiler01")).is_some());
         assert_eq!(decide(&m, &put, "/v1/parameters/x", Some("admin")), None);
+        // Exactly the facts and explain routes: not a host parameter named `facts`, not an
+        // object list that ends in `/explain`.
+        assert!(decide(&m, &put, "/v1/hosts/web01/parameters/facts", Some("web01")).is_some());
+        assert!(decide(&m, &get, "/v1/hostgroups/explain", Some("compiler01")).is_some());
+        assert_eq!(decide(&m, &get, "/v1/hosts/db01/explain", Some("compiler01")), None);
         assert!(decide(&m, &get, "/node/web01", None).is_some());
         assert_eq!(path_certname("/node/a%20b"), Some("a b".into()));
         assert!(!valid_certname("a/b") && !valid_certname("") && !valid_certname("é"));

@@ -223,13 +223,15 @@ async fn around(S(app): S<Arc<App>>, req: Request, next: Next) -> Response {
         return refuse(status, msg);
     }
     // Who is asking, for the audit log and for `show_hidden`.
-    let actor = match (token, &peer) {
-        (Some(t), _) => access::Actor { who: format!("token {}", t.name), may_write: t.writer },
-        (None, Some(cn)) => access::Actor {
-            who: format!("certificate {cn}"),
-            may_write: app.mtls.as_ref().is_some_and(|m| m.admins.contains(cn)),
-        },
-        (None, None) => {
+    // The identity that grants the most names the request: a writer token, else an admin
+    // certificate, else a reader token, else any certificate.
+    let admin = peer.as_ref().filter(|cn| app.mtls.as_ref().is_some_and(|m| m.admins.contains(*cn)));
+    let actor = match (token, admin, &peer) {
+        (Some(t), _, _) if t.writer => access::Actor { who: format!("token {}", t.name), may_write: true },
+        (_, Some(cn), _) => access::Actor { who: format!("certificate {cn}"), may_write: true },
+        (Some(t), None, _) => access::Actor { who: format!("token {}", t.name), may_write: false },
+        (None, None, Some(cn)) => access::Actor { who: format!("certificate {cn}"), may_write: false },
+        (None, None, None) => {
             access::Actor { who: "anonymous".into(), may_write: app.tokens.is_none() && app.mtls.is_none() }
         }
     };

@@ -183,7 +183,7 @@ fn page_of(all: Vec<Value>, q: &ReadQuery, who: &Actor) -> Response {
     }
     let (page, per_page) = paging(q);
     let total = all.len();
-    let mut results: Vec<Value> = all.into_iter().skip((page - 1) * per_page).take(per_page).collect();
+    let mut results: Vec<Value> = all.into_iter().skip(offset(page, per_page)).take(per_page).collect();
     if !q.show_hidden {
         results.iter_mut().for_each(object::mask);
     }
@@ -192,6 +192,11 @@ fn page_of(all: Vec<Value>, q: &ReadQuery, who: &Actor) -> Response {
         "search": q.search, "results": serde_json::to_value(&results).unwrap_or_default(),
     });
     json(StatusCode::OK, &body)
+}
+
+/// How many entries come before page `page` (saturating: `?page=` is the caller's number).
+fn offset(page: usize, per_page: usize) -> usize {
+    (page - 1).saturating_mul(per_page)
 }
 
 fn paging(q: &ReadQuery) -> (usize, usize) {
@@ -261,7 +266,12 @@ fn parse_search(text: &str) -> Result<Vec<Cond>, String> {
                 out.push(Cond { field, op, value: unquote(value) });
                 i += 3;
             }
-            None if ["=", "!=", "~", "!~"].contains(&toks[i].as_str()) || toks[i].contains(['=', '~']) => {
+            None if toks[i].eq_ignore_ascii_case("or") || toks[i].eq_ignore_ascii_case("not") => {
+                return Err(format!("`{}` is not supported: conditions are joined by `and`", toks[i]));
+            }
+            None if !toks[i].starts_with('"')
+                && (["=", "!=", "~", "!~"].contains(&toks[i].as_str()) || toks[i].contains(['=', '~'])) =>
+            {
                 return Err(format!("`{}` needs a field before it", toks[i]));
             }
             None => {
@@ -337,7 +347,7 @@ pub(crate) async fn list_hosts(S(st): S<Arc<State>>, Query(q): Query<ReadQuery>)
     let (found, total) = st.with_source(|src| (search_hosts(src, &conds), src.hosts.len())).await;
     let (page, per_page) = paging(&q);
     let subtotal = found.len();
-    let results: Vec<Value> = found.into_iter().skip((page - 1) * per_page).take(per_page).collect();
+    let results: Vec<Value> = found.into_iter().skip(offset(page, per_page)).take(per_page).collect();
     let body = serde_json::json!({
         "total": total, "subtotal": subtotal, "page": page, "per_page": per_page,
         "search": q.search, "results": serde_json::to_value(&results).unwrap_or_default(),
@@ -353,7 +363,7 @@ pub(crate) async fn audits(S(st): S<Arc<State>>, Query(q): Query<ReadQuery>) -> 
         );
     };
     let (page, per_page) = paging(&q);
-    let offset = i64::try_from((page - 1) * per_page).unwrap_or(i64::MAX);
+    let offset = i64::try_from(offset(page, per_page)).unwrap_or(i64::MAX);
     let limit = i64::try_from(per_page).unwrap_or(i64::MAX);
     match live.audits(q.object.as_deref(), offset, limit).await {
         Ok((total, entries)) => {
@@ -384,5 +394,8 @@ mod tests {
         assert!(parse_search("colour = red").unwrap_err().contains("unknown search field"));
         assert!(parse_search("name =").unwrap_err().contains("needs a value"));
         assert!(parse_search("domain !~ ops").is_ok());
+        assert!(parse_search("web or db").unwrap_err().contains("joined by `and`"));
+        assert_eq!(parse_search(r#""a=b""#).unwrap(), [Cond { field: "name".into(), op: "~", value: "a=b".into() }]);
+        assert_eq!(offset(usize::MAX, 1000), usize::MAX);
     }
 }

@@ -65,6 +65,12 @@ async fn put(
     owner: Option<ParamOwner>,
 ) -> Response {
     match edit::parse_body(&body.text, body.format, target, label) {
+        Ok(op) if let Some(field) = lamina_estate::object::masked_field(&op) => {
+            done(Err(WriteError::Invalid(vec![format!(
+                "{label}: {field} is {}, the mask a read shows, not the secret: send the real value (a writer reads it with ?show_hidden=true)",
+                lamina_estate::object::MASKED
+            )])))
+        }
         Ok(op) => done(
             st.write(
                 match owner {

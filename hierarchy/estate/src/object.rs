@@ -47,22 +47,22 @@ impl Subject {
         })
     }
 
-    /// The API path of the object (`/v1/hosts/web01.example.com`, ...), its names
-    /// percent-encoded where they hold a `/` (host group titles).
+    /// The object's API path with its names as written (`/v1/hosts/web01.example.com`,
+    /// `/v1/hostgroups/Base/Web`): what the audit log records and filters on, readable, and a
+    /// prefix of its children's (a host group's own parameters).
     #[must_use]
     pub fn path(&self) -> String {
-        let seg = |s: &str| s.replace('%', "%25").replace('/', "%2F");
         match self {
-            Subject::Host(n) => format!("/v1/hosts/{}", seg(n)),
-            Subject::Hostgroup(t) => format!("/v1/hostgroups/{}", seg(t)),
-            Subject::Param(ParamOwner::Global, n) => format!("/v1/parameters/{}", seg(n)),
+            Subject::Host(n) => format!("/v1/hosts/{n}"),
+            Subject::Hostgroup(t) => format!("/v1/hostgroups/{t}"),
+            Subject::Param(ParamOwner::Global, n) => format!("/v1/parameters/{n}"),
             Subject::Param(o, n) => {
                 let (kind, name) = owner_path(o);
-                format!("/v1/{kind}/{}/parameters/{}", seg(name), seg(n))
+                format!("/v1/{kind}/{name}/parameters/{n}")
             }
-            Subject::Key(c, k) => format!("/v1/puppetclasses/{}/smart_class_parameters/{}", seg(c), seg(k)),
+            Subject::Key(c, k) => format!("/v1/puppetclasses/{c}/smart_class_parameters/{k}"),
             Subject::Override(c, k, m) => {
-                format!("/v1/puppetclasses/{}/smart_class_parameters/{}/override_values/{}", seg(c), seg(k), seg(m))
+                format!("/v1/puppetclasses/{c}/smart_class_parameters/{k}/override_values/{m}")
             }
         }
     }
@@ -141,6 +141,38 @@ pub fn value_of(src: &EstateSource, subject: &Subject) -> Option<Value> {
     }
 }
 
+/// The field of a write that holds the mask itself ([`MASKED`]) where a read masks (a hidden
+/// value, a root password): the body came from a read without `show_hidden`, and writing it
+/// back would replace the secret with `*****`. `None` when there is none.
+#[must_use]
+pub fn masked_field(op: &Op) -> Option<String> {
+    let is_mask = |v: &Value| matches!(v, Value::String(s) if s == MASKED);
+    let pass = |p: &Option<String>| p.as_deref() == Some(MASKED);
+    let param = |ps: &[Parameter]| {
+        ps.iter().find(|p| p.hidden_value && is_mask(&p.value)).map(|p| format!("the value of parameter {:?}", p.name))
+    };
+    match op {
+        Op::PutHost(h) if pass(&h.root_pass) => Some("root_pass".into()),
+        Op::PutHost(h) => param(&h.parameters),
+        Op::PutHostgroup(g) if pass(&g.root_pass) => Some("root_pass".into()),
+        Op::PutHostgroup(g) => param(&g.parameters),
+        Op::PutParam(_, p) => param(std::slice::from_ref(p)),
+        Op::PutKey(_, k) if k.hidden_value => {
+            if k.default_value.as_ref().is_some_and(is_mask) {
+                return Some("default_value".into());
+            }
+            k.override_values
+                .iter()
+                .find(|v| v.value.as_ref().is_some_and(is_mask))
+                .map(|v| format!("the value of override {:?}", v.match_))
+        }
+        // An override value alone does not say whether its key hides it: the mask is refused
+        // whatever the key.
+        Op::PutOverride(_, _, v) if v.value.as_ref().is_some_and(is_mask) => Some("value".into()),
+        _ => None,
+    }
+}
+
 /// Mask the secrets of an object shown by [`value_of`] (or a list of them): see the module docs.
 pub fn mask(v: &mut Value) {
     match v {
@@ -201,9 +233,9 @@ mod tests {
     }
 
     #[test]
-    fn paths_encode_slashes() {
-        assert_eq!(Subject::Hostgroup("Base/Web".into()).path(), "/v1/hostgroups/Base%2FWeb");
+    fn paths_keep_names_as_written() {
+        assert_eq!(Subject::Hostgroup("Base/Web".into()).path(), "/v1/hostgroups/Base/Web");
         let p = Subject::Param(ParamOwner::Hostgroup("Base/Web".into()), "x".into());
-        assert_eq!(p.path(), "/v1/hostgroups/Base%2FWeb/parameters/x");
+        assert_eq!(p.path(), "/v1/hostgroups/Base/Web/parameters/x");
     }
 }

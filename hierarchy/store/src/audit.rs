@@ -124,11 +124,17 @@ pub(crate) async fn page(
     offset: i64,
     limit: i64,
 ) -> Result<(i64, Vec<Audit>), String> {
+    // A prefix compared as text (not LIKE: SQLite's LIKE ignores ASCII case, PostgreSQL's does
+    // not, and its escapes depend on a setting).
     let (filter, args): (&str, Vec<Arg>) = match object {
-        Some(o) => (
-            " WHERE object = $1 OR object LIKE $2 ESCAPE '\\'",
-            vec![Arg::from(o), Arg::from(format!("{}/%", like(o)))],
-        ),
+        Some(o) => {
+            let prefix = format!("{o}/");
+            let n = prefix.chars().count();
+            (
+                " WHERE object = $1 OR substr(object, 1, CAST($3 AS INTEGER)) = $2",
+                vec![Arg::from(o), Arg::from(prefix), Arg::from(n)],
+            )
+        }
         None => ("", Vec::new()),
     };
     let total = conn.fetch(&format!("SELECT COUNT(*) FROM lamina_audits{filter}"), &args, &[Col::Int]).await?;
@@ -139,11 +145,6 @@ pub(crate) async fn page(
     let sql = format!("{SELECT}{filter} ORDER BY revision DESC LIMIT ${} OFFSET ${}", n + 1, n + 2);
     let rows = conn.fetch(&sql, &page_args, &COLS).await?;
     Ok((total.first().map_or(0, |r| r.int(0)), audits(rows)))
-}
-
-/// `text` for a LIKE pattern with `ESCAPE '\'`: its own `%`, `_` and `\` are literal.
-fn like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// The revision of the last import, and the writes made through the API after it (newest

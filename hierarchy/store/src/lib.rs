@@ -196,8 +196,12 @@ pub fn import_source_with(src: &EstateSource, url: &str, opts: &ImportOptions) -
         let mut conn = Conn::open(url, Create::Yes).await?;
         let had_estate = conn.schema_version().await? > 0;
         conn.migrate().await?;
-        conn.exec("BEGIN", &[]).await?;
+        // The revision row's lock first, as a write through the API takes it: no API write can
+        // commit between the check for writes since the last import and the import itself.
+        let pg = matches!(conn, Conn::Pg(_));
+        conn.exec(if pg { "BEGIN" } else { "BEGIN IMMEDIATE" }, &[]).await?;
         let res = async {
+            let revision = live::bump(&mut conn).await?;
             let old =
                 if had_estate { read::read_all(&mut conn, Spelling::Current).await? } else { EstateSource::default() };
             let (_, count, newest) = audit::since_import(&mut conn, 5).await?;
@@ -207,7 +211,6 @@ pub fn import_source_with(src: &EstateSource, url: &str, opts: &ImportOptions) -
             }
             let diffs = if had_estate { lamina_estate::compare::compare(&old, src) } else { Vec::new() };
             write::write(&mut conn, src).await?;
-            let revision = live::bump(&mut conn).await?;
             feed::restart(&mut conn).await?;
             let lines = lamina_estate::compare::summary_lines(&diffs, 20);
             let after = serde_json::json!({ "replaced": lines, "api_writes_replaced": count }).to_string();

@@ -24,7 +24,17 @@ pub fn parse_json(src: &str, file: &str, limits: &Limits) -> Result<Node, YamlEr
         let msg = format!("the document is {} bytes, more than the limit of {}", src.len(), limits.max_bytes);
         return Err(YamlError::new(YamlErrorKind::Limit, file, 0, 0, msg));
     }
-    let mut p = Reader { b: src.as_bytes(), src, i: 0, line: 1, line_start: 0, nodes: 0, limits, file };
+    let mut p = Reader {
+        b: src.as_bytes(),
+        src,
+        i: 0,
+        line: 1,
+        line_start: 0,
+        col_at: std::cell::Cell::new((0, 0)),
+        nodes: 0,
+        limits,
+        file,
+    };
     p.ws();
     let node = p.value(0)?;
     p.ws();
@@ -78,12 +88,45 @@ pub fn short_escape(e: u8) -> Option<char> {
     })
 }
 
+fn key_of(k: &Node) -> &str {
+    match &k.kind {
+        NodeKind::Scalar(Value::String(s)) => s,
+        _ => "",
+    }
+}
+
+/// A repeated key keeps its first position and its last value (a Ruby Hash's). Checked once
+/// the object is read, with a hash set, so that an object of many keys costs no quadratic
+/// search; the merge itself runs only when a key repeats.
+fn dedupe(pairs: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+    if pairs.iter().all(|(k, _)| seen.insert(key_of(k))) {
+        return pairs;
+    }
+    let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut out: Vec<(Node, Node)> = Vec::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        match first.get(key_of(&k)) {
+            Some(&i) => out[i].1 = v,
+            None => {
+                first.insert(key_of(&k).to_string(), out.len());
+                out.push((k, v));
+            }
+        }
+    }
+    out
+}
+
 struct Reader<'a> {
     b: &'a [u8],
     src: &'a str,
     i: usize,
     line: u32,
     line_start: usize,
+    /// The last column worked out: `(byte offset, characters from its line's start)`. Marks
+    /// are taken at increasing offsets, so each is counted from the last one, not from the
+    /// line's start: a one-line body of a million values costs one pass, not a million.
+    col_at: std::cell::Cell<(usize, usize)>,
     nodes: usize,
     limits: &'a Limits,
     file: &'a str,
@@ -92,7 +135,10 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn mark(&self) -> Mark {
         // Columns count characters, as the YAML reader's do.
-        let col = self.src.get(self.line_start..self.i).map_or(0, |s| s.chars().count());
+        let (at, col) = self.col_at.get();
+        let (from, base) = if (self.line_start..=self.i).contains(&at) { (at, col) } else { (self.line_start, 0) };
+        let col = base + self.src.get(from..self.i).map_or(0, |s| s.chars().count());
+        self.col_at.set((self.i, col));
         Mark { line: self.line, col: u32::try_from(col + 1).unwrap_or(u32::MAX) }
     }
 
@@ -186,17 +232,13 @@ impl Reader<'_> {
             self.i += 1;
             self.ws();
             let v = self.value(depth + 1)?;
-            // A repeated key: its first position, its last value (a Ruby Hash's).
-            match pairs.iter_mut().find(|(k, _)| matches!(&k.kind, NodeKind::Scalar(Value::String(s)) if *s == key)) {
-                Some(slot) => slot.1 = v,
-                None => pairs.push((Node { kind: NodeKind::Scalar(Value::String(key)), mark: kmark }, v)),
-            }
+            pairs.push((Node { kind: NodeKind::Scalar(Value::String(key)), mark: kmark }, v));
             self.ws();
             match self.peek() {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    return Ok(pairs);
+                    return Ok(dedupe(pairs));
                 }
                 _ => return Err(self.err("expected ',' or '}' after a value in an object")),
             }
@@ -402,6 +444,24 @@ mod tests {
         assert!(v("{'a': 1}").unwrap_err().contains("expected a double-quoted key"));
         assert!(v("{\"a\": 1} x").unwrap_err().contains("unexpected text after the JSON value"));
         assert!(v("\"\\ud800\"").unwrap_err().contains("surrogate"));
+    }
+
+    #[test]
+    fn issue15_a_long_one_line_body_is_read_in_one_pass() {
+        // A million values on one line, and an object of 100,000 keys: each was quadratic once
+        // (columns counted from the line's start, repeated keys searched linearly), which made
+        // this test run for minutes; the repeated key keeps its first place and last value.
+        let big = format!("[{}0]", "0,".repeat(1_000_000));
+        let lim = Limits { max_nodes: 2_000_000, max_bytes: 4 << 20, ..Limits::hiera() };
+        assert!(matches!(parse_json_value_strict(&big, "b", &lim), Ok(Value::Array(a)) if a.len() == 1_000_001));
+        let keys = (0..100_000).map(|i| format!("\"k{i}\": {i}")).collect::<Vec<_>>().join(",");
+        let obj = format!("{{{keys}, \"k5\": -1}}");
+        let Ok(Value::Hash(h)) = parse_json_value_strict(&obj, "b", &lim) else { panic!("object") };
+        assert_eq!((h.len(), h.get_index_of("k5"), h.get("k5")), (100_000, Some(5), Some(&Value::Int(-1))));
+        assert_eq!(
+            v("[1,\n 2, x]").unwrap_err(),
+            "body:2:5: `x` is not a JSON value (JSON has true, false and null; a string is double-quoted)"
+        );
     }
 
     #[test]
