@@ -193,13 +193,23 @@ mod tests {
         assert_eq!(decide(&m, &put, "/v1/hosts/db01/facts", Some("compiler01")), None);
         assert!(decide(&m, &put, "/v1/parameters/x", Some("compiler01")).is_some());
         assert_eq!(decide(&m, &put, "/v1/parameters/x", Some("admin")), None);
-        // Exactly the facts and explain routes: not a host parameter named `facts`, not an
-        // object list that ends in `/explain`.
-        assert!(decide(&m, &put, "/v1/hosts/web01/parameters/facts", Some("web01")).is_some());
-        assert!(decide(&m, &get, "/v1/hostgroups/explain", Some("compiler01")).is_some());
-        assert_eq!(decide(&m, &get, "/v1/hosts/db01/explain", Some("compiler01")), None);
+
         assert!(decide(&m, &get, "/node/web01", None).is_some());
         assert_eq!(path_certname("/node/a%20b"), Some("a b".into()));
         assert!(!valid_certname("a/b") && !valid_certname("") && !valid_certname("é"));
+    }
+
+    /// Exactly the facts and explain routes: a node's PUT of its own host parameter named
+    /// `facts` once passed as a facts upload, and a compiler's GET of any path ending in
+    /// `/explain` (`/v1/hostgroups/explain`) as an explain.
+    #[test]
+    fn issue15_a_node_cannot_write_its_own_parameter_named_facts() {
+        let m =
+            Mtls { compilers: HashSet::from(["compiler01".to_string()]), admins: HashSet::from(["admin".to_string()]) };
+        assert!(decide(&m, &Method::PUT, "/v1/hosts/web01/parameters/facts", Some("web01")).is_some());
+        assert_eq!(decide(&m, &Method::PUT, "/v1/hosts/web01/facts", Some("web01")), None);
+        assert!(decide(&m, &Method::GET, "/v1/hostgroups/explain", Some("compiler01")).is_some());
+        assert!(decide(&m, &Method::GET, "/v1/hosts/explain", Some("compiler01")).is_some());
+        assert_eq!(decide(&m, &Method::GET, "/v1/hosts/db01/explain", Some("compiler01")), None);
     }
 }
