@@ -99,8 +99,15 @@ fn key_of(k: &Node) -> &str {
 /// the object is read, with a hash set, so that an object of many keys costs no quadratic
 /// search; the merge itself runs only when a key repeats.
 fn dedupe(pairs: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
-    let mut seen = std::collections::HashSet::with_capacity(pairs.len());
-    if pairs.iter().all(|(k, _)| seen.insert(key_of(k))) {
+    // Most objects are small (a facts upload's are): comparing each key with the ones before
+    // costs less than hashing them.
+    let unique = if pairs.len() <= 16 {
+        pairs.iter().enumerate().all(|(i, (k, _))| pairs[..i].iter().all(|(p, _)| key_of(p) != key_of(k)))
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+        pairs.iter().all(|(k, _)| seen.insert(key_of(k)))
+    };
+    if unique {
         return pairs;
     }
     let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
