@@ -10,8 +10,8 @@
 //! - `write/*`: the ENC documents of 1,000 hosts: Lamina's YAML 1.1-safe emitter, serde-saphyr's
 //!   emitter (which Psych misreads on some strings) and serde_json.
 //! - `facts_upload/*`: one host's facts as a master uploads them (JSON, the generated estate's
-//!   first host): the strict RFC 8259 reader a JSON body goes through (`parse_json_value_strict`),
-//!   the YAML-equivalent fast path (`parse_json_value`) and serde_json into its own value.
+//!   first host): the strict RFC 8259 reader a JSON body goes through (`parse_json_value_strict`)
+//!   and serde_json into its own value.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use lamina_benches::generated_estate;
@@ -109,9 +109,6 @@ fn facts_upload(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(body.len() as u64));
     g.bench_function(BenchmarkId::new("lamina_json_strict", "one-host"), |b| {
         b.iter(|| black_box(lamina_yaml::parse_json_value_strict(&body, "body", &limits).expect("JSON")));
-    });
-    g.bench_function(BenchmarkId::new("lamina_json_fast_path", "one-host"), |b| {
-        b.iter(|| black_box(lamina_yaml::parse_json_value(&body, &limits).expect("JSON")));
     });
     g.bench_function(BenchmarkId::new("serde_json_value", "one-host"), |b| {
         b.iter(|| black_box(serde_json::from_str::<serde_json::Value>(&body).expect("JSON")));

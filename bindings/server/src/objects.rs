@@ -22,7 +22,7 @@ use axum::response::Response;
 use lamina_estate::edit::ParamOwner;
 use lamina_estate::object::{self, Subject};
 use lamina_foreman::Value;
-use lamina_foreman::model::{EstateSource, Host};
+use lamina_foreman::model::Host;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -43,9 +43,16 @@ const PER_PAGE: usize = 20;
 const MAX_PER_PAGE: usize = 1000;
 
 /// The object `v`, masked unless `show_hidden` is asked by a caller allowed to see it.
+/// 403 when `show_hidden` is asked by a caller that may not write (Foreman's `show_hidden`
+/// needs the edit permission).
+fn hidden_refused(q: &ReadQuery, who: &Actor) -> Option<Response> {
+    (q.show_hidden && !who.may_write)
+        .then(|| json_error(StatusCode::FORBIDDEN, "show_hidden needs a writer token or an admin certificate"))
+}
+
 fn shown(v: Option<Value>, q: &ReadQuery, who: &Actor, what: impl FnOnce() -> String) -> Response {
-    if q.show_hidden && !who.may_write {
-        return json_error(StatusCode::FORBIDDEN, "show_hidden needs a writer token or an admin certificate");
+    if let Some(r) = hidden_refused(q, who) {
+        return r;
     }
     match v {
         Some(mut v) => {
@@ -176,19 +183,27 @@ fn owner_label(o: &ParamOwner) -> String {
     }
 }
 
-/// Page `page` of `all` (1-based), in Foreman's list shape.
+/// Page `page` of `all` (1-based), masked unless `show_hidden` is asked by a caller allowed.
 fn page_of(all: Vec<Value>, q: &ReadQuery, who: &Actor) -> Response {
-    if q.show_hidden && !who.may_write {
-        return json_error(StatusCode::FORBIDDEN, "show_hidden needs a writer token or an admin certificate");
+    if let Some(r) = hidden_refused(q, who) {
+        return r;
     }
+    list_page(all.len(), all, q, |mut v| {
+        if !q.show_hidden {
+            object::mask(&mut v);
+        }
+        v
+    })
+}
+
+/// Page `page` of `matched` in Foreman's list shape: `total` counts every object, `subtotal`
+/// those matched; only the page's rows are built (`row`).
+fn list_page<T>(total: usize, matched: Vec<T>, q: &ReadQuery, row: impl Fn(T) -> Value) -> Response {
     let (page, per_page) = paging(q);
-    let total = all.len();
-    let mut results: Vec<Value> = all.into_iter().skip(offset(page, per_page)).take(per_page).collect();
-    if !q.show_hidden {
-        results.iter_mut().for_each(object::mask);
-    }
+    let subtotal = matched.len();
+    let results: Vec<Value> = matched.into_iter().skip(offset(page, per_page)).take(per_page).map(row).collect();
     let body = serde_json::json!({
-        "total": total, "subtotal": total, "page": page, "per_page": per_page,
+        "total": total, "subtotal": subtotal, "page": page, "per_page": per_page,
         "search": q.search, "results": serde_json::to_value(&results).unwrap_or_default(),
     });
     json(StatusCode::OK, &body)
@@ -335,24 +350,16 @@ fn host_row(h: &Host) -> Value {
     Value::Hash(m)
 }
 
-fn search_hosts(src: &EstateSource, conds: &[Cond]) -> Vec<Value> {
-    src.hosts.iter().filter(|h| conds.iter().all(|c| matches(h, c))).map(host_row).collect()
-}
-
 pub(crate) async fn list_hosts(S(st): S<Arc<State>>, Query(q): Query<ReadQuery>) -> Response {
     let conds = match parse_search(q.search.as_deref().unwrap_or("")) {
         Ok(c) => c,
         Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("search: {e}")),
     };
-    let (found, total) = st.with_source(|src| (search_hosts(src, &conds), src.hosts.len())).await;
-    let (page, per_page) = paging(&q);
-    let subtotal = found.len();
-    let results: Vec<Value> = found.into_iter().skip(offset(page, per_page)).take(per_page).collect();
-    let body = serde_json::json!({
-        "total": total, "subtotal": subtotal, "page": page, "per_page": per_page,
-        "search": q.search, "results": serde_json::to_value(&results).unwrap_or_default(),
-    });
-    json(StatusCode::OK, &body)
+    st.with_source(|src| {
+        let matched: Vec<&Host> = src.hosts.iter().filter(|h| conds.iter().all(|c| matches(h, c))).collect();
+        list_page(src.hosts.len(), matched, &q, host_row)
+    })
+    .await
 }
 
 pub(crate) async fn audits(S(st): S<Arc<State>>, Query(q): Query<ReadQuery>) -> Response {

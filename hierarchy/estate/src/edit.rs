@@ -299,19 +299,12 @@ pub fn parse_body(body: &str, format: BodyFormat, target: Target<'_>, label: &st
 /// `/api/hosts/facts`; `name` may be left out), whose `facts` are taken. The shape is Foreman's
 /// only when the body has nothing but its fields (`name`, `certname`, `facts`,
 /// `facts_source`) and `facts` is a hash: a facts hash with a fact called `facts` stays a facts
-/// hash. A `name` or `certname` in the body must be `certname`, the host the URL names.
+/// hash. A `name` or `certname` in the body must be `certname`, the host the URL names. Read
+/// within `limits` (size, depth, nodes): a server bounds what one upload may cost.
 ///
 /// # Errors
-/// A body that is not a hash, or an upload for another host, naming `label`.
-pub fn parse_facts(body: &str, certname: &str, label: &str) -> Result<Map, Errors> {
-    parse_facts_within(body, BodyFormat::Json, certname, label, &Limits::hiera())
-}
-
-/// [`parse_facts`] within `limits` (size, depth, nodes): a server bounds what one upload may
-/// cost.
-///
-/// # Errors
-/// As [`parse_facts`], and when the body exceeds a limit (named in the message).
+/// A body that is not a hash, or an upload for another host, naming `label`; a body over a
+/// limit (named in the message).
 pub fn parse_facts_within(
     body: &str,
     format: BodyFormat,

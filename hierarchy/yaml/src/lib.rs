@@ -55,14 +55,11 @@
 
 mod emit;
 mod hint;
-mod json;
 mod reader;
 mod rfc8259;
 mod scalar;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_json;
 #[cfg(test)]
 mod tests_psych;
 
@@ -73,7 +70,6 @@ use std::path::Path;
 use lamina_value::{Data, Map, Value};
 
 pub use emit::{Emit, EmitKey, Shape, to_json, to_json_pretty, to_ruby_json, to_ruby_json_string, to_yaml, write_yaml};
-pub use json::parse_json_value;
 pub use reader::Skip;
 use reader::{DataSink, Fail, NodeSink, Sink, ValueSink};
 pub use rfc8259::{parse_json, parse_json_value_strict, short_escape};

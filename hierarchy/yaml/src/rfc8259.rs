@@ -71,8 +71,8 @@ fn into_value(n: Node) -> Value {
     }
 }
 
-/// The character of a two-character JSON escape `\\e` (`\\"`, `\\n`, ...); `None` for any
-/// other `e` (`\\u` included: it takes four hex digits).
+/// The character of a two-character JSON escape `\e` (`\"`, `\n`, ...); `None` for any
+/// other `e` (`\u` included: it takes four hex digits).
 #[must_use]
 pub fn short_escape(e: u8) -> Option<char> {
     Some(match e {
